@@ -1,0 +1,100 @@
+//! Assembling the process: connect and prepare the database, build the HTTP server with its
+//! middleware stack, start the in-process worker.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::http::{Method, header};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use servdesk_persistence::db;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::authenticate;
+use crate::auth::tokens::JwtKeys;
+use crate::config::Config;
+use crate::conventions::{idempotency, problems};
+use crate::error::ApiError;
+use crate::observability::metrics::{self, Metrics};
+use crate::observability::request_id;
+use crate::state::AppState;
+use crate::{bootstrap, openapi, routes};
+
+/// Connects, migrates (unless switched off), ensures the signing secret and the first admin.
+pub async fn prepare(config: Config) -> Result<AppState, String> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+    }
+    let db =
+        db::connect(&config.database_url, config.database_pool_size).await.map_err(|e| format!("cannot connect to the database: {e}"))?;
+    if config.migrate_on_start {
+        db::migrate_up(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+    }
+    let secret = bootstrap::jwt_secret(&db, &config).await?;
+    bootstrap::first_admin(&db, &config).await?;
+    Ok(AppState { db, jwt: Arc::new(JwtKeys::new(secret.as_bytes())), config: Arc::new(config), metrics: Arc::new(Metrics::default()) })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            idempotency::HEADER,
+            request_id::HEADER,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, request_id::HEADER, idempotency::REPLAYED])
+        .max_age(3600)
+        // Same-origin callers (Swagger UI) send an Origin too: never refuse, only omit the
+        // CORS headers for origins not on the list, and let the browser enforce.
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// The HTTP server on `listener`, ready to be awaited.
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
+    let doc = openapi::document();
+    let workers = if state.config.is_sqlite() { 2 } else { std::thread::available_parallelism().map_or(2, |n| n.get()) };
+    let server = HttpServer::new(move || {
+        let limit = state.config.json_limit_bytes;
+        let doc = doc.clone();
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(problems::json_config(limit))
+            .app_data(problems::path_config())
+            .app_data(problems::query_config())
+            .app_data(problems::payload_config(limit))
+            // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
+            .map(|app| app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc)))
+            .service(scope::scope("/api/v1").configure(routes::api_v1))
+            .configure(routes::operational)
+            .split_for_parts();
+        app.route(
+            "/docs",
+            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+        )
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such route"))
+        }))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(authenticate))
+        .wrap(cors(&state.config.cors_origins))
+        .wrap(from_fn(problems::normalize))
+        .wrap(from_fn(metrics::middleware))
+        .wrap(from_fn(request_id::middleware))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

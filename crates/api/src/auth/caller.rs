@@ -1,0 +1,146 @@
+//! Resolving the `Authorization` header to a [`Principal`], once per request.
+//!
+//! The `authenticate` middleware does the I/O (session and user checks, API key lookup) and
+//! leaves its outcome in the request; the [`Caller`] extractor then only reads it, so it is
+//! synchronous and, placed first among a handler's arguments, answers 401 before any body
+//! or path is looked at.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
+use servdesk_domain::{Permission, Principal, Role, Scope};
+use servdesk_persistence::{api_keys, sessions, users};
+
+use super::api_keys::split;
+use super::tokens::{TokenError, constant_time_eq, sha256_hex};
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+
+#[derive(Debug, Clone)]
+enum AuthOutcome {
+    Anonymous,
+    Authenticated(Principal),
+    Rejected { code: &'static str, detail: &'static str },
+}
+
+/// The authenticated caller of a request; extracting it answers 401 for anyone else.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// 403 unless the caller's role or key scopes grant `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.0.can(permission) { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    /// The staff member calling; 403 for an API key (the route is for people).
+    pub fn user_id(&self) -> Result<uuid::Uuid, ApiError> {
+        self.0.user_id().ok_or_else(ApiError::forbidden)
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match req.extensions().get::<AuthOutcome>() {
+            Some(AuthOutcome::Authenticated(p)) => Ok(Caller(p.clone())),
+            Some(AuthOutcome::Rejected { code, detail }) => Err(ApiError::unauthorized(code, *detail)),
+            Some(AuthOutcome::Anonymous) | None => {
+                Err(ApiError::unauthorized("missing_credentials", "send `Authorization: Bearer <access token or API key>`"))
+            }
+        })
+    }
+}
+
+/// The principal of a request the middleware authenticated, for other middleware
+/// (idempotency records are kept per principal).
+pub fn principal_of(req: &ServiceRequest) -> Option<Principal> {
+    match req.extensions().get::<AuthOutcome>() {
+        Some(AuthOutcome::Authenticated(p)) => Some(p.clone()),
+        _ => None,
+    }
+}
+
+pub async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let token = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_owned));
+    let outcome = match token {
+        None => AuthOutcome::Anonymous,
+        Some(Err(_)) => rejected_malformed(),
+        Some(Ok(value)) => match value.strip_prefix("Bearer ").map(str::trim) {
+            None | Some("") => rejected_malformed(),
+            Some(token) => {
+                let resolved = match req.app_data::<web::Data<AppState>>() {
+                    Some(state) => resolve(state, token).await,
+                    None => Err(ApiError::internal("AppState missing")),
+                };
+                match resolved {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        let response = actix_web::ResponseError::error_response(&e);
+                        return Ok(req.into_response(response).map_into_right_body());
+                    }
+                }
+            }
+        },
+    };
+    req.extensions_mut().insert(outcome);
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+fn rejected_malformed() -> AuthOutcome {
+    AuthOutcome::Rejected { code: "invalid_credentials", detail: "the Authorization header must be `Bearer <token>`" }
+}
+
+async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError> {
+    if let Some((prefix, secret)) = split(token) {
+        return resolve_api_key(state, prefix, secret).await;
+    }
+    let claims = match state.jwt.verify(token) {
+        Ok(c) => c,
+        Err(TokenError::Expired) => {
+            return Ok(AuthOutcome::Rejected { code: "token_expired", detail: "the access token expired; refresh it" });
+        }
+        Err(TokenError::Invalid) => return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" }),
+    };
+    // Checked on every request so logout, deactivation and role changes apply at once,
+    // not when the access token happens to expire.
+    let session = match sessions::get(&state.db, claims.sid).await {
+        Ok(s) => s,
+        Err(servdesk_persistence::StoreError::NotFound) => {
+            return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if session.revoked_at.is_some() || session.user_id != claims.sub {
+        return Ok(AuthOutcome::Rejected { code: "session_revoked", detail: "this session was ended; log in again" });
+    }
+    let user = users::get(&state.db, claims.sub).await?;
+    if !user.active {
+        return Ok(AuthOutcome::Rejected { code: "user_inactive", detail: "this account is deactivated" });
+    }
+    let Some(role) = Role::parse(&user.role) else {
+        return Err(ApiError::internal(format!("user {} has unknown role {}", user.id, user.role)));
+    };
+    Ok(AuthOutcome::Authenticated(Principal::User { id: user.id, role, session_id: session.id }))
+}
+
+async fn resolve_api_key(state: &AppState, prefix: &str, secret: &str) -> Result<AuthOutcome, ApiError> {
+    let invalid = AuthOutcome::Rejected { code: "invalid_api_key", detail: "unknown or revoked API key" };
+    let Some(key) = api_keys::find_by_prefix(&state.db, prefix).await? else {
+        return Ok(invalid);
+    };
+    if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &sha256_hex(secret)) {
+        return Ok(invalid);
+    }
+    api_keys::touch(&state.db, key.id, now()).await?;
+    let scopes = api_keys::scopes_of(&key).iter().filter_map(|s| Scope::parse(s)).collect();
+    Ok(AuthOutcome::Authenticated(Principal::ApiKey { id: key.id, scopes }))
+}

@@ -1,0 +1,9 @@
+//! Authentication (who is calling) and authorisation (may they): JWT access tokens with
+//! rotating refresh tokens for staff, hashed API keys for integrations, one extractor for both.
+
+pub mod api_keys;
+pub mod caller;
+pub mod passwords;
+pub mod tokens;
+
+pub use caller::{Caller, authenticate};

@@ -1,0 +1,150 @@
+//! Configuration from `SERVDESK_*` environment variables, each with a working default.
+//! The README documents every variable; keep the two in step.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub migrate_on_start: bool,
+    pub jwt_secret: Option<String>,
+    pub admin_email: String,
+    pub admin_password: Option<String>,
+    pub cors_origins: Vec<String>,
+    pub log_format: LogFormat,
+    pub trust_proxy: bool,
+    pub access_token_ttl: Duration,
+    pub session_ttl: Duration,
+    pub login_max_failures_per_account: u64,
+    pub login_max_failures_per_ip: u64,
+    pub login_failure_window: Duration,
+    pub json_limit_bytes: usize,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub concurrency: u32,
+    pub poll_interval: Duration,
+    pub lock_timeout: Duration,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    pub housekeeping_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            poll_interval: Duration::from_secs(1),
+            lock_timeout: Duration::from_secs(300),
+            backoff_base: Duration::from_secs(10),
+            backoff_cap: Duration::from_secs(3600),
+            housekeeping_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults for a database URL, environment ignored (what tests start from).
+    pub fn for_database(database_url: String, data_dir: PathBuf) -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            data_dir,
+            database_url,
+            database_pool_size: 10,
+            migrate_on_start: true,
+            jwt_secret: None,
+            admin_email: "admin@servdesk.local".to_owned(),
+            admin_password: None,
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Pretty,
+            trust_proxy: false,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_max_failures_per_account: 10,
+            login_max_failures_per_ip: 50,
+            login_failure_window: Duration::from_secs(15 * 60),
+            json_limit_bytes: 1024 * 1024,
+            worker: WorkerSettings::default(),
+        }
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        let data_dir = PathBuf::from(var("SERVDESK_DATA_DIR").unwrap_or_else(|| "./servdesk-data".to_owned()));
+        let database_url =
+            var("SERVDESK_DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("servdesk.db").display()));
+        let mut c = Self::for_database(database_url, data_dir);
+        if let Some(v) = var("SERVDESK_BIND") {
+            c.bind = v;
+        }
+        c.database_pool_size = parse("SERVDESK_DATABASE_POOL_SIZE", c.database_pool_size)?;
+        c.migrate_on_start = parse_bool("SERVDESK_MIGRATE_ON_START", c.migrate_on_start)?;
+        c.jwt_secret = var("SERVDESK_JWT_SECRET");
+        if c.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("SERVDESK_JWT_SECRET must be at least 32 characters".to_owned());
+        }
+        if let Some(v) = var("SERVDESK_ADMIN_EMAIL") {
+            c.admin_email = v;
+        }
+        c.admin_password = var("SERVDESK_ADMIN_PASSWORD");
+        c.cors_origins = var("SERVDESK_CORS_ORIGINS")
+            .map(|v| v.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+            .unwrap_or_default();
+        c.log_format = match var("SERVDESK_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(format!("SERVDESK_LOG_FORMAT must be pretty or json, not {other:?}")),
+        };
+        c.trust_proxy = parse_bool("SERVDESK_TRUST_PROXY", c.trust_proxy)?;
+        c.access_token_ttl = secs("SERVDESK_ACCESS_TOKEN_TTL_SECS", c.access_token_ttl)?;
+        c.session_ttl = secs("SERVDESK_SESSION_TTL_SECS", c.session_ttl)?;
+        c.login_max_failures_per_account = parse("SERVDESK_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;
+        c.login_max_failures_per_ip = parse("SERVDESK_LOGIN_MAX_FAILURES_PER_IP", c.login_max_failures_per_ip)?;
+        c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
+        c.json_limit_bytes = parse("SERVDESK_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
+        c.worker.concurrency = parse("SERVDESK_WORKER_CONCURRENCY", c.worker.concurrency)?.max(1);
+        c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
+        c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;
+        c.worker.backoff_cap = secs("SERVDESK_JOB_BACKOFF_CAP_SECS", c.worker.backoff_cap)?;
+        Ok(c)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| format!("{name}: cannot parse {v:?}")),
+    }
+}
+
+fn parse_bool(name: &str, default: bool) -> Result<bool, String> {
+    match var(name).as_deref().map(str::to_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(format!("{name}: expected true or false, not {other:?}")),
+    }
+}
+
+fn secs(name: &str, default: Duration) -> Result<Duration, String> {
+    parse(name, default.as_secs()).map(Duration::from_secs)
+}

@@ -1,0 +1,164 @@
+//! `Idempotency-Key` on POST: the first response is stored per caller for 24 hours; the same
+//! key with the same request replays it (`Idempotent-Replayed: true`), with a different
+//! request answers 422, and while the first is still running answers 409.
+//!
+//! Applies to authenticated callers only (records are kept per principal); a 5xx is not
+//! stored, so a retry after our own failure runs the request again.
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use futures_util::StreamExt;
+use servdesk_persistence::idempotency::{self, Begin, StoredResponse};
+use sha2::{Digest, Sha256};
+
+use crate::auth::caller::principal_of;
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+
+pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+const TTL_HOURS: i64 = 24;
+/// An in-flight record older than this belongs to a request that died with its process.
+const ABANDONED_AFTER_SECS: i64 = 300;
+/// Response headers worth replaying.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+fn fail(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
+    let response = err.error_response();
+    req.into_response(response)
+}
+
+pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match req.headers().get(&HEADER) {
+        Some(v) if req.method() == Method::POST => v.to_str().map(str::to_owned),
+        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+    };
+    let Some(principal) = principal_of(&req) else {
+        // Anonymous: the route answers 401 (or is public, like login, and runs as usual).
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
+        _ => {
+            return Ok(fail(
+                req,
+                ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters"),
+            ));
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(fail(req, ApiError::internal("AppState missing")));
+    };
+
+    // Read the body to fingerprint it, then hand it back to the handler.
+    let limit = state.config.json_limit_bytes;
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => return Ok(fail(req, ApiError::bad_request("invalid_body", e.to_string()))),
+        };
+        if body.len() + chunk.len() > limit {
+            return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let fingerprint = fingerprint(req.method().as_str(), req.path(), req.query_string(), &body);
+    req.set_payload(Payload::from(body));
+
+    let subject = principal.subject();
+    let begun = idempotency::begin(
+        &state.db,
+        &subject,
+        &key,
+        &fingerprint,
+        now(),
+        chrono::Duration::hours(TTL_HOURS),
+        chrono::Duration::seconds(ABANDONED_AFTER_SECS),
+    )
+    .await;
+    match begun {
+        Err(e) => Ok(fail(req, e.into())),
+        Ok(Begin::Mismatch) => Ok(fail(
+            req,
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request",
+            ),
+        )),
+        Ok(Begin::InFlight) => Ok(fail(
+            req,
+            ApiError::conflict("idempotency_key_in_flight", "a request with this Idempotency-Key is still being processed; retry shortly"),
+        )),
+        Ok(Begin::Replay(record)) => {
+            let status = u16::try_from(record.response_status.unwrap_or(200))
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::OK);
+            let mut response = HttpResponse::build(status);
+            for (name, value) in idempotency::stored_headers(&record) {
+                response.insert_header((name, value));
+            }
+            response.insert_header((REPLAYED, HeaderValue::from_static("true")));
+            let response = response.body(record.response_body.unwrap_or_default());
+            Ok(req.into_response(response))
+        }
+        Ok(Begin::Started) => {
+            let res = next.call(req).await?.map_into_boxed_body();
+            if res.status().is_server_error() {
+                if let Err(e) = idempotency::abandon(&state.db, &subject, &key).await {
+                    tracing::error!(error = %e, "could not release the idempotency key");
+                }
+                return Ok(res);
+            }
+            let (http_req, response) = res.into_parts();
+            let (head, body) = response.into_parts();
+            let bytes = to_bytes(body).await.unwrap_or_else(|_| Bytes::new());
+            let headers = KEPT_HEADERS
+                .iter()
+                .filter_map(|name| head.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_owned())))
+                .collect();
+            let stored = StoredResponse { status: head.status().as_u16(), headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+            if let Err(e) = idempotency::complete(&state.db, &subject, &key, stored).await {
+                // The effect happened; the client gets its answer. A retry will see the key
+                // in flight until it is abandoned, never a second effect.
+                tracing::error!(error = %e, "could not store the idempotent response");
+            }
+            Ok(ServiceResponse::new(http_req, head.set_body(BoxBody::new(bytes))))
+        }
+    }
+}
+
+fn fingerprint(method: &str, path: &str, query: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update(b" ");
+    hasher.update(path.as_bytes());
+    hasher.update(b"?");
+    hasher.update(query.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_changes_with_the_body_or_the_path() {
+        let a = fingerprint("POST", "/api/v1/teams", "", b"{\"name\":\"a\"}");
+        assert_eq!(a, fingerprint("POST", "/api/v1/teams", "", b"{\"name\":\"a\"}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/teams", "", b"{\"name\":\"b\"}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/users", "", b"{\"name\":\"a\"}"));
+    }
+}

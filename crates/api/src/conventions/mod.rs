@@ -1,0 +1,8 @@
+//! The API's conventions, implemented once and used by every route: problem responses,
+//! cursor pagination, ETags and `If-Match`, PATCH semantics, idempotency keys.
+
+pub mod etag;
+pub mod idempotency;
+pub mod pagination;
+pub mod patch;
+pub mod problems;

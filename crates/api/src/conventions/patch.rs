@@ -1,0 +1,34 @@
+//! PATCH bodies tell three cases apart per field: absent (leave it), `null` (clear it) and a
+//! value (set it). Use `Option<Option<T>>` with `#[serde(default, deserialize_with = "double_option")]`.
+
+use serde::{Deserialize, Deserializer};
+
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default, deserialize_with = "double_option")]
+        phone: Option<Option<String>>,
+    }
+
+    fn parse(json: &str) -> Option<Option<String>> {
+        serde_json::from_str::<Body>(json).ok().and_then(|b| b.phone)
+    }
+
+    #[test]
+    fn an_absent_field_null_and_a_value_are_three_different_things() {
+        assert!(serde_json::from_str::<Body>("{}").is_ok_and(|b| b.phone.is_none()));
+        assert_eq!(parse(r#"{"phone": null}"#), Some(None));
+        assert_eq!(parse(r#"{"phone": "+38640111222"}"#), Some(Some("+38640111222".into())));
+    }
+}

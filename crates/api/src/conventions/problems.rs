@@ -1,0 +1,85 @@
+//! Turning every failure into a problem document: extractor errors (bad JSON, bad path or
+//! query, body too large, wrong content type) and, as a last line, any error response that
+//! was produced elsewhere without one (unknown route, wrong method, CORS refusal).
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpRequest, web};
+
+use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, problem, problem_response};
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req: &HttpRequest| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", err.to_string())
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json")
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("the body does not match the schema: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
+        other => ApiError::bad_request("invalid_body", other.to_string()),
+    }
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req: &HttpRequest| {
+        ApiError::bad_request("invalid_path_parameter", format!("a path parameter is malformed: {err}")).into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| {
+        ApiError::bad_request("invalid_query", format!("the query string is malformed: {err}")).into()
+    })
+}
+
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
+
+/// Rewrites an error response that is not already a problem document into one, keeping its
+/// status. (Handlers' errors arrive here as responses already; inner middleware answers its
+/// own errors as responses too, so nothing bypasses this as an `Err`.)
+pub async fn normalize(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return Ok(res);
+    }
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such route or resource"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not accept this method"),
+        StatusCode::BAD_REQUEST => ("bad_request", "the request is malformed"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "authentication is required"),
+        StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported content type"),
+        s if s.is_server_error() => ("internal_error", "an internal error occurred; it has been logged"),
+        _ => ("request_failed", "the request failed"),
+    };
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), "error response without a problem body");
+    }
+    let body = problem(status, code, Some(detail.to_owned()), Vec::new());
+    let (req, old) = res.into_parts();
+    let mut fresh = problem_response(status, &body);
+    // Keep headers that matter to the client (Allow on 405, CORS, Retry-After).
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, fresh))
+}

@@ -1,0 +1,14 @@
+//! Servdesk's HTTP API (`/api/v1`, actix-web) and the processes around it: the server, the
+//! job worker, first-start bootstrap.
+
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod conventions;
+pub mod error;
+pub mod observability;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod worker;

@@ -1,0 +1,4 @@
+//! Request ids, structured request logs and Prometheus metrics.
+
+pub mod metrics;
+pub mod request_id;

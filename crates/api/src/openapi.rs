@@ -1,0 +1,115 @@
+//! The OpenAPI 3.1 document, collected from the handlers by utoipa-actix-web (a route cannot
+//! exist undocumented), completed here with the security schemes and the error responses
+//! every operation shares.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::error::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
+use crate::routes::{self, tags};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Servdesk API",
+        description = "The backend of a service desk with light field service: calls, tickets, tasks, time, \
+                       billing, channels. Errors are RFC 9457 problem documents with a stable `code`. \
+                       Lists use cursor pagination (`limit`, `cursor`, `updated_since`). POSTs accept \
+                       `Idempotency-Key`. Mutable resources carry an `ETag`; send it as `If-Match` on PATCH.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = tags::AUTH, description = "Login, tokens and the caller"),
+        (name = tags::USERS, description = "Staff accounts"),
+        (name = tags::TEAMS, description = "Teams of staff"),
+        (name = tags::API_KEYS, description = "API keys for integrations"),
+        (name = tags::JOBS, description = "The background job queue"),
+        (name = tags::OPERATIONS, description = "Health, readiness and metrics")
+    ),
+    components(schemas(Problem, FieldError))
+)]
+struct Base;
+
+/// The document as served at `/api/v1/openapi.json` and printed by `servdesk openapi`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(Base::openapi())
+        .service(scope::scope("/api/v1").configure(routes::api_v1))
+        .configure(routes::operational)
+        .split_for_parts();
+    add_security_schemes(&mut api);
+    add_shared_errors(&mut api);
+    api
+}
+
+fn add_security_schemes(api: &mut utoipa::openapi::OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("Access token from `POST /api/v1/auth/login`"))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("sdk_<prefix>_<secret>")
+                .description(Some("API key created by an admin at `POST /api/v1/api-keys`, sent as `Authorization: Bearer`"))
+                .build(),
+        ),
+    );
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build(),
+    )
+}
+
+/// Errors any operation can answer, added where the handler did not document them itself.
+fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in operations.into_iter().flatten() {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let responses = &mut op.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+            };
+            if secured {
+                add(
+                    "401",
+                    "not authenticated: `missing_credentials`, `invalid_token`, `token_expired`, `session_revoked`, `user_inactive`, `invalid_api_key`",
+                );
+                add("403", "`forbidden`: the caller's role or key scopes do not allow this");
+            }
+            if has_body {
+                add("400", "`malformed_json`, `invalid_idempotency_key`");
+                add("413", "`payload_too_large`");
+                add("415", "`unsupported_media_type`");
+                add("422", "`validation_failed` (per-field `errors`), `invalid_body`, `idempotency_key_reused`");
+            } else if has_params {
+                add("400", "`invalid_query`, `invalid_cursor`, `invalid_path_parameter`");
+            }
+            if secured && op.request_body.is_some() {
+                add("409", "`idempotency_key_in_flight`: the first request with this key is still running");
+            }
+            add("500", "`internal_error`: logged with the request id; details hidden");
+        }
+    }
+}

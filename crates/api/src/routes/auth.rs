@@ -1,0 +1,162 @@
+//! Login, token refresh and logout.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::Email;
+use servdesk_persistence::sessions::Consumed;
+use servdesk_persistence::{TransactionTrait, login_failures, sessions, users};
+use utoipa::ToSchema;
+
+use super::tags;
+use crate::auth::passwords;
+use crate::auth::tokens::{claims_for, random_token, sha256_hex};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::{AppState, now};
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"email": "admin@servdesk.local", "password": "correct horse battery staple"}))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque; exchange at `/auth/refresh` for a new pair. Each one works once.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"refresh_token": "3q2-7wEXAMPLE"}))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let ip = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
+    ip.unwrap_or("unknown").to_owned()
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "the email or the password is wrong")
+}
+
+async fn check_limit(state: &AppState, subject: &str, max: u64) -> ApiResult<()> {
+    let window = chrono::Duration::from_std(state.config.login_failure_window).unwrap_or(chrono::Duration::minutes(15));
+    let now = now();
+    let (count, oldest) = login_failures::since(&state.db, subject, now - window).await?;
+    if count >= max {
+        let retry_after = oldest.map_or(window, |o| o + window - now).num_seconds().max(1);
+        return Err(ApiError::too_many_requests("too_many_login_attempts", retry_after.unsigned_abs()));
+    }
+    Ok(())
+}
+
+async fn issue_pair(
+    state: &AppState,
+    conn: &impl servdesk_persistence::ConnectionTrait,
+    user: &users::User,
+    session: &sessions::Session,
+) -> ApiResult<TokenPair> {
+    let refresh_token = random_token(32).map_err(ApiError::internal)?;
+    sessions::add_refresh_token(conn, session, sha256_hex(&refresh_token), now()).await?;
+    let ttl = state.config.access_token_ttl;
+    let access_token = state.jwt.issue(&claims_for(user.id, &user.role, session.id, now(), ttl)).map_err(ApiError::internal)?;
+    Ok(TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in: ttl.as_secs() })
+}
+
+/// Logs in with email and password.
+///
+/// Unknown email and wrong password get the same answer. Failures are limited per account
+/// and per client address (429 with `Retry-After`).
+#[utoipa::path(
+    tag = tags::AUTH,
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 401, description = "wrong email or password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failed attempts", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<web::Json<TokenPair>> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email).map(|e| e.to_string()).unwrap_or_else(|_| body.email.trim().to_lowercase());
+    let account = format!("email:{email}");
+    let address = format!("ip:{}", client_ip(&req, state.config.trust_proxy));
+    check_limit(&state, &account, state.config.login_max_failures_per_account).await?;
+    check_limit(&state, &address, state.config.login_max_failures_per_ip).await?;
+
+    let user = users::find_by_email(&state.db, &email).await?;
+    let verified = passwords::verify(user.as_ref().map(|u| u.password_hash.clone()), body.password).await?;
+    let user = match user {
+        Some(u) if verified && u.active => u,
+        _ => {
+            let txn = state.db.begin().await?;
+            login_failures::record(&txn, &account, now()).await?;
+            login_failures::record(&txn, &address, now()).await?;
+            txn.commit().await?;
+            return Err(invalid_credentials());
+        }
+    };
+    let txn = state.db.begin().await?;
+    login_failures::clear(&txn, &account).await?;
+    let ttl = chrono::Duration::from_std(state.config.session_ttl).unwrap_or(chrono::Duration::days(30));
+    let session = sessions::create(&txn, user.id, now(), ttl).await?;
+    let pair = issue_pair(&state, &txn, &user, &session).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = %user.id, session_id = %session.id, "login");
+    Ok(web::Json(pair))
+}
+
+/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a
+/// used one again ends the whole session (`refresh_token_reused`).
+#[utoipa::path(
+    tag = tags::AUTH,
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 401, description = "`invalid_refresh_token`, `refresh_token_reused` or `user_inactive`", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> ApiResult<web::Json<TokenPair>> {
+    let txn = state.db.begin().await?;
+    match sessions::consume_refresh_token(&txn, &sha256_hex(body.refresh_token.trim()), now()).await? {
+        Consumed::Fresh(session) => {
+            let user = users::get(&txn, session.user_id).await?;
+            if !user.active {
+                return Err(ApiError::unauthorized("user_inactive", "this account is deactivated"));
+            }
+            let pair = issue_pair(&state, &txn, &user, &session).await?;
+            txn.commit().await?;
+            Ok(web::Json(pair))
+        }
+        Consumed::Reused => {
+            // Keep the revocation: the token was copied, the session is no longer trusted.
+            txn.commit().await?;
+            tracing::warn!("refresh token reused; session revoked");
+            Err(ApiError::unauthorized("refresh_token_reused", "this refresh token was already used; the session has been ended"))
+        }
+        Consumed::Invalid => Err(ApiError::unauthorized("invalid_refresh_token", "unknown, expired or revoked refresh token")),
+    }
+}
+
+/// Ends the session the refresh token belongs to. Always 204, also for an unknown token.
+#[utoipa::path(tag = tags::AUTH, request_body = RefreshRequest, responses((status = 204, description = "session ended")))]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
+    let txn = state.db.begin().await?;
+    if let Some(session_id) = sessions::session_of_refresh_token(&txn, &sha256_hex(body.refresh_token.trim())).await? {
+        sessions::revoke(&txn, session_id, "logout", now()).await?;
+    }
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,48 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use servdesk_persistence::{db, jobs};
+use utoipa::ToSchema;
+
+use super::tags;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Status {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up (liveness).
+#[utoipa::path(tag = tags::OPERATIONS, responses((status = 200, body = Status)))]
+#[get("/health")]
+pub async fn health() -> web::Json<Status> {
+    web::Json(Status { status: "ok" })
+}
+
+/// The database answers (readiness); 503 otherwise.
+#[utoipa::path(
+    tag = tags::OPERATIONS,
+    responses(
+        (status = 200, body = Status),
+        (status = 503, description = "database unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Status>> {
+    if db::ping(&state.db).await {
+        Ok(web::Json(Status { status: "ready" }))
+    } else {
+        Err(ApiError::new(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database does not answer"))
+    }
+}
+
+/// Prometheus metrics: request counts and latencies by route and status, job queue depth.
+#[utoipa::path(tag = tags::OPERATIONS, responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let counts = jobs::counts_by_status(&state.db).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(&counts)))
+}

@@ -1,0 +1,107 @@
+//! The background job queue, for admins: what is waiting, what failed and why, and a retry
+//! for dead jobs.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::Permission;
+use servdesk_domain::jobs::JobStatus;
+use servdesk_persistence::jobs::{self, Job, JobFilter};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::tags;
+use crate::auth::Caller;
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::error::{ApiResult, Problem};
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    pub id: Uuid,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub locked_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<Job> for JobView {
+    fn from(j: Job) -> Self {
+        Self {
+            payload: serde_json::from_str(&j.payload).unwrap_or(serde_json::Value::Null),
+            status: JobStatus::parse(&j.status).unwrap_or(JobStatus::Queued),
+            id: j.id,
+            kind: j.kind,
+            run_at: j.run_at,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            last_error: j.last_error,
+            locked_until: j.locked_until,
+            locked_by: j.locked_by,
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+            finished_at: j.finished_at,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobFilterParams {
+    pub status: Option<JobStatus>,
+    pub kind: Option<String>,
+}
+
+/// Lists jobs (admins), filtered by status and kind.
+#[utoipa::path(tag = tags::JOBS, params(PageParams, JobFilterParams), responses((status = 200, body = Paged<JobView>)), security(("bearer" = [])))]
+#[get("/jobs")]
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<JobFilterParams>,
+) -> ApiResult<web::Json<Paged<JobView>>> {
+    caller.require(Permission::JobsManage)?;
+    let filter = JobFilter { status: filter.status, kind: filter.kind.clone() };
+    let page = jobs::list(&state.db, &filter, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, JobView::from)))
+}
+
+/// One job (admins).
+#[utoipa::path(
+    tag = tags::JOBS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/jobs/{id}")]
+pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobView>> {
+    caller.require(Permission::JobsManage)?;
+    Ok(web::Json(jobs::get(&state.db, id.into_inner()).await?.into()))
+}
+
+/// Queues a dead job again with a fresh set of attempts (admins); 409 `job_not_dead` otherwise.
+#[utoipa::path(
+    tag = tags::JOBS,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = JobView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`job_not_dead`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/jobs/{id}/retry")]
+pub async fn retry(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobView>> {
+    caller.require(Permission::JobsManage)?;
+    Ok(web::Json(jobs::retry(&state.db, id.into_inner(), now()).await?.into()))
+}

@@ -1,0 +1,72 @@
+//! The caller themself.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::Principal;
+use servdesk_persistence::{TransactionTrait, api_keys, sessions, users};
+use utoipa::ToSchema;
+
+use super::api_keys::ApiKeyView;
+use super::tags;
+use super::users::{Checks, UserView};
+use crate::auth::{Caller, passwords};
+use crate::error::{ApiResult, Problem};
+use crate::state::{AppState, now};
+
+/// A staff member, or the API key an integration calls with.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    User(UserView),
+    ApiKey(ApiKeyView),
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"current_password": "old long passphrase", "new_password": "new long passphrase"}))]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Who is calling: the user (any role) or the API key.
+#[utoipa::path(tag = tags::AUTH, responses((status = 200, body = Me)), security(("bearer" = []), ("api_key" = [])))]
+#[get("/me")]
+pub async fn get_me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web::Json<Me>> {
+    Ok(web::Json(match caller.principal() {
+        Principal::User { id, .. } => Me::User(users::get(&state.db, *id).await?.into()),
+        Principal::ApiKey { id, .. } => Me::ApiKey(api_keys::get(&state.db, *id).await?.into()),
+    }))
+}
+
+/// Changes the caller's own password; their other sessions end, this one stays.
+#[utoipa::path(
+    tag = tags::AUTH,
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "password changed"),
+        (status = 422, description = "`validation_failed`: wrong current password or weak new one", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/me/password")]
+pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: web::Json<ChangePassword>) -> ApiResult<HttpResponse> {
+    let user_id = caller.user_id()?;
+    let body = body.into_inner();
+    let user = users::get(&state.db, user_id).await?;
+    let mut checks = Checks::default();
+    if !passwords::verify(Some(user.password_hash), body.current_password).await? {
+        checks.fail("current_password", "wrong_password", "the current password is wrong");
+    }
+    checks.password("new_password", &body.new_password);
+    checks.finish()?;
+    let hash = passwords::hash(body.new_password).await?;
+    let session_id = match caller.principal() {
+        Principal::User { session_id, .. } => Some(*session_id),
+        Principal::ApiKey { .. } => None,
+    };
+    let txn = state.db.begin().await?;
+    users::set_password(&txn, user_id, hash, now()).await?;
+    sessions::revoke_all_for_user(&txn, user_id, session_id, "password_changed", now()).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,58 @@
+//! Route handlers, one module per area. Handlers only orchestrate: check the caller's
+//! permission (first line, next to the route), validate, call stores inside a transaction,
+//! shape the response. Every handler is registered through utoipa-actix-web, so a route
+//! cannot exist without its OpenAPI operation.
+
+pub mod api_keys;
+pub mod auth;
+pub mod health;
+pub mod jobs;
+pub mod me;
+pub mod teams;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::get_me)
+        .service(me::change_password)
+        .service(users::list)
+        .service(users::create)
+        .service(users::get)
+        .service(users::patch)
+        .service(users::delete)
+        .service(users::reset_password)
+        .service(teams::list)
+        .service(teams::create)
+        .service(teams::get)
+        .service(teams::patch)
+        .service(teams::delete)
+        .service(teams::add_member)
+        .service(teams::remove_member)
+        .service(api_keys::list)
+        .service(api_keys::create)
+        .service(api_keys::get)
+        .service(api_keys::revoke)
+        .service(jobs::list)
+        .service(jobs::get)
+        .service(jobs::retry);
+}
+
+/// Operational endpoints at the root (load balancers and Prometheus expect them there).
+pub fn operational(cfg: &mut ServiceConfig) {
+    cfg.service(health::health).service(health::ready).service(health::metrics);
+}
+
+/// Tags of the OpenAPI document, one per area.
+pub mod tags {
+    pub const AUTH: &str = "auth";
+    pub const USERS: &str = "users";
+    pub const TEAMS: &str = "teams";
+    pub const API_KEYS: &str = "api-keys";
+    pub const JOBS: &str = "jobs";
+    pub const OPERATIONS: &str = "operations";
+}

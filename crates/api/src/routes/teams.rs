@@ -1,0 +1,212 @@
+//! Teams: queues of staff that work can be assigned to.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::Permission;
+use servdesk_persistence::teams::{Team, TeamChanges};
+use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, teams, users};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::tags;
+use super::users::Checks;
+use crate::auth::Caller;
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub member_ids: Vec<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+async fn view(conn: &impl ConnectionTrait, team: Team) -> ApiResult<TeamView> {
+    let member_ids = teams::members(conn, team.id).await?;
+    Ok(TeamView {
+        id: team.id,
+        name: team.name,
+        description: team.description,
+        member_ids,
+        version: team.version,
+        created_at: team.created_at,
+        updated_at: team.updated_at,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "Field service Ljubljana", "description": "Technicians covering central Slovenia"}))]
+pub struct CreateTeam {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"description": null}))]
+pub struct PatchTeam {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"user_id": "01933b5e-0000-7000-8000-000000000000"}))]
+pub struct AddMember {
+    pub user_id: Uuid,
+}
+
+/// Lists teams.
+#[utoipa::path(tag = tags::TEAMS, params(PageParams), responses((status = 200, body = Paged<TeamView>)), security(("bearer" = []), ("api_key" = [])))]
+#[get("/teams")]
+pub async fn list(caller: Caller, state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<web::Json<Paged<TeamView>>> {
+    caller.require(Permission::TeamsRead)?;
+    let page = teams::list(&state.db, page.to_request()?).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for team in page.items {
+        items.push(view(&state.db, team).await?);
+    }
+    Ok(web::Json(Paged { items, next_cursor: page.next.map(crate::conventions::pagination::encode) }))
+}
+
+/// Creates a team (admins).
+#[utoipa::path(
+    tag = tags::TEAMS,
+    request_body = CreateTeam,
+    responses(
+        (status = 201, body = TeamView, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/teams")]
+pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateTeam>) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsManage)?;
+    let mut checks = Checks::default();
+    let name = checks.text("name", &body.name, 200);
+    checks.finish()?;
+    let team = teams::create(&state.db, name, body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)));
+    let version = team.version;
+    Ok(versioned(response, version, &view(&state.db, team).await?))
+}
+
+/// One team with its members.
+#[utoipa::path(
+    tag = tags::TEAMS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TeamView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/teams/{id}")]
+pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsRead)?;
+    let team = teams::get(&state.db, id.into_inner()).await?;
+    let version = team.version;
+    Ok(versioned(HttpResponse::Ok(), version, &view(&state.db, team).await?))
+}
+
+/// Renames or describes a team (admins).
+#[utoipa::path(
+    tag = tags::TEAMS,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = PatchTeam,
+    responses(
+        (status = 200, body = TeamView, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/teams/{id}")]
+pub async fn patch(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<PatchTeam>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsManage)?;
+    let body = body.into_inner();
+    let mut checks = Checks::default();
+    let changes = TeamChanges { name: body.name.as_deref().map(|n| checks.text("name", n, 200)), description: body.description };
+    checks.finish()?;
+    let team = teams::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    let version = team.version;
+    Ok(versioned(HttpResponse::Ok(), version, &view(&state.db, team).await?))
+}
+
+/// Deletes a team nothing refers to (admins); 409 `team_in_use` otherwise.
+#[utoipa::path(
+    tag = tags::TEAMS,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`team_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/teams/{id}")]
+pub async fn delete(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsManage)?;
+    teams::delete(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a member (admins). Adding someone already in the team changes nothing.
+#[utoipa::path(
+    tag = tags::TEAMS,
+    params(("id" = Uuid, Path)),
+    request_body = AddMember,
+    responses((status = 200, body = TeamView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[post("/teams/{id}/members")]
+pub async fn add_member(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<AddMember>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsManage)?;
+    let team_id = id.into_inner();
+    let txn = state.db.begin().await?;
+    match users::get(&txn, body.user_id).await {
+        Err(StoreError::NotFound) => return Err(ApiError::invalid_field("user_id", "not_found", "no such user")),
+        other => other?,
+    };
+    teams::add_member(&txn, team_id, body.user_id, now()).await?;
+    let team = teams::get(&txn, team_id).await?;
+    let version = team.version;
+    let view = view(&txn, team).await?;
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), version, &view))
+}
+
+/// Removes a member (admins).
+#[utoipa::path(
+    tag = tags::TEAMS,
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
+    responses((status = 204, description = "removed"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[delete("/teams/{id}/members/{user_id}")]
+pub async fn remove_member(caller: Caller, state: web::Data<AppState>, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    caller.require(Permission::TeamsManage)?;
+    let (team_id, user_id) = path.into_inner();
+    let txn = state.db.begin().await?;
+    teams::remove_member(&txn, team_id, user_id, now()).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

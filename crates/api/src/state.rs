@@ -1,0 +1,23 @@
+//! What every handler shares: the database, the configuration, the signing keys, metrics.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use servdesk_persistence::DatabaseConnection;
+
+use crate::auth::tokens::JwtKeys;
+use crate::config::Config;
+use crate::observability::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub jwt: Arc<JwtKeys>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The current time as the domain stores it (microseconds).
+pub fn now() -> DateTime<Utc> {
+    servdesk_domain::time::truncate(Utc::now())
+}

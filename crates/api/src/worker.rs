@@ -1,0 +1,194 @@
+//! The job worker: claims due jobs, runs their handlers, records the outcome.
+//!
+//! While a handler runs, the worker keeps extending the job's lock (every third of the lock
+//! timeout); if the worker dies, the lock runs out and another worker takes the job over.
+//! Handlers must therefore be safe to run again after a crash (at-least-once delivery).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::join_all;
+use servdesk_domain::jobs::{AfterFailure, after_failure};
+use servdesk_persistence::jobs::{self, Job, NewJob};
+use servdesk_persistence::{DatabaseConnection, StoreError, idempotency, login_failures, sessions};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::config::WorkerSettings;
+use crate::state::now;
+
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Runs jobs of one kind. An `Err` is recorded as the job's `last_error` and retried.
+pub trait JobHandler: Send + Sync + 'static {
+    fn run<'a>(&'a self, job: &'a Job, db: &'a DatabaseConnection) -> JobFuture<'a>;
+}
+
+/// Which handler runs which kind of job.
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+}
+
+impl Registry {
+    /// The handlers every Servdesk process knows.
+    pub fn standard() -> Self {
+        Self::default().register(HOUSEKEEPING, Housekeeping)
+    }
+
+    pub fn register(mut self, kind: &str, handler: impl JobHandler) -> Self {
+        self.handlers.insert(kind.to_owned(), Arc::new(handler));
+        self
+    }
+}
+
+pub struct Worker {
+    db: DatabaseConnection,
+    registry: Registry,
+    settings: WorkerSettings,
+    id: String,
+}
+
+fn chrono_of(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Worker {
+    pub fn new(db: DatabaseConnection, registry: Registry, settings: WorkerSettings) -> Self {
+        // The tail of a v7 UUID is random: tells workers of one process apart.
+        let random = uuid::Uuid::now_v7().simple().to_string();
+        let id = format!("worker-{}-{}", std::process::id(), &random[24..]);
+        Self { db, registry, settings, id }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs until `shutdown` turns true; the batch in hand is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, "job worker started");
+        let mut next_housekeeping = std::time::Instant::now();
+        while !*shutdown.borrow() {
+            if std::time::Instant::now() >= next_housekeeping {
+                if let Err(e) = self.schedule_housekeeping().await {
+                    tracing::warn!(error = %e, "could not schedule housekeeping");
+                }
+                next_housekeeping = std::time::Instant::now() + self.settings.housekeeping_interval;
+            }
+            let ran = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming jobs failed; retrying");
+                    0
+                }
+            };
+            if ran == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.id, "job worker stopped");
+    }
+
+    /// Claims one batch of due jobs and runs it to the end. Returns how many ran.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let claimed =
+            jobs::claim(&self.db, &self.id, u64::from(self.settings.concurrency), chrono_of(self.settings.lock_timeout), now()).await?;
+        let n = claimed.len();
+        join_all(claimed.into_iter().map(|job| self.execute(job))).await;
+        Ok(n)
+    }
+
+    async fn execute(&self, job: Job) {
+        let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempts);
+        self.execute_in_span(job).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, job: Job) {
+        let outcome = if job.attempts > job.max_attempts {
+            // Claimed again after its lock ran out more often than it may be attempted:
+            // whatever it does keeps killing workers.
+            Err("abandoned: its worker stopped before finishing too many times".to_owned())
+        } else if let Some(handler) = self.registry.handlers.get(&job.kind).cloned() {
+            self.run_with_heartbeat(&job, handler).await
+        } else {
+            Err(format!("no handler for job kind {:?}", job.kind))
+        };
+        let recorded = match outcome {
+            Ok(()) => jobs::complete(&self.db, job.id, &self.id, now()).await,
+            Err(error) => {
+                let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+                let max = u32::try_from(job.max_attempts).unwrap_or(1);
+                let after =
+                    after_failure(attempts, max, now(), chrono_of(self.settings.backoff_base), chrono_of(self.settings.backoff_cap));
+                match after {
+                    AfterFailure::GiveUp => tracing::error!(error = %error, "job failed for the last time; it is now dead"),
+                    AfterFailure::RetryAt(at) => tracing::warn!(error = %error, retry_at = %at, "job failed; will retry"),
+                }
+                jobs::fail(&self.db, job.id, &self.id, &error, after, now()).await
+            }
+        };
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("job outcome not recorded: its lock had passed to another worker"),
+            Err(e) => tracing::error!(error = %e, "could not record the job's outcome; it will run again after its lock expires"),
+        }
+    }
+
+    async fn run_with_heartbeat(&self, job: &Job, handler: Arc<dyn JobHandler>) -> Result<(), String> {
+        let work = AssertUnwindSafe(handler.run(job, &self.db)).catch_unwind();
+        let beat_every = (self.settings.lock_timeout / 3).max(std::time::Duration::from_millis(100));
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(beat_every).await;
+                let until = now() + chrono_of(self.settings.lock_timeout);
+                match jobs::extend_lock(&self.db, job.id, &self.id, until).await {
+                    Ok(true) => {}
+                    Ok(false) => return "lost the job's lock to another worker".to_owned(),
+                    Err(e) => tracing::warn!(error = %e, "could not extend the job's lock"),
+                }
+            }
+        };
+        tokio::select! {
+            result = work => result.unwrap_or_else(|_| Err("the job handler panicked".to_owned())),
+            lost = heartbeat => Err(lost),
+        }
+    }
+
+    async fn schedule_housekeeping(&self) -> Result<(), StoreError> {
+        let secs = self.settings.housekeeping_interval.as_secs().max(60) as i64;
+        let bucket = now().timestamp() / secs;
+        let mut job = NewJob::now(HOUSEKEEPING, serde_json::json!({}), now());
+        job.unique_key = Some(format!("{HOUSEKEEPING}:{bucket}"));
+        job.max_attempts = 3;
+        jobs::enqueue(&self.db, job, now()).await?;
+        Ok(())
+    }
+}
+
+pub const HOUSEKEEPING: &str = "housekeeping";
+
+/// Forgets what has expired: idempotency records, refresh tokens, old login failures and
+/// finished jobs older than a week (dead jobs stay for an admin).
+pub struct Housekeeping;
+
+impl JobHandler for Housekeeping {
+    fn run<'a>(&'a self, _job: &'a Job, db: &'a DatabaseConnection) -> JobFuture<'a> {
+        Box::pin(async move {
+            let now = now();
+            let keys = idempotency::purge_expired(db, now).await.map_err(|e| e.to_string())?;
+            let tokens = sessions::purge_ended(db, now).await.map_err(|e| e.to_string())?;
+            let failures = login_failures::purge(db, now - chrono::Duration::days(1)).await.map_err(|e| e.to_string())?;
+            let done = jobs::purge_done(db, now - chrono::Duration::days(7)).await.map_err(|e| e.to_string())?;
+            tracing::info!(keys, tokens, failures, done, "housekeeping done");
+            Ok(())
+        })
+    }
+}

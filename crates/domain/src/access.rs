@@ -1,0 +1,186 @@
+//! Who may do what: staff roles, API-key scopes and the permission matrix between them.
+//!
+//! Every route names the [`Permission`] it needs; whether a caller has it is decided here,
+//! once, so the matrix can be read (and tested) in one place.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// A staff member's role. Partners are subcontractors' field staff with a narrow view.
+    Role {
+        Admin = "admin",
+        Coordinator = "coordinator",
+        Agent = "agent",
+        Technician = "technician",
+        Finance = "finance",
+        Partner = "partner",
+    }
+}
+
+named_enum! {
+    /// What an integration's API key may do; keys never act as a staff member.
+    Scope {
+        CallsWrite = "calls:write",
+        TicketsRead = "tickets:read",
+        TicketsWrite = "tickets:write",
+        InboundWrite = "inbound:write",
+        TelephonyRead = "telephony:read",
+        BillingRead = "billing:read",
+        BillingWrite = "billing:write",
+        SyncRead = "sync:read",
+        UsersRead = "users:read",
+    }
+}
+
+/// An action a route performs, named after what it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read the staff directory (to assign, mention, hand over).
+    UsersRead,
+    /// Create, change and deactivate staff accounts.
+    UsersManage,
+    TeamsRead,
+    TeamsManage,
+    ApiKeysManage,
+    /// See the background job queue and retry dead jobs.
+    JobsManage,
+}
+
+impl Role {
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match permission {
+            UsersRead | TeamsRead => !matches!(self, Partner),
+            UsersManage | TeamsManage | ApiKeysManage | JobsManage => self == Admin,
+        }
+    }
+}
+
+impl Scope {
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Scope::UsersRead | Scope::SyncRead => matches!(permission, UsersRead | TeamsRead),
+            _ => false,
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User { id: Uuid, role: Role, session_id: Uuid },
+    ApiKey { id: Uuid, scopes: Vec<Scope> },
+}
+
+impl Principal {
+    pub fn can(&self, permission: Permission) -> bool {
+        match self {
+            Principal::User { role, .. } => role.allows(permission),
+            Principal::ApiKey { scopes, .. } => scopes.iter().any(|s| s.allows(permission)),
+        }
+    }
+
+    /// A stable name of the caller, for records kept per caller (idempotency keys, audit).
+    pub fn subject(&self) -> String {
+        match self {
+            Principal::User { id, .. } => format!("user:{id}"),
+            Principal::ApiKey { id, .. } => format!("key:{id}"),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User { id, .. } => Some(*id),
+            Principal::ApiKey { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role) -> Principal {
+        Principal::User { id: Uuid::nil(), role, session_id: Uuid::nil() }
+    }
+
+    #[test]
+    fn only_admins_manage_users_teams_keys_and_jobs() {
+        for perm in [Permission::UsersManage, Permission::TeamsManage, Permission::ApiKeysManage, Permission::JobsManage] {
+            for role in Role::ALL {
+                assert_eq!(user(*role).can(perm), *role == Role::Admin, "{role} {perm:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_staff_role_but_partner_reads_the_directory() {
+        for role in Role::ALL {
+            assert_eq!(user(*role).can(Permission::UsersRead), *role != Role::Partner, "{role}");
+        }
+    }
+
+    #[test]
+    fn an_api_key_can_only_what_its_scopes_grant() {
+        let key = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::CallsWrite] };
+        assert!(!key.can(Permission::UsersRead));
+        let sync = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::SyncRead] };
+        assert!(sync.can(Permission::UsersRead));
+        assert!(!sync.can(Permission::UsersManage));
+    }
+
+    #[test]
+    fn an_api_key_never_manages_anything_whatever_its_scopes() {
+        let key = Principal::ApiKey { id: Uuid::nil(), scopes: Scope::ALL.to_vec() };
+        for perm in [Permission::UsersManage, Permission::TeamsManage, Permission::ApiKeysManage, Permission::JobsManage] {
+            assert!(!key.can(perm), "{perm:?}");
+        }
+    }
+
+    #[test]
+    fn roles_and_scopes_round_trip_through_their_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn subjects_tell_users_and_keys_apart() {
+        assert_ne!(user(Role::Admin).subject(), Principal::ApiKey { id: Uuid::nil(), scopes: vec![] }.subject());
+    }
+}

@@ -1,0 +1,13 @@
+//! Servdesk's domain: the vocabulary and the rules of the service desk, free of I/O.
+//!
+//! Nothing here reads a clock, a database or the network: callers pass the current time
+//! in, so every rule is a plain function that a unit test can pin down.
+
+pub mod access;
+pub mod email;
+pub mod jobs;
+pub mod password;
+pub mod time;
+
+pub use access::{Permission, Principal, Role, Scope};
+pub use email::Email;

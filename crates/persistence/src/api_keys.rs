@@ -1,0 +1,81 @@
+//! API keys of integrations.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::entities::api_keys;
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+
+pub use api_keys::Model as ApiKey;
+
+pub struct NewApiKey {
+    pub name: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub scopes: Vec<String>,
+    pub created_by: Uuid,
+}
+
+pub fn scopes_of(key: &ApiKey) -> Vec<String> {
+    serde_json::from_str(&key.scopes).unwrap_or_default()
+}
+
+pub async fn create(conn: &impl ConnectionTrait, new: NewApiKey, now: DateTime<Utc>) -> Result<ApiKey, StoreError> {
+    let scopes = serde_json::to_string(&new.scopes).map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    Ok(api_keys::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(new.name),
+        prefix: Set(new.prefix),
+        secret_hash: Set(new.secret_hash),
+        scopes: Set(scopes),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey, StoreError> {
+    api_keys::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn find_by_prefix(conn: &impl ConnectionTrait, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
+    Ok(api_keys::Entity::find().filter(api_keys::Column::Prefix.eq(prefix)).one(conn).await?)
+}
+
+/// Keys have no `updated_at`: they are listed in creation order.
+pub async fn list(conn: &impl ConnectionTrait, req: PageRequest) -> Result<Page<ApiKey>, StoreError> {
+    let req = PageRequest { updated_since: None, ..req };
+    Ok(page::fetch(conn, api_keys::Entity::find(), api_keys::Column::Id, api_keys::Column::CreatedAt, req, |k| (k.created_at, k.id))
+        .await?)
+}
+
+pub async fn revoke(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<ApiKey, StoreError> {
+    get(conn, id).await?;
+    api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+        .filter(api_keys::Column::Id.eq(id))
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    get(conn, id).await
+}
+
+/// Records use, at most once a minute per key: a busy integration must not turn every
+/// read into a write.
+pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    api_keys::Entity::update_many()
+        .col_expr(api_keys::Column::LastUsedAt, Expr::value(now))
+        .filter(api_keys::Column::Id.eq(id))
+        .filter(
+            Condition::any().add(api_keys::Column::LastUsedAt.is_null()).add(api_keys::Column::LastUsedAt.lt(now - Duration::minutes(1))),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}

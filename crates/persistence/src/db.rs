@@ -1,0 +1,70 @@
+//! Opening the database: an embedded SQLite file by default, PostgreSQL by URL.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use servdesk_migrations::{Migrator, MigratorTrait};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(conn: &impl ConnectionTrait) -> Self {
+        match conn.get_database_backend() {
+            DbBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+/// Connects and checks the connection.
+///
+/// SQLite gets a single pooled connection: writers serialise anyway, and one connection
+/// means no `SQLITE_BUSY` between our own tasks. WAL keeps readers of the file (backups,
+/// the operator's `sqlite3`) from blocking us. PostgreSQL gets a real pool.
+pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        options.max_connections(1).min_connections(1).idle_timeout(None::<Duration>).max_lifetime(None::<Duration>).map_sqlx_sqlite_opts(
+            |o| {
+                o.create_if_missing(true)
+                    .foreign_keys(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+            },
+        );
+    } else {
+        options.max_connections(pool_size.max(2)).min_connections(1);
+    }
+    let db = Database::connect(options).await?;
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(db)
+}
+
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<(), DbErr> {
+    Migrator::down(db, Some(steps)).await
+}
+
+/// `(name, applied)` for every migration this build knows.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .iter()
+        .map(|m| (m.name().to_owned(), m.status() == servdesk_migrations::MigrationStatus::Applied))
+        .collect())
+}
+
+/// Whether the database answers: what `/ready` reports.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

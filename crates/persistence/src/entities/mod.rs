@@ -1,0 +1,13 @@
+//! sea-orm entities: one module per table, plain data. Rules live in the domain crate and
+//! queries in the store modules beside this one.
+
+pub mod api_keys;
+pub mod idempotency_keys;
+pub mod jobs;
+pub mod login_failures;
+pub mod refresh_tokens;
+pub mod sessions;
+pub mod settings;
+pub mod team_members;
+pub mod teams;
+pub mod users;

@@ -1,0 +1,32 @@
+//! Errors a store reports, named after what the caller has to tell the client.
+
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The row changed since the caller read it (its `version` moved on).
+    #[error("stale version")]
+    StaleVersion,
+    /// A uniqueness rule was broken; `code` names the rule for the client.
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+}
+
+/// True when the error is a unique-constraint violation on either database.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+pub fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+}

@@ -1,0 +1,21 @@
+//! Servdesk's storage: connecting to SQLite or PostgreSQL, the schema's entities, and one
+//! store module per aggregate. Store functions take any connection or transaction, so a
+//! use case composes several of them inside one transaction.
+
+pub mod api_keys;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod idempotency;
+pub mod jobs;
+pub mod login_failures;
+pub mod page;
+pub mod sessions;
+pub mod settings;
+pub mod teams;
+pub mod users;
+
+pub use db::{Backend, connect, migrate_up};
+pub use error::StoreError;
+pub use page::{Cursor, Page, PageRequest};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};

@@ -1,0 +1,160 @@
+//! Staff accounts.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::entities::{api_keys, sessions, team_members, users};
+use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::page::{self, Page, PageRequest};
+
+pub use users::Model as User;
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub phone: Option<String>,
+}
+
+/// A PATCH: `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+    let model = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email),
+        name: Set(new.name),
+        role: Set(new.role),
+        password_hash: Set(new.password_hash),
+        phone: Set(new.phone),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    model.insert(conn).await.map_err(email_taken)
+}
+
+fn email_taken(err: sea_orm::DbErr) -> StoreError {
+    if is_unique_violation(&err) { StoreError::conflict("email_taken", "a user with this email already exists") } else { err.into() }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User, StoreError> {
+    users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn find_by_email(conn: &impl ConnectionTrait, email: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::Entity::find().filter(users::Column::Email.eq(email)).one(conn).await?)
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(users::Entity::find().count(conn).await?)
+}
+
+pub async fn list(conn: &impl ConnectionTrait, filter: &UserFilter, req: PageRequest) -> Result<Page<User>, StoreError> {
+    let mut select = users::Entity::find();
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        select = select.filter(
+            Condition::any()
+                .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(users::Column::Name))).like(pattern.clone()))
+                .add(users::Column::Email.like(pattern)),
+        );
+    }
+    if let Some(role) = &filter.role {
+        select = select.filter(users::Column::Role.eq(role.as_str()));
+    }
+    if let Some(active) = filter.active {
+        select = select.filter(users::Column::Active.eq(active));
+    }
+    Ok(page::fetch(conn, select, users::Column::Id, users::Column::UpdatedAt, req, |u| (u.updated_at, u.id)).await?)
+}
+
+/// Applies `changes` if the row is still at `expected_version` (when given), bumping the version.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i64>,
+    changes: UserChanges,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    let current = get(conn, id).await?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(StoreError::StaleVersion);
+    }
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::Version, Expr::value(current.version + 1))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    if let Some(email) = changes.email {
+        update = update.col_expr(users::Column::Email, Expr::value(email));
+    }
+    if let Some(name) = changes.name {
+        update = update.col_expr(users::Column::Name, Expr::value(name));
+    }
+    if let Some(role) = changes.role {
+        update = update.col_expr(users::Column::Role, Expr::value(role));
+    }
+    if let Some(phone) = changes.phone {
+        update = update.col_expr(users::Column::Phone, Expr::value(phone));
+    }
+    if let Some(active) = changes.active {
+        update = update.col_expr(users::Column::Active, Expr::value(active));
+    }
+    let result =
+        update.filter(users::Column::Id.eq(id)).filter(users::Column::Version.eq(current.version)).exec(conn).await.map_err(email_taken)?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::StaleVersion);
+    }
+    get(conn, id).await
+}
+
+pub async fn set_password(conn: &impl ConnectionTrait, id: Uuid, password_hash: String, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let result = users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Deletes a user nobody and nothing refers to. One who ever logged in, created an API key,
+/// or is referenced by any record has history: they are deactivated instead (409).
+pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    get(conn, id).await?;
+    let has_sessions = sessions::Entity::find().filter(sessions::Column::UserId.eq(id)).count(conn).await? > 0;
+    let has_keys = api_keys::Entity::find().filter(api_keys::Column::CreatedBy.eq(id)).count(conn).await? > 0;
+    if has_sessions || has_keys {
+        return Err(history());
+    }
+    team_members::Entity::delete_many().filter(team_members::Column::UserId.eq(id)).exec(conn).await?;
+    users::Entity::delete_by_id(id).exec(conn).await.map_err(|e| if is_foreign_key_violation(&e) { history() } else { e.into() })?;
+    Ok(())
+}
+
+fn history() -> StoreError {
+    StoreError::conflict("user_has_history", "this user has history; deactivate them instead (PATCH active=false)")
+}
+
+pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: &str) -> Result<u64, StoreError> {
+    Ok(users::Entity::find().filter(users::Column::Role.eq(role)).filter(users::Column::Active.eq(true)).count(conn).await?)
+}

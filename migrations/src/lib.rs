@@ -1,0 +1,17 @@
+//! Servdesk's schema, one migration per step, written against sea-query so the same
+//! migration runs on SQLite and PostgreSQL. Migrations never import today's entities:
+//! they describe the schema as it was when they were written.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}
