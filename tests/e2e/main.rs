@@ -1,1 +1,13 @@
+//! End-to-end tests: the real app, real migrations, real HTTP on 127.0.0.1, on SQLite by
+//! default and on PostgreSQL when `TEST_DATABASE_URL` is set (a fresh database per test).
 
+// A failing test should panic with the value at hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod auth;
+mod conventions;
+mod directory;
+mod jobs;
+mod openapi;

@@ -62,7 +62,11 @@ fn cors(origins: &[String]) -> Cors {
 /// The HTTP server on `listener`, ready to be awaited.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let doc = openapi::document();
-    let workers = if state.config.is_sqlite() { 2 } else { std::thread::available_parallelism().map_or(2, |n| n.get()) };
+    let workers = match state.config.http_workers {
+        0 if state.config.is_sqlite() => 2,
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
     let server = HttpServer::new(move || {
         let limit = state.config.json_limit_bytes;
         let doc = doc.clone();

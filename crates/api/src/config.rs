@@ -29,6 +29,8 @@ pub struct Config {
     pub login_max_failures_per_ip: u64,
     pub login_failure_window: Duration,
     pub json_limit_bytes: usize,
+    /// HTTP worker threads; 0 picks one per core (two on SQLite, whose writes serialise anyway).
+    pub http_workers: usize,
     pub worker: WorkerSettings,
 }
 
@@ -76,6 +78,7 @@ impl Config {
             login_max_failures_per_ip: 50,
             login_failure_window: Duration::from_secs(15 * 60),
             json_limit_bytes: 1024 * 1024,
+            http_workers: 0,
             worker: WorkerSettings::default(),
         }
     }
@@ -113,6 +116,7 @@ impl Config {
         c.login_max_failures_per_ip = parse("SERVDESK_LOGIN_MAX_FAILURES_PER_IP", c.login_max_failures_per_ip)?;
         c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
         c.json_limit_bytes = parse("SERVDESK_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
+        c.http_workers = parse("SERVDESK_HTTP_WORKERS", c.http_workers)?;
         c.worker.concurrency = parse("SERVDESK_WORKER_CONCURRENCY", c.worker.concurrency)?.max(1);
         c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
         c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;

@@ -72,7 +72,8 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
 pub async fn list(conn: &impl ConnectionTrait, filter: &UserFilter, req: PageRequest) -> Result<Page<User>, StoreError> {
     let mut select = users::Entity::find();
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        // LIKE wildcards in q only widen the match, never hide a row: left as typed.
+        let pattern = format!("%{}%", q.to_lowercase());
         select = select.filter(
             Condition::any()
                 .add(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(users::Column::Name))).like(pattern.clone()))

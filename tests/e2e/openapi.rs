@@ -1,0 +1,97 @@
+//! The OpenAPI document: committed copy up to date, every route protected unless listed as
+//! public, every error documented as a problem.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+/// Routes anyone may call. Everything else must answer 401 to an anonymous caller.
+const PUBLIC: [(&str, &str); 6] = [
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/metrics"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+];
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.push((method.to_uppercase(), path.clone(), op.clone()));
+            }
+        }
+    }
+    ops
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let generated = serde_json::to_string_pretty(&servdesk_api::openapi::document()).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date; regenerate it with `cargo run -q -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[tokio::test]
+async fn every_route_but_the_public_ones_answers_401_to_an_anonymous_caller() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    let ops = operations(&doc);
+    assert!(ops.len() >= 25, "only {} operations documented", ops.len());
+    for (method, path, _) in ops {
+        let concrete = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { uuid::Uuid::now_v7().to_string() } else { seg.to_owned() })
+            .collect::<Vec<_>>()
+            .join("/");
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = app.request(m.clone(), &concrete, None);
+        if m == Method::POST || m == Method::PATCH {
+            req = req.json(&json!({}));
+        }
+        let status = req.send().await.unwrap().status().as_u16();
+        if PUBLIC.contains(&(method.as_str(), path.as_str())) {
+            assert!(status != 401 && status < 500, "{method} {path} is public but answered {status}");
+        } else {
+            assert_eq!(status, 401, "{method} {path} must require authentication");
+        }
+    }
+}
+
+#[test]
+fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401() {
+    let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    for (method, path, op) in operations(&doc) {
+        let responses = op["responses"].as_object().unwrap();
+        assert!(responses.contains_key("500"), "{method} {path}");
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+            }
+        }
+        let public = PUBLIC.contains(&(method.as_str(), path.as_str()));
+        assert_eq!(op.get("security").is_none(), public, "{method} {path}: security declared iff not public");
+        if !public {
+            assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
+        }
+        assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has a tag");
+        if let Some(body) = op.get("requestBody") {
+            let content = &body["content"]["application/json"];
+            let schema_ref = content["schema"]["$ref"].as_str().unwrap_or_default();
+            let name = schema_ref.rsplit('/').next().unwrap_or_default();
+            let has_example = content.get("example").is_some() || doc["components"]["schemas"][name].get("example").is_some();
+            assert!(has_example, "{method} {path} request body has an example");
+        }
+    }
+}

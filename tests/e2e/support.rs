@@ -1,0 +1,155 @@
+//! Spawning the app for a test and talking to it.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use reqwest::{Method, RequestBuilder, Response};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use servdesk_api::config::Config;
+use servdesk_api::state::AppState;
+
+pub const ADMIN_EMAIL: &str = "admin@servdesk.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-1234";
+pub const PASSWORD: &str = "a long test password";
+
+/// A database of its own for one test, removed when the test ends.
+enum TestDb {
+    Sqlite,
+    Postgres { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    handle: actix_web::dev::ServerHandle,
+    db: TestDb,
+    dir: PathBuf,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a configuration adjusted by `adjust` (limits, timeouts).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = std::env::temp_dir().join(format!("servdesk-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (url, db) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("servdesk_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                (format!("{base}/{name}"), TestDb::Postgres { admin_url: admin_url.clone(), name })
+            }
+            None => (format!("sqlite://{}?mode=rwc", dir.join("servdesk.db").display()), TestDb::Sqlite),
+        };
+        let mut config = Config::for_database(url, dir.clone());
+        config.admin_email = ADMIN_EMAIL.to_owned();
+        config.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        config.http_workers = 1;
+        config.database_pool_size = 5;
+        adjust(&mut config);
+        let state = servdesk_api::app::prepare(config).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = servdesk_api::app::server(state.clone(), listener).unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        TestApp { base, client, state, handle, db, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let req = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::PATCH, path, Some(token)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token)).send().await.unwrap()
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.client.post(self.url("/api/v1/auth/login")).json(&json!({"email": email, "password": password})).send().await.unwrap()
+    }
+
+    /// Logs in; returns the whole token pair.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let res = self.try_login(email, password).await;
+        assert_eq!(res.status(), 200, "login of {email} failed");
+        res.json().await.unwrap()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user of `role` (as the admin) and logs them in: `(user id, access token)`.
+    pub async fn user(&self, role: &str) -> (String, String) {
+        let admin = self.admin_token().await;
+        let email = format!("{role}-{}@servdesk.test", uuid::Uuid::now_v7().simple());
+        let res = self
+            .post("/api/v1/users", &admin, json!({"email": email, "name": format!("Test {role}"), "role": role, "password": PASSWORD}))
+            .await;
+        assert_eq!(res.status(), 201);
+        let user: Value = res.json().await.unwrap();
+        let token = self.login(&email, PASSWORD).await["access_token"].as_str().unwrap().to_owned();
+        (user["id"].as_str().unwrap().to_owned(), token)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command; the server's threads wind down on their own.
+        drop(self.handle.stop(false));
+        if let TestDb::Postgres { admin_url, name } = &self.db {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // A runtime of its own: Drop cannot await, and the test's runtime is ending.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Asserts a problem response with `status` and `code`; returns the document.
+pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(content_type.starts_with("application/problem+json"), "content type {content_type}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    body
+}
