@@ -9,5 +9,6 @@ mod support;
 mod auth;
 mod conventions;
 mod directory;
+mod docs_page;
 mod jobs;
 mod openapi;
