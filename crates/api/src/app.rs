@@ -8,7 +8,7 @@ use actix_cors::Cors;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use servdesk_persistence::db;
+use servdesk_persistence::{DatabaseConnection, db};
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -22,8 +22,9 @@ use crate::observability::request_id;
 use crate::state::AppState;
 use crate::{bootstrap, openapi, routes};
 
-/// Connects, migrates (unless switched off), ensures the signing secret and the first admin.
-pub async fn prepare(config: Config) -> Result<AppState, String> {
+/// Opens the configured database (creating the SQLite data directory) and applies pending
+/// migrations unless that is switched off.
+pub async fn open_database(config: &Config) -> Result<DatabaseConnection, String> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     }
@@ -32,6 +33,12 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     if config.migrate_on_start {
         db::migrate_up(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     }
+    Ok(db)
+}
+
+/// Everything `serve` and `worker` need: the database, the signing secret, the first admin.
+pub async fn prepare(config: Config) -> Result<AppState, String> {
+    let db = open_database(&config).await?;
     let secret = bootstrap::jwt_secret(&db, &config).await?;
     bootstrap::first_admin(&db, &config).await?;
     Ok(AppState { db, jwt: Arc::new(JwtKeys::new(secret.as_bytes())), config: Arc::new(config), metrics: Arc::new(Metrics::default()) })

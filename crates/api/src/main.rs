@@ -153,11 +153,9 @@ async fn run_worker(config: Config) -> Result<(), String> {
     worker.await.map_err(|e| e.to_string())
 }
 
-async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
-    if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
-    }
-    let conn = db::connect(&config.database_url, 2).await.map_err(|e| e.to_string())?;
+async fn migrate(mut config: Config, action: MigrateAction) -> Result<(), String> {
+    config.migrate_on_start = false;
+    let conn = app::open_database(&config).await?;
     match action {
         MigrateAction::Up => db::migrate_up(&conn).await.map_err(|e| e.to_string())?,
         MigrateAction::Down => db::migrate_down(&conn, 1).await.map_err(|e| e.to_string())?,
@@ -179,11 +177,12 @@ async fn create_user(config: Config, email: String, role: String, name: Option<S
         None => (servdesk_api::auth::tokens::random_token(15).map_err(|e| e.to_string())?, true),
     };
     password::check(&secret).map_err(|e| format!("--password {e}"))?;
-    let state = app::prepare(config).await?;
+    // Not `prepare`: an operator creating the first admin by hand gets no generated one.
+    let db = app::open_database(&config).await?;
     let password_hash = passwords::hash(secret.clone()).await.map_err(|e| e.to_string())?;
     let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
     let user = users::create(
-        &state.db,
+        &db,
         users::NewUser { email: email.to_string(), name, role: role.as_str().to_owned(), password_hash, phone: None },
         now(),
     )
