@@ -9,6 +9,7 @@ use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use servdesk_api::config::WorkerSettings;
 use servdesk_api::worker::{JobFuture, JobHandler, Registry, Worker};
+use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::jobs::{self, Job, NewJob};
 use servdesk_persistence::{DatabaseConnection, idempotency};
 use tokio::sync::{Notify, watch};
@@ -97,7 +98,7 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists() {
     let txn = app.state.db.begin().await.unwrap();
     let id = jobs::enqueue(&txn, NewJob::now("test.record", json!({"n": 1}), now()), now()).await.unwrap().unwrap();
     txn.commit().await.unwrap();
-    assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, "queued");
+    assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, JobStatus::Queued);
 }
 
 #[tokio::test]
@@ -140,7 +141,7 @@ async fn concurrent_workers_never_run_the_same_job() {
     let runs = recorder.0.lock().unwrap().clone();
     assert!(ids.iter().all(|id| runs.get(id) == Some(&1)), "every job ran exactly once");
     for id in ids {
-        assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, "done");
+        assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, JobStatus::Done);
     }
 }
 
@@ -157,12 +158,12 @@ async fn a_job_whose_worker_was_killed_mid_run_is_taken_over_and_finished() {
     handler.started.notified().await;
     doomed.abort(); // the process dies: no cleanup, the lock stays behind
     let _ = doomed.await;
-    assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, "running");
+    assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, JobStatus::Running);
 
     let rescuer = Worker::new(app.state.db.clone(), registry, fast(lock));
     wait_until(async || {
         rescuer.run_once().await.unwrap();
-        jobs::get(&app.state.db, id).await.unwrap().status == "done"
+        jobs::get(&app.state.db, id).await.unwrap().status == JobStatus::Done
     })
     .await;
     let job = jobs::get(&app.state.db, id).await.unwrap();
@@ -194,7 +195,7 @@ async fn a_long_job_keeps_its_lock_while_it_runs() {
     }
     assert_eq!(running.await.unwrap(), 1);
     let job = jobs::get(&app.state.db, id).await.unwrap();
-    assert_eq!((job.status.as_str(), job.attempts), ("done", 1));
+    assert_eq!((job.status, job.attempts), (JobStatus::Done, 1));
 }
 
 #[tokio::test]
@@ -207,13 +208,13 @@ async fn a_failing_job_backs_off_then_dies_visibly_and_an_admin_can_retry_it() {
 
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let after_first = jobs::get(&app.state.db, id).await.unwrap();
-    assert_eq!((after_first.status.as_str(), after_first.attempts), ("queued", 1));
+    assert_eq!((after_first.status, after_first.attempts), (JobStatus::Queued, 1));
     assert!(after_first.run_at > now() - chrono::Duration::milliseconds(5), "retry is scheduled later, not now");
     assert_eq!(after_first.last_error.as_deref(), Some("smtp.example.com: 451 try again later"));
 
     wait_until(async || {
         worker.run_once().await.unwrap();
-        jobs::get(&app.state.db, id).await.unwrap().status == "dead"
+        jobs::get(&app.state.db, id).await.unwrap().status == JobStatus::Dead
     })
     .await;
     assert_eq!(jobs::get(&app.state.db, id).await.unwrap().attempts, 3);
@@ -236,7 +237,7 @@ async fn a_job_of_an_unknown_kind_fails_rather_than_vanishing() {
     let id = jobs::enqueue(&app.state.db, NewJob::now("nobody.handles.this", json!({}), now()), now()).await.unwrap().unwrap();
     Worker::new(app.state.db.clone(), Registry::default(), fast(Duration::from_secs(30))).run_once().await.unwrap();
     let job = jobs::get(&app.state.db, id).await.unwrap();
-    assert_eq!(job.status, "queued");
+    assert_eq!(job.status, JobStatus::Queued);
     assert!(job.last_error.unwrap().contains("no handler"));
 }
 

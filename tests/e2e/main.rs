@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod auth;
 mod conventions;
 mod directory;

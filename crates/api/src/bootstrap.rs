@@ -39,13 +39,7 @@ pub async fn first_admin(db: &DatabaseConnection, config: &Config) -> Result<(),
     let password_hash = passwords::hash(password.clone()).await.map_err(|e| e.to_string())?;
     let created = users::create(
         db,
-        NewUser {
-            email: email.to_string(),
-            name: "Administrator".to_owned(),
-            role: Role::Admin.as_str().to_owned(),
-            password_hash,
-            phone: None,
-        },
+        NewUser { email: email.clone(), name: "Administrator".to_owned(), role: Role::Admin, password_hash, phone: None },
         now(),
     )
     .await;

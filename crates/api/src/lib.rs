@@ -11,4 +11,5 @@ pub mod observability;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod wire;
 pub mod worker;

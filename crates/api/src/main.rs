@@ -181,13 +181,8 @@ async fn create_user(config: Config, email: String, role: String, name: Option<S
     let db = app::open_database(&config).await?;
     let password_hash = passwords::hash(secret.clone()).await.map_err(|e| e.to_string())?;
     let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
-    let user = users::create(
-        &db,
-        users::NewUser { email: email.to_string(), name, role: role.as_str().to_owned(), password_hash, phone: None },
-        now(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let user =
+        users::create(&db, users::NewUser { email, name, role, password_hash, phone: None }, now()).await.map_err(|e| e.to_string())?;
     println!("created {} ({}) id {}", user.email, user.role, user.id);
     if generated {
         println!("password: {secret}");

@@ -124,10 +124,8 @@ impl Worker {
         let recorded = match outcome {
             Ok(()) => jobs::complete(&self.db, job.id, &self.id, now()).await,
             Err(error) => {
-                let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-                let max = u32::try_from(job.max_attempts).unwrap_or(1);
-                let after =
-                    after_failure(attempts, max, now(), chrono_of(self.settings.backoff_base), chrono_of(self.settings.backoff_cap));
+                let (base, cap) = (chrono_of(self.settings.backoff_base), chrono_of(self.settings.backoff_cap));
+                let after = after_failure(job.attempts, job.max_attempts, now(), base, cap);
                 match after {
                     AfterFailure::GiveUp => tracing::error!(error = %error, "job failed for the last time; it is now dead"),
                     AfterFailure::RetryAt(at) => tracing::warn!(error = %error, retry_at = %at, "job failed; will retry"),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Waiting for `run_at`.
@@ -15,6 +15,8 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    pub const ALL: &'static [JobStatus] = &[Self::Queued, Self::Running, Self::Done, Self::Dead];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -82,8 +84,8 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_name() {
-        for s in [JobStatus::Queued, JobStatus::Running, JobStatus::Done, JobStatus::Dead] {
-            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(*s));
         }
     }
 }

@@ -7,7 +7,8 @@ pub mod access;
 pub mod email;
 pub mod jobs;
 pub mod password;
+pub mod staff;
 pub mod time;
 
-pub use access::{Permission, Principal, Role, Scope};
+pub use access::{ApiKey, Permission, Principal, Role, Scope};
 pub use email::Email;

@@ -17,6 +17,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A row that does not convert to its domain type (a value no migration allows).
+    pub fn corrupt(table: &str, detail: impl std::fmt::Display) -> Self {
+        Self::Db(DbErr::Custom(format!("corrupt {table} row: {detail}")))
+    }
+
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }
     }

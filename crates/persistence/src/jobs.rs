@@ -18,7 +18,44 @@ use crate::entities::jobs;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 
-pub use jobs::Model as Job;
+/// A job as workers and the admin API see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub run_at: DateTime<Utc>,
+    /// Claims so far, the running one included.
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_error: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub locked_by: Option<String>,
+    pub unique_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn to_job(m: jobs::Model) -> Result<Job, StoreError> {
+    Ok(Job {
+        payload: serde_json::from_str(&m.payload).map_err(|e| StoreError::corrupt("jobs", format!("{}: {e}", m.id)))?,
+        status: JobStatus::parse(&m.status).ok_or_else(|| StoreError::corrupt("jobs", format!("{}: status {}", m.id, m.status)))?,
+        attempts: u32::try_from(m.attempts).unwrap_or(0),
+        max_attempts: u32::try_from(m.max_attempts).unwrap_or(1),
+        id: m.id,
+        kind: m.kind,
+        run_at: m.run_at,
+        last_error: m.last_error,
+        locked_until: m.locked_until,
+        locked_by: m.locked_by,
+        unique_key: m.unique_key,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        finished_at: m.finished_at,
+    })
+}
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -88,7 +125,8 @@ pub async fn claim(
         limit = p(4),
     );
     let values: Vec<Value> = vec![(now + lock_for).into(), worker.into(), now.into(), (limit as i64).into()];
-    let mut claimed = jobs::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(conn).await?;
+    let rows = jobs::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(conn).await?;
+    let mut claimed = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
     claimed.sort_by_key(|j| (j.run_at, j.id));
     Ok(claimed)
 }
@@ -159,7 +197,7 @@ fn truncate_error(error: &str) -> String {
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Job, StoreError> {
-    jobs::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    to_job(jobs::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -176,7 +214,7 @@ pub async fn list(conn: &impl ConnectionTrait, filter: &JobFilter, req: PageRequ
     if let Some(kind) = &filter.kind {
         select = select.filter(jobs::Column::Kind.eq(kind.as_str()));
     }
-    Ok(page::fetch(conn, select, jobs::Column::Id, jobs::Column::UpdatedAt, req, |j| (j.updated_at, j.id)).await?)
+    page::fetch(conn, select, jobs::Column::Id, jobs::Column::UpdatedAt, req, |j| (j.updated_at, j.id)).await?.try_map(to_job)
 }
 
 /// An admin's retry of a dead job: queued now, with a fresh set of attempts.

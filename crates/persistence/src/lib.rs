@@ -4,7 +4,7 @@
 
 pub mod api_keys;
 pub mod db;
-pub mod entities;
+mod entities;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;

@@ -12,23 +12,37 @@ use uuid::Uuid;
 use crate::entities::{refresh_tokens, sessions};
 use crate::error::StoreError;
 
-pub use sessions::Model as Session;
+/// One login: the family of refresh tokens issued from one password check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn to_session(m: sessions::Model) -> Session {
+    Session { id: m.id, user_id: m.user_id, created_at: m.created_at, expires_at: m.expires_at, revoked_at: m.revoked_at }
+}
 
 pub async fn create(conn: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>, ttl: Duration) -> Result<Session, StoreError> {
-    Ok(sessions::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        created_at: Set(now),
-        expires_at: Set(now + ttl),
-        revoked_at: Set(None),
-        revoked_reason: Set(None),
-    }
-    .insert(conn)
-    .await?)
+    Ok(to_session(
+        sessions::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            created_at: Set(now),
+            expires_at: Set(now + ttl),
+            revoked_at: Set(None),
+            revoked_reason: Set(None),
+        }
+        .insert(conn)
+        .await?,
+    ))
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Session, StoreError> {
-    sessions::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    sessions::Entity::find_by_id(id).one(conn).await?.map(to_session).ok_or(StoreError::NotFound)
 }
 
 /// Stores the hash of a new refresh token of `session`; it expires with the session.

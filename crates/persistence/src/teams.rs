@@ -10,7 +10,11 @@ use crate::entities::{team_members, teams};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 
-pub use teams::Model as Team;
+pub use servdesk_domain::staff::Team;
+
+fn to_team(m: teams::Model) -> Team {
+    Team { id: m.id, name: m.name, description: m.description, version: m.version, created_at: m.created_at, updated_at: m.updated_at }
+}
 
 #[derive(Default)]
 pub struct TeamChanges {
@@ -38,15 +42,18 @@ pub async fn create(
     }
     .insert(conn)
     .await
+    .map(to_team)
     .map_err(name_taken)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Team, StoreError> {
-    teams::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    teams::Entity::find_by_id(id).one(conn).await?.map(to_team).ok_or(StoreError::NotFound)
 }
 
 pub async fn list(conn: &impl ConnectionTrait, req: PageRequest) -> Result<Page<Team>, StoreError> {
-    Ok(page::fetch(conn, teams::Entity::find(), teams::Column::Id, teams::Column::UpdatedAt, req, |t| (t.updated_at, t.id)).await?)
+    Ok(page::fetch(conn, teams::Entity::find(), teams::Column::Id, teams::Column::UpdatedAt, req, |t| (t.updated_at, t.id))
+        .await?
+        .map(to_team))
 }
 
 pub async fn update(

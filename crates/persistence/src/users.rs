@@ -4,18 +4,33 @@ use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use servdesk_domain::{Email, Role};
 use uuid::Uuid;
 
 use crate::entities::{api_keys, sessions, team_members, users};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 
-pub use users::Model as User;
+pub use servdesk_domain::staff::User;
+
+fn to_user(m: users::Model) -> Result<User, StoreError> {
+    Ok(User {
+        email: Email::parse(&m.email).map_err(|e| StoreError::corrupt("users", format!("{}: {e}", m.id)))?,
+        role: Role::parse(&m.role).ok_or_else(|| StoreError::corrupt("users", format!("{}: role {}", m.id, m.role)))?,
+        id: m.id,
+        name: m.name,
+        phone: m.phone,
+        active: m.active,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
 
 pub struct NewUser {
-    pub email: String,
+    pub email: Email,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub phone: Option<String>,
 }
@@ -23,9 +38,9 @@ pub struct NewUser {
 /// A PATCH: `None` leaves a field alone; `Some(None)` clears a nullable one.
 #[derive(Default)]
 pub struct UserChanges {
-    pub email: Option<String>,
+    pub email: Option<Email>,
     pub name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub phone: Option<Option<String>>,
     pub active: Option<bool>,
 }
@@ -33,16 +48,16 @@ pub struct UserChanges {
 #[derive(Default)]
 pub struct UserFilter {
     pub q: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub active: Option<bool>,
 }
 
 pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
     let model = users::ActiveModel {
         id: Set(Uuid::now_v7()),
-        email: Set(new.email),
+        email: Set(new.email.to_string()),
         name: Set(new.name),
-        role: Set(new.role),
+        role: Set(new.role.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         phone: Set(new.phone),
         active: Set(true),
@@ -50,7 +65,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
         created_at: Set(now),
         updated_at: Set(now),
     };
-    model.insert(conn).await.map_err(email_taken)
+    to_user(model.insert(conn).await.map_err(email_taken)?)
 }
 
 fn email_taken(err: sea_orm::DbErr) -> StoreError {
@@ -58,11 +73,22 @@ fn email_taken(err: sea_orm::DbErr) -> StoreError {
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User, StoreError> {
-    users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
+    to_user(users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
 }
 
-pub async fn find_by_email(conn: &impl ConnectionTrait, email: &str) -> Result<Option<User>, StoreError> {
-    Ok(users::Entity::find().filter(users::Column::Email.eq(email)).one(conn).await?)
+/// The user with this email and their password hash, for a login.
+pub async fn credentials(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+    match users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(conn).await? {
+        Some(m) => {
+            let hash = m.password_hash.clone();
+            Ok(Some((to_user(m)?, hash)))
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn password_hash(conn: &impl ConnectionTrait, id: Uuid) -> Result<String, StoreError> {
+    Ok(users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?.password_hash)
 }
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
@@ -80,13 +106,13 @@ pub async fn list(conn: &impl ConnectionTrait, filter: &UserFilter, req: PageReq
                 .add(users::Column::Email.like(pattern)),
         );
     }
-    if let Some(role) = &filter.role {
+    if let Some(role) = filter.role {
         select = select.filter(users::Column::Role.eq(role.as_str()));
     }
     if let Some(active) = filter.active {
         select = select.filter(users::Column::Active.eq(active));
     }
-    Ok(page::fetch(conn, select, users::Column::Id, users::Column::UpdatedAt, req, |u| (u.updated_at, u.id)).await?)
+    page::fetch(conn, select, users::Column::Id, users::Column::UpdatedAt, req, |u| (u.updated_at, u.id)).await?.try_map(to_user)
 }
 
 /// Applies `changes` if the row is still at `expected_version` (when given), bumping the version.
@@ -105,13 +131,13 @@ pub async fn update(
         .col_expr(users::Column::Version, Expr::value(current.version + 1))
         .col_expr(users::Column::UpdatedAt, Expr::value(now));
     if let Some(email) = changes.email {
-        update = update.col_expr(users::Column::Email, Expr::value(email));
+        update = update.col_expr(users::Column::Email, Expr::value(email.to_string()));
     }
     if let Some(name) = changes.name {
         update = update.col_expr(users::Column::Name, Expr::value(name));
     }
     if let Some(role) = changes.role {
-        update = update.col_expr(users::Column::Role, Expr::value(role));
+        update = update.col_expr(users::Column::Role, Expr::value(role.as_str()));
     }
     if let Some(phone) = changes.phone {
         update = update.col_expr(users::Column::Phone, Expr::value(phone));
@@ -156,6 +182,6 @@ fn history() -> StoreError {
     StoreError::conflict("user_has_history", "this user has history; deactivate them instead (PATCH active=false)")
 }
 
-pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: &str) -> Result<u64, StoreError> {
-    Ok(users::Entity::find().filter(users::Column::Role.eq(role)).filter(users::Column::Active.eq(true)).count(conn).await?)
+pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: Role) -> Result<u64, StoreError> {
+    Ok(users::Entity::find().filter(users::Column::Role.eq(role.as_str())).filter(users::Column::Active.eq(true)).count(conn).await?)
 }

@@ -10,7 +10,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
-use servdesk_domain::{Permission, Principal, Role, Scope};
+use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::{api_keys, sessions, users};
 
 use super::api_keys::split;
@@ -126,21 +126,17 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
     if !user.active {
         return Ok(AuthOutcome::Rejected { code: "user_inactive", detail: "this account is deactivated" });
     }
-    let Some(role) = Role::parse(&user.role) else {
-        return Err(ApiError::internal(format!("user {} has unknown role {}", user.id, user.role)));
-    };
-    Ok(AuthOutcome::Authenticated(Principal::User { id: user.id, role, session_id: session.id }))
+    Ok(AuthOutcome::Authenticated(Principal::User { id: user.id, role: user.role, session_id: session.id }))
 }
 
 async fn resolve_api_key(state: &AppState, prefix: &str, secret: &str) -> Result<AuthOutcome, ApiError> {
     let invalid = AuthOutcome::Rejected { code: "invalid_api_key", detail: "unknown or revoked API key" };
-    let Some(key) = api_keys::find_by_prefix(&state.db, prefix).await? else {
+    let Some((key, secret_hash)) = api_keys::find_by_prefix(&state.db, prefix).await? else {
         return Ok(invalid);
     };
-    if key.revoked_at.is_some() || !constant_time_eq(&key.secret_hash, &sha256_hex(secret)) {
+    if key.revoked_at.is_some() || !constant_time_eq(&secret_hash, &sha256_hex(secret)) {
         return Ok(invalid);
     }
     api_keys::touch(&state.db, key.id, now()).await?;
-    let scopes = api_keys::scopes_of(&key).iter().filter_map(|s| Scope::parse(s)).collect();
-    Ok(AuthOutcome::Authenticated(Principal::ApiKey { id: key.id, scopes }))
+    Ok(AuthOutcome::Authenticated(Principal::ApiKey { id: key.id, scopes: key.scopes }))
 }

@@ -2,8 +2,10 @@
 //! rotating refresh tokens for staff, hashed API keys for integrations, one extractor for both.
 
 pub mod api_keys;
+pub mod authorized;
 pub mod caller;
 pub mod passwords;
 pub mod tokens;
 
+pub use authorized::{Authorized, can};
 pub use caller::{Caller, authenticate};

@@ -6,3 +6,4 @@ pub mod idempotency;
 pub mod pagination;
 pub mod patch;
 pub mod problems;
+pub mod validation;

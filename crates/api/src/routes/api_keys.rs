@@ -4,24 +4,28 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::{Permission, Scope};
-use servdesk_persistence::api_keys::{self, ApiKey, NewApiKey};
+use servdesk_domain::ApiKey;
+use servdesk_domain::Scope;
+use servdesk_persistence::api_keys::{self, NewApiKey};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::tags;
-use super::users::Checks;
-use crate::auth::{Caller, api_keys::generate};
+use crate::auth::{Authorized, api_keys::generate, can};
 use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
+use crate::wire;
 
 #[derive(Serialize, ToSchema)]
-pub struct ApiKeyView {
+pub struct ApiKeyOut {
     pub id: Uuid,
     pub name: String,
     /// The key's public part (`sdk_<prefix>_…`), to tell keys apart.
     pub prefix: String,
+    #[schema(schema_with = wire::scopes)]
     pub scopes: Vec<Scope>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
@@ -30,10 +34,10 @@ pub struct ApiKeyView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl From<ApiKey> for ApiKeyView {
+impl From<ApiKey> for ApiKeyOut {
     fn from(k: ApiKey) -> Self {
         Self {
-            scopes: api_keys::scopes_of(&k).iter().filter_map(|s| Scope::parse(s)).collect(),
+            scopes: k.scopes,
             id: k.id,
             name: k.name,
             prefix: k.prefix,
@@ -49,28 +53,35 @@ impl From<ApiKey> for ApiKeyView {
 #[derive(Serialize, ToSchema)]
 pub struct CreatedApiKey {
     #[serde(flatten)]
-    pub key: ApiKeyView,
+    pub key: ApiKeyOut,
     /// The whole key, to send as `Authorization: Bearer <secret>`. Not retrievable later.
     pub secret: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "ERP sync", "scopes": ["tickets:read", "sync:read"]}))]
 pub struct CreateApiKey {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
     pub name: String,
+    /// At least one.
+    #[schema(schema_with = wire::scopes)]
+    #[validate(length(min = 1))]
     pub scopes: Vec<Scope>,
 }
 
 /// Lists API keys (admins), newest last; secrets are never shown.
-#[utoipa::path(tag = tags::API_KEYS, params(PageParams), responses((status = 200, body = Paged<ApiKeyView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = tags::API_KEYS, params(PageParams), responses((status = 200, body = Paged<ApiKeyOut>)), security(("bearer" = [])))]
 #[get("/api-keys")]
-pub async fn list(caller: Caller, state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<web::Json<Paged<ApiKeyView>>> {
-    caller.require(Permission::ApiKeysManage)?;
+pub async fn list(
+    _auth: Authorized<can::ApiKeysManage>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<ApiKeyOut>>> {
     if page.updated_since.is_some() {
         return Err(ApiError::bad_request("unsupported_filter", "API keys cannot be listed by updated_since"));
     }
     let page = api_keys::list(&state.db, page.to_request()?).await?;
-    Ok(web::Json(Paged::from_page(page, ApiKeyView::from)))
+    Ok(web::Json(Paged::from_page(page, ApiKeyOut::from)))
 }
 
 /// Creates an API key (admins); the response's `secret` is the only time it is shown.
@@ -81,17 +92,16 @@ pub async fn list(caller: Caller, state: web::Data<AppState>, page: web::Query<P
     security(("bearer" = []))
 )]
 #[post("/api-keys")]
-pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateApiKey>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::ApiKeysManage)?;
+pub async fn create(
+    caller: Authorized<can::ApiKeysManage>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateApiKey>,
+) -> ApiResult<HttpResponse> {
     let created_by = caller.user_id()?;
     let body = body.into_inner();
-    let mut checks = Checks::default();
-    let name = checks.text("name", &body.name, 200);
-    if body.scopes.is_empty() {
-        checks.fail("scopes", "length", "give the key at least one scope");
-    }
-    checks.finish()?;
-    let mut scopes: Vec<String> = body.scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    body.validate()?;
+    let name = body.name.trim().to_owned();
+    let mut scopes = body.scopes;
     scopes.sort();
     scopes.dedup();
     let generated = generate().map_err(ApiError::internal)?;
@@ -111,12 +121,15 @@ pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<
 #[utoipa::path(
     tag = tags::API_KEYS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiKeyView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/api-keys/{id}")]
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<ApiKeyView>> {
-    caller.require(Permission::ApiKeysManage)?;
+pub async fn get(
+    _auth: Authorized<can::ApiKeysManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ApiKeyOut>> {
     Ok(web::Json(api_keys::get(&state.db, id.into_inner()).await?.into()))
 }
 
@@ -124,11 +137,14 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
 #[utoipa::path(
     tag = tags::API_KEYS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiKeyView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]
-pub async fn revoke(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<ApiKeyView>> {
-    caller.require(Permission::ApiKeysManage)?;
+pub async fn revoke(
+    _auth: Authorized<can::ApiKeysManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ApiKeyOut>> {
     Ok(web::Json(api_keys::revoke(&state.db, id.into_inner(), now()).await?.into()))
 }

@@ -68,7 +68,7 @@ async fn issue_pair(
     let refresh_token = random_token(32).map_err(ApiError::internal)?;
     sessions::add_refresh_token(conn, session, sha256_hex(&refresh_token), now()).await?;
     let ttl = state.config.access_token_ttl;
-    let access_token = state.jwt.issue(&claims_for(user.id, &user.role, session.id, now(), ttl)).map_err(ApiError::internal)?;
+    let access_token = state.jwt.issue(&claims_for(user.id, user.role.as_str(), session.id, now(), ttl)).map_err(ApiError::internal)?;
     Ok(TokenPair { access_token, refresh_token, token_type: "Bearer", expires_in: ttl.as_secs() })
 }
 
@@ -88,14 +88,18 @@ async fn issue_pair(
 #[post("/auth/login")]
 pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<web::Json<TokenPair>> {
     let body = body.into_inner();
-    let email = Email::parse(&body.email).map(|e| e.to_string()).unwrap_or_else(|_| body.email.trim().to_lowercase());
-    let account = format!("email:{email}");
+    let email = Email::parse(&body.email);
+    let account = format!("email:{}", email.as_ref().map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string()));
     let address = format!("ip:{}", client_ip(&req, state.config.trust_proxy));
     check_limit(&state, &account, state.config.login_max_failures_per_account).await?;
     check_limit(&state, &address, state.config.login_max_failures_per_ip).await?;
 
-    let user = users::find_by_email(&state.db, &email).await?;
-    let verified = passwords::verify(user.as_ref().map(|u| u.password_hash.clone()), body.password).await?;
+    let found = match &email {
+        Ok(email) => users::credentials(&state.db, email).await?,
+        Err(_) => None,
+    };
+    let (user, hash) = found.map_or((None, None), |(u, h)| (Some(u), Some(h)));
+    let verified = passwords::verify(hash, body.password).await?;
     let user = match user {
         Some(u) if verified && u.active => u,
         _ => {

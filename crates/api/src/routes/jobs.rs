@@ -4,28 +4,30 @@
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::Permission;
 use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::jobs::{self, Job, JobFilter};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::tags;
-use crate::auth::Caller;
+use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::error::{ApiResult, Problem};
 use crate::state::{AppState, now};
+use crate::wire;
 
 #[derive(Serialize, ToSchema)]
-pub struct JobView {
+pub struct JobOut {
     pub id: Uuid,
     pub kind: String,
+    /// Free-form: each job kind defines its own payload.
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    #[schema(schema_with = wire::job_status)]
     pub status: JobStatus,
     pub run_at: DateTime<Utc>,
-    pub attempts: i32,
-    pub max_attempts: i32,
+    pub attempts: u32,
+    pub max_attempts: u32,
     pub last_error: Option<String>,
     pub locked_until: Option<DateTime<Utc>>,
     pub locked_by: Option<String>,
@@ -34,11 +36,11 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-impl From<Job> for JobView {
+impl From<Job> for JobOut {
     fn from(j: Job) -> Self {
         Self {
-            payload: serde_json::from_str(&j.payload).unwrap_or(serde_json::Value::Null),
-            status: JobStatus::parse(&j.status).unwrap_or(JobStatus::Queued),
+            payload: j.payload,
+            status: j.status,
             id: j.id,
             kind: j.kind,
             run_at: j.run_at,
@@ -57,35 +59,34 @@ impl From<Job> for JobView {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobFilterParams {
+    #[param(schema_with = wire::job_status)]
     pub status: Option<JobStatus>,
     pub kind: Option<String>,
 }
 
 /// Lists jobs (admins), filtered by status and kind.
-#[utoipa::path(tag = tags::JOBS, params(PageParams, JobFilterParams), responses((status = 200, body = Paged<JobView>)), security(("bearer" = [])))]
+#[utoipa::path(tag = tags::JOBS, params(PageParams, JobFilterParams), responses((status = 200, body = Paged<JobOut>)), security(("bearer" = [])))]
 #[get("/jobs")]
 pub async fn list(
-    caller: Caller,
+    _auth: Authorized<can::JobsManage>,
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<JobFilterParams>,
-) -> ApiResult<web::Json<Paged<JobView>>> {
-    caller.require(Permission::JobsManage)?;
+) -> ApiResult<web::Json<Paged<JobOut>>> {
     let filter = JobFilter { status: filter.status, kind: filter.kind.clone() };
     let page = jobs::list(&state.db, &filter, page.to_request()?).await?;
-    Ok(web::Json(Paged::from_page(page, JobView::from)))
+    Ok(web::Json(Paged::from_page(page, JobOut::from)))
 }
 
 /// One job (admins).
 #[utoipa::path(
     tag = tags::JOBS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = JobOut), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[get("/jobs/{id}")]
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobView>> {
-    caller.require(Permission::JobsManage)?;
+pub async fn get(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobOut>> {
     Ok(web::Json(jobs::get(&state.db, id.into_inner()).await?.into()))
 }
 
@@ -94,14 +95,13 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
     tag = tags::JOBS,
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, body = JobView),
+        (status = 200, body = JobOut),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`job_not_dead`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
 #[post("/jobs/{id}/retry")]
-pub async fn retry(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobView>> {
-    caller.require(Permission::JobsManage)?;
+pub async fn retry(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobOut>> {
     Ok(web::Json(jobs::retry(&state.db, id.into_inner(), now()).await?.into()))
 }

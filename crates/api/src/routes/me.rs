@@ -5,26 +5,29 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::Principal;
 use servdesk_persistence::{TransactionTrait, api_keys, sessions, users};
 use utoipa::ToSchema;
+use validator::Validate;
 
-use super::api_keys::ApiKeyView;
+use super::api_keys::ApiKeyOut;
 use super::tags;
-use super::users::{Checks, UserView};
+use super::users::UserOut;
 use crate::auth::{Caller, passwords};
-use crate::error::{ApiResult, Problem};
+use crate::conventions::validation;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::state::{AppState, now};
 
 /// A staff member, or the API key an integration calls with.
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Me {
-    User(UserView),
-    ApiKey(ApiKeyView),
+    User(UserOut),
+    ApiKey(ApiKeyOut),
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"current_password": "old long passphrase", "new_password": "new long passphrase"}))]
 pub struct ChangePassword {
     pub current_password: String,
+    #[validate(custom(function = "validation::password"))]
     pub new_password: String,
 }
 
@@ -52,13 +55,17 @@ pub async fn get_me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web
 pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: web::Json<ChangePassword>) -> ApiResult<HttpResponse> {
     let user_id = caller.user_id()?;
     let body = body.into_inner();
-    let user = users::get(&state.db, user_id).await?;
-    let mut checks = Checks::default();
-    if !passwords::verify(Some(user.password_hash), body.current_password).await? {
-        checks.fail("current_password", "wrong_password", "the current password is wrong");
+    let mut errors = body.validate().err().map(|e| ApiError::from(e).errors).unwrap_or_default();
+    let current_hash = users::password_hash(&state.db, user_id).await?;
+    if !passwords::verify(Some(current_hash), body.current_password).await? {
+        errors.insert(
+            0,
+            FieldError { field: "current_password".into(), code: "wrong_password".into(), message: "the current password is wrong".into() },
+        );
     }
-    checks.password("new_password", &body.new_password);
-    checks.finish()?;
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let hash = passwords::hash(body.new_password).await?;
     let session_id = match caller.principal() {
         Principal::User { session_id, .. } => Some(*session_id),

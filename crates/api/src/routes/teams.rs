@@ -4,23 +4,23 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::Permission;
 use servdesk_persistence::teams::{Team, TeamChanges};
 use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, teams, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use super::tags;
-use super::users::Checks;
-use crate::auth::Caller;
+use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
+use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
 
 #[derive(Serialize, ToSchema)]
-pub struct TeamView {
+pub struct TeamOut {
     pub id: Uuid,
     pub name: String,
     pub description: Option<String>,
@@ -30,9 +30,9 @@ pub struct TeamView {
     pub updated_at: DateTime<Utc>,
 }
 
-async fn view(conn: &impl ConnectionTrait, team: Team) -> ApiResult<TeamView> {
+async fn view(conn: &impl ConnectionTrait, team: Team) -> ApiResult<TeamOut> {
     let member_ids = teams::members(conn, team.id).await?;
-    Ok(TeamView {
+    Ok(TeamOut {
         id: team.id,
         name: team.name,
         description: team.description,
@@ -43,18 +43,23 @@ async fn view(conn: &impl ConnectionTrait, team: Team) -> ApiResult<TeamView> {
     })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Field service Ljubljana", "description": "Technicians covering central Slovenia"}))]
 pub struct CreateTeam {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
     pub name: String,
+    #[validate(length(max = 2000))]
     pub description: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"description": null}))]
-pub struct PatchTeam {
+pub struct UpdateTeam {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
     pub name: Option<String>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 2000))]
     pub description: Option<Option<String>>,
 }
 
@@ -65,10 +70,13 @@ pub struct AddMember {
 }
 
 /// Lists teams.
-#[utoipa::path(tag = tags::TEAMS, params(PageParams), responses((status = 200, body = Paged<TeamView>)), security(("bearer" = []), ("api_key" = [])))]
+#[utoipa::path(tag = tags::TEAMS, params(PageParams), responses((status = 200, body = Paged<TeamOut>)), security(("bearer" = []), ("api_key" = [])))]
 #[get("/teams")]
-pub async fn list(caller: Caller, state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<web::Json<Paged<TeamView>>> {
-    caller.require(Permission::TeamsRead)?;
+pub async fn list(
+    _auth: Authorized<can::TeamsRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<TeamOut>>> {
     let page = teams::list(&state.db, page.to_request()?).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for team in page.items {
@@ -82,18 +90,20 @@ pub async fn list(caller: Caller, state: web::Data<AppState>, page: web::Query<P
     tag = tags::TEAMS,
     request_body = CreateTeam,
     responses(
-        (status = 201, body = TeamView, headers(("ETag" = String), ("Location" = String))),
+        (status = 201, body = TeamOut, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
 #[post("/teams")]
-pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateTeam>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsManage)?;
-    let mut checks = Checks::default();
-    let name = checks.text("name", &body.name, 200);
-    checks.finish()?;
-    let team = teams::create(&state.db, name, body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
+pub async fn create(
+    _auth: Authorized<can::TeamsManage>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateTeam>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let team =
+        teams::create(&state.db, body.name.trim().to_owned(), body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)));
     let version = team.version;
@@ -104,12 +114,11 @@ pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<
 #[utoipa::path(
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = TeamView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/teams/{id}")]
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsRead)?;
+pub async fn get(_auth: Authorized<can::TeamsRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let team = teams::get(&state.db, id.into_inner()).await?;
     let version = team.version;
     Ok(versioned(HttpResponse::Ok(), version, &view(&state.db, team).await?))
@@ -119,9 +128,9 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
 #[utoipa::path(
     tag = tags::TEAMS,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = PatchTeam,
+    request_body = UpdateTeam,
     responses(
-        (status = 200, body = TeamView, headers(("ETag" = String))),
+        (status = 200, body = TeamOut, headers(("ETag" = String))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
@@ -130,17 +139,15 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
 )]
 #[patch("/teams/{id}")]
 pub async fn patch(
-    caller: Caller,
+    _auth: Authorized<can::TeamsManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<PatchTeam>,
+    body: web::Json<UpdateTeam>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsManage)?;
     let body = body.into_inner();
-    let mut checks = Checks::default();
-    let changes = TeamChanges { name: body.name.as_deref().map(|n| checks.text("name", n, 200)), description: body.description };
-    checks.finish()?;
+    body.validate()?;
+    let changes = TeamChanges { name: body.name.map(|n| n.trim().to_owned()), description: body.description };
     let team = teams::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
     let version = team.version;
     Ok(versioned(HttpResponse::Ok(), version, &view(&state.db, team).await?))
@@ -158,8 +165,7 @@ pub async fn patch(
     security(("bearer" = []))
 )]
 #[delete("/teams/{id}")]
-pub async fn delete(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsManage)?;
+pub async fn delete(_auth: Authorized<can::TeamsManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     teams::delete(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -169,17 +175,16 @@ pub async fn delete(caller: Caller, state: web::Data<AppState>, id: web::Path<Uu
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
     request_body = AddMember,
-    responses((status = 200, body = TeamView, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 #[post("/teams/{id}/members")]
 pub async fn add_member(
-    caller: Caller,
+    _auth: Authorized<can::TeamsManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<AddMember>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsManage)?;
     let team_id = id.into_inner();
     let txn = state.db.begin().await?;
     match users::get(&txn, body.user_id).await {
@@ -202,8 +207,11 @@ pub async fn add_member(
     security(("bearer" = []))
 )]
 #[delete("/teams/{id}/members/{user_id}")]
-pub async fn remove_member(caller: Caller, state: web::Data<AppState>, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::TeamsManage)?;
+pub async fn remove_member(
+    _auth: Authorized<can::TeamsManage>,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
     let (team_id, user_id) = path.into_inner();
     let txn = state.db.begin().await?;
     teams::remove_member(&txn, team_id, user_id, now()).await?;

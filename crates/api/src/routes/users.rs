@@ -4,25 +4,30 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::{Email, Permission, Role, password};
-use servdesk_persistence::users::{NewUser, User, UserChanges, UserFilter};
+use servdesk_domain::staff::User;
+use servdesk_domain::{Email, Role};
+use servdesk_persistence::users::{NewUser, UserChanges, UserFilter};
 use servdesk_persistence::{TransactionTrait, sessions, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use super::tags;
-use crate::auth::{Caller, passwords};
+use crate::auth::{Authorized, can, passwords};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::conventions::validation;
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
+use crate::wire;
 
 #[derive(Serialize, ToSchema)]
-pub struct UserView {
+pub struct UserOut {
     pub id: Uuid,
     pub email: String,
     pub name: String,
+    #[schema(schema_with = wire::role)]
     pub role: Role,
     pub phone: Option<String>,
     pub active: bool,
@@ -32,13 +37,13 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<User> for UserView {
+impl From<User> for UserOut {
     fn from(u: User) -> Self {
         Self {
             id: u.id,
-            role: Role::parse(&u.role).unwrap_or(Role::Agent),
-            email: u.email,
+            email: u.email.to_string(),
             name: u.name,
+            role: u.role,
             phone: u.phone,
             active: u.active,
             version: u.version,
@@ -48,33 +53,43 @@ impl From<User> for UserView {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"email": "ana.kos@example.com", "name": "Ana Kos", "role": "agent", "password": "a long passphrase"}))]
 pub struct CreateUser {
+    #[validate(custom(function = "validation::email"))]
     pub email: String,
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
     pub name: String,
+    #[schema(schema_with = wire::role)]
     pub role: Role,
     /// At least 10 characters.
+    #[validate(custom(function = "validation::password"))]
     pub password: String,
+    #[validate(custom(function = "validation::phone"))]
     pub phone: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Ana Kos-Novak", "phone": null, "active": true}))]
-pub struct PatchUser {
+pub struct UpdateUser {
+    #[validate(custom(function = "validation::email"))]
     pub email: Option<String>,
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
     pub name: Option<String>,
+    #[schema(schema_with = wire::role)]
     pub role: Option<Role>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
+    #[validate(custom(function = "validation::phone"))]
     pub phone: Option<Option<String>>,
     /// `false` deactivates the account and ends its sessions.
     pub active: Option<bool>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"password": "a new long passphrase"}))]
 pub struct SetPassword {
+    #[validate(custom(function = "validation::password"))]
     pub password: String,
 }
 
@@ -83,75 +98,33 @@ pub struct SetPassword {
 pub struct UserFilterParams {
     /// Search in name and email.
     pub q: Option<String>,
+    #[param(schema_with = wire::role)]
     pub role: Option<Role>,
     pub active: Option<bool>,
 }
 
-/// Field checks shared by create and patch.
-#[derive(Default)]
-pub(crate) struct Checks(Vec<FieldError>);
-
-impl Checks {
-    pub(crate) fn fail(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
-    }
-
-    pub(crate) fn email(&mut self, field: &str, raw: &str) -> String {
-        match Email::parse(raw) {
-            Ok(e) => e.to_string(),
-            Err(e) => {
-                self.fail(field, "email", e.to_string());
-                String::new()
-            }
-        }
-    }
-
-    pub(crate) fn text(&mut self, field: &str, raw: &str, max: usize) -> String {
-        let value = raw.trim().to_owned();
-        if value.is_empty() || value.chars().count() > max {
-            self.fail(field, "length", format!("must be 1–{max} characters"));
-        }
-        value
-    }
-
-    pub(crate) fn password(&mut self, field: &str, raw: &str) {
-        if let Err(e) = password::check(raw) {
-            self.fail(field, "password_policy", e.to_string());
-        }
-    }
-
-    pub(crate) fn finish(self) -> ApiResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0)) }
-    }
-}
-
-fn phone(checks: &mut Checks, raw: &str) -> String {
-    let value: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let digits = value.trim_start_matches('+');
-    if digits.len() < 5 || digits.len() > 20 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        checks.fail("phone", "phone", "must be a phone number (digits, optional leading +)");
-    }
-    value
+/// An email already checked by the DTO's validation, as the domain type.
+pub(crate) fn checked_email(raw: &str) -> ApiResult<Email> {
+    Email::parse(raw).map_err(|e| ApiError::invalid_field("email", "email", e.to_string()))
 }
 
 /// Lists staff accounts.
 #[utoipa::path(
     tag = tags::USERS,
     params(PageParams, UserFilterParams),
-    responses((status = 200, body = Paged<UserView>)),
+    responses((status = 200, body = Paged<UserOut>)),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/users")]
 pub async fn list(
-    caller: Caller,
+    _auth: Authorized<can::UsersRead>,
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<UserFilterParams>,
-) -> ApiResult<web::Json<Paged<UserView>>> {
-    caller.require(Permission::UsersRead)?;
-    let filter = UserFilter { q: filter.q.clone(), role: filter.role.map(|r| r.as_str().to_owned()), active: filter.active };
+) -> ApiResult<web::Json<Paged<UserOut>>> {
+    let filter = UserFilter { q: filter.q.clone(), role: filter.role, active: filter.active };
     let page = users::list(&state.db, &filter, page.to_request()?).await?;
-    Ok(web::Json(Paged::from_page(page, UserView::from)))
+    Ok(web::Json(Paged::from_page(page, UserOut::from)))
 }
 
 /// Creates a staff account (admins).
@@ -159,27 +132,28 @@ pub async fn list(
     tag = tags::USERS,
     request_body = CreateUser,
     responses(
-        (status = 201, body = UserView, headers(("ETag" = String), ("Location" = String))),
+        (status = 201, body = UserOut, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
 #[post("/users")]
-pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<CreateUser>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::UsersManage)?;
+pub async fn create(
+    caller: Authorized<can::UsersManage>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateUser>,
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let mut checks = Checks::default();
-    let email = checks.email("email", &body.email);
-    let name = checks.text("name", &body.name, 200);
-    checks.password("password", &body.password);
-    let phone = body.phone.as_deref().map(|p| phone(&mut checks, p));
-    checks.finish()?;
+    body.validate()?;
+    let email = checked_email(&body.email)?;
+    let phone = body.phone.as_deref().map(validation::normalize_phone);
     let password_hash = passwords::hash(body.password).await?;
-    let user = users::create(&state.db, NewUser { email, name, role: body.role.as_str().to_owned(), password_hash, phone }, now()).await?;
+    let user = users::create(&state.db, NewUser { email, name: body.name.trim().to_owned(), role: body.role, password_hash, phone }, now())
+        .await?;
     tracing::info!(user_id = %user.id, by = %caller.principal().subject(), "user created");
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)));
-    Ok(versioned(response, user.version, &UserView::from(user)))
+    Ok(versioned(response, user.version, &UserOut::from(user)))
 }
 
 /// One staff account.
@@ -187,16 +161,15 @@ pub async fn create(caller: Caller, state: web::Data<AppState>, body: web::Json<
     tag = tags::USERS,
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, body = UserView, headers(("ETag" = String))),
+        (status = 200, body = UserOut, headers(("ETag" = String))),
         (status = 404, body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/users/{id}")]
-pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::UsersRead)?;
+pub async fn get(_auth: Authorized<can::UsersRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let user = users::get(&state.db, id.into_inner()).await?;
-    Ok(versioned(HttpResponse::Ok(), user.version, &UserView::from(user)))
+    Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user)))
 }
 
 /// Changes a staff account (admins). `active: false` deactivates it and ends its sessions;
@@ -204,9 +177,9 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
 #[utoipa::path(
     tag = tags::USERS,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = PatchUser,
+    request_body = UpdateUser,
     responses(
-        (status = 200, body = UserView, headers(("ETag" = String))),
+        (status = 200, body = UserOut, headers(("ETag" = String))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`, `last_admin`", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
@@ -215,30 +188,25 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>
 )]
 #[patch("/users/{id}")]
 pub async fn patch(
-    caller: Caller,
+    _auth: Authorized<can::UsersManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<PatchUser>,
+    body: web::Json<UpdateUser>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Permission::UsersManage)?;
     let id = id.into_inner();
     let body = body.into_inner();
-    let mut checks = Checks::default();
+    body.validate()?;
     let changes = UserChanges {
-        email: body.email.as_deref().map(|e| checks.email("email", e)),
-        name: body.name.as_deref().map(|n| checks.text("name", n, 200)),
-        role: body.role.map(|r| r.as_str().to_owned()),
-        phone: body.phone.map(|p| p.as_deref().map(|p| phone(&mut checks, p))),
+        email: body.email.as_deref().map(checked_email).transpose()?,
+        name: body.name.map(|n| n.trim().to_owned()),
+        role: body.role,
+        phone: body.phone.map(|p| p.as_deref().map(validation::normalize_phone)),
         active: body.active,
     };
-    checks.finish()?;
     let txn = state.db.begin().await?;
     let current = users::get(&txn, id).await?;
-    let loses_admin = current.active
-        && current.role == Role::Admin.as_str()
-        && (changes.active == Some(false) || changes.role.as_deref().is_some_and(|r| r != Role::Admin.as_str()));
-    if loses_admin && users::count_active_with_role(&txn, Role::Admin.as_str()).await? <= 1 {
+    if current.loses_admin(changes.role, changes.active) && users::count_active_with_role(&txn, Role::Admin).await? <= 1 {
         return Err(ApiError::conflict("last_admin", "this is the last active admin; make someone else admin first"));
     }
     let deactivating = changes.active == Some(false) && current.active;
@@ -247,7 +215,7 @@ pub async fn patch(
         sessions::revoke_all_for_user(&txn, id, None, "deactivated", now()).await?;
     }
     txn.commit().await?;
-    Ok(versioned(HttpResponse::Ok(), user.version, &UserView::from(user)))
+    Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user)))
 }
 
 /// Deletes an account that has no history (never logged in, nothing refers to it); others
@@ -263,8 +231,7 @@ pub async fn patch(
     security(("bearer" = []))
 )]
 #[delete("/users/{id}")]
-pub async fn delete(caller: Caller, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    caller.require(Permission::UsersManage)?;
+pub async fn delete(_auth: Authorized<can::UsersManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
     users::delete(&txn, id.into_inner()).await?;
     txn.commit().await?;
@@ -281,15 +248,12 @@ pub async fn delete(caller: Caller, state: web::Data<AppState>, id: web::Path<Uu
 )]
 #[post("/users/{id}/password")]
 pub async fn reset_password(
-    caller: Caller,
+    _auth: Authorized<can::UsersManage>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     body: web::Json<SetPassword>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Permission::UsersManage)?;
-    let mut checks = Checks::default();
-    checks.password("password", &body.password);
-    checks.finish()?;
+    body.validate()?;
     let id = id.into_inner();
     let hash = passwords::hash(body.into_inner().password).await?;
     let txn = state.db.begin().await?;

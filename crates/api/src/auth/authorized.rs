@@ -1,0 +1,63 @@
+//! Route authorisation in the handler's signature: `auth: Authorized<can::UsersManage>`.
+//!
+//! Extracted first, it answers 401 (no caller) or 403 (caller without the permission) before
+//! the body is parsed, so a caller who may not use a route learns nothing about its input.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use servdesk_domain::Permission;
+
+use super::Caller;
+use crate::error::ApiError;
+
+/// A permission as a type, so it can be named in a handler's signature.
+pub trait Required {
+    const PERMISSION: Permission;
+}
+
+/// The caller, known to hold `P`.
+pub struct Authorized<P: Required> {
+    pub caller: Caller,
+    _permission: PhantomData<P>,
+}
+
+impl<P: Required> std::ops::Deref for Authorized<P> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl<P: Required> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = Caller::from_request(req, payload)
+            .into_inner()
+            .and_then(|caller| caller.require(P::PERMISSION).map(|()| Authorized { caller, _permission: PhantomData }));
+        std::future::ready(checked)
+    }
+}
+
+/// One marker type per [`Permission`].
+pub mod can {
+    use super::{Permission, Required};
+
+    macro_rules! markers {
+        ($($name:ident),+ $(,)?) => {
+            $(
+                #[doc = concat!("[`Permission::", stringify!($name), "`]")]
+                pub struct $name;
+                impl Required for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )+
+        };
+    }
+
+    markers!(UsersRead, UsersManage, TeamsRead, TeamsManage, ApiKeysManage, JobsManage);
+}

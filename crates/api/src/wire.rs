@@ -1,0 +1,29 @@
+//! OpenAPI schemas of the domain's enums. The domain crate stays free of utoipa, so their
+//! schemas are built here from the domain's own lists of values — one source for both.
+
+use servdesk_domain::jobs::JobStatus;
+use servdesk_domain::{Role, Scope};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
+
+fn string_enum<'a>(description: &str, values: impl Iterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.collect::<Vec<_>>())).description(Some(description)).build()
+}
+
+pub fn role() -> Object {
+    string_enum("A staff member's role.", Role::ALL.iter().map(|r| r.as_str()))
+}
+
+pub fn scope() -> Object {
+    string_enum("What an API key may do.", Scope::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn scopes() -> Array {
+    ArrayBuilder::new().items(scope()).build()
+}
+
+pub fn job_status() -> Object {
+    string_enum(
+        "queued → running → done; failed attempts go back to queued until the last, then dead.",
+        JobStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}

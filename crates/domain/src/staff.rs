@@ -1,0 +1,72 @@
+//! Staff: user accounts and the teams they work in.
+//!
+//! A user's email is unique (case-insensitively, see [`Email`]); users with history are
+//! deactivated, never deleted; there is always at least one active admin (checked by the
+//! use case, which can count them). A team is a named queue of staff.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::access::Role;
+use crate::email::Email;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    pub phone: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// Whether this change takes away an active admin (deactivation or another role).
+    pub fn loses_admin(&self, new_role: Option<Role>, new_active: Option<bool>) -> bool {
+        self.active && self.role == Role::Admin && (new_active == Some(false) || new_role.is_some_and(|r| r != Role::Admin))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(active: bool) -> User {
+        User {
+            id: Uuid::nil(),
+            email: Email::parse("a@example.com").unwrap(),
+            name: "A".into(),
+            role: Role::Admin,
+            phone: None,
+            active,
+            version: 1,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn deactivating_or_demoting_an_active_admin_loses_an_admin() {
+        assert!(admin(true).loses_admin(None, Some(false)));
+        assert!(admin(true).loses_admin(Some(Role::Agent), None));
+    }
+
+    #[test]
+    fn renaming_an_admin_or_touching_an_inactive_one_loses_none() {
+        assert!(!admin(true).loses_admin(Some(Role::Admin), Some(true)));
+        assert!(!admin(false).loses_admin(Some(Role::Agent), Some(false)));
+    }
+}

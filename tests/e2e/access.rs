@@ -1,0 +1,57 @@
+//! The authorisation matrix: every documented route × every role. A route missing from the
+//! table fails the test, so each new route states who may call it.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+const ALL: &[&str] = &["admin", "coordinator", "agent", "technician", "finance", "partner"];
+const STAFF: &[&str] = &["admin", "coordinator", "agent", "technician", "finance"];
+const ADMIN: &[&str] = &["admin"];
+
+/// Who may call each route (`None`: public, no authentication).
+fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> {
+    Some(match (method, path) {
+        ("GET", "/health" | "/ready" | "/metrics") => None,
+        ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => None,
+        ("GET", "/api/v1/me") | ("POST", "/api/v1/me/password") => Some(ALL),
+        ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
+        (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
+        (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn every_route_answers_403_exactly_to_the_roles_it_does_not_allow() {
+    let app = TestApp::spawn().await;
+    let mut tokens = vec![("admin", app.admin_token().await)];
+    for role in &ALL[1..] {
+        tokens.push((role, app.user(role).await.1));
+    }
+    let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys().filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str())) {
+            let method = method.to_uppercase();
+            let rule = allowed(&method, path).unwrap_or_else(|| panic!("{method} {path} is not in the access matrix"));
+            let Some(roles) = rule else { continue };
+            let concrete: String = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { uuid::Uuid::now_v7().to_string() } else { s.to_owned() })
+                .collect::<Vec<_>>()
+                .join("/");
+            for (role, token) in &tokens {
+                let m = Method::from_bytes(method.as_bytes()).unwrap();
+                let mut req = app.request(m.clone(), &concrete, Some(token));
+                if m == Method::POST || m == Method::PATCH {
+                    req = req.json(&json!({}));
+                }
+                let status = req.send().await.unwrap().status().as_u16();
+                let may = roles.contains(role);
+                assert_eq!(status == 403, !may, "{role} {method} {path} answered {status}");
+                assert!(status < 500, "{role} {method} {path} answered {status}");
+            }
+        }
+    }
+}
