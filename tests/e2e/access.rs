@@ -9,6 +9,11 @@ use crate::support::TestApp;
 const ALL: &[&str] = &["admin", "coordinator", "agent", "technician", "finance", "partner"];
 const STAFF: &[&str] = &["admin", "coordinator", "agent", "technician", "finance"];
 const ADMIN: &[&str] = &["admin"];
+const DESK: &[&str] = &["admin", "coordinator", "agent"];
+const LEADS: &[&str] = &["admin", "coordinator"];
+
+const DIRECTORY: [&str; 6] =
+    ["/api/v1/customers", "/api/v1/locations", "/api/v1/contacts", "/api/v1/partners", "/api/v1/products", "/api/v1/equipment"];
 
 /// Who may call each route (`None`: public, no authentication).
 fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> {
@@ -19,6 +24,11 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
+        (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {
+            "GET" => STAFF,
+            "DELETE" => LEADS,
+            _ => DESK,
+        }),
         _ => return None,
     })
 }

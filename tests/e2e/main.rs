@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod auth;
 mod conventions;
+mod customers;
 mod directory;
 mod docs_page;
 mod jobs;

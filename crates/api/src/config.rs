@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use servdesk_domain::phone::Region;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -31,6 +33,8 @@ pub struct Config {
     pub json_limit_bytes: usize,
     /// HTTP worker threads; 0 picks one per core (two on SQLite, whose writes serialise anyway).
     pub http_workers: usize,
+    /// Phone numbers written without a country code are read in this region.
+    pub default_phone_region: Region,
     pub worker: WorkerSettings,
 }
 
@@ -79,6 +83,7 @@ impl Config {
             login_failure_window: Duration::from_secs(15 * 60),
             json_limit_bytes: 1024 * 1024,
             http_workers: 0,
+            default_phone_region: Region::POLAND,
             worker: WorkerSettings::default(),
         }
     }
@@ -117,6 +122,9 @@ impl Config {
         c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
         c.json_limit_bytes = parse("SERVDESK_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
         c.http_workers = parse("SERVDESK_HTTP_WORKERS", c.http_workers)?;
+        if let Some(region) = var("SERVDESK_DEFAULT_PHONE_REGION") {
+            c.default_phone_region = Region::parse(&region).map_err(|e| format!("SERVDESK_DEFAULT_PHONE_REGION: {e}"))?;
+        }
         c.worker.concurrency = parse("SERVDESK_WORKER_CONCURRENCY", c.worker.concurrency)?.max(1);
         c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
         c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;

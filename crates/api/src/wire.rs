@@ -1,6 +1,7 @@
 //! OpenAPI schemas of the domain's enums. The domain crate stays free of utoipa, so their
 //! schemas are built here from the domain's own lists of values — one source for both.
 
+use servdesk_domain::directory::{CustomerKind, NotificationChannel};
 use servdesk_domain::jobs::JobStatus;
 use servdesk_domain::{Role, Scope};
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
@@ -26,4 +27,12 @@ pub fn job_status() -> Object {
         "queued → running → done; failed attempts go back to queued until the last, then dead.",
         JobStatus::ALL.iter().map(|s| s.as_str()),
     )
+}
+
+pub fn customer_kind() -> Object {
+    string_enum("A company or a private person.", CustomerKind::ALL.iter().map(|k| k.as_str()))
+}
+
+pub fn notification_channel() -> Object {
+    string_enum("How the contact wants to be notified.", NotificationChannel::ALL.iter().map(|c| c.as_str()))
 }

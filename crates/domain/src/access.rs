@@ -3,36 +3,7 @@
 //! Every route names the [`Permission`] it needs; whether a caller has it is decided here,
 //! once, so the matrix can be read (and tested) in one place.
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 named_enum! {
     /// A staff member's role. Partners are subcontractors' field staff with a narrow view.
@@ -58,6 +29,8 @@ named_enum! {
         BillingWrite = "billing:write",
         SyncRead = "sync:read",
         UsersRead = "users:read",
+        DirectoryRead = "directory:read",
+        DirectoryWrite = "directory:write",
     }
 }
 
@@ -73,6 +46,14 @@ pub enum Permission {
     ApiKeysManage,
     /// See the background job queue and retry dead jobs.
     JobsManage,
+    /// Read customers, locations, contacts, partners, products and equipment.
+    DirectoryRead,
+    /// Create and change them.
+    DirectoryWrite,
+    /// Delete the ones nothing refers to.
+    DirectoryDelete,
+    /// Look a caller up by phone or email (the caller card).
+    CallerLookup,
 }
 
 impl Role {
@@ -80,7 +61,9 @@ impl Role {
         use Permission::*;
         use Role::*;
         match permission {
-            UsersRead | TeamsRead => !matches!(self, Partner),
+            UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
+            DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
+            DirectoryDelete => matches!(self, Admin | Coordinator),
             UsersManage | TeamsManage | ApiKeysManage | JobsManage => self == Admin,
         }
     }
@@ -90,7 +73,11 @@ impl Scope {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Scope::UsersRead | Scope::SyncRead => matches!(permission, UsersRead | TeamsRead),
+            Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
+            Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead),
+            Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
+            Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
+            Scope::TelephonyRead => permission == CallerLookup,
             _ => false,
         }
     }
@@ -162,6 +149,22 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(user(*role).can(Permission::UsersRead), *role != Role::Partner, "{role}");
         }
+    }
+
+    #[test]
+    fn agents_edit_the_directory_but_only_coordinators_and_admins_delete_from_it() {
+        assert!(user(Role::Agent).can(Permission::DirectoryWrite));
+        assert!(!user(Role::Agent).can(Permission::DirectoryDelete));
+        assert!(user(Role::Coordinator).can(Permission::DirectoryDelete));
+        assert!(!user(Role::Technician).can(Permission::DirectoryWrite));
+        assert!(!user(Role::Partner).can(Permission::DirectoryRead));
+    }
+
+    #[test]
+    fn a_telephony_key_may_look_callers_up_and_nothing_else() {
+        let key = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::TelephonyRead] };
+        assert!(key.can(Permission::CallerLookup));
+        assert!(!key.can(Permission::DirectoryRead));
     }
 
     #[test]

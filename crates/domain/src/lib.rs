@@ -3,10 +3,16 @@
 //! Nothing here reads a clock, a database or the network: callers pass the current time
 //! in, so every rule is a plain function that a unit test can pin down.
 
+#[macro_use]
+mod macros;
+
 pub mod access;
+pub mod directory;
 pub mod email;
 pub mod jobs;
+pub mod numbering;
 pub mod password;
+pub mod phone;
 pub mod staff;
 pub mod time;
 

@@ -64,6 +64,11 @@ pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bo
         .collect())
 }
 
+/// The `n`th bind parameter in raw SQL: `$n` on PostgreSQL, `?n` on SQLite.
+pub(crate) fn placeholder(backend: DbBackend, n: usize) -> String {
+    if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") }
+}
+
 /// Whether the database answers: what `/ready` reports.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -32,6 +32,8 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// True when the error is a foreign-key violation on either database. SQLite reports a
+/// `RESTRICT` action as extended code 1811 (not the 787 sea-orm maps), with the same message.
 pub fn is_foreign_key_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+    matches!(err.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) || err.to_string().contains("FOREIGN KEY constraint failed")
 }

@@ -14,6 +14,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityT
 use servdesk_domain::jobs::{AfterFailure, JobStatus};
 use uuid::Uuid;
 
+use crate::db::placeholder;
 use crate::entities::jobs;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
@@ -110,7 +111,7 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<Vec<Job>, StoreError> {
     let backend = conn.get_database_backend();
-    let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
+    let p = |n: usize| placeholder(backend, n);
     let skip_locked = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = {locked_until}, \

@@ -4,16 +4,19 @@
 
 pub mod api_keys;
 pub mod db;
+pub mod directory;
 mod entities;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;
 pub mod login_failures;
 pub mod page;
+pub mod sequences;
 pub mod sessions;
 pub mod settings;
 pub mod teams;
 pub mod users;
+mod versioned;
 
 pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;

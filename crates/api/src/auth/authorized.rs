@@ -59,5 +59,16 @@ pub mod can {
         };
     }
 
-    markers!(UsersRead, UsersManage, TeamsRead, TeamsManage, ApiKeysManage, JobsManage);
+    markers!(
+        UsersRead,
+        UsersManage,
+        TeamsRead,
+        TeamsManage,
+        ApiKeysManage,
+        JobsManage,
+        DirectoryRead,
+        DirectoryWrite,
+        DirectoryDelete,
+        CallerLookup
+    );
 }

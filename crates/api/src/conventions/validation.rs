@@ -3,8 +3,55 @@
 
 use std::borrow::Cow;
 
+use servdesk_domain::phone::{PhoneNumber, Region};
 use servdesk_domain::{Email, password};
-use validator::ValidationError;
+use validator::{Validate, ValidationError};
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Collects field errors: the DTO's own validation first, then checks that need context
+/// (the default phone region) — so the client sees every problem in one 422.
+#[derive(Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    pub fn check(dto: &impl Validate) -> Self {
+        Fields(dto.validate().err().map(|e| ApiError::from(e).errors).unwrap_or_default())
+    }
+
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
+    }
+
+    pub fn email(&mut self, field: &str, raw: Option<&str>) -> Option<Email> {
+        match Email::parse(raw?) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.add(field, "email", e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn phone(&mut self, field: &str, raw: Option<&str>, region: Region) -> Option<PhoneNumber> {
+        match PhoneNumber::parse(raw?, region) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.add(field, "phone", e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        self.0.sort_by(|a, b| a.field.cmp(&b.field));
+        self.0.dedup_by(|a, b| a.field == b.field && a.code == b.code);
+        Err(ApiError::validation(self.0))
+    }
+}
 
 fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
     ValidationError::new(code).with_message(message.into())

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod directory;
 pub mod health;
 pub mod jobs;
 pub mod me;
@@ -39,7 +40,44 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(api_keys::revoke)
         .service(jobs::list)
         .service(jobs::get)
-        .service(jobs::retry);
+        .service(jobs::retry)
+        .configure(directory_routes);
+}
+
+fn directory_routes(cfg: &mut ServiceConfig) {
+    use directory::{contacts, customers, equipment, locations, partners, products};
+    cfg.service(customers::list)
+        .service(customers::create)
+        .service(customers::get)
+        .service(customers::patch)
+        .service(customers::delete)
+        .service(locations::list)
+        .service(locations::create)
+        .service(locations::get)
+        .service(locations::patch)
+        .service(locations::delete)
+        // Before `/contacts/{id}`, which would otherwise take "lookup" for an id.
+        .service(contacts::lookup)
+        .service(contacts::list)
+        .service(contacts::create)
+        .service(contacts::get)
+        .service(contacts::patch)
+        .service(contacts::delete)
+        .service(partners::list)
+        .service(partners::create)
+        .service(partners::get)
+        .service(partners::patch)
+        .service(partners::delete)
+        .service(products::list)
+        .service(products::create)
+        .service(products::get)
+        .service(products::patch)
+        .service(products::delete)
+        .service(equipment::list)
+        .service(equipment::create)
+        .service(equipment::get)
+        .service(equipment::patch)
+        .service(equipment::delete);
 }
 
 /// Operational endpoints at the root (load balancers and Prometheus expect them there).
@@ -54,5 +92,6 @@ pub mod tags {
     pub const TEAMS: &str = "teams";
     pub const API_KEYS: &str = "api-keys";
     pub const JOBS: &str = "jobs";
+    pub const DIRECTORY: &str = "directory";
     pub const OPERATIONS: &str = "operations";
 }

@@ -2,10 +2,18 @@
 //! queries in the store modules beside this one.
 
 pub mod api_keys;
+pub mod contact_phones;
+pub mod contacts;
+pub mod customers;
+pub mod equipment;
 pub mod idempotency_keys;
 pub mod jobs;
+pub mod locations;
 pub mod login_failures;
+pub mod partners;
+pub mod products;
 pub mod refresh_tokens;
+pub mod sequences;
 pub mod sessions;
 pub mod settings;
 pub mod team_members;

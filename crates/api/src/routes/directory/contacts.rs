@@ -1,0 +1,323 @@
+//! Contacts, and the caller lookup that telephony and intake use.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::phone::PhoneNumber;
+use servdesk_persistence::directory::contacts::{self, ContactChanges, ContactFilter, NewContact};
+use servdesk_persistence::directory::customers;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::customers::CustomerOut;
+use super::{clean, clean_patch, referenced};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::conventions::validation::{self, Fields};
+use crate::error::{ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+use crate::wire;
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    /// E.164, first is the main number.
+    pub phones: Vec<String>,
+    pub job_title: Option<String>,
+    pub portal_access: bool,
+    #[schema(schema_with = wire::notification_channel)]
+    pub preferred_channel: NotificationChannel,
+    pub language: Option<String>,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Contact> for ContactOut {
+    fn from(c: Contact) -> Self {
+        Self {
+            id: c.id,
+            customer_id: c.customer_id,
+            name: c.name,
+            email: c.email.map(|e| e.to_string()),
+            phones: c.phones.iter().map(ToString::to_string).collect(),
+            job_title: c.job_title,
+            portal_access: c.portal_access,
+            preferred_channel: c.preferred_channel,
+            language: c.language,
+            notes: c.notes,
+            active: c.active,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+fn email_channel() -> NotificationChannel {
+    NotificationChannel::Email
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"customer_id": "01933b5e-0000-7000-8000-000000000000", "name": "Maja Horvat", "email": "Maja.Horvat@Novak.si", "phones": ["040 123 456"], "preferred_channel": "sms", "language": "sl"}))]
+pub struct CreateContact {
+    pub customer_id: Uuid,
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: String,
+    pub email: Option<String>,
+    /// Any common format; stored as E.164.
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub phones: Vec<String>,
+    #[validate(length(max = 200))]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub portal_access: bool,
+    #[serde(default = "email_channel")]
+    #[schema(schema_with = wire::notification_channel)]
+    pub preferred_channel: NotificationChannel,
+    #[validate(length(max = 16))]
+    pub language: Option<String>,
+    #[validate(length(max = 10000))]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"phones": ["+386 40 123 456", "01 234 56 78"], "job_title": null}))]
+pub struct UpdateContact {
+    /// Moves the contact to another customer.
+    pub customer_id: Option<Uuid>,
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    /// Replaces the whole list.
+    #[validate(length(max = 10))]
+    pub phones: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 200))]
+    pub job_title: Option<Option<String>>,
+    pub portal_access: Option<bool>,
+    #[schema(schema_with = wire::notification_channel)]
+    pub preferred_channel: Option<NotificationChannel>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 16))]
+    pub language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 10000))]
+    pub notes: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContactFilterParams {
+    /// Search in name, email and job title, and in phone numbers by digits.
+    pub q: Option<String>,
+    pub customer_id: Option<Uuid>,
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupParams {
+    /// The caller's number in any common format.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A contact who matched, with their customer.
+#[derive(Serialize, ToSchema)]
+pub struct CallerMatch {
+    pub contact: ContactOut,
+    pub customer: CustomerOut,
+}
+
+/// The caller card: who is calling, for telephony pop-ups and intake.
+#[derive(Serialize, ToSchema)]
+pub struct CallerCard {
+    /// The number or address looked up, normalised.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Active contacts with that phone or email; empty for an unknown caller.
+    pub matches: Vec<CallerMatch>,
+}
+
+fn phones(fields: &mut Fields, raw: &[String], region: servdesk_domain::phone::Region) -> Vec<PhoneNumber> {
+    raw.iter().enumerate().filter_map(|(i, p)| fields.phone(&format!("phones[{i}]"), Some(p), region)).collect()
+}
+
+/// Lists contacts.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(PageParams, ContactFilterParams),
+    responses((status = 200, body = Paged<ContactOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/contacts")]
+pub async fn list(
+    _auth: Authorized<can::DirectoryRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<ContactFilterParams>,
+) -> ApiResult<web::Json<Paged<ContactOut>>> {
+    let filter = ContactFilter { q: filter.q.clone(), customer_id: filter.customer_id, active: filter.active };
+    let page = contacts::list(&state.db, &filter, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, ContactOut::from)))
+}
+
+/// Finds who is calling by phone number or email: the caller card.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(LookupParams),
+    responses((status = 200, body = CallerCard)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/contacts/lookup")]
+pub async fn lookup(
+    _auth: Authorized<can::CallerLookup>,
+    state: web::Data<AppState>,
+    query: web::Query<LookupParams>,
+) -> ApiResult<web::Json<CallerCard>> {
+    let mut fields = Fields::default();
+    if query.phone.is_none() && query.email.is_none() {
+        fields.add("phone", "required", "give phone or email");
+    }
+    let phone = fields.phone("phone", query.phone.as_deref(), state.config.default_phone_region);
+    let email = fields.email("email", query.email.as_deref());
+    fields.finish()?;
+    let found = contacts::find_by_email_or_phone(&state.db, email.as_ref(), phone.as_ref()).await?;
+    let mut matches = Vec::with_capacity(found.len());
+    for contact in found {
+        let customer = customers::get(&state.db, contact.customer_id).await?;
+        matches.push(CallerMatch { contact: contact.into(), customer: customer.into() });
+    }
+    Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches }))
+}
+
+/// Creates a contact of a customer.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    request_body = CreateContact,
+    responses((status = 201, body = ContactOut, headers(("ETag" = String), ("Location" = String)))),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/contacts")]
+pub async fn create(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateContact>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let region = state.config.default_phone_region;
+    let mut fields = Fields::check(&body);
+    let email = fields.email("email", body.email.as_deref());
+    let phones = phones(&mut fields, &body.phones, region);
+    fields.finish()?;
+    referenced("customer_id", customers::get(&state.db, body.customer_id).await)?;
+    let new = NewContact {
+        customer_id: body.customer_id,
+        name: body.name.trim().to_owned(),
+        email,
+        phones,
+        job_title: clean(body.job_title),
+        portal_access: body.portal_access,
+        preferred_channel: body.preferred_channel,
+        language: clean(body.language),
+        notes: clean(body.notes),
+    };
+    let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
+    let contact = contacts::create(&txn, new, now()).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/contacts/{}", contact.id)));
+    Ok(versioned(response, contact.version, &ContactOut::from(contact)))
+}
+
+/// One contact.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ContactOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/contacts/{id}")]
+pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let contact = contacts::get(&state.db, id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
+}
+
+/// Changes a contact; `phones` replaces the list.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateContact,
+    responses(
+        (status = 200, body = ContactOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/contacts/{id}")]
+pub async fn patch(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateContact>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let region = state.config.default_phone_region;
+    let mut fields = Fields::check(&body);
+    let changes = ContactChanges {
+        customer_id: body.customer_id,
+        name: body.name.map(|v| v.trim().to_owned()),
+        email: body.email.map(|e| fields.email("email", e.as_deref())),
+        phones: body.phones.as_deref().map(|p| phones(&mut fields, p, region)),
+        job_title: clean_patch(body.job_title),
+        portal_access: body.portal_access,
+        preferred_channel: body.preferred_channel,
+        language: clean_patch(body.language),
+        notes: clean_patch(body.notes),
+        active: body.active,
+    };
+    fields.finish()?;
+    if let Some(customer_id) = changes.customer_id {
+        referenced("customer_id", customers::get(&state.db, customer_id).await)?;
+    }
+    let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
+    let contact = contacts::update(&txn, id.into_inner(), if_match.0, changes, now()).await?;
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
+}
+
+/// Deletes a contact nothing refers to; 409 `contact_in_use` otherwise.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`contact_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/contacts/{id}")]
+pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
+    contacts::delete(&txn, id.into_inner()).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,275 @@
+//! Customers.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::directory::{Customer, CustomerKind};
+use servdesk_persistence::directory::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{clean, clean_patch};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::conventions::validation::{self, Fields};
+use crate::error::{ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+use crate::wire;
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerOut {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(schema_with = wire::customer_kind)]
+    pub kind: CustomerKind,
+    pub tax_id: Option<String>,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub billing_email: Option<String>,
+    pub billing_address: Option<String>,
+    /// BCP 47 tag for messages to this customer (`pl`, `sl`, `hr`, `it`, `en`).
+    pub language: Option<String>,
+    /// New calls from this customer's people are acknowledged.
+    pub acknowledge_calls: bool,
+    /// A monitoring `resolve` resolves the alarm's ticket instead of only recording it.
+    pub auto_resolve_alarms: bool,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Customer> for CustomerOut {
+    fn from(c: Customer) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            kind: c.kind,
+            tax_id: c.tax_id,
+            email: c.email.map(|e| e.to_string()),
+            phone: c.phone.map(|p| p.to_string()),
+            billing_email: c.billing_email.map(|e| e.to_string()),
+            billing_address: c.billing_address,
+            language: c.language,
+            acknowledge_calls: c.acknowledge_calls,
+            auto_resolve_alarms: c.auto_resolve_alarms,
+            notes: c.notes,
+            active: c.active,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"name": "Tiskarna Novak d.o.o.", "kind": "company", "tax_id": "SI12345678", "email": "info@novak.si", "phone": "01 234 56 78", "language": "sl"}))]
+pub struct CreateCustomer {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: String,
+    #[serde(default = "default_kind")]
+    #[schema(schema_with = wire::customer_kind)]
+    pub kind: CustomerKind,
+    #[validate(length(max = 64))]
+    pub tax_id: Option<String>,
+    pub email: Option<String>,
+    /// Any common format; stored as E.164 (numbers without `+` are read in the default region).
+    pub phone: Option<String>,
+    pub billing_email: Option<String>,
+    #[validate(length(max = 2000))]
+    pub billing_address: Option<String>,
+    #[validate(length(max = 16))]
+    pub language: Option<String>,
+    #[serde(default = "yes")]
+    pub acknowledge_calls: bool,
+    #[serde(default)]
+    pub auto_resolve_alarms: bool,
+    #[validate(length(max = 10000))]
+    pub notes: Option<String>,
+}
+
+fn default_kind() -> CustomerKind {
+    CustomerKind::Company
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"phone": "+386 1 234 56 79", "notes": null}))]
+pub struct UpdateCustomer {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: Option<String>,
+    #[schema(schema_with = wire::customer_kind)]
+    pub kind: Option<CustomerKind>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 64))]
+    pub tax_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub billing_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 2000))]
+    pub billing_address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 16))]
+    pub language: Option<Option<String>>,
+    pub acknowledge_calls: Option<bool>,
+    pub auto_resolve_alarms: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 10000))]
+    pub notes: Option<Option<String>>,
+    /// `false` deactivates the customer (kept for history).
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerFilterParams {
+    /// Search in name, email, phone and tax id.
+    pub q: Option<String>,
+    #[param(schema_with = wire::customer_kind)]
+    pub kind: Option<CustomerKind>,
+    pub active: Option<bool>,
+}
+
+/// Lists customers.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(PageParams, CustomerFilterParams),
+    responses((status = 200, body = Paged<CustomerOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/customers")]
+pub async fn list(
+    _auth: Authorized<can::DirectoryRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<CustomerFilterParams>,
+) -> ApiResult<web::Json<Paged<CustomerOut>>> {
+    let filter = CustomerFilter { q: filter.q.clone(), kind: filter.kind, active: filter.active };
+    let page = customers::list(&state.db, &filter, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, CustomerOut::from)))
+}
+
+/// Creates a customer.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    request_body = CreateCustomer,
+    responses((status = 201, body = CustomerOut, headers(("ETag" = String), ("Location" = String)))),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/customers")]
+pub async fn create(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateCustomer>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let region = state.config.default_phone_region;
+    let mut fields = Fields::check(&body);
+    let email = fields.email("email", body.email.as_deref());
+    let billing_email = fields.email("billing_email", body.billing_email.as_deref());
+    let phone = fields.phone("phone", body.phone.as_deref(), region);
+    fields.finish()?;
+    let new = NewCustomer {
+        name: body.name.trim().to_owned(),
+        kind: body.kind,
+        tax_id: clean(body.tax_id),
+        email,
+        phone,
+        billing_email,
+        billing_address: clean(body.billing_address),
+        language: clean(body.language),
+        acknowledge_calls: body.acknowledge_calls,
+        auto_resolve_alarms: body.auto_resolve_alarms,
+        notes: clean(body.notes),
+    };
+    let customer = customers::create(&state.db, new, now()).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/customers/{}", customer.id)));
+    Ok(versioned(response, customer.version, &CustomerOut::from(customer)))
+}
+
+/// One customer.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CustomerOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/customers/{id}")]
+pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let customer = customers::get(&state.db, id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), customer.version, &CustomerOut::from(customer)))
+}
+
+/// Changes a customer; `active: false` deactivates it.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateCustomer,
+    responses(
+        (status = 200, body = CustomerOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/customers/{id}")]
+pub async fn patch(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateCustomer>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let region = state.config.default_phone_region;
+    let mut fields = Fields::check(&body);
+    let changes = CustomerChanges {
+        name: body.name.map(|n| n.trim().to_owned()),
+        kind: body.kind,
+        tax_id: clean_patch(body.tax_id),
+        email: body.email.map(|e| fields.email("email", e.as_deref())),
+        phone: body.phone.map(|p| fields.phone("phone", p.as_deref(), region)),
+        billing_email: body.billing_email.map(|e| fields.email("billing_email", e.as_deref())),
+        billing_address: clean_patch(body.billing_address),
+        language: clean_patch(body.language),
+        acknowledge_calls: body.acknowledge_calls,
+        auto_resolve_alarms: body.auto_resolve_alarms,
+        notes: clean_patch(body.notes),
+        active: body.active,
+    };
+    fields.finish()?;
+    let customer = customers::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    Ok(versioned(HttpResponse::Ok(), customer.version, &CustomerOut::from(customer)))
+}
+
+/// Deletes a customer nothing refers to; 409 `customer_in_use` otherwise (deactivate it).
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`customer_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/customers/{id}")]
+pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    customers::delete(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

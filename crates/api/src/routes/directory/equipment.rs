@@ -1,0 +1,285 @@
+//! Equipment: serviced units with serial numbers and warranty.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::directory::{self, Equipment, Product};
+use servdesk_persistence::directory::equipment::{self, EquipmentChanges, EquipmentFilter, NewEquipment};
+use servdesk_persistence::directory::{customers, locations, products};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{clean, clean_patch, referenced};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::conventions::validation;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct EquipmentOut {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub serial_number: String,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub installed_on: Option<NaiveDate>,
+    /// Last day of warranty: from the product's months after installation unless overridden.
+    pub warranty_end: Option<NaiveDate>,
+    pub warranty_end_overridden: bool,
+    /// Whether today falls inside the warranty.
+    pub under_warranty: bool,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Equipment> for EquipmentOut {
+    fn from(e: Equipment) -> Self {
+        Self {
+            under_warranty: e.under_warranty_on(now().date_naive()),
+            id: e.id,
+            product_id: e.product_id,
+            serial_number: e.serial_number,
+            customer_id: e.customer_id,
+            location_id: e.location_id,
+            installed_on: e.installed_on,
+            warranty_end: e.warranty_end,
+            warranty_end_overridden: e.warranty_end_overridden,
+            notes: e.notes,
+            active: e.active,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"product_id": "01933b5e-0000-7000-8000-000000000000", "serial_number": "X1-123456", "customer_id": "01933b5e-0000-7000-8000-000000000001", "installed_on": "2026-03-15"}))]
+pub struct CreateEquipment {
+    pub product_id: Uuid,
+    #[validate(custom(function = "validation::not_blank"), length(max = 100))]
+    pub serial_number: String,
+    pub customer_id: Option<Uuid>,
+    /// A location of the customer (the customer defaults from it).
+    pub location_id: Option<Uuid>,
+    pub installed_on: Option<NaiveDate>,
+    /// Overrides the warranty end derived from the product.
+    pub warranty_end: Option<NaiveDate>,
+    #[validate(length(max = 10000))]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"warranty_end": "2030-12-31", "location_id": null}))]
+pub struct UpdateEquipment {
+    #[validate(custom(function = "validation::not_blank"), length(max = 100))]
+    pub serial_number: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub customer_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub location_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub installed_on: Option<Option<NaiveDate>>,
+    /// A date overrides; `null` goes back to the product's default.
+    #[serde(default, deserialize_with = "double_option")]
+    pub warranty_end: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 10000))]
+    pub notes: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EquipmentFilterParams {
+    /// Serial number contains it.
+    pub q: Option<String>,
+    pub customer_id: Option<Uuid>,
+    pub product_id: Option<Uuid>,
+    pub active: Option<bool>,
+}
+
+fn check_serial(product: &Product, serial: &str) -> ApiResult<()> {
+    if product.accepts_serial(serial) {
+        return Ok(());
+    }
+    let expected = product.serial_pattern.as_ref().map_or("a non-blank value", |p| p.as_str());
+    Err(ApiError::invalid_field("serial_number", "serial_pattern", format!("does not match {}'s serial format {expected}", product.name)))
+}
+
+/// The customer a unit belongs to after the change: the location decides when both are given
+/// and must agree.
+async fn owner(conn: &impl ConnectionTrait, customer_id: Option<Uuid>, location_id: Option<Uuid>) -> ApiResult<Option<Uuid>> {
+    if let Some(customer_id) = customer_id {
+        referenced("customer_id", customers::get(conn, customer_id).await)?;
+    }
+    let Some(location_id) = location_id else { return Ok(customer_id) };
+    let location = referenced("location_id", locations::get(conn, location_id).await)?;
+    match customer_id {
+        Some(c) if c != location.customer_id => {
+            Err(ApiError::invalid_field("location_id", "location_of_another_customer", "the location belongs to another customer"))
+        }
+        _ => Ok(Some(location.customer_id)),
+    }
+}
+
+/// Lists equipment.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(PageParams, EquipmentFilterParams),
+    responses((status = 200, body = Paged<EquipmentOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/equipment")]
+pub async fn list(
+    _auth: Authorized<can::DirectoryRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<EquipmentFilterParams>,
+) -> ApiResult<web::Json<Paged<EquipmentOut>>> {
+    let filter =
+        EquipmentFilter { q: filter.q.clone(), customer_id: filter.customer_id, product_id: filter.product_id, active: filter.active };
+    let page = equipment::list(&state.db, &filter, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, EquipmentOut::from)))
+}
+
+/// Registers a unit. The serial must fit the product's format and be new for the product;
+/// the warranty end defaults from the product's months after `installed_on`.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    request_body = CreateEquipment,
+    responses(
+        (status = 201, body = EquipmentOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "`serial_number_taken`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/equipment")]
+pub async fn create(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateEquipment>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let serial = body.serial_number.trim().to_owned();
+    let txn = state.db.begin().await?;
+    let product = referenced("product_id", products::get(&txn, body.product_id).await)?;
+    check_serial(&product, &serial)?;
+    let customer_id = owner(&txn, body.customer_id, body.location_id).await?;
+    let (warranty_end, overridden) = directory::warranty_end(&product, body.installed_on, body.warranty_end);
+    let new = NewEquipment {
+        product_id: product.id,
+        serial_number: serial,
+        customer_id,
+        location_id: body.location_id,
+        installed_on: body.installed_on,
+        warranty_end,
+        warranty_end_overridden: overridden,
+        notes: clean(body.notes),
+    };
+    let unit = equipment::create(&txn, new, now()).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/equipment/{}", unit.id)));
+    Ok(versioned(response, unit.version, &EquipmentOut::from(unit)))
+}
+
+/// One unit.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = EquipmentOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/equipment/{id}")]
+pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let unit = equipment::get(&state.db, id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
+}
+
+/// Changes a unit. A new `installed_on` moves a derived warranty end with it; an overridden
+/// one stays until `warranty_end: null` restores the default.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateEquipment,
+    responses(
+        (status = 200, body = EquipmentOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`serial_number_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/equipment/{id}")]
+pub async fn patch(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateEquipment>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let txn = state.db.begin().await?;
+    let current = equipment::get(&txn, id.into_inner()).await?;
+    let product = products::get(&txn, current.product_id).await?;
+    let serial = body.serial_number.map(|s| s.trim().to_owned());
+    if let Some(serial) = &serial {
+        check_serial(&product, serial)?;
+    }
+    let mut customer_id = body.customer_id;
+    if body.customer_id.is_some() || body.location_id.is_some() {
+        let new_customer = body.customer_id.unwrap_or(current.customer_id);
+        let new_location = body.location_id.unwrap_or(current.location_id);
+        customer_id = Some(owner(&txn, new_customer, new_location).await?);
+    }
+    let installed_on = body.installed_on.unwrap_or(current.installed_on);
+    let warranty_end = match body.warranty_end {
+        Some(end) => Some(directory::warranty_end(&product, installed_on, end)),
+        None if body.installed_on.is_some() && !current.warranty_end_overridden => {
+            Some(directory::warranty_end(&product, installed_on, None))
+        }
+        None => None,
+    };
+    let changes = EquipmentChanges {
+        serial_number: serial,
+        customer_id,
+        location_id: body.location_id,
+        installed_on: body.installed_on,
+        warranty_end,
+        notes: clean_patch(body.notes),
+        active: body.active,
+    };
+    let unit = equipment::update(&txn, current.id, if_match.0, changes, now()).await?;
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
+}
+
+/// Deletes a unit nothing refers to; 409 `equipment_in_use` otherwise.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`equipment_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/equipment/{id}")]
+pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    equipment::delete(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

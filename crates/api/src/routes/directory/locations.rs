@@ -1,0 +1,242 @@
+//! Customers' locations (sites).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::directory::Location;
+use servdesk_persistence::directory::customers;
+use servdesk_persistence::directory::locations::{self, LocationChanges, NewLocation};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{clean, clean_patch};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::conventions::validation::{self, Fields};
+use crate::error::{ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationOut {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub name: String,
+    pub address_line: String,
+    pub postal_code: Option<String>,
+    pub city: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Location> for LocationOut {
+    fn from(l: Location) -> Self {
+        Self {
+            id: l.id,
+            customer_id: l.customer_id,
+            name: l.name,
+            address_line: l.address_line,
+            postal_code: l.postal_code,
+            city: l.city,
+            country: l.country,
+            latitude: l.latitude,
+            longitude: l.longitude,
+            notes: l.notes,
+            active: l.active,
+            version: l.version,
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
+    if value.len() == 2 && value.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("country").with_message("an ISO 3166-1 alpha-2 code in capitals, like SI".into()))
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"name": "Head office", "address_line": "Dunajska cesta 1", "postal_code": "1000", "city": "Ljubljana", "country": "SI", "latitude": 46.0569, "longitude": 14.5058}))]
+pub struct CreateLocation {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: String,
+    #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    pub address_line: String,
+    #[validate(length(max = 20))]
+    pub postal_code: Option<String>,
+    #[validate(custom(function = "validation::not_blank"), length(max = 120))]
+    pub city: String,
+    #[validate(custom(function = "iso_country"))]
+    pub country: Option<String>,
+    #[validate(range(min = -90.0, max = 90.0))]
+    pub latitude: Option<f64>,
+    #[validate(range(min = -180.0, max = 180.0))]
+    pub longitude: Option<f64>,
+    #[validate(length(max = 10000))]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"notes": "Ring at the back door", "latitude": null, "longitude": null}))]
+pub struct UpdateLocation {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: Option<String>,
+    #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    pub address_line: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 20))]
+    pub postal_code: Option<Option<String>>,
+    #[validate(custom(function = "validation::not_blank"), length(max = 120))]
+    pub city: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(custom(function = "iso_country"))]
+    pub country: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = -90.0, max = 90.0))]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(range(min = -180.0, max = 180.0))]
+    pub longitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 10000))]
+    pub notes: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Lists a customer's locations.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path, description = "The customer"), PageParams),
+    responses((status = 200, body = Paged<LocationOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/customers/{id}/locations")]
+pub async fn list(
+    _auth: Authorized<can::DirectoryRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<LocationOut>>> {
+    let customer = customers::get(&state.db, id.into_inner()).await?;
+    let page = locations::list(&state.db, customer.id, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, LocationOut::from)))
+}
+
+/// Adds a location to a customer.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path, description = "The customer")),
+    request_body = CreateLocation,
+    responses(
+        (status = 201, body = LocationOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/customers/{id}/locations")]
+pub async fn create(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateLocation>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    Fields::check(&body).finish()?;
+    let customer = customers::get(&state.db, id.into_inner()).await?;
+    let new = NewLocation {
+        customer_id: customer.id,
+        name: body.name.trim().to_owned(),
+        address_line: body.address_line.trim().to_owned(),
+        postal_code: clean(body.postal_code),
+        city: body.city.trim().to_owned(),
+        country: body.country,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        notes: clean(body.notes),
+    };
+    let location = locations::create(&state.db, new, now()).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/locations/{}", location.id)));
+    Ok(versioned(response, location.version, &LocationOut::from(location)))
+}
+
+/// One location.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = LocationOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/locations/{id}")]
+pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let location = locations::get(&state.db, id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), location.version, &LocationOut::from(location)))
+}
+
+/// Changes a location.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateLocation,
+    responses(
+        (status = 200, body = LocationOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/locations/{id}")]
+pub async fn patch(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateLocation>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    Fields::check(&body).finish()?;
+    let changes = LocationChanges {
+        name: body.name.map(|v| v.trim().to_owned()),
+        address_line: body.address_line.map(|v| v.trim().to_owned()),
+        postal_code: clean_patch(body.postal_code),
+        city: body.city.map(|v| v.trim().to_owned()),
+        country: body.country,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        notes: clean_patch(body.notes),
+        active: body.active,
+    };
+    let location = locations::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    Ok(versioned(HttpResponse::Ok(), location.version, &LocationOut::from(location)))
+}
+
+/// Deletes a location nothing refers to; 409 `location_in_use` otherwise.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`location_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/locations/{id}")]
+pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    locations::delete(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,218 @@
+//! Products: equipment models, their warranty and serial-number format.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::directory::{Product, SerialPattern};
+use servdesk_persistence::directory::products::{self, NewProduct, ProductChanges};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{clean, clean_patch};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
+use crate::conventions::validation::{self, Fields};
+use crate::error::{ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductOut {
+    pub id: Uuid,
+    pub name: String,
+    pub sku: Option<String>,
+    pub default_warranty_months: u32,
+    /// A regular expression a serial number must match as a whole.
+    pub serial_pattern: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Product> for ProductOut {
+    fn from(p: Product) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            sku: p.sku,
+            default_warranty_months: p.default_warranty_months,
+            serial_pattern: p.serial_pattern.map(|s| s.as_str().to_owned()),
+            active: p.active,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+fn two_years() -> u32 {
+    24
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"name": "LaserJet X1", "sku": "LJ-X1", "default_warranty_months": 24, "serial_pattern": "X1-[0-9]{6}"}))]
+pub struct CreateProduct {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: String,
+    #[validate(length(max = 100))]
+    pub sku: Option<String>,
+    #[serde(default = "two_years")]
+    #[validate(range(max = 600))]
+    pub default_warranty_months: u32,
+    #[validate(length(max = 200))]
+    pub serial_pattern: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"default_warranty_months": 36, "serial_pattern": null}))]
+pub struct UpdateProduct {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 100))]
+    pub sku: Option<Option<String>>,
+    #[validate(range(max = 600))]
+    pub default_warranty_months: Option<u32>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 200))]
+    pub serial_pattern: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductFilterParams {
+    /// Search in name and SKU.
+    pub q: Option<String>,
+    pub active: Option<bool>,
+}
+
+fn pattern(fields: &mut Fields, raw: Option<&str>) -> Option<SerialPattern> {
+    match SerialPattern::parse(raw?.trim()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            fields.add("serial_pattern", "pattern", e.to_string());
+            None
+        }
+    }
+}
+
+/// Lists products.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(PageParams, ProductFilterParams),
+    responses((status = 200, body = Paged<ProductOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/products")]
+pub async fn list(
+    _auth: Authorized<can::DirectoryRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<ProductFilterParams>,
+) -> ApiResult<web::Json<Paged<ProductOut>>> {
+    let page = products::list(&state.db, filter.q.as_deref(), filter.active, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, ProductOut::from)))
+}
+
+/// Creates a product; an invalid `serial_pattern` is refused.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    request_body = CreateProduct,
+    responses(
+        (status = 201, body = ProductOut, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "`sku_taken`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/products")]
+pub async fn create(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateProduct>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut fields = Fields::check(&body);
+    let serial_pattern = pattern(&mut fields, clean(body.serial_pattern).as_deref());
+    fields.finish()?;
+    let new = NewProduct {
+        name: body.name.trim().to_owned(),
+        sku: clean(body.sku),
+        default_warranty_months: body.default_warranty_months,
+        serial_pattern,
+    };
+    let product = products::create(&state.db, new, now()).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/products/{}", product.id)));
+    Ok(versioned(response, product.version, &ProductOut::from(product)))
+}
+
+/// One product.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ProductOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/products/{id}")]
+pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let product = products::get(&state.db, id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), product.version, &ProductOut::from(product)))
+}
+
+/// Changes a product. Existing equipment keeps its stored warranty end.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateProduct,
+    responses(
+        (status = 200, body = ProductOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`sku_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/products/{id}")]
+pub async fn patch(
+    _auth: Authorized<can::DirectoryWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateProduct>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let mut fields = Fields::check(&body);
+    let changes = ProductChanges {
+        name: body.name.map(|v| v.trim().to_owned()),
+        sku: clean_patch(body.sku),
+        default_warranty_months: body.default_warranty_months,
+        serial_pattern: clean_patch(body.serial_pattern).map(|p| pattern(&mut fields, p.as_deref())),
+        active: body.active,
+    };
+    fields.finish()?;
+    let product = products::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    Ok(versioned(HttpResponse::Ok(), product.version, &ProductOut::from(product)))
+}
+
+/// Deletes a product nothing refers to; 409 `product_in_use` otherwise.
+#[utoipa::path(
+    tag = tags::DIRECTORY,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`product_in_use`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/products/{id}")]
+pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    products::delete(&state.db, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

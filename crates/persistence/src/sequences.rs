@@ -1,0 +1,35 @@
+//! Gapless yearly sequences behind human-readable numbers (`T-2026-000123`).
+//!
+//! `next` increments a counter row inside the caller's transaction: PostgreSQL's row lock
+//! makes concurrent transactions take turns, SQLite has one writer at a time, and a rolled
+//! back transaction takes its increment with it — so numbers neither repeat nor skip.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
+
+use crate::db::placeholder;
+use crate::entities::sequences;
+use crate::error::StoreError;
+
+/// The next value of sequence `name` in `period` (a year), starting at 1.
+pub async fn next(conn: &impl ConnectionTrait, name: &str, period: i32) -> Result<i64, StoreError> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "UPDATE sequences SET last_value = last_value + 1 WHERE name = {} AND period = {} RETURNING last_value",
+        placeholder(backend, 1),
+        placeholder(backend, 2)
+    );
+    for _ in 0..2 {
+        let stmt = Statement::from_sql_and_values(backend, &sql, [name.into(), period.into()]);
+        if let Some(row) = conn.query_one_raw(stmt).await? {
+            return Ok(row.try_get("", "last_value")?);
+        }
+        // The period's first number: create its row (a concurrent creator's row does as well).
+        let row = sequences::ActiveModel { name: Set(name.to_owned()), period: Set(period), last_value: Set(0) };
+        sequences::Entity::insert(row)
+            .on_conflict(OnConflict::columns([sequences::Column::Name, sequences::Column::Period]).do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Err(StoreError::Db(sea_orm::DbErr::Custom(format!("sequence {name}/{period} could not be created"))))
+}
