@@ -10,6 +10,7 @@ mod access;
 mod auth;
 mod conventions;
 mod customers;
+mod dictionaries;
 mod directory;
 mod docs_page;
 mod jobs;

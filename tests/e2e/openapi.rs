@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, concrete};
 
 /// Routes anyone may call. Everything else must answer 401 to an anonymous caller.
 const PUBLIC: [(&str, &str); 6] = [
@@ -46,11 +46,7 @@ async fn every_route_but_the_public_ones_answers_401_to_an_anonymous_caller() {
     let ops = operations(&doc);
     assert!(ops.len() >= 25, "only {} operations documented", ops.len());
     for (method, path, _) in ops {
-        let concrete = path
-            .split('/')
-            .map(|seg| if seg.starts_with('{') { uuid::Uuid::now_v7().to_string() } else { seg.to_owned() })
-            .collect::<Vec<_>>()
-            .join("/");
+        let concrete = concrete(&path);
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = app.request(m.clone(), &concrete, None);
         if m == Method::POST || m == Method::PATCH {

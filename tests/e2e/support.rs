@@ -153,3 +153,16 @@ pub async fn expect_problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(body["status"], status);
     body
 }
+
+/// A documented path with its parameters filled in: a fresh id for ids, a real dictionary
+/// for `{kind}`.
+pub fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| match seg {
+            "{kind}" => "ticket-statuses".to_owned(),
+            s if s.starts_with('{') => uuid::Uuid::now_v7().to_string(),
+            s => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

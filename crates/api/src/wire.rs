@@ -1,6 +1,7 @@
 //! OpenAPI schemas of the domain's enums. The domain crate stays free of utoipa, so their
 //! schemas are built here from the domain's own lists of values — one source for both.
 
+use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::{CustomerKind, NotificationChannel};
 use servdesk_domain::jobs::JobStatus;
 use servdesk_domain::{Role, Scope};
@@ -35,4 +36,15 @@ pub fn customer_kind() -> Object {
 
 pub fn notification_channel() -> Object {
     string_enum("How the contact wants to be notified.", NotificationChannel::ALL.iter().map(|c| c.as_str()))
+}
+
+pub fn dictionary_kind() -> Object {
+    string_enum("Which dictionary.", DictionaryKind::ALL.iter().map(|k| k.as_str()))
+}
+
+pub fn status_class() -> Object {
+    string_enum(
+        "What a ticket status means to the system; behaviour keys off it, never the name.",
+        StatusClass::ALL.iter().map(|c| c.as_str()),
+    )
 }

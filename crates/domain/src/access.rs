@@ -54,6 +54,10 @@ pub enum Permission {
     DirectoryDelete,
     /// Look a caller up by phone or email (the caller card).
     CallerLookup,
+    /// Read the dictionaries (statuses, priorities, categories, types).
+    DictionariesRead,
+    /// Edit them.
+    DictionariesManage,
 }
 
 impl Role {
@@ -61,10 +65,11 @@ impl Role {
         use Permission::*;
         use Role::*;
         match permission {
+            DictionariesRead => true,
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
-            UsersManage | TeamsManage | ApiKeysManage | JobsManage => self == Admin,
+            UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage => self == Admin,
         }
     }
 }
@@ -74,7 +79,8 @@ impl Scope {
         use Permission::*;
         match self {
             Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
-            Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead),
+            Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
+            Scope::TicketsRead | Scope::TicketsWrite | Scope::CallsWrite => permission == DictionariesRead,
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
@@ -137,7 +143,13 @@ mod tests {
 
     #[test]
     fn only_admins_manage_users_teams_keys_and_jobs() {
-        for perm in [Permission::UsersManage, Permission::TeamsManage, Permission::ApiKeysManage, Permission::JobsManage] {
+        for perm in [
+            Permission::UsersManage,
+            Permission::TeamsManage,
+            Permission::ApiKeysManage,
+            Permission::JobsManage,
+            Permission::DictionariesManage,
+        ] {
             for role in Role::ALL {
                 assert_eq!(user(*role).can(perm), *role == Role::Admin, "{role} {perm:?}");
             }

@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod access;
+pub mod dictionaries;
 pub mod directory;
 pub mod email;
 pub mod jobs;

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod db;
+pub mod dictionaries;
 pub mod directory;
 mod entities;
 pub mod error;

@@ -69,6 +69,8 @@ pub mod can {
         DirectoryRead,
         DirectoryWrite,
         DirectoryDelete,
-        CallerLookup
+        CallerLookup,
+        DictionariesRead,
+        DictionariesManage,
     );
 }

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod dictionaries;
 pub mod directory;
 pub mod health;
 pub mod jobs;
@@ -41,7 +42,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(jobs::list)
         .service(jobs::get)
         .service(jobs::retry)
-        .configure(directory_routes);
+        .configure(directory_routes)
+        .service(dictionaries::list)
+        .service(dictionaries::create)
+        .service(dictionaries::get)
+        .service(dictionaries::patch)
+        .service(dictionaries::delete);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -93,5 +99,6 @@ pub mod tags {
     pub const API_KEYS: &str = "api-keys";
     pub const JOBS: &str = "jobs";
     pub const DIRECTORY: &str = "directory";
+    pub const DICTIONARIES: &str = "dictionaries";
     pub const OPERATIONS: &str = "operations";
 }

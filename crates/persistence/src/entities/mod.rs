@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod contact_phones;
 pub mod contacts;
 pub mod customers;
+pub mod dictionary_entries;
 pub mod equipment;
 pub mod idempotency_keys;
 pub mod jobs;
