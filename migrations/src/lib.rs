@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_directory;
 mod m20261122_000003_dictionaries;
+mod m20261122_000004_tickets;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_directory::Migration),
             Box::new(m20261122_000003_dictionaries::Migration),
+            Box::new(m20261122_000004_tickets::Migration),
         ]
     }
 }

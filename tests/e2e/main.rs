@@ -15,3 +15,4 @@ mod directory;
 mod docs_page;
 mod jobs;
 mod openapi;
+mod tickets;

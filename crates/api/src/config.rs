@@ -33,6 +33,8 @@ pub struct Config {
     pub json_limit_bytes: usize,
     /// HTTP worker threads; 0 picks one per core (two on SQLite, whose writes serialise anyway).
     pub http_workers: usize,
+    /// Prefix of ticket numbers (`T` gives `T-2026-000123`).
+    pub ticket_prefix: String,
     /// Phone numbers written without a country code are read in this region.
     pub default_phone_region: Region,
     pub worker: WorkerSettings,
@@ -83,6 +85,7 @@ impl Config {
             login_failure_window: Duration::from_secs(15 * 60),
             json_limit_bytes: 1024 * 1024,
             http_workers: 0,
+            ticket_prefix: "T".to_owned(),
             default_phone_region: Region::POLAND,
             worker: WorkerSettings::default(),
         }
@@ -122,6 +125,12 @@ impl Config {
         c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
         c.json_limit_bytes = parse("SERVDESK_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
         c.http_workers = parse("SERVDESK_HTTP_WORKERS", c.http_workers)?;
+        if let Some(prefix) = var("SERVDESK_TICKET_PREFIX") {
+            if prefix.len() > 8 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err("SERVDESK_TICKET_PREFIX must be 1–8 letters or digits".to_owned());
+            }
+            c.ticket_prefix = prefix;
+        }
         if let Some(region) = var("SERVDESK_DEFAULT_PHONE_REGION") {
             c.default_phone_region = Region::parse(&region).map_err(|e| format!("SERVDESK_DEFAULT_PHONE_REGION: {e}"))?;
         }

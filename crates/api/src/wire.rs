@@ -4,6 +4,7 @@
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::{CustomerKind, NotificationChannel};
 use servdesk_domain::jobs::JobStatus;
+use servdesk_domain::tickets::Channel;
 use servdesk_domain::{Role, Scope};
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
 
@@ -47,4 +48,8 @@ pub fn status_class() -> Object {
         "What a ticket status means to the system; behaviour keys off it, never the name.",
         StatusClass::ALL.iter().map(|c| c.as_str()),
     )
+}
+
+pub fn channel() -> Object {
+    string_enum("Where a call or ticket came from.", Channel::ALL.iter().map(|c| c.as_str()))
 }

@@ -58,6 +58,10 @@ pub enum Permission {
     DictionariesRead,
     /// Edit them.
     DictionariesManage,
+    /// See tickets (which ones depends on the role: see the tickets store's visibility).
+    TicketsRead,
+    /// Create tickets and change their fields.
+    TicketsWrite,
 }
 
 impl Role {
@@ -66,6 +70,8 @@ impl Role {
         use Role::*;
         match permission {
             DictionariesRead => true,
+            TicketsRead => !matches!(self, Partner),
+            TicketsWrite => matches!(self, Admin | Coordinator | Agent),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -80,7 +86,9 @@ impl Scope {
         match self {
             Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
             Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
-            Scope::TicketsRead | Scope::TicketsWrite | Scope::CallsWrite => permission == DictionariesRead,
+            Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead),
+            Scope::TicketsWrite => matches!(permission, DictionariesRead | TicketsRead | TicketsWrite),
+            Scope::CallsWrite => permission == DictionariesRead,
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,

@@ -15,6 +15,7 @@ pub mod numbering;
 pub mod password;
 pub mod phone;
 pub mod staff;
+pub mod tickets;
 pub mod time;
 
 pub use access::{ApiKey, Permission, Principal, Role, Scope};

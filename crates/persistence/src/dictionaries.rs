@@ -226,3 +226,12 @@ pub async fn delete(conn: &impl ConnectionTrait, kind: DictionaryKind, id: Uuid)
     })?;
     Ok(())
 }
+
+/// The default entry of a list (for ticket statuses: of `class`).
+pub async fn default_of(conn: &impl ConnectionTrait, kind: DictionaryKind, class: Option<StatusClass>) -> Result<Entry, StoreError> {
+    let mut select = row::Entity::find().filter(row::Column::Kind.eq(kind.as_str())).filter(row::Column::IsDefault.eq(true));
+    if let Some(class) = class {
+        select = select.filter(row::Column::Class.eq(class.as_str()));
+    }
+    to_entry(select.one(conn).await?.ok_or_else(|| StoreError::corrupt("dictionary_entries", format!("no default {}", kind.as_str())))?)
+}

@@ -16,6 +16,7 @@ pub mod sequences;
 pub mod sessions;
 pub mod settings;
 pub mod teams;
+pub mod tickets;
 pub mod users;
 mod versioned;
 

@@ -132,3 +132,14 @@ pub async fn remove_member(conn: &impl ConnectionTrait, team_id: Uuid, user_id: 
     }
     touch(conn, team_id, now).await
 }
+
+/// The teams a user is a member of.
+pub async fn of_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect())
+}

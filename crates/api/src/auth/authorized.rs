@@ -72,5 +72,7 @@ pub mod can {
         CallerLookup,
         DictionariesRead,
         DictionariesManage,
+        TicketsRead,
+        TicketsWrite,
     );
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod teams;
+pub mod tickets;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -47,7 +48,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(dictionaries::create)
         .service(dictionaries::get)
         .service(dictionaries::patch)
-        .service(dictionaries::delete);
+        .service(dictionaries::delete)
+        .service(tickets::handlers::create)
+        .service(tickets::handlers::list)
+        .service(tickets::handlers::get)
+        .service(tickets::handlers::update)
+        .service(tickets::handlers::events);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -100,5 +106,6 @@ pub mod tags {
     pub const JOBS: &str = "jobs";
     pub const DIRECTORY: &str = "directory";
     pub const DICTIONARIES: &str = "dictionaries";
+    pub const TICKETS: &str = "tickets";
     pub const OPERATIONS: &str = "operations";
 }

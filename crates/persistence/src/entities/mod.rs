@@ -19,4 +19,6 @@ pub mod sessions;
 pub mod settings;
 pub mod team_members;
 pub mod teams;
+pub mod ticket_events;
+pub mod tickets;
 pub mod users;

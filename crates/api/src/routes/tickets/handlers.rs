@@ -1,0 +1,288 @@
+//! Ticket handlers: authorise, check references, call the store in one transaction with the
+//! timeline event, answer.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use servdesk_domain::Principal;
+use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::tickets::{self as rules, Channel, EventKind};
+use servdesk_persistence::directory::equipment;
+use servdesk_persistence::tickets::{self, NewTicket, TicketChanges, TicketFilter};
+use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, dictionaries};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTicket};
+use super::references;
+use super::{actor, visibility};
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged, encode};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+
+async fn statuses(conn: &impl ConnectionTrait) -> ApiResult<Vec<Entry>> {
+    Ok(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?)
+}
+
+fn warranty_error(e: rules::WarrantyError) -> ApiError {
+    ApiError::invalid_field("warranty_reason", "warranty_reason_required", e.to_string())
+}
+
+fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Opens a ticket (coordinators, agents, `tickets:write` keys). Its number is
+/// `T-YYYY-NNNNNN`, its status the default of class `new`.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    request_body = CreateTicket,
+    responses((status = 201, body = TicketOut, headers(("ETag" = String), ("Location" = String)))),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets")]
+pub async fn create(
+    auth: Authorized<can::TicketsWrite>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateTicket>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, body.category_id).await?;
+    references::dictionary(&txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
+    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    references::team(&txn, body.team_id).await?;
+    references::assignee(&txn, body.assignee_id).await?;
+    let serial = clean(body.serial_number);
+    let (unit, serial) = references::unit(&txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
+    let customer =
+        references::party(&txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
+    let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
+    let warranty =
+        rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref()).map_err(warranty_error)?;
+    let priority_id = match body.priority_id {
+        Some(id) => id,
+        None => dictionaries::default_of(&txn, DictionaryKind::Priority, None).await?.id,
+    };
+    let status = dictionaries::default_of(&txn, DictionaryKind::TicketStatus, Some(StatusClass::New)).await?;
+    let channel = body.channel.unwrap_or(match principal {
+        Principal::ApiKey { .. } => Channel::Api,
+        Principal::User { .. } => Channel::Phone,
+    });
+    let new = NewTicket {
+        title: body.title.trim().to_owned(),
+        description: clean(body.description),
+        details: clean(body.details),
+        channel,
+        call_id: None,
+        customer_id: customer,
+        location_id: body.location_id,
+        contact_id: body.contact_id,
+        equipment_id: unit.as_ref().map(|u| u.id),
+        serial_number: serial,
+        category_id: body.category_id,
+        type_id: body.type_id,
+        priority_id,
+        status_id: status.id,
+        team_id: body.team_id,
+        assignee_id: body.assignee_id,
+        expected_close_on: body.expected_close_on,
+        reported_at,
+        warranty,
+        paid: body.paid,
+        tags: clean_tags(body.tags),
+        created_by: principal.user_id(),
+    };
+    let ticket = tickets::create(&txn, new, &state.config.ticket_prefix, actor(principal), now).await?;
+    let statuses = statuses(&txn).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
+    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses)))
+}
+
+/// One ticket (404 also when the caller may not see it).
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TicketOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}")]
+pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let statuses = statuses(&state.db).await?;
+    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses)))
+}
+
+/// Lists the tickets the caller may see, filtered.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(PageParams, TicketFilterParams),
+    responses((status = 200, body = Paged<TicketOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets")]
+pub async fn list(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<TicketFilterParams>,
+) -> ApiResult<web::Json<Paged<TicketOut>>> {
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let f = filter.into_inner();
+    let filter = TicketFilter {
+        status_class: f.status_class.map(|c| c.as_str().to_owned()),
+        status_id: f.status_id,
+        team_id: f.team_id,
+        assignee_id: f.assignee_id,
+        unassigned: f.unassigned,
+        customer_id: f.customer_id,
+        contact_id: f.contact_id,
+        equipment_id: f.equipment_id,
+        priority_id: f.priority_id,
+        category_id: f.category_id,
+        type_id: f.type_id,
+        channel: f.channel,
+        warranty: f.warranty,
+        created_from: f.created_from,
+        created_to: f.created_to,
+    };
+    let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
+    let statuses = statuses(&state.db).await?;
+    Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses))))
+}
+
+/// `{field: {before, after}}` for every field that changed, bookkeeping fields left out.
+fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return serde_json::Map::new() };
+    after
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "version" | "updated_at"))
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), serde_json::json!({"before": before.get(k), "after": v})))
+        .collect()
+}
+
+/// Changes a ticket's fields (`If-Match` guards against lost updates). Status and assignment
+/// have their own actions. Each change is a `fields_changed` event with before and after.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateTicket,
+    responses(
+        (status = 200, body = TicketOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/tickets/{id}")]
+pub async fn update(
+    auth: Authorized<can::TicketsWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateTicket>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let visibility = visibility(&txn, principal).await?;
+    let current = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
+    if let Some(category) = body.category_id {
+        references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, category).await?;
+    }
+    if let Some(kind) = body.type_id {
+        references::dictionary(&txn, "type_id", DictionaryKind::TicketType, kind).await?;
+    }
+    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    let (customer_id, location_id, contact_id) = (
+        body.customer_id.unwrap_or(current.customer_id),
+        body.location_id.unwrap_or(current.location_id),
+        body.contact_id.unwrap_or(current.contact_id),
+    );
+    let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
+    let customer = if touches_party { Some(references::party(&txn, customer_id, location_id, contact_id).await?) } else { None };
+    let warranty = match body.warranty {
+        Some(flag) => {
+            let unit = match current.equipment_id {
+                Some(id) => Some(equipment::get(&txn, id).await?),
+                None => None,
+            };
+            Some(
+                rules::warranty(unit.as_ref(), current.reported_at.date_naive(), Some(flag), body.warranty_reason.as_deref())
+                    .map_err(warranty_error)?,
+            )
+        }
+        None => None,
+    };
+    let changes = TicketChanges {
+        title: body.title.map(|t| t.trim().to_owned()),
+        description: body.description.map(clean),
+        details: body.details.map(clean),
+        customer_id: customer,
+        location_id: body.location_id,
+        contact_id: body.contact_id,
+        category_id: body.category_id,
+        type_id: body.type_id,
+        priority_id: body.priority_id,
+        expected_close_on: body.expected_close_on,
+        warranty,
+        paid: body.paid,
+        tags: body.tags.map(clean_tags),
+    };
+    let statuses = statuses(&txn).await?;
+    let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses)).unwrap_or_default();
+    let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
+    let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses)).unwrap_or_default();
+    let changed = diff(&before, &after);
+    if !changed.is_empty() {
+        tickets::append_event(&txn, ticket.id, EventKind::FieldsChanged, actor(principal), serde_json::Value::Object(changed), now).await?;
+    }
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses)))
+}
+
+/// The ticket's timeline, oldest first: the audit log.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = Paged<EventOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/events")]
+pub async fn events(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<EventOut>>> {
+    if page.updated_since.is_some() {
+        return Err(ApiError::bad_request("unsupported_filter", "events are immutable; page with cursor instead of updated_since"));
+    }
+    let req = page.to_request()?;
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let after = match req.after {
+        Some(Cursor::Id(id)) => Some(id),
+        _ => None,
+    };
+    let (events, next) = tickets::events(&state.db, ticket.id, after, req.limit).await?;
+    Ok(web::Json(Paged { items: events.into_iter().map(EventOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
+}

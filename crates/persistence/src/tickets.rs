@@ -1,0 +1,371 @@
+//! Tickets and their timeline.
+//!
+//! A ticket and its `created` event are written together, its number drawn from the `ticket`
+//! sequence of the creation year in the same transaction. Events are only ever appended.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use servdesk_domain::numbering;
+use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
+use uuid::Uuid;
+
+use crate::entities::{dictionary_entries, ticket_events, tickets as row};
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+use crate::sequences;
+use crate::versioned::{self, Columns};
+
+pub struct NewTicket {
+    pub title: String,
+    pub description: Option<String>,
+    pub details: Option<String>,
+    pub channel: Channel,
+    pub call_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub equipment_id: Option<Uuid>,
+    pub serial_number: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub priority_id: Uuid,
+    pub status_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub expected_close_on: Option<NaiveDate>,
+    pub reported_at: DateTime<Utc>,
+    pub warranty: Warranty,
+    pub paid: bool,
+    pub tags: Vec<String>,
+    pub created_by: Option<Uuid>,
+}
+
+/// A PATCH of a ticket's plain fields (status and assignment have their own actions).
+#[derive(Default)]
+pub struct TicketChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub details: Option<Option<String>>,
+    pub customer_id: Option<Option<Uuid>>,
+    pub location_id: Option<Option<Uuid>>,
+    pub contact_id: Option<Option<Uuid>>,
+    pub category_id: Option<Option<Uuid>>,
+    pub type_id: Option<Option<Uuid>>,
+    pub priority_id: Option<Uuid>,
+    pub expected_close_on: Option<Option<NaiveDate>>,
+    pub warranty: Option<Warranty>,
+    pub paid: Option<bool>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Who did something: a staff member or an integration's key (neither: the system).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub kind: String,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+/// Which tickets a caller may see.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    All,
+    /// Tickets of these teams, assigned to the user, or created by them.
+    Agent {
+        user_id: Uuid,
+        team_ids: Vec<Uuid>,
+    },
+    /// Tickets assigned to the user.
+    Assigned {
+        user_id: Uuid,
+    },
+    Nothing,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TicketFilter {
+    pub status_class: Option<String>,
+    pub status_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub unassigned: Option<bool>,
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub equipment_id: Option<Uuid>,
+    pub priority_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub channel: Option<Channel>,
+    pub warranty: Option<bool>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+}
+
+fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
+    let corrupt = |what: &str| StoreError::corrupt("tickets", format!("{}: {what}", m.id));
+    Ok(Ticket {
+        channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel"))?,
+        tags: serde_json::from_str(&m.tags).map_err(|_| corrupt("tags"))?,
+        warranty: Warranty { flag: m.warranty, default: m.warranty_default, override_reason: m.warranty_override_reason },
+        id: m.id,
+        number: m.number,
+        title: m.title,
+        description: m.description,
+        details: m.details,
+        call_id: m.call_id,
+        customer_id: m.customer_id,
+        location_id: m.location_id,
+        contact_id: m.contact_id,
+        equipment_id: m.equipment_id,
+        serial_number: m.serial_number,
+        category_id: m.category_id,
+        type_id: m.type_id,
+        priority_id: m.priority_id,
+        status_id: m.status_id,
+        team_id: m.team_id,
+        assignee_id: m.assignee_id,
+        expected_close_on: m.expected_close_on,
+        reported_at: m.reported_at,
+        paid: m.paid,
+        created_by: m.created_by,
+        first_response_at: m.first_response_at,
+        resolved_at: m.resolved_at,
+        closed_at: m.closed_at,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Creates the ticket with its number and its `created` event.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewTicket,
+    prefix: &str,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Ticket, StoreError> {
+    let year = now.year();
+    let number = numbering::format(prefix, year, sequences::next(conn, "ticket", year).await?);
+    let id = Uuid::now_v7();
+    let created = row::ActiveModel {
+        id: Set(id),
+        number: Set(number.clone()),
+        title: Set(new.title),
+        description: Set(new.description),
+        details: Set(new.details),
+        channel: Set(new.channel.as_str().to_owned()),
+        call_id: Set(new.call_id),
+        customer_id: Set(new.customer_id),
+        location_id: Set(new.location_id),
+        contact_id: Set(new.contact_id),
+        equipment_id: Set(new.equipment_id),
+        serial_number: Set(new.serial_number),
+        category_id: Set(new.category_id),
+        type_id: Set(new.type_id),
+        priority_id: Set(new.priority_id),
+        status_id: Set(new.status_id),
+        team_id: Set(new.team_id),
+        assignee_id: Set(new.assignee_id),
+        expected_close_on: Set(new.expected_close_on),
+        reported_at: Set(new.reported_at),
+        warranty: Set(new.warranty.flag),
+        warranty_default: Set(new.warranty.default),
+        warranty_override_reason: Set(new.warranty.override_reason),
+        paid: Set(new.paid),
+        tags: Set(tags_json(&new.tags)),
+        created_by: Set(new.created_by),
+        first_response_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    append_event(conn, id, EventKind::Created, actor, serde_json::json!({"number": number}), now).await?;
+    to_ticket(created)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Ticket, StoreError> {
+    to_ticket(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
+}
+
+fn visible(visibility: &Visibility) -> Option<Condition> {
+    match visibility {
+        Visibility::All => Some(Condition::all()),
+        Visibility::Agent { user_id, team_ids } => Some(
+            Condition::any()
+                .add(row::Column::TeamId.is_in(team_ids.iter().copied()))
+                .add(row::Column::AssigneeId.eq(*user_id))
+                .add(row::Column::CreatedBy.eq(*user_id)),
+        ),
+        Visibility::Assigned { user_id } => Some(Condition::all().add(row::Column::AssigneeId.eq(*user_id))),
+        Visibility::Nothing => None,
+    }
+}
+
+/// The ticket if the caller may see it; otherwise not found (hidden is 404).
+pub async fn get_visible(conn: &impl ConnectionTrait, id: Uuid, visibility: &Visibility) -> Result<Ticket, StoreError> {
+    let cond = visible(visibility).ok_or(StoreError::NotFound)?;
+    to_ticket(row::Entity::find_by_id(id).filter(cond).one(conn).await?.ok_or(StoreError::NotFound)?)
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &TicketFilter,
+    visibility: &Visibility,
+    req: PageRequest,
+) -> Result<Page<Ticket>, StoreError> {
+    let Some(cond) = visible(visibility) else {
+        return Ok(Page { items: Vec::new(), next: None });
+    };
+    let mut select = row::Entity::find().filter(cond);
+    if let Some(class) = &filter.status_class {
+        let statuses = dictionary_entries::Entity::find()
+            .select_only()
+            .column(dictionary_entries::Column::Id)
+            .filter(dictionary_entries::Column::Class.eq(class.as_str()));
+        select = select.filter(row::Column::StatusId.in_subquery(sea_orm::QueryTrait::into_query(statuses)));
+    }
+    let eq = |select: sea_orm::Select<row::Entity>, col: row::Column, v: Option<Uuid>| match v {
+        Some(v) => select.filter(col.eq(v)),
+        None => select,
+    };
+    select = eq(select, row::Column::StatusId, filter.status_id);
+    select = eq(select, row::Column::TeamId, filter.team_id);
+    select = eq(select, row::Column::AssigneeId, filter.assignee_id);
+    select = eq(select, row::Column::CustomerId, filter.customer_id);
+    select = eq(select, row::Column::ContactId, filter.contact_id);
+    select = eq(select, row::Column::EquipmentId, filter.equipment_id);
+    select = eq(select, row::Column::PriorityId, filter.priority_id);
+    select = eq(select, row::Column::CategoryId, filter.category_id);
+    select = eq(select, row::Column::TypeId, filter.type_id);
+    if let Some(unassigned) = filter.unassigned {
+        select = select.filter(if unassigned { row::Column::AssigneeId.is_null() } else { row::Column::AssigneeId.is_not_null() });
+    }
+    if let Some(channel) = filter.channel {
+        select = select.filter(row::Column::Channel.eq(channel.as_str()));
+    }
+    if let Some(warranty) = filter.warranty {
+        select = select.filter(row::Column::Warranty.eq(warranty));
+    }
+    if let Some(from) = filter.created_from {
+        select = select.filter(row::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        select = select.filter(row::Column::CreatedAt.lt(to));
+    }
+    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_ticket)
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i64>,
+    changes: TicketChanges,
+    now: DateTime<Utc>,
+) -> Result<Ticket, StoreError> {
+    let current = get(conn, id).await?;
+    versioned::expect(expected, current.version)?;
+    let mut u = row::Entity::update_many();
+    macro_rules! set {
+        ($field:ident, $col:ident) => {
+            if let Some(v) = changes.$field {
+                u = u.col_expr(row::Column::$col, Expr::value(v));
+            }
+        };
+    }
+    set!(title, Title);
+    set!(description, Description);
+    set!(details, Details);
+    set!(customer_id, CustomerId);
+    set!(location_id, LocationId);
+    set!(contact_id, ContactId);
+    set!(category_id, CategoryId);
+    set!(type_id, TypeId);
+    set!(priority_id, PriorityId);
+    set!(expected_close_on, ExpectedCloseOn);
+    set!(paid, Paid);
+    if let Some(w) = changes.warranty {
+        u = u
+            .col_expr(row::Column::Warranty, Expr::value(w.flag))
+            .col_expr(row::Column::WarrantyDefault, Expr::value(w.default))
+            .col_expr(row::Column::WarrantyOverrideReason, Expr::value(w.override_reason));
+    }
+    if let Some(tags) = changes.tags {
+        u = u.col_expr(row::Column::Tags, Expr::value(tags_json(&tags)));
+    }
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    get(conn, id).await
+}
+
+pub async fn append_event(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    kind: EventKind,
+    actor: Actor,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    ticket_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket_id),
+        kind: Set(kind.as_str().to_owned()),
+        actor_user_id: Set(actor.user_id),
+        actor_api_key_id: Set(actor.api_key_id),
+        at: Set(now),
+        data: Set(data.to_string()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The timeline, oldest first, paged by event id.
+pub async fn events(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Event>, Option<Uuid>), StoreError> {
+    let mut select = ticket_events::Entity::find().filter(ticket_events::Column::TicketId.eq(ticket_id));
+    if let Some(after) = after {
+        select = select.filter(ticket_events::Column::Id.gt(after));
+    }
+    let mut rows = select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| e.id)
+    } else {
+        None
+    };
+    let events = rows
+        .into_iter()
+        .map(|e| Event {
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
+            id: e.id,
+            ticket_id: e.ticket_id,
+            kind: e.kind,
+            actor: Actor { user_id: e.actor_user_id, api_key_id: e.actor_api_key_id },
+            at: e.at,
+        })
+        .collect();
+    Ok((events, next))
+}

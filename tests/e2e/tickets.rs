@@ -1,0 +1,282 @@
+//! Tickets: numbering under concurrency, defaults, serial and warranty rules, field changes
+//! on the timeline, who sees what, filters.
+
+use std::collections::HashSet;
+
+use chrono::Datelike;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, expect_problem};
+
+async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let res = app.post(path, token, body).await;
+    assert_eq!(res.status(), 201, "POST {path}");
+    res.json().await.unwrap()
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn field_errors(problem: &Value) -> Vec<String> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_creates_get_two_hundred_consecutive_numbers() {
+    let app = TestApp::spawn().await;
+    let (_, agent) = app.user("agent").await;
+    let creates = (0..200).map(|i| app.post("/api/v1/tickets", &agent, json!({"title": format!("Ticket {i}")})));
+    let responses = futures_util::future::join_all(creates).await;
+    let mut numbers = Vec::new();
+    for res in responses {
+        assert_eq!(res.status(), 201);
+        numbers.push(res.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned());
+    }
+    let year = chrono::Utc::now().year();
+    let expected: HashSet<String> = (1..=200).map(|n| format!("T-{year}-{n:06}")).collect();
+    assert_eq!(numbers.iter().cloned().collect::<HashSet<_>>(), expected, "distinct, consecutive, none skipped");
+}
+
+#[tokio::test]
+async fn a_new_ticket_gets_the_default_status_and_priority_and_a_created_event() {
+    let app = TestApp::spawn().await;
+    let (user_id, agent) = app.user("agent").await;
+    let res = app.post("/api/v1/tickets", &agent, json!({"title": "  Boiler makes noise ", "tags": ["noise", " noise", "boiler"]})).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/api/v1/tickets/"));
+    assert_eq!(res.headers()["etag"], "\"1\"");
+    let ticket: Value = res.json().await.unwrap();
+    assert_eq!(ticket["title"], "Boiler makes noise");
+    assert_eq!(ticket["status"]["name"], "New");
+    assert_eq!(ticket["status"]["class"], "new");
+    assert_eq!(ticket["channel"], "phone");
+    assert_eq!(ticket["tags"], json!(["boiler", "noise"]));
+    assert_eq!(ticket["created_by"], user_id);
+    let priorities: Value = app.get("/api/v1/dictionaries/priorities", &agent).await.json().await.unwrap();
+    let normal = priorities["items"].as_array().unwrap().iter().find(|p| p["name"] == "Normal").unwrap();
+    assert_eq!(ticket["priority_id"], normal["id"]);
+
+    let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&ticket)), &agent).await.json().await.unwrap();
+    assert_eq!(events["items"].as_array().unwrap().len(), 1);
+    assert_eq!(events["items"][0]["kind"], "created");
+    assert_eq!(events["items"][0]["actor_user_id"], user_id);
+    assert_eq!(events["items"][0]["data"]["number"], ticket["number"]);
+
+    // An integration's ticket comes through channel `api`.
+    let admin = app.admin_token().await;
+    let key: Value =
+        app.post("/api/v1/api-keys", &admin, json!({"name": "Monitoring", "scopes": ["tickets:write"]})).await.json().await.unwrap();
+    let from_api = create(&app, key["secret"].as_str().unwrap(), "/api/v1/tickets", json!({"title": "Disk full on srv-1"})).await;
+    assert_eq!(from_api["channel"], "api");
+    assert!(from_api["created_by"].is_null());
+}
+
+#[tokio::test]
+async fn a_known_serial_links_its_equipment_and_an_unknown_one_must_fit_the_product() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Tiskarna"})).await;
+    let product = create(&app, &admin, "/api/v1/products", json!({"name": "LaserJet X1", "serial_pattern": "X1-[0-9]{6}"})).await;
+    let unit = create(
+        &app,
+        &admin,
+        "/api/v1/equipment",
+        json!({"product_id": id(&product), "serial_number": "X1-000001", "customer_id": id(&customer)}),
+    )
+    .await;
+
+    let linked = create(&app, &admin, "/api/v1/tickets", json!({"title": "Jam", "serial_number": "X1-000001"})).await;
+    assert_eq!(linked["equipment_id"], unit["id"]);
+    assert_eq!(linked["customer_id"], customer["id"], "the customer defaults from the equipment");
+
+    let res = app.post("/api/v1/tickets", &admin, json!({"title": "Jam", "serial_number": "X1-999999"})).await;
+    assert_eq!(field_errors(&expect_problem(res, 422, "validation_failed").await), ["product_id"]);
+    let res = app.post("/api/v1/tickets", &admin, json!({"title": "Jam", "serial_number": "Q-1", "product_id": id(&product)})).await;
+    let problem = expect_problem(res, 422, "validation_failed").await;
+    assert_eq!(field_errors(&problem), ["serial_number"]);
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("X1-[0-9]{6}"));
+    let unregistered =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Jam", "serial_number": "X1-999999", "product_id": id(&product)})).await;
+    assert_eq!(unregistered["serial_number"], "X1-999999");
+    assert!(unregistered["equipment_id"].is_null());
+}
+
+#[tokio::test]
+async fn the_warranty_flag_follows_the_equipment_and_an_override_needs_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let product = create(&app, &admin, "/api/v1/products", json!({"name": "Boiler", "default_warranty_months": 24})).await;
+    let unit = create(
+        &app,
+        &admin,
+        "/api/v1/equipment",
+        json!({"product_id": id(&product), "serial_number": "B-1", "installed_on": "2025-01-15"}),
+    )
+    .await;
+    let inside =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak", "equipment_id": id(&unit), "reported_at": "2027-01-15T10:00:00Z"}))
+            .await;
+    assert_eq!((inside["warranty"].as_bool(), inside["warranty_default"].as_bool()), (Some(true), Some(true)));
+    let outside =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak", "equipment_id": id(&unit), "reported_at": "2027-01-16T10:00:00Z"}))
+            .await;
+    assert_eq!(outside["warranty"], false);
+
+    let res = app
+        .post(
+            "/api/v1/tickets",
+            &admin,
+            json!({"title": "Leak", "equipment_id": id(&unit), "reported_at": "2027-06-01T00:00:00Z", "warranty": true}),
+        )
+        .await;
+    assert_eq!(field_errors(&expect_problem(res, 422, "validation_failed").await), ["warranty_reason"]);
+    let goodwill = create(
+        &app,
+        &admin,
+        "/api/v1/tickets",
+        json!({"title": "Leak", "equipment_id": id(&unit), "reported_at": "2027-06-01T00:00:00Z", "warranty": true, "warranty_reason": "Goodwill: same fault as last month"}),
+    )
+    .await;
+    assert_eq!(
+        (goodwill["warranty"].as_bool(), goodwill["warranty_default"].as_bool(), goodwill["warranty_override_reason"].as_str()),
+        (Some(true), Some(false), Some("Goodwill: same fault as last month"))
+    );
+
+    // Back to the default via PATCH clears the reason; the change is on the timeline.
+    let path = format!("/api/v1/tickets/{}", id(&goodwill));
+    let reverted: Value = app.patch(&path, &admin, json!({"warranty": false})).await.json().await.unwrap();
+    assert_eq!((reverted["warranty"].as_bool(), reverted["warranty_override_reason"].as_str()), (Some(false), None));
+}
+
+#[tokio::test]
+async fn contact_and_location_must_belong_to_the_tickets_customer() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let a = create(&app, &admin, "/api/v1/customers", json!({"name": "A"})).await;
+    let b = create(&app, &admin, "/api/v1/customers", json!({"name": "B"})).await;
+    let contact_of_b = create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&b), "name": "Bo"})).await;
+    let res = app.post("/api/v1/tickets", &admin, json!({"title": "X", "customer_id": id(&a), "contact_id": id(&contact_of_b)})).await;
+    let problem = expect_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "contact_of_another_customer");
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "X", "contact_id": id(&contact_of_b)})).await;
+    assert_eq!(ticket["customer_id"], b["id"], "the customer defaults from the contact");
+    let res = app.post("/api/v1/tickets", &admin, json!({"title": "X", "priority_id": id(&a)})).await;
+    assert_eq!(field_errors(&expect_problem(res, 422, "validation_failed").await), ["priority_id"]);
+}
+
+#[tokio::test]
+async fn field_changes_are_guarded_by_if_match_and_recorded_with_before_and_after() {
+    let app = TestApp::spawn().await;
+    let (agent_id, agent) = app.user("agent").await;
+    let ticket = create(&app, &agent, "/api/v1/tickets", json!({"title": "Printer", "description": "Jams"})).await;
+    let path = format!("/api/v1/tickets/{}", id(&ticket));
+
+    let res = app
+        .request(Method::PATCH, &path, Some(&agent))
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "Printer jams", "description": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let changed: Value = res.json().await.unwrap();
+    assert!(changed["description"].is_null());
+
+    let res = app
+        .request(Method::PATCH, &path, Some(&agent))
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "Lost update"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 412, "stale_version").await;
+
+    let untouched: Value = app.patch(&path, &agent, json!({"paid": true})).await.json().await.unwrap();
+    assert_eq!(untouched["title"], "Printer jams", "absent fields stay");
+
+    let events: Value = app.get(&format!("{path}/events"), &agent).await.json().await.unwrap();
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "fields_changed", "fields_changed"], "the refused update left no event");
+    let first_change = &events["items"][1];
+    assert_eq!(first_change["actor_user_id"], agent_id);
+    assert_eq!(first_change["data"]["title"], json!({"before": "Printer", "after": "Printer jams"}));
+    assert_eq!(first_change["data"]["description"], json!({"before": "Jams", "after": null}));
+    assert!(first_change["data"].get("version").is_none());
+
+    // Paging the timeline.
+    let first: Value = app.get(&format!("{path}/events?limit=2"), &agent).await.json().await.unwrap();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest: Value = app.get(&format!("{path}/events?limit=2&cursor={cursor}"), &agent).await.json().await.unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn agents_see_their_teams_tickets_technicians_their_own_and_hidden_is_404() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (member_id, member) = app.user("agent").await;
+    let (_, outsider) = app.user("agent").await;
+    let (tech_id, technician) = app.user("technician").await;
+    let (_, partner) = app.user("partner").await;
+    let team = create(&app, &admin, "/api/v1/teams", json!({"name": "Service"})).await;
+    app.post(&format!("/api/v1/teams/{}/members", id(&team)), &admin, json!({"user_id": member_id})).await;
+
+    let queued = create(&app, &admin, "/api/v1/tickets", json!({"title": "In the queue", "team_id": id(&team)})).await;
+    let assigned = create(&app, &admin, "/api/v1/tickets", json!({"title": "For the technician", "assignee_id": tech_id})).await;
+    let path = format!("/api/v1/tickets/{}", id(&queued));
+
+    assert_eq!(app.get(&path, &member).await.status(), 200);
+    expect_problem(app.get(&path, &outsider).await, 404, "not_found").await;
+    expect_problem(app.patch(&path, &outsider, json!({"title": "Mine now"})).await, 404, "not_found").await;
+    expect_problem(app.get(&path, &technician).await, 404, "not_found").await;
+    assert_eq!(app.get(&format!("/api/v1/tickets/{}", id(&assigned)), &technician).await.status(), 200);
+    expect_problem(app.get(&path, &partner).await, 403, "forbidden").await;
+
+    let listed = |token: String| {
+        let app = &app;
+        async move {
+            let page: Value = app.get("/api/v1/tickets", &token).await.json().await.unwrap();
+            page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(member.clone()).await, ["In the queue"]);
+    assert!(listed(outsider.clone()).await.is_empty());
+    assert_eq!(listed(technician.clone()).await, ["For the technician"]);
+    assert_eq!(listed(admin.clone()).await.len(), 2);
+}
+
+#[tokio::test]
+async fn tickets_filter_by_status_class_queue_and_customer() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Filtered"})).await;
+    let (tech_id, _) = app.user("technician").await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Unassigned for customer", "customer_id": id(&customer)})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Assigned", "assignee_id": tech_id})).await;
+    let titles = |v: Value| v["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let by_customer: Value = app.get(&format!("/api/v1/tickets?customer_id={}", id(&customer)), &admin).await.json().await.unwrap();
+    assert_eq!(titles(by_customer), ["Unassigned for customer"]);
+    let queue: Value = app.get("/api/v1/tickets?unassigned=true", &admin).await.json().await.unwrap();
+    assert_eq!(titles(queue), ["Unassigned for customer"]);
+    let new: Value = app.get("/api/v1/tickets?status_class=new", &admin).await.json().await.unwrap();
+    assert_eq!(titles(new).len(), 2);
+    let closed: Value = app.get("/api/v1/tickets?status_class=closed", &admin).await.json().await.unwrap();
+    assert!(titles(closed).is_empty());
+    expect_problem(app.get("/api/v1/tickets?status_class=sleeping", &admin).await, 400, "invalid_query").await;
+    // A status in use can no longer be deleted.
+    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", &admin).await.json().await.unwrap();
+    let new_status = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "New").unwrap();
+    let other_new =
+        create(&app, &admin, "/api/v1/dictionaries/ticket-statuses", json!({"name": "Fresh", "class": "new", "is_default": true})).await;
+    assert_eq!(other_new["is_default"], true);
+    expect_problem(
+        app.delete(&format!("/api/v1/dictionaries/ticket-statuses/{}", new_status["id"].as_str().unwrap()), &admin).await,
+        409,
+        "dictionary_entry_in_use",
+    )
+    .await;
+}
