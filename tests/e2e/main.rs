@@ -15,4 +15,5 @@ mod directory;
 mod docs_page;
 mod jobs;
 mod openapi;
+mod ticket_actions;
 mod tickets;

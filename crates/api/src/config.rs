@@ -33,6 +33,8 @@ pub struct Config {
     pub json_limit_bytes: usize,
     /// HTTP worker threads; 0 picks one per core (two on SQLite, whose writes serialise anyway).
     pub http_workers: usize,
+    /// How long after closing a ticket may be reopened.
+    pub reopen_window: Duration,
     /// Prefix of ticket numbers (`T` gives `T-2026-000123`).
     pub ticket_prefix: String,
     /// Phone numbers written without a country code are read in this region.
@@ -86,6 +88,7 @@ impl Config {
             json_limit_bytes: 1024 * 1024,
             http_workers: 0,
             ticket_prefix: "T".to_owned(),
+            reopen_window: Duration::from_secs(30 * 24 * 3600),
             default_phone_region: Region::POLAND,
             worker: WorkerSettings::default(),
         }
@@ -125,6 +128,7 @@ impl Config {
         c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
         c.json_limit_bytes = parse("SERVDESK_JSON_LIMIT_BYTES", c.json_limit_bytes)?;
         c.http_workers = parse("SERVDESK_HTTP_WORKERS", c.http_workers)?;
+        c.reopen_window = Duration::from_secs(parse("SERVDESK_REOPEN_WINDOW_DAYS", c.reopen_window.as_secs() / 86400)? * 86400);
         if let Some(prefix) = var("SERVDESK_TICKET_PREFIX") {
             if prefix.len() > 8 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err("SERVDESK_TICKET_PREFIX must be 1–8 letters or digits".to_owned());

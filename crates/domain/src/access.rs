@@ -62,6 +62,8 @@ pub enum Permission {
     TicketsRead,
     /// Create tickets and change their fields.
     TicketsWrite,
+    /// Assign tickets and close them at any time.
+    TicketsCoordinate,
 }
 
 impl Role {
@@ -72,6 +74,7 @@ impl Role {
             DictionariesRead => true,
             TicketsRead => !matches!(self, Partner),
             TicketsWrite => matches!(self, Admin | Coordinator | Agent),
+            TicketsCoordinate => matches!(self, Admin | Coordinator),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::dictionaries::StatusClass;
 use crate::directory::{Equipment, Product};
 
 named_enum! {
@@ -29,6 +30,12 @@ named_enum! {
     EventKind {
         Created = "created",
         FieldsChanged = "fields_changed",
+        StatusChanged = "status_changed",
+        Assigned = "assigned",
+        Claimed = "claimed",
+        HandedOver = "handed_over",
+        Closed = "closed",
+        Reopened = "reopened",
     }
 }
 
@@ -124,10 +131,133 @@ pub fn resolve_serial<'a>(serial: &str, known: &'a [Equipment], product: Option<
     }
 }
 
+/// The times a ticket's life is measured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamps {
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusError {
+    #[error("closing has its own action: POST /tickets/{{id}}/close")]
+    UseClose,
+    #[error("the ticket is closed; reopen it first")]
+    Closed,
+    #[error("only a closed ticket can be reopened")]
+    NotClosed,
+    #[error("the reopen window has passed; open a new ticket that refers to this one")]
+    ReopenWindowPassed,
+}
+
+impl StatusError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UseClose => "use_close",
+            Self::Closed => "ticket_closed",
+            Self::NotClosed => "ticket_not_closed",
+            Self::ReopenWindowPassed => "reopen_window_passed",
+        }
+    }
+}
+
+fn is_closed(class: StatusClass) -> bool {
+    matches!(class, StatusClass::Closed | StatusClass::Cancelled)
+}
+
+/// A status change through `/status`: within the open life of a ticket. Closing and
+/// reopening are their own actions with their own rules.
+pub fn check_status_change(from: StatusClass, to: StatusClass) -> Result<(), StatusError> {
+    if is_closed(from) {
+        Err(StatusError::Closed)
+    } else if to == StatusClass::Closed {
+        Err(StatusError::UseClose)
+    } else {
+        Ok(())
+    }
+}
+
+/// Reopening: only a closed ticket, and only within `window` of its closing.
+pub fn check_reopen(
+    from: StatusClass,
+    closed_at: Option<DateTime<Utc>>,
+    window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<(), StatusError> {
+    if !is_closed(from) {
+        return Err(StatusError::NotClosed);
+    }
+    match closed_at {
+        Some(at) if now > at + window => Err(StatusError::ReopenWindowPassed),
+        _ => Ok(()),
+    }
+}
+
+/// The stamps after moving from class `from` to `to` at `now`: the first move out of `new`
+/// is the first response; reaching `resolved` stamps resolution (kept through closing);
+/// reaching `closed` or `cancelled` stamps closing; going back to work clears both.
+pub fn stamps_after(current: Stamps, from: StatusClass, to: StatusClass, now: DateTime<Utc>) -> Stamps {
+    let first_response_at = current.first_response_at.or((from == StatusClass::New && to != StatusClass::New).then_some(now));
+    let (resolved_at, closed_at) = match to {
+        StatusClass::Resolved => (current.resolved_at.or(Some(now)), None),
+        StatusClass::Closed | StatusClass::Cancelled => (current.resolved_at.or(Some(now)), Some(now)),
+        StatusClass::New | StatusClass::Open | StatusClass::Pending => (None, None),
+    };
+    Stamps { first_response_at, resolved_at, closed_at }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::directory::SerialPattern;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(secs)
+    }
+
+    const NONE: Stamps = Stamps { first_response_at: None, resolved_at: None, closed_at: None };
+
+    #[test]
+    fn the_first_move_out_of_new_is_the_first_response_and_it_is_never_moved() {
+        let s = stamps_after(NONE, StatusClass::New, StatusClass::Open, at(10));
+        assert_eq!(s.first_response_at, Some(at(10)));
+        let later = stamps_after(s, StatusClass::Open, StatusClass::Pending, at(20));
+        assert_eq!(later.first_response_at, Some(at(10)));
+    }
+
+    #[test]
+    fn closing_stamps_closed_and_keeps_an_earlier_resolution() {
+        let resolved = stamps_after(NONE, StatusClass::Open, StatusClass::Resolved, at(5));
+        let closed = stamps_after(resolved, StatusClass::Resolved, StatusClass::Closed, at(9));
+        assert_eq!((closed.resolved_at, closed.closed_at), (Some(at(5)), Some(at(9))));
+    }
+
+    #[test]
+    fn going_back_to_work_clears_resolution_and_closing() {
+        let closed = Stamps { first_response_at: Some(at(1)), resolved_at: Some(at(2)), closed_at: Some(at(3)) };
+        let reopened = stamps_after(closed, StatusClass::Closed, StatusClass::Open, at(4));
+        assert_eq!(reopened, Stamps { first_response_at: Some(at(1)), resolved_at: None, closed_at: None });
+    }
+
+    #[test]
+    fn a_closed_ticket_does_not_change_status_and_closing_has_its_own_action() {
+        assert_eq!(check_status_change(StatusClass::Closed, StatusClass::Open), Err(StatusError::Closed));
+        assert_eq!(check_status_change(StatusClass::Open, StatusClass::Closed), Err(StatusError::UseClose));
+        assert_eq!(check_status_change(StatusClass::Open, StatusClass::Cancelled), Ok(()));
+    }
+
+    #[test]
+    fn reopening_is_allowed_only_within_the_window() {
+        let window = chrono::Duration::days(30);
+        let closed = at(0);
+        assert_eq!(check_reopen(StatusClass::Closed, Some(closed), window, closed + chrono::Duration::days(30)), Ok(()));
+        assert_eq!(
+            check_reopen(StatusClass::Closed, Some(closed), window, closed + chrono::Duration::days(31)),
+            Err(StatusError::ReopenWindowPassed)
+        );
+        assert_eq!(check_reopen(StatusClass::Open, None, window, closed), Err(StatusError::NotClosed));
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

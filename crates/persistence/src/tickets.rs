@@ -369,3 +369,41 @@ pub async fn events(
         .collect();
     Ok((events, next))
 }
+
+/// Moves the ticket to `status_id` with the stamps the domain computed.
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    expected: Option<i64>,
+    status_id: Uuid,
+    stamps: servdesk_domain::tickets::Stamps,
+    now: DateTime<Utc>,
+) -> Result<Ticket, StoreError> {
+    versioned::expect(expected, ticket.version)?;
+    let u = row::Entity::update_many()
+        .col_expr(row::Column::StatusId, Expr::value(status_id))
+        .col_expr(row::Column::FirstResponseAt, Expr::value(stamps.first_response_at))
+        .col_expr(row::Column::ResolvedAt, Expr::value(stamps.resolved_at))
+        .col_expr(row::Column::ClosedAt, Expr::value(stamps.closed_at));
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, ticket.id, ticket.version, now, StoreError::from).await?;
+    get(conn, ticket.id).await
+}
+
+/// Puts the ticket in `team_id`'s queue and/or on `assignee_id`'s desk.
+pub async fn set_assignment(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    expected: Option<i64>,
+    team_id: Option<Uuid>,
+    assignee_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Ticket, StoreError> {
+    versioned::expect(expected, ticket.version)?;
+    let u = row::Entity::update_many()
+        .col_expr(row::Column::TeamId, Expr::value(team_id))
+        .col_expr(row::Column::AssigneeId, Expr::value(assignee_id));
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, ticket.id, ticket.version, now, StoreError::from).await?;
+    get(conn, ticket.id).await
+}

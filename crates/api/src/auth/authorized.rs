@@ -74,5 +74,6 @@ pub mod can {
         DictionariesManage,
         TicketsRead,
         TicketsWrite,
+        TicketsCoordinate,
     );
 }

@@ -53,7 +53,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tickets::handlers::list)
         .service(tickets::handlers::get)
         .service(tickets::handlers::update)
-        .service(tickets::handlers::events);
+        .service(tickets::handlers::events)
+        .service(tickets::actions::change_status)
+        .service(tickets::actions::assign)
+        .service(tickets::actions::claim)
+        .service(tickets::actions::handover)
+        .service(tickets::actions::close)
+        .service(tickets::actions::reopen);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {

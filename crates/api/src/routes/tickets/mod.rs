@@ -1,5 +1,6 @@
 //! Tickets: create, read, list, change fields, and the timeline.
 
+pub mod actions;
 pub mod dto;
 pub mod handlers;
 mod references;
