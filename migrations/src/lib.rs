@@ -9,6 +9,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_directory;
 mod m20261122_000003_dictionaries;
 mod m20261122_000004_tickets;
+mod m20261122_000005_comments;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_directory::Migration),
             Box::new(m20261122_000003_dictionaries::Migration),
             Box::new(m20261122_000004_tickets::Migration),
+            Box::new(m20261122_000005_comments::Migration),
         ]
     }
 }

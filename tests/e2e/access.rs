@@ -27,6 +27,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", p) if p.starts_with("/api/v1/dictionaries") => Some(ALL),
         ("GET", p) if p.starts_with("/api/v1/tickets") => Some(STAFF),
         ("POST", "/api/v1/tickets/{id}/assign" | "/api/v1/tickets/{id}/close") => Some(LEADS),
+        ("POST", "/api/v1/tickets/{id}/comments") => Some(&["admin", "coordinator", "agent", "technician"]),
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/dictionaries") => Some(ADMIN),
         (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {

@@ -232,13 +232,19 @@ async fn a_failing_job_backs_off_then_dies_visibly_and_an_admin_can_retry_it() {
 }
 
 #[tokio::test]
-async fn a_job_of_an_unknown_kind_fails_rather_than_vanishing() {
+async fn a_job_no_worker_handles_yet_waits_untouched_for_one_that_does() {
     let app = TestApp::spawn().await;
-    let id = jobs::enqueue(&app.state.db, NewJob::now("nobody.handles.this", json!({}), now()), now()).await.unwrap().unwrap();
-    Worker::new(app.state.db.clone(), Registry::default(), fast(Duration::from_secs(30))).run_once().await.unwrap();
+    let id = jobs::enqueue(&app.state.db, NewJob::now("later.feature", json!({}), now()), now()).await.unwrap().unwrap();
+    let old =
+        Worker::new(app.state.db.clone(), Registry::default().register("test.record", Recorder::default()), fast(Duration::from_secs(30)));
+    assert_eq!(old.run_once().await.unwrap(), 0);
     let job = jobs::get(&app.state.db, id).await.unwrap();
-    assert_eq!(job.status, JobStatus::Queued);
-    assert!(job.last_error.unwrap().contains("no handler"));
+    assert_eq!((job.status, job.attempts), (JobStatus::Queued, 0));
+    let recorder = Recorder::default();
+    let new =
+        Worker::new(app.state.db.clone(), Registry::default().register("later.feature", recorder.clone()), fast(Duration::from_secs(30)));
+    assert_eq!(new.run_once().await.unwrap(), 1);
+    assert_eq!(jobs::get(&app.state.db, id).await.unwrap().status, JobStatus::Done);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::{CustomerKind, NotificationChannel};
 use servdesk_domain::jobs::JobStatus;
-use servdesk_domain::tickets::Channel;
+use servdesk_domain::tickets::{Channel, CommentVisibility};
 use servdesk_domain::{Role, Scope};
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
 
@@ -52,4 +52,8 @@ pub fn status_class() -> Object {
 
 pub fn channel() -> Object {
     string_enum("Where a call or ticket came from.", Channel::ALL.iter().map(|c| c.as_str()))
+}
+
+pub fn comment_visibility() -> Object {
+    string_enum("`public`: a reply sent to the contact; `internal`: a note for staff.", CommentVisibility::ALL.iter().map(|v| v.as_str()))
 }

@@ -44,6 +44,12 @@ impl Registry {
         self.handlers.insert(kind.to_owned(), Arc::new(handler));
         self
     }
+
+    fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        kinds.sort();
+        kinds
+    }
 }
 
 pub struct Worker {
@@ -99,8 +105,9 @@ impl Worker {
 
     /// Claims one batch of due jobs and runs it to the end. Returns how many ran.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let claimed =
-            jobs::claim(&self.db, &self.id, u64::from(self.settings.concurrency), chrono_of(self.settings.lock_timeout), now()).await?;
+        let kinds = self.registry.kinds();
+        let lock = chrono_of(self.settings.lock_timeout);
+        let claimed = jobs::claim(&self.db, &self.id, &kinds, u64::from(self.settings.concurrency), lock, now()).await?;
         let n = claimed.len();
         join_all(claimed.into_iter().map(|job| self.execute(job))).await;
         Ok(n)
@@ -119,6 +126,7 @@ impl Worker {
         } else if let Some(handler) = self.registry.handlers.get(&job.kind).cloned() {
             self.run_with_heartbeat(&job, handler).await
         } else {
+            // Not reached: only registered kinds are claimed.
             Err(format!("no handler for job kind {:?}", job.kind))
         };
         let recorded = match outcome {

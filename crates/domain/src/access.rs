@@ -64,6 +64,8 @@ pub enum Permission {
     TicketsWrite,
     /// Assign tickets and close them at any time.
     TicketsCoordinate,
+    /// Reply to the contact or add internal notes on a ticket one can see.
+    TicketsComment,
 }
 
 impl Role {
@@ -75,6 +77,7 @@ impl Role {
             TicketsRead => !matches!(self, Partner),
             TicketsWrite => matches!(self, Admin | Coordinator | Agent),
             TicketsCoordinate => matches!(self, Admin | Coordinator),
+            TicketsComment => matches!(self, Admin | Coordinator | Agent | Technician),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -90,7 +93,7 @@ impl Scope {
             Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
             Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
             Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead),
-            Scope::TicketsWrite => matches!(permission, DictionariesRead | TicketsRead | TicketsWrite),
+            Scope::TicketsWrite => matches!(permission, DictionariesRead | TicketsRead | TicketsWrite | TicketsComment),
             Scope::CallsWrite => permission == DictionariesRead,
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),

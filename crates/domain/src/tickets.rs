@@ -36,7 +36,35 @@ named_enum! {
         HandedOver = "handed_over",
         Closed = "closed",
         Reopened = "reopened",
+        CommentAdded = "comment_added",
     }
+}
+
+named_enum! {
+    /// Who a comment is for: the contact (a reply, sent to them) or the staff (a note).
+    CommentVisibility {
+        Public = "public",
+        Internal = "internal",
+    }
+}
+
+/// The `@login` mentions in a note, lower-cased, each once, in order. A login is the local
+/// part of a colleague's email; `@` inside a word (an email address) is not a mention.
+pub fn mentions(body: &str) -> Vec<String> {
+    let chars: Vec<char> = body.chars().collect();
+    let mut found: Vec<String> = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        let starts_word = i == 0 || !(chars[i - 1].is_alphanumeric() || matches!(chars[i - 1], '.' | '_' | '-'));
+        if *c != '@' || !starts_word {
+            continue;
+        }
+        let login: String = chars[i + 1..].iter().take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')).collect();
+        let login = login.trim_end_matches(['.', '-', '_']).to_lowercase();
+        if !login.is_empty() && !found.contains(&login) {
+            found.push(login);
+        }
+    }
+    found
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -217,6 +245,17 @@ mod tests {
     }
 
     const NONE: Stamps = Stamps { first_response_at: None, resolved_at: None, closed_at: None };
+
+    #[test]
+    fn mentions_are_logins_after_an_at_sign_each_once() {
+        assert_eq!(mentions("@ana.kos please check, cc @Bo and @ana.kos."), ["ana.kos", "bo"]);
+    }
+
+    #[test]
+    fn an_email_address_is_not_a_mention() {
+        assert!(mentions("write to ana@example.com").is_empty());
+        assert!(mentions("@ alone").is_empty());
+    }
 
     #[test]
     fn the_first_move_out_of_new_is_the_first_response_and_it_is_never_moved() {

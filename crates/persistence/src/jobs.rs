@@ -101,23 +101,31 @@ pub async fn enqueue(conn: &impl ConnectionTrait, job: NewJob, now: DateTime<Utc
     Ok((inserted == 1).then_some(id))
 }
 
-/// Claims up to `limit` due jobs for `worker`: queued ones whose time has come, and running
-/// ones whose lock expired (their worker died). Each claim counts as an attempt.
+/// Claims up to `limit` due jobs of the given `kinds` for `worker`: queued ones whose time has
+/// come, and running ones whose lock expired (their worker died). Each claim counts as an
+/// attempt. Kinds a worker has no handler for stay queued for one that has (during a rolling
+/// upgrade, or until the feature that delivers them is deployed).
 pub async fn claim(
     conn: &impl ConnectionTrait,
     worker: &str,
+    kinds: &[String],
     limit: u64,
     lock_for: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<Job>, StoreError> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = conn.get_database_backend();
     let p = |n: usize| placeholder(backend, n);
     let skip_locked = if backend == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let kind_list = (0..kinds.len()).map(|i| p(5 + i)).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = {locked_until}, \
          locked_by = {worker}, updated_at = {now} \
          WHERE id IN (SELECT id FROM jobs \
-           WHERE (status = 'queued' AND run_at <= {now}) OR (status = 'running' AND locked_until < {now}) \
+           WHERE ((status = 'queued' AND run_at <= {now}) OR (status = 'running' AND locked_until < {now})) \
+             AND kind IN ({kind_list}) \
            ORDER BY run_at, id LIMIT {limit}{skip_locked}) \
          RETURNING *",
         locked_until = p(1),
@@ -125,7 +133,8 @@ pub async fn claim(
         now = p(3),
         limit = p(4),
     );
-    let values: Vec<Value> = vec![(now + lock_for).into(), worker.into(), now.into(), (limit as i64).into()];
+    let mut values: Vec<Value> = vec![(now + lock_for).into(), worker.into(), now.into(), (limit as i64).into()];
+    values.extend(kinds.iter().map(|k| Value::from(k.as_str())));
     let rows = jobs::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(conn).await?;
     let mut claimed = rows.into_iter().map(to_job).collect::<Result<Vec<_>, _>>()?;
     claimed.sort_by_key(|j| (j.run_at, j.id));

@@ -3,6 +3,7 @@
 //! use case composes several of them inside one transaction.
 
 pub mod api_keys;
+pub mod comments;
 pub mod db;
 pub mod dictionaries;
 pub mod directory;

@@ -4,6 +4,7 @@
 //! sequence of the creation year in the same transaction. Events are only ever appended.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use servdesk_domain::numbering;
@@ -406,4 +407,17 @@ pub async fn set_assignment(
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
     versioned::apply(conn, u, cols, ticket.id, ticket.version, now, StoreError::from).await?;
     get(conn, ticket.id).await
+}
+
+/// Stamps the first response if there was none (a public reply answers the customer).
+pub async fn stamp_first_response(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::FirstResponseAt, Expr::value(now))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(ticket_id))
+        .filter(row::Column::FirstResponseAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }

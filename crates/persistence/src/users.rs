@@ -185,3 +185,10 @@ fn history() -> StoreError {
 pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: Role) -> Result<u64, StoreError> {
     Ok(users::Entity::find().filter(users::Column::Role.eq(role.as_str())).filter(users::Column::Active.eq(true)).count(conn).await?)
 }
+
+/// Active users whose email's local part is `login` (case-insensitive): who `@login` means.
+pub async fn by_login(conn: &impl ConnectionTrait, login: &str) -> Result<Vec<User>, StoreError> {
+    let pattern = format!("{}@%", login.to_lowercase());
+    let rows = users::Entity::find().filter(users::Column::Email.like(pattern)).filter(users::Column::Active.eq(true)).all(conn).await?;
+    rows.into_iter().filter(|u| u.email.split('@').next() == Some(login)).map(to_user).collect()
+}

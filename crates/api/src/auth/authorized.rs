@@ -75,5 +75,6 @@ pub mod can {
         TicketsRead,
         TicketsWrite,
         TicketsCoordinate,
+        TicketsComment,
     );
 }

@@ -59,7 +59,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tickets::actions::claim)
         .service(tickets::actions::handover)
         .service(tickets::actions::close)
-        .service(tickets::actions::reopen);
+        .service(tickets::actions::reopen)
+        .service(tickets::comments::create)
+        .service(tickets::comments::list);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {

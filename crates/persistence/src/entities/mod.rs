@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod settings;
 pub mod team_members;
 pub mod teams;
+pub mod ticket_comments;
 pub mod ticket_events;
 pub mod tickets;
 pub mod users;

@@ -1,0 +1,175 @@
+//! The conversation on a ticket: public replies (queued for delivery to the contact) and
+//! internal notes (whose `@login` mentions queue a notification to that colleague).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use servdesk_domain::directory::NotificationChannel;
+use servdesk_domain::tickets::{CommentVisibility, EventKind, Ticket, mentions};
+use servdesk_persistence::comments::{self, Comment};
+use servdesk_persistence::directory::contacts;
+use servdesk_persistence::jobs::{self, NewJob};
+use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, tickets, users};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{actor, visibility};
+use crate::auth::{Authorized, can};
+use crate::conventions::pagination::{PageParams, Paged, encode};
+use crate::conventions::validation;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::state::{AppState, now};
+use crate::wire;
+
+/// Job kinds the channels deliver (registered by the worker that sends them).
+pub const PUBLIC_REPLY_JOB: &str = "notify.public_reply";
+pub const MENTION_JOB: &str = "notify.mention";
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentOut {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub author_user_id: Option<Uuid>,
+    pub author_api_key_id: Option<Uuid>,
+    #[schema(schema_with = wire::comment_visibility)]
+    pub visibility: CommentVisibility,
+    pub body: String,
+    /// Colleagues notified by `@login`.
+    pub mentioned_user_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentOut {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id,
+            ticket_id: c.ticket_id,
+            author_user_id: c.author.user_id,
+            author_api_key_id: c.author.api_key_id,
+            visibility: c.visibility,
+            body: c.body,
+            mentioned_user_ids: c.mentions,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"visibility": "internal", "body": "@ana.kos can you take the call-back? The customer prefers mornings."}))]
+pub struct CreateComment {
+    #[schema(schema_with = wire::comment_visibility)]
+    pub visibility: CommentVisibility,
+    #[validate(custom(function = "validation::not_blank"), length(max = 100000))]
+    pub body: String,
+}
+
+/// Where a public reply goes: the ticket's contact by their preferred channel, falling back
+/// to the other one they have.
+async fn recipient(conn: &impl ConnectionTrait, ticket: &Ticket) -> ApiResult<Option<serde_json::Value>> {
+    let Some(contact_id) = ticket.contact_id else { return Ok(None) };
+    let contact = contacts::get(conn, contact_id).await?;
+    let email = contact.email.as_ref().map(|e| e.to_string());
+    let phone = contact.phones.first().map(|p| p.to_string());
+    let (channel, address) = match (contact.preferred_channel, &email, &phone) {
+        (NotificationChannel::Sms, _, Some(p)) | (NotificationChannel::Email, None, Some(p)) => ("sms", p.clone()),
+        (_, Some(e), _) => ("email", e.clone()),
+        _ => return Ok(None),
+    };
+    Ok(Some(json!({"contact_id": contact.id, "name": contact.name, "channel": channel, "address": address, "language": contact.language})))
+}
+
+/// Adds a reply or a note. A public reply is queued for delivery to the contact in the same
+/// transaction (and is the first response if there was none); `@login` in an internal note
+/// queues a notification to each colleague named.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path)),
+    request_body = CreateComment,
+    responses((status = 201, body = CommentOut, headers(("Location" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/comments")]
+pub async fn create(
+    auth: Authorized<can::TicketsComment>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateComment>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let now = now();
+    let txn = state.db.begin().await?;
+    let visibility = visibility(&txn, auth.principal()).await?;
+    let ticket = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
+    let text = body.body.trim().to_owned();
+    let mut mentioned = Vec::new();
+    if body.visibility == CommentVisibility::Internal {
+        for login in mentions(&text) {
+            mentioned.extend(users::by_login(&txn, &login).await?);
+        }
+        mentioned.dedup_by_key(|u| u.id);
+    }
+    let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
+    let comment = comments::create(&txn, ticket.id, actor(auth.principal()), body.visibility, text.clone(), &ids, now).await?;
+    let subject = format!("[{}] {}", ticket.number, ticket.title);
+    let mut delivery = serde_json::Value::Null;
+    if body.visibility == CommentVisibility::Public {
+        if auth.principal().user_id().is_some() {
+            tickets::stamp_first_response(&txn, ticket.id, now).await?;
+        }
+        delivery = match recipient(&txn, &ticket).await? {
+            Some(to) => {
+                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to, "subject": subject, "body": text});
+                let job = jobs::enqueue(&txn, NewJob::now(PUBLIC_REPLY_JOB, payload, now), now).await?;
+                json!({"queued_job_id": job})
+            }
+            None => json!({"not_sent": "the ticket has no contact with an email address or phone number"}),
+        };
+    }
+    for user in &mentioned {
+        let payload = json!({
+            "ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id,
+            "user_id": user.id, "email": user.email.to_string(), "name": user.name, "subject": subject, "excerpt": text.chars().take(500).collect::<String>(),
+        });
+        jobs::enqueue(&txn, NewJob::now(MENTION_JOB, payload, now), now).await?;
+    }
+    let data =
+        json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "delivery": delivery});
+    tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}/comments", ticket.id)))
+        .json(CommentOut::from(comment)))
+}
+
+/// The conversation, oldest first.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = Paged<CommentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/comments")]
+pub async fn list(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<CommentOut>>> {
+    if page.updated_since.is_some() {
+        return Err(ApiError::bad_request("unsupported_filter", "comments are immutable; page with cursor instead of updated_since"));
+    }
+    let req = page.to_request()?;
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let after = match req.after {
+        Some(Cursor::Id(id)) => Some(id),
+        _ => None,
+    };
+    let (items, next) = comments::list(&state.db, ticket.id, after, req.limit).await?;
+    Ok(web::Json(Paged { items: items.into_iter().map(CommentOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
+}

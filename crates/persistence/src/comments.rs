@@ -1,0 +1,80 @@
+//! Ticket comments: appended, never edited.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use servdesk_domain::tickets::CommentVisibility;
+use uuid::Uuid;
+
+use crate::entities::ticket_comments as row;
+use crate::error::StoreError;
+use crate::tickets::Actor;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub author: Actor,
+    pub visibility: CommentVisibility,
+    pub body: String,
+    pub mentions: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn to_comment(m: row::Model) -> Result<Comment, StoreError> {
+    Ok(Comment {
+        visibility: CommentVisibility::parse(&m.visibility)
+            .ok_or_else(|| StoreError::corrupt("ticket_comments", format!("{}: visibility", m.id)))?,
+        mentions: serde_json::from_str(&m.mentions).map_err(|e| StoreError::corrupt("ticket_comments", format!("{}: {e}", m.id)))?,
+        id: m.id,
+        ticket_id: m.ticket_id,
+        author: Actor { user_id: m.author_user_id, api_key_id: m.author_api_key_id },
+        body: m.body,
+        created_at: m.created_at,
+    })
+}
+
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    author: Actor,
+    visibility: CommentVisibility,
+    body: String,
+    mentions: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Comment, StoreError> {
+    to_comment(
+        row::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ticket_id: Set(ticket_id),
+            author_user_id: Set(author.user_id),
+            author_api_key_id: Set(author.api_key_id),
+            visibility: Set(visibility.as_str().to_owned()),
+            body: Set(body),
+            mentions: Set(serde_json::to_string(mentions).unwrap_or_else(|_| "[]".to_owned())),
+            created_at: Set(now),
+        }
+        .insert(conn)
+        .await?,
+    )
+}
+
+/// A ticket's comments, oldest first, paged by id.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Comment>, Option<Uuid>), StoreError> {
+    let mut select = row::Entity::find().filter(row::Column::TicketId.eq(ticket_id));
+    if let Some(after) = after {
+        select = select.filter(row::Column::Id.gt(after));
+    }
+    let mut rows = select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|c| c.id)
+    } else {
+        None
+    };
+    Ok((rows.into_iter().map(to_comment).collect::<Result<_, _>>()?, next))
+}

@@ -1,0 +1,121 @@
+//! The conversation: public replies queued for the contact in the same transaction, internal
+//! notes whose @mentions queue notifications.
+
+use serde_json::{Value, json};
+use servdesk_domain::jobs::JobStatus;
+use servdesk_persistence::jobs::{self, JobFilter};
+use servdesk_persistence::{PageRequest, tickets};
+
+use crate::support::{TestApp, expect_problem};
+
+async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let res = app.post(path, token, body).await;
+    assert_eq!(res.status(), 201, "POST {path}");
+    res.json().await.unwrap()
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn queued(app: &TestApp, kind: &str) -> Vec<Value> {
+    let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some(kind.to_owned()) };
+    let page = jobs::list(&app.state.db, &filter, PageRequest { limit: 100, after: None, updated_since: None }).await.unwrap();
+    page.items.into_iter().map(|j| j.payload).collect()
+}
+
+#[tokio::test]
+async fn a_public_reply_is_queued_for_the_contact_and_is_the_first_response() {
+    let app = TestApp::spawn().await;
+    let (_, agent) = app.user("agent").await;
+    let customer = create(&app, &agent, "/api/v1/customers", json!({"name": "Pekarna"})).await;
+    let contact =
+        create(&app, &agent, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Eva", "email": "eva@pekarna.si"})).await;
+    let ticket = create(&app, &agent, "/api/v1/tickets", json!({"title": "Oven cold", "contact_id": id(&contact)})).await;
+    let t = id(&ticket);
+
+    let comment = create(
+        &app,
+        &agent,
+        &format!("/api/v1/tickets/{t}/comments"),
+        json!({"visibility": "public", "body": "A technician comes tomorrow at 9."}),
+    )
+    .await;
+    assert_eq!(comment["visibility"], "public");
+    let jobs = queued(&app, "notify.public_reply").await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0]["to"]["address"], "eva@pekarna.si");
+    assert_eq!(jobs[0]["to"]["channel"], "email");
+    assert_eq!(jobs[0]["subject"], format!("[{}] Oven cold", ticket["number"].as_str().unwrap()));
+    assert_eq!(jobs[0]["body"], "A technician comes tomorrow at 9.");
+    assert_eq!(jobs[0]["comment_id"], comment["id"]);
+
+    let after: Value = app.get(&format!("/api/v1/tickets/{t}"), &agent).await.json().await.unwrap();
+    assert!(after["first_response_at"].is_string());
+    let events: Value = app.get(&format!("/api/v1/tickets/{t}/events"), &agent).await.json().await.unwrap();
+    let last = events["items"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "comment_added");
+    assert!(last["data"]["delivery"]["queued_job_id"].is_string());
+    let listed: Value = app.get(&format!("/api/v1/tickets/{t}/comments"), &agent).await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["body"], "A technician comes tomorrow at 9.");
+}
+
+#[tokio::test]
+async fn a_reply_goes_by_sms_to_a_contact_who_prefers_it_and_nowhere_without_a_contact() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Mesnica"})).await;
+    let contact = create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Jure", "email": "jure@mesnica.si", "phones": ["+386 41 222 333"], "preferred_channel": "sms"})).await;
+    let with_contact = create(&app, &admin, "/api/v1/tickets", json!({"title": "Fridge", "contact_id": id(&contact)})).await;
+    create(&app, &admin, &format!("/api/v1/tickets/{}/comments", id(&with_contact)), json!({"visibility": "public", "body": "On our way"}))
+        .await;
+    let jobs = queued(&app, "notify.public_reply").await;
+    assert_eq!((jobs[0]["to"]["channel"].as_str(), jobs[0]["to"]["address"].as_str()), (Some("sms"), Some("+38641222333")));
+
+    let without = create(&app, &admin, "/api/v1/tickets", json!({"title": "Anonymous"})).await;
+    create(&app, &admin, &format!("/api/v1/tickets/{}/comments", id(&without)), json!({"visibility": "public", "body": "Hello?"})).await;
+    assert_eq!(queued(&app, "notify.public_reply").await.len(), 1, "nothing to send to");
+    let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&without)), &admin).await.json().await.unwrap();
+    assert!(events["items"][1]["data"]["delivery"]["not_sent"].is_string());
+}
+
+#[tokio::test]
+async fn mentions_in_an_internal_note_notify_those_colleagues_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    for (email, name) in [("ana.kos@servdesk.test", "Ana Kos"), ("bo@servdesk.test", "Bo")] {
+        create(&app, &admin, "/api/v1/users", json!({"email": email, "name": name, "role": "agent", "password": "a long test password"}))
+            .await;
+    }
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Escalation"})).await;
+    let note = create(
+        &app,
+        &admin,
+        &format!("/api/v1/tickets/{}/comments", id(&ticket)),
+        json!({"visibility": "internal", "body": "@ana.kos please call back; @nobody is not here; mail customer@ana.kos.example"}),
+    )
+    .await;
+    assert_eq!(note["mentioned_user_ids"].as_array().unwrap().len(), 1);
+    let mentions = queued(&app, "notify.mention").await;
+    assert_eq!(mentions.len(), 1);
+    assert_eq!(mentions[0]["email"], "ana.kos@servdesk.test");
+    assert_eq!(mentions[0]["ticket_number"], ticket["number"]);
+    assert!(queued(&app, "notify.public_reply").await.is_empty(), "a note is not sent to the customer");
+    let t = tickets::get(&app.state.db, uuid::Uuid::parse_str(&id(&ticket)).unwrap()).await.unwrap();
+    assert!(t.first_response_at.is_none(), "a note is not a response");
+}
+
+#[tokio::test]
+async fn technicians_comment_on_their_tickets_and_finance_only_reads() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (tech_id, technician) = app.user("technician").await;
+    let (_, finance) = app.user("finance").await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Site visit", "assignee_id": tech_id})).await;
+    let path = format!("/api/v1/tickets/{}/comments", id(&ticket));
+    create(&app, &technician, &path, json!({"visibility": "internal", "body": "Replaced the fuse"})).await;
+    expect_problem(app.post(&path, &finance, json!({"visibility": "internal", "body": "x"})).await, 403, "forbidden").await;
+    let listed: Value = app.get(&path, &finance).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    expect_problem(app.post(&path, &technician, json!({"visibility": "shout", "body": "x"})).await, 422, "invalid_body").await;
+}
