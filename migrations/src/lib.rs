@@ -10,6 +10,7 @@ mod m20261122_000002_directory;
 mod m20261122_000003_dictionaries;
 mod m20261122_000004_tickets;
 mod m20261122_000005_comments;
+mod m20261122_000006_calls;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_dictionaries::Migration),
             Box::new(m20261122_000004_tickets::Migration),
             Box::new(m20261122_000005_comments::Migration),
+            Box::new(m20261122_000006_calls::Migration),
         ]
     }
 }

@@ -26,6 +26,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
         ("GET", p) if p.starts_with("/api/v1/dictionaries") => Some(ALL),
         ("GET", p) if p.starts_with("/api/v1/tickets") => Some(STAFF),
+        ("POST", "/api/v1/calls/{id}/convert" | "/api/v1/calls/{id}/merge" | "/api/v1/calls/{id}/dismiss") => Some(LEADS),
+        (_, p) if p.starts_with("/api/v1/calls") => Some(DESK),
         ("POST", "/api/v1/tickets/{id}/assign" | "/api/v1/tickets/{id}/close") => Some(LEADS),
         ("POST", "/api/v1/tickets/{id}/comments") => Some(&["admin", "coordinator", "agent", "technician"]),
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),

@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod auth;
+mod calls;
 mod comments;
 mod conventions;
 mod customers;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use servdesk_domain::phone::Region;
+use servdesk_domain::tickets::Channel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -37,6 +38,10 @@ pub struct Config {
     pub reopen_window: Duration,
     /// Prefix of ticket numbers (`T` gives `T-2026-000123`).
     pub ticket_prefix: String,
+    /// Prefix of call numbers (`C-2026-000017`).
+    pub call_prefix: String,
+    /// Channels whose senders get an acknowledgement of a new call.
+    pub acknowledge_channels: Vec<Channel>,
     /// Phone numbers written without a country code are read in this region.
     pub default_phone_region: Region,
     pub worker: WorkerSettings,
@@ -88,6 +93,8 @@ impl Config {
             json_limit_bytes: 1024 * 1024,
             http_workers: 0,
             ticket_prefix: "T".to_owned(),
+            call_prefix: "C".to_owned(),
+            acknowledge_channels: vec![Channel::Email, Channel::WebForm, Channel::Portal, Channel::Sms],
             reopen_window: Duration::from_secs(30 * 24 * 3600),
             default_phone_region: Region::POLAND,
             worker: WorkerSettings::default(),
@@ -134,6 +141,20 @@ impl Config {
                 return Err("SERVDESK_TICKET_PREFIX must be 1–8 letters or digits".to_owned());
             }
             c.ticket_prefix = prefix;
+        }
+        if let Some(prefix) = var("SERVDESK_CALL_PREFIX") {
+            if prefix.len() > 8 || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err("SERVDESK_CALL_PREFIX must be 1–8 letters or digits".to_owned());
+            }
+            c.call_prefix = prefix;
+        }
+        if let Some(list) = var("SERVDESK_ACKNOWLEDGE_CHANNELS") {
+            c.acknowledge_channels = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "none")
+                .map(|s| Channel::parse(s).ok_or_else(|| format!("SERVDESK_ACKNOWLEDGE_CHANNELS: unknown channel {s:?}")))
+                .collect::<Result<_, _>>()?;
         }
         if let Some(region) = var("SERVDESK_DEFAULT_PHONE_REGION") {
             c.default_phone_region = Region::parse(&region).map_err(|e| format!("SERVDESK_DEFAULT_PHONE_REGION: {e}"))?;

@@ -28,6 +28,7 @@ use crate::routes::{self, tags};
         (name = tags::API_KEYS, description = "API keys for integrations"),
         (name = tags::JOBS, description = "The background job queue"),
         (name = tags::DIRECTORY, description = "Customers, locations, contacts, partners, products and equipment"),
+        (name = tags::CALLS, description = "Incoming calls from every channel and their triage"),
         (name = tags::TICKETS, description = "Tickets and their timeline"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics")

@@ -1,6 +1,7 @@
 //! OpenAPI schemas of the domain's enums. The domain crate stays free of utoipa, so their
 //! schemas are built here from the domain's own lists of values — one source for both.
 
+use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::{CustomerKind, NotificationChannel};
 use servdesk_domain::jobs::JobStatus;
@@ -56,4 +57,16 @@ pub fn channel() -> Object {
 
 pub fn comment_visibility() -> Object {
     string_enum("`public`: a reply sent to the contact; `internal`: a note for staff.", CommentVisibility::ALL.iter().map(|v| v.as_str()))
+}
+
+pub fn call_state() -> Object {
+    string_enum("untriaged until a coordinator converts, merges or dismisses it.", CallState::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn dismiss_reason() -> Object {
+    string_enum("Why a call was dismissed.", DismissReason::ALL.iter().map(|r| r.as_str()))
+}
+
+pub fn alarm_action() -> Object {
+    string_enum("For monitoring calls with a dedup_key: trigger (default) or resolve.", AlarmAction::ALL.iter().map(|a| a.as_str()))
 }

@@ -66,6 +66,12 @@ pub enum Permission {
     TicketsCoordinate,
     /// Reply to the contact or add internal notes on a ticket one can see.
     TicketsComment,
+    /// Register incoming calls.
+    CallsCreate,
+    /// See calls and the untriaged queue.
+    CallsRead,
+    /// Convert, merge or dismiss calls.
+    CallsTriage,
 }
 
 impl Role {
@@ -78,6 +84,8 @@ impl Role {
             TicketsWrite => matches!(self, Admin | Coordinator | Agent),
             TicketsCoordinate => matches!(self, Admin | Coordinator),
             TicketsComment => matches!(self, Admin | Coordinator | Agent | Technician),
+            CallsCreate | CallsRead => matches!(self, Admin | Coordinator | Agent),
+            CallsTriage => matches!(self, Admin | Coordinator),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -94,7 +102,7 @@ impl Scope {
             Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
             Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead),
             Scope::TicketsWrite => matches!(permission, DictionariesRead | TicketsRead | TicketsWrite | TicketsComment),
-            Scope::CallsWrite => permission == DictionariesRead,
+            Scope::CallsWrite => matches!(permission, DictionariesRead | CallsCreate),
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,

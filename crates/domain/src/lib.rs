@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod access;
+pub mod calls;
 pub mod dictionaries;
 pub mod directory;
 pub mod email;

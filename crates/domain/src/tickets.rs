@@ -37,6 +37,9 @@ named_enum! {
         Closed = "closed",
         Reopened = "reopened",
         CommentAdded = "comment_added",
+        AlarmRepeated = "alarm_repeated",
+        AlarmResolved = "alarm_resolved",
+        CallMerged = "call_merged",
     }
 }
 

@@ -3,6 +3,7 @@
 //! use case composes several of them inside one transaction.
 
 pub mod api_keys;
+pub mod calls;
 pub mod comments;
 pub mod db;
 pub mod dictionaries;
@@ -11,6 +12,7 @@ mod entities;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;
+pub mod locks;
 pub mod login_failures;
 pub mod page;
 pub mod sequences;

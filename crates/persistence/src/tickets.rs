@@ -40,6 +40,8 @@ pub struct NewTicket {
     pub paid: bool,
     pub tags: Vec<String>,
     pub created_by: Option<Uuid>,
+    /// A monitoring alarm's `dedup_key`: repeats land on this ticket while it is open.
+    pub alarm_key: Option<String>,
 }
 
 /// A PATCH of a ticket's plain fields (status and assignment have their own actions).
@@ -196,6 +198,10 @@ pub async fn create(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        alarm_count: Set(i32::from(new.alarm_key.is_some())),
+        alarm_last_seen_at: Set(new.alarm_key.as_ref().map(|_| now)),
+        alarm_key: Set(new.alarm_key),
+        alarm_resolved_at: Set(None),
     }
     .insert(conn)
     .await?;
@@ -420,4 +426,55 @@ pub async fn stamp_first_response(conn: &impl ConnectionTrait, ticket_id: Uuid, 
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// The open ticket (status not of class closed or cancelled) of a monitoring alarm.
+pub async fn open_by_alarm_key(conn: &impl ConnectionTrait, key: &str) -> Result<Option<Ticket>, StoreError> {
+    let closed = dictionary_entries::Entity::find()
+        .select_only()
+        .column(dictionary_entries::Column::Id)
+        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
+    let found = row::Entity::find()
+        .filter(row::Column::AlarmKey.eq(key))
+        .filter(row::Column::StatusId.not_in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .order_by_desc(row::Column::Id)
+        .one(conn)
+        .await?;
+    found.map(to_ticket).transpose()
+}
+
+/// Counts one more trigger of the ticket's alarm; returns the new count.
+pub async fn repeat_alarm(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::AlarmCount, Expr::col(row::Column::AlarmCount).add(1))
+        .col_expr(row::Column::AlarmLastSeenAt, Expr::value(now))
+        .col_expr(row::Column::AlarmResolvedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(ticket_id))
+        .exec(conn)
+        .await?;
+    let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(i64::from(m.alarm_count))
+}
+
+/// Records that the alarm cleared.
+pub async fn resolve_alarm(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::AlarmResolvedAt, Expr::value(now))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(ticket_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The alarm state of a ticket: `(key, count, last seen, resolved at)`.
+pub async fn alarm(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+) -> Result<(Option<String>, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>), StoreError> {
+    let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok((m.alarm_key, i64::from(m.alarm_count), m.alarm_last_seen_at, m.alarm_resolved_at))
 }

@@ -76,5 +76,8 @@ pub mod can {
         TicketsWrite,
         TicketsCoordinate,
         TicketsComment,
+        CallsCreate,
+        CallsRead,
+        CallsTriage,
     );
 }

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod calls;
 pub mod dictionaries;
 pub mod directory;
 pub mod health;
@@ -61,7 +62,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tickets::actions::close)
         .service(tickets::actions::reopen)
         .service(tickets::comments::create)
-        .service(tickets::comments::list);
+        .service(tickets::comments::list)
+        .service(calls::intake::create)
+        .service(calls::triage::list)
+        .service(calls::triage::get)
+        .service(calls::triage::convert_call)
+        .service(calls::triage::merge)
+        .service(calls::triage::dismiss);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -115,5 +122,6 @@ pub mod tags {
     pub const DIRECTORY: &str = "directory";
     pub const DICTIONARIES: &str = "dictionaries";
     pub const TICKETS: &str = "tickets";
+    pub const CALLS: &str = "calls";
     pub const OPERATIONS: &str = "operations";
 }

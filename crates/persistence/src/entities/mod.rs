@@ -2,6 +2,7 @@
 //! queries in the store modules beside this one.
 
 pub mod api_keys;
+pub mod calls;
 pub mod contact_phones;
 pub mod contacts;
 pub mod customers;

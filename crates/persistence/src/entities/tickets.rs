@@ -37,6 +37,10 @@ pub struct Model {
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub alarm_key: Option<String>,
+    pub alarm_count: i32,
+    pub alarm_last_seen_at: Option<DateTimeUtc>,
+    pub alarm_resolved_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

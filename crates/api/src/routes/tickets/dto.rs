@@ -110,7 +110,7 @@ impl TicketOut {
     }
 }
 
-#[derive(Deserialize, ToSchema, Validate)]
+#[derive(Deserialize, ToSchema, Validate, Default)]
 #[schema(example = json!({
     "title": "Printer jams on every page",
     "description": "Paper jam in tray 2",

@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
-async fn statuses(conn: &impl ConnectionTrait) -> ApiResult<Vec<Entry>> {
+pub(crate) async fn statuses(conn: &impl ConnectionTrait) -> ApiResult<Vec<Entry>> {
     Ok(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?)
 }
 
@@ -57,26 +57,43 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let now = now();
     let txn = state.db.begin().await?;
-    references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, body.category_id).await?;
-    references::dictionary(&txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
-    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    references::team(&txn, body.team_id).await?;
-    references::assignee(&txn, body.assignee_id).await?;
+    let ticket = open(&txn, &state, auth.principal(), body, None, None).await?;
+    let statuses = statuses(&txn).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
+    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses)))
+}
+
+/// Opening a ticket, shared by `POST /tickets` and converting a call: checks references,
+/// resolves the unit and the warranty, writes the ticket and its `created` event.
+pub(crate) async fn open(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    principal: &Principal,
+    body: CreateTicket,
+    call_id: Option<Uuid>,
+    alarm_key: Option<String>,
+) -> ApiResult<servdesk_domain::tickets::Ticket> {
+    let now = now();
+    references::dictionary(txn, "category_id", DictionaryKind::TicketCategory, body.category_id).await?;
+    references::dictionary(txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
+    references::dictionary(txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    references::team(txn, body.team_id).await?;
+    references::assignee(txn, body.assignee_id).await?;
     let serial = clean(body.serial_number);
-    let (unit, serial) = references::unit(&txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
+    let (unit, serial) = references::unit(txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
     let customer =
-        references::party(&txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
+        references::party(txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
     let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
     let warranty =
         rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref()).map_err(warranty_error)?;
     let priority_id = match body.priority_id {
         Some(id) => id,
-        None => dictionaries::default_of(&txn, DictionaryKind::Priority, None).await?.id,
+        None => dictionaries::default_of(txn, DictionaryKind::Priority, None).await?.id,
     };
-    let status = dictionaries::default_of(&txn, DictionaryKind::TicketStatus, Some(StatusClass::New)).await?;
+    let status = dictionaries::default_of(txn, DictionaryKind::TicketStatus, Some(StatusClass::New)).await?;
     let channel = body.channel.unwrap_or(match principal {
         Principal::ApiKey { .. } => Channel::Api,
         Principal::User { .. } => Channel::Phone,
@@ -86,7 +103,7 @@ pub async fn create(
         description: clean(body.description),
         details: clean(body.details),
         channel,
-        call_id: None,
+        call_id,
         customer_id: customer,
         location_id: body.location_id,
         contact_id: body.contact_id,
@@ -104,13 +121,9 @@ pub async fn create(
         paid: body.paid,
         tags: clean_tags(body.tags),
         created_by: principal.user_id(),
+        alarm_key,
     };
-    let ticket = tickets::create(&txn, new, &state.config.ticket_prefix, actor(principal), now).await?;
-    let statuses = statuses(&txn).await?;
-    txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
-    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses)))
+    Ok(tickets::create(txn, new, &state.config.ticket_prefix, actor(principal), now).await?)
 }
 
 /// One ticket (404 also when the caller may not see it).

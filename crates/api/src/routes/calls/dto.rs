@@ -1,0 +1,181 @@
+//! Calls on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
+use servdesk_domain::tickets::Channel;
+use servdesk_persistence::calls::Call;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::wire;
+
+#[derive(Serialize, ToSchema)]
+pub struct CallOut {
+    pub id: Uuid,
+    /// `C-YYYY-NNNNNN`.
+    pub number: String,
+    #[schema(schema_with = wire::channel)]
+    pub channel: Channel,
+    pub subject: Option<String>,
+    /// As received, untouched.
+    pub body: Option<String>,
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    /// E.164.
+    pub from_phone: Option<String>,
+    /// What the channel told us (headers, form fields, device data).
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    /// Matched from the sender, or given.
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub dedup_key: Option<String>,
+    #[schema(schema_with = wire::alarm_action)]
+    pub action: AlarmAction,
+    #[schema(schema_with = wire::call_state)]
+    pub state: CallState,
+    /// The ticket it became or was merged into.
+    pub ticket_id: Option<Uuid>,
+    #[schema(schema_with = wire::dismiss_reason)]
+    pub dismiss_reason: Option<DismissReason>,
+    pub triaged_by_user_id: Option<Uuid>,
+    pub triaged_by_api_key_id: Option<Uuid>,
+    pub triaged_at: Option<DateTime<Utc>>,
+    /// An acknowledgement was queued for the sender.
+    pub acknowledged: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Call> for CallOut {
+    fn from(c: Call) -> Self {
+        Self {
+            id: c.id,
+            number: c.number,
+            channel: c.channel,
+            subject: c.subject,
+            body: c.body,
+            from_name: c.from_name,
+            from_email: c.from_email,
+            from_phone: c.from_phone,
+            metadata: c.metadata,
+            customer_id: c.customer_id,
+            contact_id: c.contact_id,
+            dedup_key: c.dedup_key,
+            action: c.action,
+            state: c.state,
+            ticket_id: c.ticket_id,
+            dismiss_reason: c.dismiss_reason,
+            triaged_by_user_id: c.triaged_by.user_id,
+            triaged_by_api_key_id: c.triaged_by.api_key_id,
+            triaged_at: c.triaged_at,
+            acknowledged: c.acknowledged,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({
+    "channel": "api",
+    "subject": "Pump P-7 pressure low",
+    "body": "Pressure 0.8 bar below threshold 1.2 bar",
+    "customer_id": "01933b5e-0000-7000-8000-000000000001",
+    "dedup_key": "plant-3/pump-7/pressure",
+    "action": "trigger",
+    "auto_convert": true
+}))]
+pub struct CreateCall {
+    #[schema(schema_with = wire::channel)]
+    pub channel: Channel,
+    #[validate(length(max = 1000))]
+    pub subject: Option<String>,
+    #[validate(length(max = 1000000))]
+    pub body: Option<String>,
+    #[validate(length(max = 200))]
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    /// Any common format; stored as E.164.
+    pub from_phone: Option<String>,
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    /// A monitoring alarm's identity: while its ticket is open, repeats land there.
+    #[validate(length(min = 1, max = 200))]
+    pub dedup_key: Option<String>,
+    #[schema(schema_with = wire::alarm_action)]
+    #[serde(default = "trigger")]
+    pub action: AlarmAction,
+    /// Become a ticket at once, without triage.
+    #[serde(default)]
+    pub auto_convert: bool,
+    /// Channel data kept with the call (e.g. `{"auto_submitted": "auto-generated"}` for mail).
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+fn trigger() -> AlarmAction {
+    AlarmAction::Trigger
+}
+
+/// What became of an incoming call.
+#[derive(Serialize, ToSchema)]
+pub struct CallIntakeOut {
+    /// `created` (waiting for triage), `converted` (a ticket was opened), `deduplicated` (a
+    /// repeat of an open alarm, counted on its ticket), `resolved` (the alarm cleared).
+    pub outcome: &'static str,
+    /// The stored call (absent for `deduplicated` and `resolved`).
+    pub call: Option<CallOut>,
+    pub ticket_id: Option<Uuid>,
+    pub ticket_number: Option<String>,
+    /// Triggers counted on the alarm's ticket.
+    pub alarm_count: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallFilterParams {
+    /// `untriaged` is the coordinators' queue, oldest first.
+    #[param(schema_with = wire::call_state)]
+    pub state: Option<CallState>,
+}
+
+#[derive(Deserialize, ToSchema, Validate, Default)]
+#[schema(example = json!({"title": "Oven does not heat", "priority_id": null, "team_id": "01933b5e-0000-7000-8000-000000000020"}))]
+pub struct ConvertCall {
+    /// Default: the call's subject, else the first line of its body.
+    #[validate(length(min = 1, max = 300))]
+    pub title: Option<String>,
+    #[validate(length(max = 2000))]
+    pub description: Option<String>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub equipment_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 100))]
+    pub serial_number: Option<String>,
+    pub product_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub priority_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"ticket_id": "01933b5e-0000-7000-8000-000000000040"}))]
+pub struct MergeCall {
+    pub ticket_id: Uuid,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "spam"}))]
+pub struct DismissCall {
+    #[schema(schema_with = wire::dismiss_reason)]
+    pub reason: DismissReason,
+}

@@ -1,0 +1,168 @@
+//! Calls: stored as they came, numbered from the `call` sequence, triaged once (the state
+//! change is conditional, so two coordinators cannot both triage one call).
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
+use servdesk_domain::numbering;
+use servdesk_domain::tickets::Channel;
+use uuid::Uuid;
+
+use crate::entities::calls as row;
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+use crate::sequences;
+use crate::tickets::Actor;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub id: Uuid,
+    pub number: String,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    pub from_phone: Option<String>,
+    pub metadata: serde_json::Value,
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub dedup_key: Option<String>,
+    pub action: AlarmAction,
+    pub state: CallState,
+    pub ticket_id: Option<Uuid>,
+    pub dismiss_reason: Option<DismissReason>,
+    pub triaged_by: Actor,
+    pub triaged_at: Option<DateTime<Utc>>,
+    pub acknowledged: bool,
+    pub created_by: Actor,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct NewCall {
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    pub from_phone: Option<String>,
+    pub metadata: serde_json::Value,
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub dedup_key: Option<String>,
+    pub action: AlarmAction,
+    pub acknowledged: bool,
+    pub created_by: Actor,
+}
+
+fn to_call(m: row::Model) -> Result<Call, StoreError> {
+    let corrupt = |what: &str| StoreError::corrupt("calls", format!("{}: {what}", m.id));
+    Ok(Call {
+        channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel"))?,
+        action: AlarmAction::parse(&m.action).ok_or_else(|| corrupt("action"))?,
+        state: CallState::parse(&m.state).ok_or_else(|| corrupt("state"))?,
+        dismiss_reason: m
+            .dismiss_reason
+            .as_deref()
+            .map(|r| DismissReason::parse(r).ok_or_else(|| corrupt("dismiss_reason")))
+            .transpose()?,
+        metadata: serde_json::from_str(&m.metadata).map_err(|_| corrupt("metadata"))?,
+        triaged_by: Actor { user_id: m.triaged_by_user_id, api_key_id: m.triaged_by_api_key_id },
+        created_by: Actor { user_id: m.created_by_user_id, api_key_id: m.created_by_api_key_id },
+        id: m.id,
+        number: m.number,
+        subject: m.subject,
+        body: m.body,
+        from_name: m.from_name,
+        from_email: m.from_email,
+        from_phone: m.from_phone,
+        customer_id: m.customer_id,
+        contact_id: m.contact_id,
+        dedup_key: m.dedup_key,
+        ticket_id: m.ticket_id,
+        triaged_at: m.triaged_at,
+        acknowledged: m.acknowledged,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now: DateTime<Utc>) -> Result<Call, StoreError> {
+    let year = now.year();
+    let number = numbering::format(prefix, year, sequences::next(conn, "call", year).await?);
+    to_call(
+        row::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            number: Set(number),
+            channel: Set(new.channel.as_str().to_owned()),
+            subject: Set(new.subject),
+            body: Set(new.body),
+            from_name: Set(new.from_name),
+            from_email: Set(new.from_email),
+            from_phone: Set(new.from_phone),
+            metadata: Set(new.metadata.to_string()),
+            customer_id: Set(new.customer_id),
+            contact_id: Set(new.contact_id),
+            dedup_key: Set(new.dedup_key),
+            action: Set(new.action.as_str().to_owned()),
+            state: Set(CallState::Untriaged.as_str().to_owned()),
+            ticket_id: Set(None),
+            dismiss_reason: Set(None),
+            triaged_by_user_id: Set(None),
+            triaged_by_api_key_id: Set(None),
+            triaged_at: Set(None),
+            acknowledged: Set(new.acknowledged),
+            created_by_user_id: Set(new.created_by.user_id),
+            created_by_api_key_id: Set(new.created_by.api_key_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(conn)
+        .await?,
+    )
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Call, StoreError> {
+    to_call(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
+}
+
+/// Calls in creation order (oldest first), optionally of one state.
+pub async fn list(conn: &impl ConnectionTrait, state: Option<CallState>, req: PageRequest) -> Result<Page<Call>, StoreError> {
+    let mut select = row::Entity::find();
+    if let Some(state) = state {
+        select = select.filter(row::Column::State.eq(state.as_str()));
+    }
+    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_call)
+}
+
+/// The triage outcome, recorded only if the call is still untriaged. False when someone
+/// else triaged it first.
+pub async fn triage(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    state: CallState,
+    ticket_id: Option<Uuid>,
+    reason: Option<DismissReason>,
+    by: Actor,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = row::Entity::update_many()
+        .col_expr(row::Column::State, Expr::value(state.as_str()))
+        .col_expr(row::Column::TicketId, Expr::value(ticket_id))
+        .col_expr(row::Column::DismissReason, Expr::value(reason.map(|r| r.as_str())))
+        .col_expr(row::Column::TriagedByUserId, Expr::value(by.user_id))
+        .col_expr(row::Column::TriagedByApiKeyId, Expr::value(by.api_key_id))
+        .col_expr(row::Column::TriagedAt, Expr::value(now))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .filter(row::Column::State.eq(CallState::Untriaged.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
