@@ -111,6 +111,15 @@ async fn the_caller_lookup_finds_a_contact_by_any_spelling_of_their_number_or_em
         assert_eq!(card["matches"][0]["contact"]["name"], "Marta Zupan");
         assert_eq!(card["matches"][0]["customer"]["name"], "Mleko d.d.");
     }
+    // The card lists the caller's open tickets (of the contact or the customer), not closed ones.
+    let open = create(&app, &admin, "/api/v1/tickets", json!({"title": "Milk cooler warm", "contact_id": id(&contact)})).await;
+    let closed = create(&app, &admin, "/api/v1/tickets", json!({"title": "Old issue", "customer_id": id(&customer)})).await;
+    app.post(&format!("/api/v1/tickets/{}/close", id(&closed)), &admin, json!({})).await;
+    let card: Value = app.get("/api/v1/contacts/lookup?phone=%2B38640123456", &admin).await.json().await.unwrap();
+    let titles: Vec<&str> = card["open_tickets"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Milk cooler warm"]);
+    assert_eq!(card["open_tickets"][0]["id"], open["id"]);
+
     let unknown: Value = app.get("/api/v1/contacts/lookup?phone=%2B38641999888", &admin).await.json().await.unwrap();
     assert_eq!(unknown["phone"], "+38641999888");
     assert!(unknown["matches"].as_array().unwrap().is_empty());

@@ -478,3 +478,36 @@ pub async fn alarm(
     let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
     Ok((m.alarm_key, i64::from(m.alarm_count), m.alarm_last_seen_at, m.alarm_resolved_at))
 }
+
+/// Open tickets (status not of class closed or cancelled) of these contacts or customers,
+/// newest first, that the caller may see: the caller card's list.
+pub async fn open_for(
+    conn: &impl ConnectionTrait,
+    contact_ids: &[Uuid],
+    customer_ids: &[Uuid],
+    visibility: &Visibility,
+    limit: u64,
+) -> Result<Vec<Ticket>, StoreError> {
+    let Some(visible) = visible(visibility) else { return Ok(Vec::new()) };
+    if contact_ids.is_empty() && customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let closed = dictionary_entries::Entity::find()
+        .select_only()
+        .column(dictionary_entries::Column::Id)
+        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
+    let whose = Condition::any()
+        .add(row::Column::ContactId.is_in(contact_ids.iter().copied()))
+        .add(row::Column::CustomerId.is_in(customer_ids.iter().copied()));
+    row::Entity::find()
+        .filter(visible)
+        .filter(whose)
+        .filter(row::Column::StatusId.not_in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_ticket)
+        .collect()
+}

@@ -152,6 +152,9 @@ pub struct CallerCard {
     pub email: Option<String>,
     /// Active contacts with that phone or email; empty for an unknown caller.
     pub matches: Vec<CallerMatch>,
+    /// Open tickets of those contacts or their customers (newest first, at most 20) that
+    /// the caller may see.
+    pub open_tickets: Vec<crate::routes::tickets::dto::TicketOut>,
 }
 
 fn phones(fields: &mut Fields, raw: &[String], region: servdesk_domain::phone::Region) -> Vec<PhoneNumber> {
@@ -186,7 +189,7 @@ pub async fn list(
 )]
 #[get("/contacts/lookup")]
 pub async fn lookup(
-    _auth: Authorized<can::CallerLookup>,
+    auth: Authorized<can::CallerLookup>,
     state: web::Data<AppState>,
     query: web::Query<LookupParams>,
 ) -> ApiResult<web::Json<CallerCard>> {
@@ -198,12 +201,19 @@ pub async fn lookup(
     let email = fields.email("email", query.email.as_deref());
     fields.finish()?;
     let found = contacts::find_by_email_or_phone(&state.db, email.as_ref(), phone.as_ref()).await?;
+    let contact_ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
+    let mut customer_ids: Vec<Uuid> = found.iter().map(|c| c.customer_id).collect();
+    customer_ids.dedup();
     let mut matches = Vec::with_capacity(found.len());
     for contact in found {
         let customer = customers::get(&state.db, contact.customer_id).await?;
         matches.push(CallerMatch { contact: contact.into(), customer: customer.into() });
     }
-    Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches }))
+    let visibility = crate::routes::tickets::visibility(&state.db, auth.principal()).await?;
+    let open = servdesk_persistence::tickets::open_for(&state.db, &contact_ids, &customer_ids, &visibility, 20).await?;
+    let statuses = crate::routes::tickets::handlers::statuses(&state.db).await?;
+    let open_tickets = open.into_iter().map(|t| crate::routes::tickets::dto::TicketOut::new(t, &statuses)).collect();
+    Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
 }
 
 /// Creates a contact of a customer.
