@@ -11,6 +11,7 @@ mod m20261122_000003_dictionaries;
 mod m20261122_000004_tickets;
 mod m20261122_000005_comments;
 mod m20261122_000006_calls;
+mod m20261122_000007_canned_responses;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_tickets::Migration),
             Box::new(m20261122_000005_comments::Migration),
             Box::new(m20261122_000006_calls::Migration),
+            Box::new(m20261122_000007_canned_responses::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod auth;
 mod calls;
+mod canned;
 mod comments;
 mod conventions;
 mod customers;

@@ -72,6 +72,10 @@ pub enum Permission {
     CallsRead,
     /// Convert, merge or dismiss calls.
     CallsTriage,
+    /// Use canned responses.
+    CannedRead,
+    /// Write them.
+    CannedManage,
 }
 
 impl Role {
@@ -85,7 +89,8 @@ impl Role {
             TicketsCoordinate => matches!(self, Admin | Coordinator),
             TicketsComment => matches!(self, Admin | Coordinator | Agent | Technician),
             CallsCreate | CallsRead => matches!(self, Admin | Coordinator | Agent),
-            CallsTriage => matches!(self, Admin | Coordinator),
+            CallsTriage | CannedManage => matches!(self, Admin | Coordinator),
+            CannedRead => !matches!(self, Partner),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),

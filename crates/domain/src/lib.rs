@@ -8,6 +8,7 @@ mod macros;
 
 pub mod access;
 pub mod calls;
+pub mod canned;
 pub mod dictionaries;
 pub mod directory;
 pub mod email;

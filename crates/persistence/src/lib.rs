@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod calls;
+pub mod canned_responses;
 pub mod comments;
 pub mod db;
 pub mod dictionaries;

@@ -79,5 +79,7 @@ pub mod can {
         CallsCreate,
         CallsRead,
         CallsTriage,
+        CannedRead,
+        CannedManage,
     );
 }

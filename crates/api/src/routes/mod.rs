@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod calls;
+pub mod canned_responses;
 pub mod dictionaries;
 pub mod directory;
 pub mod health;
@@ -68,7 +69,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(calls::triage::get)
         .service(calls::triage::convert_call)
         .service(calls::triage::merge)
-        .service(calls::triage::dismiss);
+        .service(calls::triage::dismiss)
+        .service(canned_responses::list)
+        .service(canned_responses::create)
+        .service(canned_responses::get)
+        .service(canned_responses::update)
+        .service(canned_responses::delete)
+        .service(canned_responses::render);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -123,5 +130,6 @@ pub mod tags {
     pub const DICTIONARIES: &str = "dictionaries";
     pub const TICKETS: &str = "tickets";
     pub const CALLS: &str = "calls";
+    pub const CANNED: &str = "canned-responses";
     pub const OPERATIONS: &str = "operations";
 }

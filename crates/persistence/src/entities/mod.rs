@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod calls;
+pub mod canned_responses;
 pub mod contact_phones;
 pub mod contacts;
 pub mod customers;
