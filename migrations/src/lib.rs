@@ -12,6 +12,7 @@ mod m20261122_000004_tickets;
 mod m20261122_000005_comments;
 mod m20261122_000006_calls;
 mod m20261122_000007_canned_responses;
+mod m20261122_000008_ticket_search;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_comments::Migration),
             Box::new(m20261122_000006_calls::Migration),
             Box::new(m20261122_000007_canned_responses::Migration),
+            Box::new(m20261122_000008_ticket_search::Migration),
         ]
     }
 }

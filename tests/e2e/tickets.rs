@@ -280,3 +280,46 @@ async fn tickets_filter_by_status_class_queue_and_customer() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn full_text_search_finds_every_word_in_fields_and_comments_and_the_exact_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let pump = create(&app, &admin, "/api/v1/tickets", json!({"title": "Črpalka P-7 ne dela", "description": "Pressure too low"})).await;
+    let oven = create(&app, &admin, "/api/v1/tickets", json!({"title": "Oven cold", "details": "Thermostat replaced last year"})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Printer jam"})).await;
+    app.post(
+        &format!("/api/v1/tickets/{}/comments", id(&oven)),
+        &admin,
+        json!({"visibility": "internal", "body": "Ordered a new heating element"}),
+    )
+    .await;
+
+    let search = |q: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let mut url = reqwest::Url::parse(&app.url("/api/v1/tickets")).unwrap();
+            url.query_pairs_mut().append_pair("q", q);
+            let page: Value = app.client.get(url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+            let mut titles: Vec<String> =
+                page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect();
+            titles.sort();
+            titles
+        }
+    };
+    assert_eq!(search("črpalka").await, ["Črpalka P-7 ne dela"], "case-insensitive, diacritics kept");
+    assert_eq!(search("PRESSURE low").await, ["Črpalka P-7 ne dela"], "every word, any case");
+    assert!(search("pressure oven").await.is_empty(), "all words must match");
+    assert_eq!(search("heating").await, ["Oven cold"], "comments are searched");
+    assert_eq!(search("thermostat").await, ["Oven cold"], "details are searched");
+    assert_eq!(
+        search(Box::leak(pump["number"].as_str().unwrap().to_owned().into_boxed_str())).await,
+        ["Črpalka P-7 ne dela"],
+        "the number"
+    );
+    // A renamed ticket is found by its new title only.
+    app.patch(&format!("/api/v1/tickets/{}", id(&pump)), &admin, json!({"title": "Pump P-7 broken"})).await;
+    assert!(search("črpalka").await.is_empty());
+    assert_eq!(search("broken").await, ["Pump P-7 broken"]);
+}

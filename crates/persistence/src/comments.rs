@@ -42,7 +42,7 @@ pub async fn create(
     mentions: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<Comment, StoreError> {
-    to_comment(
+    let comment = to_comment(
         row::ActiveModel {
             id: Set(Uuid::now_v7()),
             ticket_id: Set(ticket_id),
@@ -55,7 +55,9 @@ pub async fn create(
         }
         .insert(conn)
         .await?,
-    )
+    )?;
+    crate::search::refresh(conn, ticket_id).await?;
+    Ok(comment)
 }
 
 /// A ticket's comments, oldest first, paged by id.

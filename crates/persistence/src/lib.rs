@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod locks;
 pub mod login_failures;
 pub mod page;
+pub mod search;
 pub mod sequences;
 pub mod sessions;
 pub mod settings;

@@ -97,6 +97,9 @@ pub enum Visibility {
 
 #[derive(Debug, Default, Clone)]
 pub struct TicketFilter {
+    /// Full text: every term in the number, title, description, details, serial or comments;
+    /// or exactly the ticket number.
+    pub q: Option<String>,
     pub status_class: Option<String>,
     pub status_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
@@ -206,6 +209,7 @@ pub async fn create(
     .insert(conn)
     .await?;
     append_event(conn, id, EventKind::Created, actor, serde_json::json!({"number": number}), now).await?;
+    crate::search::refresh(conn, id).await?;
     to_ticket(created)
 }
 
@@ -243,6 +247,13 @@ pub async fn list(
         return Ok(Page { items: Vec::new(), next: None });
     };
     let mut select = row::Entity::find().filter(cond);
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let by_number = row::Column::Number.eq(q.to_uppercase());
+        select = select.filter(match crate::search::matching(conn.get_database_backend(), q) {
+            Some(text) => Condition::any().add(by_number).add(text),
+            None => Condition::all().add(by_number),
+        });
+    }
     if let Some(class) = &filter.status_class {
         let statuses = dictionary_entries::Entity::find()
             .select_only()
@@ -320,6 +331,7 @@ pub async fn update(
     }
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
     versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    crate::search::refresh(conn, id).await?;
     get(conn, id).await
 }
 

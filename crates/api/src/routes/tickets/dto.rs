@@ -195,6 +195,9 @@ pub struct UpdateTicket {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TicketFilterParams {
+    /// Full text: tickets containing every word in their number, title, description,
+    /// details, serial number or comments; or exactly this ticket number.
+    pub q: Option<String>,
     #[param(schema_with = wire::status_class)]
     pub status_class: Option<StatusClass>,
     pub status_id: Option<Uuid>,

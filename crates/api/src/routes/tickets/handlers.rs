@@ -158,6 +158,7 @@ pub async fn list(
     let visibility = visibility(&state.db, auth.principal()).await?;
     let f = filter.into_inner();
     let filter = TicketFilter {
+        q: f.q,
         status_class: f.status_class.map(|c| c.as_str().to_owned()),
         status_id: f.status_id,
         team_id: f.team_id,
