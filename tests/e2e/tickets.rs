@@ -323,3 +323,31 @@ async fn full_text_search_finds_every_word_in_fields_and_comments_and_the_exact_
     assert!(search("črpalka").await.is_empty());
     assert_eq!(search("broken").await, ["Pump P-7 broken"]);
 }
+
+#[tokio::test]
+async fn similar_lists_closed_tickets_with_the_same_unit_or_words_best_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let product = create(&app, &admin, "/api/v1/products", json!({"name": "Pump"})).await;
+    let unit = create(&app, &admin, "/api/v1/equipment", json!({"product_id": id(&product), "serial_number": "P-7"})).await;
+    let past_unit = create(&app, &admin, "/api/v1/tickets", json!({"title": "Annual service", "equipment_id": id(&unit)})).await;
+    let past_words = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pressure sensor faulty"})).await;
+    let still_open = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pressure sensor again", "equipment_id": id(&unit)})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Printer jam"})).await;
+    for t in [&past_unit, &past_words] {
+        app.post(&format!("/api/v1/tickets/{}/close", id(t)), &admin, json!({})).await;
+    }
+    let this = create(
+        &app,
+        &admin,
+        "/api/v1/tickets",
+        json!({"title": "Low pressure on pump", "description": "sensor shows 0.8 bar", "equipment_id": id(&unit)}),
+    )
+    .await;
+    let similar: Value = app.get(&format!("/api/v1/tickets/{}/similar", id(&this)), &admin).await.json().await.unwrap();
+    let found: Vec<&str> = similar.as_array().unwrap().iter().map(|s| s["ticket"]["title"].as_str().unwrap()).collect();
+    assert_eq!(found, ["Annual service", "Pressure sensor faulty"], "closed only, best first");
+    assert_eq!(similar[0]["same_equipment"], true);
+    assert_eq!(similar[1]["shared_words"], json!(["pressure", "sensor"]));
+    assert!(!found.contains(&still_open["title"].as_str().unwrap()));
+}

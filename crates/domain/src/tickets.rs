@@ -162,6 +162,36 @@ pub fn resolve_serial<'a>(serial: &str, known: &'a [Equipment], product: Option<
     }
 }
 
+/// Why a past ticket looks like this one, and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Similarity {
+    pub score: u32,
+    pub same_equipment: bool,
+    pub same_customer: bool,
+    pub shared_words: Vec<String>,
+}
+
+/// Scores a past ticket against this one: shared words of the title and description (two
+/// points each), the same equipment (five), the same customer (one). Words of one or two
+/// letters carry no weight.
+pub fn similarity(this: &Ticket, past: &Ticket) -> Similarity {
+    let words = |t: &Ticket| -> Vec<String> {
+        let text = format!("{} {}", t.title, t.description.as_deref().unwrap_or(""));
+        let mut w: Vec<String> =
+            text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).map(str::to_lowercase).collect();
+        w.sort();
+        w.dedup();
+        w
+    };
+    let (mine, theirs) = (words(this), words(past));
+    let shared_words: Vec<String> = mine.into_iter().filter(|w| theirs.contains(w)).collect();
+    let same_equipment = this.equipment_id.is_some() && this.equipment_id == past.equipment_id;
+    let same_customer = this.customer_id.is_some() && this.customer_id == past.customer_id;
+    let score =
+        2 * u32::try_from(shared_words.len()).unwrap_or(u32::MAX / 4) + if same_equipment { 5 } else { 0 } + u32::from(same_customer);
+    Similarity { score, same_equipment, same_customer, shared_words }
+}
+
 /// The times a ticket's life is measured by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamps {
@@ -248,6 +278,52 @@ mod tests {
     }
 
     const NONE: Stamps = Stamps { first_response_at: None, resolved_at: None, closed_at: None };
+
+    fn ticket(title: &str, equipment: Option<Uuid>, customer: Option<Uuid>) -> Ticket {
+        Ticket {
+            id: Uuid::now_v7(),
+            number: "T-1".into(),
+            title: title.into(),
+            description: None,
+            details: None,
+            channel: Channel::Phone,
+            call_id: None,
+            customer_id: customer,
+            location_id: None,
+            contact_id: None,
+            equipment_id: equipment,
+            serial_number: None,
+            category_id: None,
+            type_id: None,
+            priority_id: Uuid::nil(),
+            status_id: Uuid::nil(),
+            team_id: None,
+            assignee_id: None,
+            expected_close_on: None,
+            reported_at: DateTime::<Utc>::UNIX_EPOCH,
+            warranty: Warranty { flag: false, default: false, override_reason: None },
+            paid: false,
+            tags: vec![],
+            created_by: None,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_same_equipment_outweighs_a_shared_word_and_short_words_do_not_count() {
+        let unit = Some(Uuid::now_v7());
+        let this = ticket("Pump P-7 leaks", unit, None);
+        let same_unit = similarity(&this, &ticket("Annual service", unit, None));
+        let same_word = similarity(&this, &ticket("Pump noisy", None, None));
+        assert!(same_unit.score > same_word.score);
+        assert_eq!(same_word.shared_words, ["pump"]);
+        assert_eq!(similarity(&this, &ticket("P-7", None, None)).score, 0);
+    }
 
     #[test]
     fn mentions_are_logins_after_an_at_sign_each_once() {

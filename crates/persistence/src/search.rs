@@ -64,6 +64,23 @@ pub fn matching(backend: DbBackend, q: &str) -> Option<SimpleExpr> {
     })
 }
 
+/// `tickets.id IN (tickets matching any term)`: candidates for "similar".
+pub fn matching_any(backend: DbBackend, terms: &[String]) -> Option<SimpleExpr> {
+    if terms.is_empty() {
+        return None;
+    }
+    Some(match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE to_tsvector('simple', document) @@ to_tsquery('simple', $1))",
+            [terms.join(" | ")],
+        ),
+        _ => {
+            let query = terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
+            Expr::cust_with_values("tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ticket_search MATCH ?)", [query])
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -523,3 +523,44 @@ pub async fn open_for(
         .map(to_ticket)
         .collect()
 }
+
+/// Closed (or cancelled) tickets other than `ticket` that share a word of its text, its
+/// equipment or its customer: the candidates the caller ranks. At most `limit`, newest first.
+pub async fn similar_candidates(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    terms: &[String],
+    visibility: &Visibility,
+    limit: u64,
+) -> Result<Vec<Ticket>, StoreError> {
+    let Some(visible) = visible(visibility) else { return Ok(Vec::new()) };
+    let closed = dictionary_entries::Entity::find()
+        .select_only()
+        .column(dictionary_entries::Column::Id)
+        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
+    let mut related = Condition::any();
+    if let Some(text) = crate::search::matching_any(conn.get_database_backend(), terms) {
+        related = related.add(text);
+    }
+    if let Some(equipment) = ticket.equipment_id {
+        related = related.add(row::Column::EquipmentId.eq(equipment));
+    }
+    if let Some(customer) = ticket.customer_id {
+        related = related.add(row::Column::CustomerId.eq(customer));
+    }
+    if related.is_empty() {
+        return Ok(Vec::new());
+    }
+    row::Entity::find()
+        .filter(visible)
+        .filter(related)
+        .filter(row::Column::Id.ne(ticket.id))
+        .filter(row::Column::StatusId.in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_ticket)
+        .collect()
+}

@@ -56,6 +56,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tickets::handlers::get)
         .service(tickets::handlers::update)
         .service(tickets::handlers::events)
+        .service(tickets::handlers::similar)
         .service(tickets::actions::change_status)
         .service(tickets::actions::assign)
         .service(tickets::actions::claim)

@@ -300,3 +300,53 @@ pub async fn events(
     let (events, next) = tickets::events(&state.db, ticket.id, after, req.limit).await?;
     Ok(web::Json(Paged { items: events.into_iter().map(EventOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
 }
+
+/// A past ticket like this one, with why.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SimilarOut {
+    pub ticket: TicketOut,
+    /// Higher is more alike: 2 per shared word of title and description, 5 for the same
+    /// equipment, 1 for the same customer.
+    pub score: u32,
+    pub same_equipment: bool,
+    pub same_customer: bool,
+    pub shared_words: Vec<String>,
+}
+
+/// Closed tickets like this one — similar text, the same equipment or the same customer —
+/// best first (at most 10).
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<SimilarOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/similar")]
+pub async fn similar(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<SimilarOut>>> {
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let text = format!("{} {}", ticket.title, ticket.description.as_deref().unwrap_or(""));
+    let terms: Vec<String> = servdesk_persistence::search::terms(&text).into_iter().filter(|t| t.chars().count() > 2).collect();
+    let candidates = tickets::similar_candidates(&state.db, &ticket, &terms, &visibility, 200).await?;
+    let statuses = statuses(&state.db).await?;
+    let mut ranked: Vec<(rules::Similarity, servdesk_domain::tickets::Ticket)> =
+        candidates.into_iter().map(|c| (rules::similarity(&ticket, &c), c)).filter(|(s, _)| s.score > 0).collect();
+    ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));
+    Ok(web::Json(
+        ranked
+            .into_iter()
+            .take(10)
+            .map(|(s, t)| SimilarOut {
+                ticket: TicketOut::new(t, &statuses),
+                score: s.score,
+                same_equipment: s.same_equipment,
+                same_customer: s.same_customer,
+                shared_words: s.shared_words,
+            })
+            .collect(),
+    ))
+}
