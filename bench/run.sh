@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The issue-3 benchmark: a release build against PostgreSQL with N tickets (default
+# 1,000,000), 16 concurrent clients per scenario, wrk reporting latency percentiles.
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh [N]
+# Needs psql, curl and wrk (Debian packages). Writes nothing but the bench database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+admin_url=${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL admin URL}
+duration=${BENCH_DURATION:-20s}
+port=${BENCH_PORT:-18090}
+db=servdesk_bench
+url="${admin_url%/*}/$db"
+base="http://127.0.0.1:$port"
+
+psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+cargo build --release -q -p servdesk-api
+bin=target/release/servdesk
+SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
+echo "seeding $n tickets…"
+time psql "$url" -q -v n="$n" -f bench/seed.sql
+
+SERVDESK_DATABASE_URL=$url SERVDESK_ADMIN_PASSWORD=bench-admin-password SERVDESK_BIND=127.0.0.1:$port \
+  SERVDESK_LOG=warn SERVDESK_MIGRATE_ON_START=false SERVDESK_DATABASE_POOL_SIZE=20 $bin serve --no-worker &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf --noproxy '*' "$base/ready" >/dev/null && break; sleep 0.2; done
+
+token=$(curl -sf --noproxy '*' -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email": "admin@servdesk.local", "password": "bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+customer=$(psql -tA "$url" -c "SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 500")
+ticket=$(psql -tA "$url" -c "SELECT id FROM tickets ORDER BY number DESC LIMIT 1 OFFSET 12345")
+
+run() {
+  echo "== $1"
+  wrk -t2 -c16 -d"$duration" --latency -H "Authorization: Bearer $token" "${@:2}" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
+}
+run "first page of the default list" "$base/api/v1/tickets"
+run "filtered list (customer, open)" "$base/api/v1/tickets?customer_id=$customer&status_class=new"
+run "full-text search" "$base/api/v1/tickets?q=boiler%20noisy%20site"
+run "ticket by id" "$base/api/v1/tickets/$ticket"
+run "create a ticket" -s bench/create.lua "$base"
