@@ -13,6 +13,7 @@ mod m20261122_000005_comments;
 mod m20261122_000006_calls;
 mod m20261122_000007_canned_responses;
 mod m20261122_000008_ticket_search;
+mod m20261122_000009_list_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_calls::Migration),
             Box::new(m20261122_000007_canned_responses::Migration),
             Box::new(m20261122_000008_ticket_search::Migration),
+            Box::new(m20261122_000009_list_indexes::Migration),
         ]
     }
 }

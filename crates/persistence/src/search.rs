@@ -54,7 +54,7 @@ pub fn matching(backend: DbBackend, q: &str) -> Option<SimpleExpr> {
     }
     Some(match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE to_tsvector('simple', document) @@ to_tsquery('simple', $1))",
+            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ts @@ to_tsquery('simple', $1))",
             [terms.join(" & ")],
         ),
         _ => {
@@ -71,7 +71,7 @@ pub fn matching_any(backend: DbBackend, terms: &[String]) -> Option<SimpleExpr> 
     }
     Some(match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE to_tsvector('simple', document) @@ to_tsquery('simple', $1))",
+            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ts @@ to_tsquery('simple', $1))",
             [terms.join(" | ")],
         ),
         _ => {

@@ -248,9 +248,12 @@ pub async fn list(
     };
     let mut select = row::Entity::find().filter(cond);
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // A ticket number is looked up as such (a unique index); anything else as words.
+        let looks_like_number = q.len() <= 32 && q.contains('-') && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         let by_number = row::Column::Number.eq(q.to_uppercase());
         select = select.filter(match crate::search::matching(conn.get_database_backend(), q) {
-            Some(text) => Condition::any().add(by_number).add(text),
+            Some(text) if looks_like_number => Condition::any().add(by_number).add(text),
+            Some(text) => Condition::all().add(text),
             None => Condition::all().add(by_number),
         });
     }
