@@ -6,17 +6,7 @@ use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::jobs::{self, JobFilter};
 use servdesk_persistence::{PageRequest, tickets};
 
-use crate::support::{TestApp, expect_problem};
-
-async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let res = app.post(path, token, body).await;
-    assert_eq!(res.status(), 201, "POST {path}");
-    res.json().await.unwrap()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use crate::support::{TestApp, create, expect_problem, id};
 
 async fn queued(app: &TestApp, kind: &str) -> Vec<Value> {
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some(kind.to_owned()) };

@@ -4,17 +4,7 @@
 use serde_json::{Value, json};
 use servdesk_persistence::{TransactionTrait, sequences};
 
-use crate::support::{TestApp, expect_problem};
-
-async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let res = app.post(path, token, body).await;
-    assert_eq!(res.status(), 201, "POST {path}");
-    res.json().await.unwrap()
-}
-
-fn id(v: &Value) -> &str {
-    v["id"].as_str().unwrap()
-}
+use crate::support::{TestApp, create, expect_problem, id};
 
 #[tokio::test]
 async fn customers_are_stored_with_normalised_email_and_e164_phone_and_searchable() {

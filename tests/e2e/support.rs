@@ -166,3 +166,15 @@ pub fn concrete(path: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// POSTs `body` and expects 201; returns the created resource.
+pub async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let res = app.post(path, token, body).await;
+    assert_eq!(res.status(), 201, "POST {path}");
+    res.json().await.unwrap()
+}
+
+/// The `id` of a resource.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}

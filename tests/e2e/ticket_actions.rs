@@ -3,17 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, expect_problem};
-
-async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let res = app.post(path, token, body).await;
-    assert_eq!(res.status(), 201, "POST {path}");
-    res.json().await.unwrap()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use crate::support::{TestApp, create, expect_problem, id};
 
 async fn status_id(app: &TestApp, token: &str, name: &str) -> String {
     let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();

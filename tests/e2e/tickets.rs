@@ -7,17 +7,7 @@ use chrono::Datelike;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, expect_problem};
-
-async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let res = app.post(path, token, body).await;
-    assert_eq!(res.status(), 201, "POST {path}");
-    res.json().await.unwrap()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
+use crate::support::{TestApp, create, expect_problem, id};
 
 fn field_errors(problem: &Value) -> Vec<String> {
     problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()

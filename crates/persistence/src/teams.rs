@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::entities::{team_members, teams};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
+use crate::versioned::{self, Columns};
 
 pub use servdesk_domain::staff::Team;
 
@@ -64,23 +65,16 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<Team, StoreError> {
     let current = get(conn, id).await?;
-    if expected_version.is_some_and(|v| v != current.version) {
-        return Err(StoreError::StaleVersion);
-    }
-    let mut update = teams::Entity::update_many()
-        .col_expr(teams::Column::Version, Expr::value(current.version + 1))
-        .col_expr(teams::Column::UpdatedAt, Expr::value(now));
+    versioned::expect(expected_version, current.version)?;
+    let mut update = teams::Entity::update_many();
     if let Some(name) = changes.name {
         update = update.col_expr(teams::Column::Name, Expr::value(name));
     }
     if let Some(description) = changes.description {
         update = update.col_expr(teams::Column::Description, Expr::value(description));
     }
-    let result =
-        update.filter(teams::Column::Id.eq(id)).filter(teams::Column::Version.eq(current.version)).exec(conn).await.map_err(name_taken)?;
-    if result.rows_affected == 0 {
-        return Err(StoreError::StaleVersion);
-    }
+    let cols = Columns { id: teams::Column::Id, version: teams::Column::Version, updated_at: teams::Column::UpdatedAt };
+    versioned::apply(conn, update, cols, id, current.version, now, name_taken).await?;
     get(conn, id).await
 }
 

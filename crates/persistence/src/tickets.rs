@@ -231,6 +231,16 @@ fn visible(visibility: &Visibility) -> Option<Condition> {
     }
 }
 
+/// The ids of statuses of class closed or cancelled: what "not open any more" means.
+fn closed_statuses() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::QueryTrait::into_query(
+        dictionary_entries::Entity::find()
+            .select_only()
+            .column(dictionary_entries::Column::Id)
+            .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"])),
+    )
+}
+
 /// The ticket if the caller may see it; otherwise not found (hidden is 404).
 pub async fn get_visible(conn: &impl ConnectionTrait, id: Uuid, visibility: &Visibility) -> Result<Ticket, StoreError> {
     let cond = visible(visibility).ok_or(StoreError::NotFound)?;
@@ -445,13 +455,9 @@ pub async fn stamp_first_response(conn: &impl ConnectionTrait, ticket_id: Uuid, 
 
 /// The open ticket (status not of class closed or cancelled) of a monitoring alarm.
 pub async fn open_by_alarm_key(conn: &impl ConnectionTrait, key: &str) -> Result<Option<Ticket>, StoreError> {
-    let closed = dictionary_entries::Entity::find()
-        .select_only()
-        .column(dictionary_entries::Column::Id)
-        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
     let found = row::Entity::find()
         .filter(row::Column::AlarmKey.eq(key))
-        .filter(row::Column::StatusId.not_in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .filter(row::Column::StatusId.not_in_subquery(closed_statuses()))
         .order_by_desc(row::Column::Id)
         .one(conn)
         .await?;
@@ -507,17 +513,13 @@ pub async fn open_for(
     if contact_ids.is_empty() && customer_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let closed = dictionary_entries::Entity::find()
-        .select_only()
-        .column(dictionary_entries::Column::Id)
-        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
     let whose = Condition::any()
         .add(row::Column::ContactId.is_in(contact_ids.iter().copied()))
         .add(row::Column::CustomerId.is_in(customer_ids.iter().copied()));
     row::Entity::find()
         .filter(visible)
         .filter(whose)
-        .filter(row::Column::StatusId.not_in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .filter(row::Column::StatusId.not_in_subquery(closed_statuses()))
         .order_by_desc(row::Column::Id)
         .limit(limit)
         .all(conn)
@@ -537,10 +539,6 @@ pub async fn similar_candidates(
     limit: u64,
 ) -> Result<Vec<Ticket>, StoreError> {
     let Some(visible) = visible(visibility) else { return Ok(Vec::new()) };
-    let closed = dictionary_entries::Entity::find()
-        .select_only()
-        .column(dictionary_entries::Column::Id)
-        .filter(dictionary_entries::Column::Class.is_in(["closed", "cancelled"]));
     let mut related = Condition::any();
     if let Some(text) = crate::search::matching_any(conn.get_database_backend(), terms) {
         related = related.add(text);
@@ -558,7 +556,7 @@ pub async fn similar_candidates(
         .filter(visible)
         .filter(related)
         .filter(row::Column::Id.ne(ticket.id))
-        .filter(row::Column::StatusId.in_subquery(sea_orm::QueryTrait::into_query(closed)))
+        .filter(row::Column::StatusId.in_subquery(closed_statuses()))
         .order_by_desc(row::Column::Id)
         .limit(limit)
         .all(conn)

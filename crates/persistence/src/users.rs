@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::entities::{api_keys, sessions, team_members, users};
 use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
+use crate::versioned::{self, Columns};
 
 pub use servdesk_domain::staff::User;
 
@@ -124,12 +125,8 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<User, StoreError> {
     let current = get(conn, id).await?;
-    if expected_version.is_some_and(|v| v != current.version) {
-        return Err(StoreError::StaleVersion);
-    }
-    let mut update = users::Entity::update_many()
-        .col_expr(users::Column::Version, Expr::value(current.version + 1))
-        .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    versioned::expect(expected_version, current.version)?;
+    let mut update = users::Entity::update_many();
     if let Some(email) = changes.email {
         update = update.col_expr(users::Column::Email, Expr::value(email.to_string()));
     }
@@ -145,11 +142,8 @@ pub async fn update(
     if let Some(active) = changes.active {
         update = update.col_expr(users::Column::Active, Expr::value(active));
     }
-    let result =
-        update.filter(users::Column::Id.eq(id)).filter(users::Column::Version.eq(current.version)).exec(conn).await.map_err(email_taken)?;
-    if result.rows_affected == 0 {
-        return Err(StoreError::StaleVersion);
-    }
+    let cols = Columns { id: users::Column::Id, version: users::Column::Version, updated_at: users::Column::UpdatedAt };
+    versioned::apply(conn, update, cols, id, current.version, now, email_taken).await?;
     get(conn, id).await
 }
 

@@ -7,6 +7,8 @@ use servdesk_domain::phone::{PhoneNumber, Region};
 use servdesk_domain::{Email, password};
 use validator::{Validate, ValidationError};
 
+use servdesk_persistence::StoreError;
+
 use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Collects field errors: the DTO's own validation first, then checks that need context
@@ -77,6 +79,25 @@ pub fn phone(value: &str) -> Result<(), ValidationError> {
     } else {
         Err(error("phone", "must be a phone number (digits, optional leading +)"))
     }
+}
+
+/// A referenced record that does not exist is a field error of the request (422), not a 404
+/// of the route.
+pub fn referenced<T>(field: &str, found: Result<T, StoreError>) -> ApiResult<T> {
+    match found {
+        Err(StoreError::NotFound) => Err(ApiError::invalid_field(field, "not_found", "no such record")),
+        other => Ok(other?),
+    }
+}
+
+/// Trims optional free text; blank becomes absent.
+pub fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The same for a PATCH field: `null` and blank both clear it.
+pub fn clean_patch(v: Option<Option<String>>) -> Option<Option<String>> {
+    v.map(clean)
 }
 
 pub fn normalize_phone(value: &str) -> String {

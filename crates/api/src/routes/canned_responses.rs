@@ -19,7 +19,7 @@ use super::tags;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
-use crate::conventions::validation::{self, Fields};
+use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
 
@@ -220,10 +220,7 @@ pub async fn render(
 ) -> ApiResult<web::Json<RenderedCanned>> {
     let canned = canned_responses::get(&state.db, id.into_inner()).await?;
     let visibility = super::tickets::visibility(&state.db, auth.principal()).await?;
-    let ticket = match tickets::get_visible(&state.db, body.ticket_id, &visibility).await {
-        Err(servdesk_persistence::StoreError::NotFound) => return Err(ApiError::invalid_field("ticket_id", "not_found", "no such ticket")),
-        other => other?,
-    };
+    let ticket = referenced("ticket_id", tickets::get_visible(&state.db, body.ticket_id, &visibility).await)?;
     let statuses = super::tickets::handlers::statuses(&state.db).await?;
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("ticket.number", ticket.number.clone());

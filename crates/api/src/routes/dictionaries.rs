@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::dictionaries::{self, EntryChanges, NewEntry};
-use servdesk_persistence::{StoreError, TransactionTrait};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -17,8 +17,8 @@ use super::tags;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::Paged;
-use crate::conventions::validation::{self, Fields};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::conventions::validation::{self, Fields, referenced};
+use crate::error::{ApiResult, Problem};
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -148,12 +148,7 @@ fn shape(
 /// A task type's parent must be a task category.
 async fn check_parent(conn: &impl servdesk_persistence::ConnectionTrait, parent: Option<Uuid>) -> ApiResult<()> {
     if let Some(parent) = parent {
-        match dictionaries::get(conn, DictionaryKind::TaskCategory, parent).await {
-            Err(StoreError::NotFound) => return Err(ApiError::invalid_field("parent_id", "not_found", "no such task category")),
-            other => {
-                other?;
-            }
-        }
+        referenced("parent_id", dictionaries::get(conn, DictionaryKind::TaskCategory, parent).await)?;
     }
     Ok(())
 }

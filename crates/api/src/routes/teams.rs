@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_persistence::teams::{Team, TeamChanges};
-use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, teams, users};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, teams, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -15,8 +15,8 @@ use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
-use crate::conventions::validation;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::conventions::validation::{self, referenced};
+use crate::error::{ApiResult, Problem};
 use crate::state::{AppState, now};
 
 #[derive(Serialize, ToSchema)]
@@ -187,10 +187,7 @@ pub async fn add_member(
 ) -> ApiResult<HttpResponse> {
     let team_id = id.into_inner();
     let txn = state.db.begin().await?;
-    match users::get(&txn, body.user_id).await {
-        Err(StoreError::NotFound) => return Err(ApiError::invalid_field("user_id", "not_found", "no such user")),
-        other => other?,
-    };
+    referenced("user_id", users::get(&txn, body.user_id).await)?;
     teams::add_member(&txn, team_id, body.user_id, now()).await?;
     let team = teams::get(&txn, team_id).await?;
     let version = team.version;

@@ -14,6 +14,7 @@ use validator::Validate;
 use super::dto::{CallFilterParams, CallOut, ConvertCall, DismissCall, MergeCall};
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation::referenced;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::routes::tickets::dto::CreateTicket;
@@ -143,10 +144,7 @@ pub async fn merge(
     let call = calls::get(&txn, id.into_inner()).await?;
     check_triage(call.state).map_err(|_| already_triaged(&call))?;
     let visibility = visibility(&txn, principal).await?;
-    let ticket = match tickets::get_visible(&txn, body.ticket_id, &visibility).await {
-        Err(servdesk_persistence::StoreError::NotFound) => return Err(ApiError::invalid_field("ticket_id", "not_found", "no such ticket")),
-        other => other?,
-    };
+    let ticket = referenced("ticket_id", tickets::get_visible(&txn, body.ticket_id, &visibility).await)?;
     let from =
         call.from_email.clone().or(call.from_phone.clone()).or(call.from_name.clone()).unwrap_or_else(|| "unknown sender".to_owned());
     let text = format!(

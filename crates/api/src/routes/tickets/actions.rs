@@ -18,7 +18,7 @@ use super::{actor, references, visibility};
 use crate::auth::{Authorized, Caller, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
-use crate::conventions::validation;
+use crate::conventions::validation::{self, clean};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
@@ -102,10 +102,6 @@ async fn load(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Loaded> 
 
 fn status_error(e: rules::StatusError) -> ApiError {
     ApiError::conflict(e.code(), e.to_string())
-}
-
-fn clean(note: Option<String>) -> Option<String> {
-    note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())
 }
 
 /// Moves a ticket to another status within its open life (closing: `/close`). Stamps the

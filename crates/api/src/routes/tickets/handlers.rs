@@ -18,6 +18,7 @@ use super::{actor, visibility};
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
+use crate::conventions::validation::clean;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
@@ -28,10 +29,6 @@ pub(crate) async fn statuses(conn: &impl ConnectionTrait) -> ApiResult<Vec<Entry
 
 fn warranty_error(e: rules::WarrantyError) -> ApiError {
     ApiError::invalid_field("warranty_reason", "warranty_reason_required", e.to_string())
-}
-
-fn clean(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 fn clean_tags(tags: Vec<String>) -> Vec<String> {
