@@ -14,6 +14,7 @@ mod m20261122_000006_calls;
 mod m20261122_000007_canned_responses;
 mod m20261122_000008_ticket_search;
 mod m20261122_000009_list_indexes;
+mod m20261122_000010_attachments;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_canned_responses::Migration),
             Box::new(m20261122_000008_ticket_search::Migration),
             Box::new(m20261122_000009_list_indexes::Migration),
+            Box::new(m20261122_000010_attachments::Migration),
         ]
     }
 }

@@ -32,7 +32,10 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("POST", "/api/v1/canned-responses/{id}/render") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/canned-responses") => Some(LEADS),
         ("POST", "/api/v1/tickets/{id}/assign" | "/api/v1/tickets/{id}/close") => Some(LEADS),
-        ("POST", "/api/v1/tickets/{id}/comments") => Some(&["admin", "coordinator", "agent", "technician"]),
+        ("POST", "/api/v1/tickets/{id}/comments" | "/api/v1/tickets/{id}/attachments") | ("DELETE", "/api/v1/attachments/{id}") => {
+            Some(&["admin", "coordinator", "agent", "technician"])
+        }
+        ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/dictionaries") => Some(ADMIN),
         (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {

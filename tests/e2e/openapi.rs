@@ -82,7 +82,13 @@ fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401()
             assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
         }
         assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has a tag");
-        if let Some(body) = op.get("requestBody") {
+        if let Some(body) = op.get("requestBody")
+            && let Some(form) = body["content"].get("multipart/form-data")
+        {
+            let name = form["schema"]["$ref"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+            let file = &doc["components"]["schemas"][name]["properties"]["file"];
+            assert_eq!(file["items"]["format"], "binary", "{method} {path}: uploads are documented as binary `file` parts");
+        } else if let Some(body) = op.get("requestBody") {
             let content = &body["content"]["application/json"];
             let schema_ref = content["schema"]["$ref"].as_str().unwrap_or_default();
             let name = schema_ref.rsplit('/').next().unwrap_or_default();

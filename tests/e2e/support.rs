@@ -60,6 +60,7 @@ impl TestApp {
         let server = servdesk_api::app::server(state.clone(), listener).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
+        servdesk_api::storage::install_crypto_provider();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         TestApp { base, client, state, handle, db, dir }
     }

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
 use crate::state::AppState;
+use crate::storage::Storage;
 use crate::{bootstrap, openapi, routes};
 
 /// Opens the configured database (creating the SQLite data directory) and applies pending
@@ -41,7 +42,15 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     let db = open_database(&config).await?;
     let secret = bootstrap::jwt_secret(&db, &config).await?;
     bootstrap::first_admin(&db, &config).await?;
-    Ok(AppState { db, jwt: Arc::new(JwtKeys::new(secret.as_bytes())), config: Arc::new(config), metrics: Arc::new(Metrics::default()) })
+    let storage = Storage::from_config(&config)?;
+    tracing::info!(storage = storage.description(), "attachments storage");
+    Ok(AppState {
+        db,
+        jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+        storage,
+    })
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -44,6 +44,11 @@ pub struct Config {
     pub acknowledge_channels: Vec<Channel>,
     /// Phone numbers written without a country code are read in this region.
     pub default_phone_region: Region,
+    /// Where attachments are kept: empty for `<data_dir>/attachments`, `file:///path` or
+    /// `s3://bucket/prefix` (credentials and endpoint from the `AWS_*` variables).
+    pub storage_url: String,
+    /// The largest attachment accepted (413 beyond).
+    pub attachment_max_bytes: u64,
     pub worker: WorkerSettings,
 }
 
@@ -97,6 +102,8 @@ impl Config {
             acknowledge_channels: vec![Channel::Email, Channel::WebForm, Channel::Portal, Channel::Sms],
             reopen_window: Duration::from_secs(30 * 24 * 3600),
             default_phone_region: Region::POLAND,
+            storage_url: String::new(),
+            attachment_max_bytes: 25 * 1024 * 1024,
             worker: WorkerSettings::default(),
         }
     }
@@ -159,6 +166,10 @@ impl Config {
         if let Some(region) = var("SERVDESK_DEFAULT_PHONE_REGION") {
             c.default_phone_region = Region::parse(&region).map_err(|e| format!("SERVDESK_DEFAULT_PHONE_REGION: {e}"))?;
         }
+        if let Some(url) = var("SERVDESK_STORAGE_URL") {
+            c.storage_url = url;
+        }
+        c.attachment_max_bytes = parse("SERVDESK_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
         c.worker.concurrency = parse("SERVDESK_WORKER_CONCURRENCY", c.worker.concurrency)?.max(1);
         c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
         c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;

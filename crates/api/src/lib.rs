@@ -11,5 +11,6 @@ pub mod observability;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod storage;
 pub mod wire;
 pub mod worker;

@@ -8,6 +8,7 @@ use servdesk_persistence::DatabaseConnection;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::observability::metrics::Metrics;
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +16,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
+    pub storage: Storage,
 }
 
 /// The current time as the domain stores it (microseconds).

@@ -7,6 +7,7 @@
 mod macros;
 
 pub mod access;
+pub mod attachments;
 pub mod calls;
 pub mod canned;
 pub mod dictionaries;

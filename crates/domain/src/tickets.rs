@@ -40,6 +40,8 @@ named_enum! {
         AlarmRepeated = "alarm_repeated",
         AlarmResolved = "alarm_resolved",
         CallMerged = "call_merged",
+        AttachmentAdded = "attachment_added",
+        AttachmentRemoved = "attachment_removed",
     }
 }
 

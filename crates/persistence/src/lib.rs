@@ -3,6 +3,7 @@
 //! use case composes several of them inside one transaction.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod calls;
 pub mod canned_responses;
 pub mod comments;

@@ -39,6 +39,18 @@ impl<T> Page<T> {
     }
 }
 
+/// For append-only lists paged by id: `rows` were fetched with `limit + 1`; keeps `limit` of
+/// them and answers the id to continue after when there were more.
+pub fn split_by_id<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<Uuid>) {
+    if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        let next = rows.last().map(id);
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
 /// Runs `select` as one page. `key` reads the `(updated_at, id)` of a row to build the cursor.
 pub async fn fetch<E, C>(
     conn: &impl sea_orm::ConnectionTrait,

@@ -381,13 +381,7 @@ pub async fn events(
     if let Some(after) = after {
         select = select.filter(ticket_events::Column::Id.gt(after));
     }
-    let mut rows = select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|e| e.id)
-    } else {
-        None
-    };
+    let (rows, next) = crate::page::split_by_id(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
     let events = rows
         .into_iter()
         .map(|e| Event {

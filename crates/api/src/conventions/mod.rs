@@ -6,4 +6,5 @@ pub mod idempotency;
 pub mod pagination;
 pub mod patch;
 pub mod problems;
+pub mod upload;
 pub mod validation;

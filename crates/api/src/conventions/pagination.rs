@@ -38,6 +38,20 @@ enum Wire {
 }
 
 impl PageParams {
+    /// For append-only lists (comments, events, files) paged by id: `updated_since` makes no
+    /// sense there. Answers the id to continue after and the page size.
+    pub fn append_only(&self, what: &str) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::bad_request("unsupported_filter", format!("{what} do not change; page with cursor instead of updated_since")));
+        }
+        let req = self.to_request()?;
+        let after = match req.after {
+            Some(Cursor::Id(id)) => Some(id),
+            _ => None,
+        };
+        Ok((after, req.limit))
+    }
+
     pub fn to_request(&self) -> Result<PageRequest, ApiError> {
         let limit = match self.limit {
             None => DEFAULT_LIMIT,

@@ -4,6 +4,7 @@
 //! cannot exist without its OpenAPI operation.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod calls;
 pub mod canned_responses;
@@ -76,7 +77,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(canned_responses::get)
         .service(canned_responses::update)
         .service(canned_responses::delete)
-        .service(canned_responses::render);
+        .service(canned_responses::render)
+        .service(attachments::upload_to_ticket)
+        .service(attachments::list_for_ticket)
+        .service(attachments::upload_to_call)
+        .service(attachments::list_for_call)
+        .service(attachments::get)
+        .service(attachments::content)
+        .service(attachments::remove);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -132,5 +140,6 @@ pub mod tags {
     pub const TICKETS: &str = "tickets";
     pub const CALLS: &str = "calls";
     pub const CANNED: &str = "canned-responses";
+    pub const ATTACHMENTS: &str = "attachments";
     pub const OPERATIONS: &str = "operations";
 }

@@ -2,6 +2,7 @@
 //! queries in the store modules beside this one.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod calls;
 pub mod canned_responses;
 pub mod contact_phones;

@@ -7,7 +7,7 @@ use servdesk_domain::Principal;
 use servdesk_domain::calls::{CallState, check_triage, suggested_title};
 use servdesk_domain::tickets::{CommentVisibility, EventKind, Ticket};
 use servdesk_persistence::calls::{self, Call};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, comments, tickets};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, tickets};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -58,6 +58,7 @@ pub(crate) async fn convert(
     if !calls::triage(txn, call.id, CallState::Converted, Some(ticket.id), None, actor(principal), now()).await? {
         return Err(already_triaged(call));
     }
+    attachments::follow_call(txn, call.id, ticket.id, None).await?;
     Ok(ticket)
 }
 
@@ -168,6 +169,7 @@ pub async fn merge(
     if !calls::triage(&txn, call.id, CallState::Merged, Some(ticket.id), None, actor(principal), now()).await? {
         return Err(already_triaged(&call));
     }
+    attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
     let call = calls::get(&txn, call.id).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(CallOut::from(call)))

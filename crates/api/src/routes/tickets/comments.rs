@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::tickets::{CommentVisibility, EventKind, Ticket, mentions};
+use servdesk_persistence::attachments::{self, Attachment};
 use servdesk_persistence::comments::{self, Comment};
 use servdesk_persistence::directory::contacts;
 use servdesk_persistence::jobs::{self, NewJob};
@@ -21,6 +22,7 @@ use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::attachments::AttachmentOut;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
@@ -40,12 +42,17 @@ pub struct CommentOut {
     pub body: String,
     /// Colleagues notified by `@login`.
     pub mentioned_user_ids: Vec<Uuid>,
+    /// Files sent with the comment.
+    pub attachments: Vec<AttachmentOut>,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<Comment> for CommentOut {
-    fn from(c: Comment) -> Self {
+impl CommentOut {
+    fn new(c: Comment, files: &mut Vec<Attachment>) -> Self {
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(files).into_iter().partition(|a| a.comment_id == Some(c.id));
+        *files = others;
         Self {
+            attachments: mine.into_iter().map(AttachmentOut::from).collect(),
             id: c.id,
             ticket_id: c.ticket_id,
             author_user_id: c.author.user_id,
@@ -59,12 +66,17 @@ impl From<Comment> for CommentOut {
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"visibility": "internal", "body": "@ana.kos can you take the call-back? The customer prefers mornings."}))]
+#[schema(example = json!({"visibility": "internal", "body": "@ana.kos can you take the call-back? The customer prefers mornings.", "attachment_ids": []}))]
 pub struct CreateComment {
     #[schema(schema_with = wire::comment_visibility)]
     pub visibility: CommentVisibility,
     #[validate(custom(function = "validation::not_blank"), length(max = 100000))]
     pub body: String,
+    /// Files uploaded to the ticket (`POST /tickets/{id}/attachments`) to send with this
+    /// comment; each may go with one comment only.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// Where a public reply goes: the ticket's contact by their preferred channel, falling back
@@ -115,6 +127,8 @@ pub async fn create(
     }
     let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
     let comment = comments::create(&txn, ticket.id, actor(auth.principal()), body.visibility, text.clone(), &ids, now).await?;
+    let mut files = attach(&txn, ticket.id, comment.id, &body.attachment_ids).await?;
+    let file_refs: Vec<_> = files.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes})).collect();
     let subject = format!("[{}] {}", ticket.number, ticket.title);
     let mut delivery = serde_json::Value::Null;
     if body.visibility == CommentVisibility::Public {
@@ -123,7 +137,7 @@ pub async fn create(
         }
         delivery = match recipient(&txn, &ticket).await? {
             Some(to) => {
-                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to, "subject": subject, "body": text});
+                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to, "subject": subject, "body": text, "attachments": file_refs});
                 let job = jobs::enqueue(&txn, NewJob::now(PUBLIC_REPLY_JOB, payload, now), now).await?;
                 json!({"queued_job_id": job})
             }
@@ -138,12 +152,27 @@ pub async fn create(
         jobs::enqueue(&txn, NewJob::now(MENTION_JOB, payload, now), now).await?;
     }
     let data =
-        json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "delivery": delivery});
+        json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
     tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tickets/{}/comments", ticket.id)))
-        .json(CommentOut::from(comment)))
+        .json(CommentOut::new(comment, &mut files)))
+}
+
+/// Puts the uploaded files on the comment; all of them or the comment is refused.
+async fn attach(conn: &impl ConnectionTrait, ticket_id: Uuid, comment_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Attachment>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if attachments::attach_to_comment(conn, ticket_id, comment_id, &ids).await? != ids.len() as u64 {
+        return Err(ApiError::invalid_field(
+            "attachment_ids",
+            "not_attachable",
+            "each id must be a file uploaded to this ticket and not yet sent with another comment",
+        ));
+    }
+    attachments::of_comments(conn, &[comment_id]).await.map_err(ApiError::from)
 }
 
 /// The conversation, oldest first.
@@ -160,16 +189,11 @@ pub async fn list(
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<CommentOut>>> {
-    if page.updated_since.is_some() {
-        return Err(ApiError::bad_request("unsupported_filter", "comments are immutable; page with cursor instead of updated_since"));
-    }
-    let req = page.to_request()?;
+    let (after, limit) = page.append_only("comments")?;
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
-    let after = match req.after {
-        Some(Cursor::Id(id)) => Some(id),
-        _ => None,
-    };
-    let (items, next) = comments::list(&state.db, ticket.id, after, req.limit).await?;
-    Ok(web::Json(Paged { items: items.into_iter().map(CommentOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
+    let (items, next) = comments::list(&state.db, ticket.id, after, limit).await?;
+    let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
+    let mut files = attachments::of_comments(&state.db, &ids).await?;
+    Ok(web::Json(Paged { items: items.into_iter().map(|c| CommentOut::new(c, &mut files)).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
 }

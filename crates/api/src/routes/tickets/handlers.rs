@@ -284,17 +284,10 @@ pub async fn events(
     id: web::Path<Uuid>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<EventOut>>> {
-    if page.updated_since.is_some() {
-        return Err(ApiError::bad_request("unsupported_filter", "events are immutable; page with cursor instead of updated_since"));
-    }
-    let req = page.to_request()?;
+    let (after, limit) = page.append_only("events")?;
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
-    let after = match req.after {
-        Some(Cursor::Id(id)) => Some(id),
-        _ => None,
-    };
-    let (events, next) = tickets::events(&state.db, ticket.id, after, req.limit).await?;
+    let (events, next) = tickets::events(&state.db, ticket.id, after, limit).await?;
     Ok(web::Json(Paged { items: events.into_iter().map(EventOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
 }
 

@@ -1,0 +1,203 @@
+//! Multipart uploads, the same for every route that takes files: each `file` part is judged
+//! from its first bytes, streamed into the object store while its size and SHA-256 are
+//! counted, and refused (413) past the size limit. Either every file of a request is stored
+//! or none is: on any failure the objects already written are removed.
+
+use actix_multipart::{Field, Multipart, MultipartError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{Charset, ContentDisposition};
+use bytes::{Bytes, BytesMut};
+use chrono::{Datelike, Utc};
+use futures_util::StreamExt;
+use servdesk_domain::attachments::{self, Rejection, SNIFF_BYTES};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::storage::{Storage, Upload};
+
+/// Files one request may carry.
+pub const MAX_FILES: usize = 20;
+/// The form field files are sent in.
+pub const FILE_PART: &str = "file";
+
+/// A file now in the object store, not yet recorded in the database.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+/// Reads every part of `payload` into `storage`. The caller records the files in its
+/// transaction and calls [`discard`] if that fails.
+pub async fn receive(storage: &Storage, max_bytes: u64, mut payload: Multipart) -> ApiResult<Vec<Received>> {
+    let mut received: Vec<Received> = Vec::new();
+    // actix-multipart panics when polled after its end or an error: remember either.
+    let mut finished = false;
+    let outcome = async {
+        loop {
+            let part = match payload.next().await {
+                Some(Ok(field)) => Ok(field),
+                Some(Err(e)) => {
+                    finished = true;
+                    Err(e)
+                }
+                None => {
+                    finished = true;
+                    break;
+                }
+            };
+            let mut field = part.map_err(malformed)?;
+            if field.name() != Some(FILE_PART) {
+                let name = field.name().unwrap_or("").to_owned();
+                return Err(ApiError::invalid_field(&name, "unknown_part", format!("files are sent in parts named \"{FILE_PART}\"")));
+            }
+            if received.len() == MAX_FILES {
+                return Err(ApiError::invalid_field(FILE_PART, "too_many_files", format!("at most {MAX_FILES} files per request")));
+            }
+            received.push(receive_one(storage, max_bytes, &mut field).await?);
+        }
+        if received.is_empty() {
+            return Err(ApiError::invalid_field(FILE_PART, "required", format!("send the files as multipart/form-data parts named \"{FILE_PART}\"")));
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(received),
+        Err(err) => {
+            discard(storage, &received).await;
+            // Read what the client is still sending, so it gets to see the answer rather than
+            // a reset connection (bounded: a client that never stops is cut off).
+            if !finished {
+                drain(&mut payload, max_bytes.saturating_mul(2)).await;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Removes the objects of files whose rows were not written.
+pub async fn discard(storage: &Storage, received: &[Received]) {
+    storage.discard(received.iter().map(|r| r.storage_key.as_str())).await;
+}
+
+async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> ApiResult<Received> {
+    let filename = attachments::safe_filename(&filename(field.content_disposition()));
+    let declared = field.content_type().map(|m| m.essence_str().to_owned());
+    let mut head = BytesMut::new();
+    let mut rest: Option<Bytes> = None;
+    // A field must not be polled again once it has ended.
+    let mut ended = false;
+    while head.len() < SNIFF_BYTES {
+        match field.next().await {
+            Some(chunk) => {
+                let chunk = chunk.map_err(malformed)?;
+                let take = chunk.len().min(SNIFF_BYTES - head.len());
+                head.extend_from_slice(&chunk[..take]);
+                if take < chunk.len() {
+                    rest = Some(chunk.slice(take..));
+                }
+            }
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    let content_type = attachments::classify(&head, declared.as_deref()).map_err(|r| match r {
+        Rejection::Forbidden { .. } => ApiError::invalid_field(FILE_PART, "forbidden_type", format!("{filename}: {r}")),
+        Rejection::Mismatch { .. } => ApiError::invalid_field(FILE_PART, "content_type_mismatch", format!("{filename}: {r}")),
+    })?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let storage_key = format!("attachments/{:04}/{:02}/{id}", now.year(), now.month());
+    let mut upload = storage.begin(&storage_key).await.map_err(ApiError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let result = async {
+        for chunk in [Some(head.freeze()), rest].into_iter().flatten() {
+            write(&mut upload, &mut hasher, &mut size, max_bytes, chunk, &filename).await?;
+        }
+        while !ended && let Some(chunk) = field.next().await {
+            write(&mut upload, &mut hasher, &mut size, max_bytes, chunk.map_err(malformed)?, &filename).await?;
+        }
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(err) = result {
+        upload.abort().await;
+        return Err(err);
+    }
+    upload.finish().await.map_err(ApiError::internal)?;
+    Ok(Received {
+        id,
+        filename,
+        content_type,
+        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+        sha256: hex::encode(hasher.finalize()),
+        storage_key,
+    })
+}
+
+async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_bytes: u64, chunk: Bytes, filename: &str) -> ApiResult<()> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    *size += chunk.len() as u64;
+    if *size > max_bytes {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            format!("{filename} is larger than the limit of {max_bytes} bytes"),
+        ));
+    }
+    hasher.update(&chunk);
+    upload.write(chunk).await.map_err(ApiError::internal)
+}
+
+/// The part's file name, preferring the RFC 2231 `filename*` (UTF-8) over plain `filename`.
+fn filename(disposition: Option<&ContentDisposition>) -> String {
+    let Some(cd) = disposition else { return String::new() };
+    if let Some(ext) = cd.get_filename_ext()
+        && matches!(ext.charset, Charset::Ext(ref c) if c.eq_ignore_ascii_case("utf-8"))
+        && let Ok(name) = String::from_utf8(ext.value.clone())
+    {
+        return name;
+    }
+    cd.get_filename().unwrap_or("").to_owned()
+}
+
+fn malformed(err: MultipartError) -> ApiError {
+    match err {
+        MultipartError::ContentTypeMissing | MultipartError::ContentTypeParse | MultipartError::ContentTypeIncompatible => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send files as multipart/form-data",
+        ),
+        other => ApiError::bad_request("malformed_multipart", format!("the multipart body could not be read: {other}")),
+    }
+}
+
+/// Reads and drops the rest of the body; stops at its end, at any error, or when `budget`
+/// bytes have been read (a field cut short by an error was already dropped by the caller).
+async fn drain(payload: &mut Multipart, mut budget: u64) {
+    while let Some(Ok(mut field)) = payload.next().await {
+        loop {
+            match field.next().await {
+                Some(Ok(chunk)) => {
+                    budget = budget.saturating_sub(chunk.len() as u64);
+                    if budget == 0 {
+                        return;
+                    }
+                }
+                Some(Err(_)) => return,
+                None => break,
+            }
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Attachments of calls, tickets and comments: upload (multipart), list, metadata, streamed
+//! download and removal. Who may see a file is who may see its ticket (or, for a call not
+//! yet triaged, who may see calls); hidden files are 404 like hidden tickets.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use servdesk_domain::attachments::may_be_shown_inline;
+use servdesk_domain::tickets::EventKind;
+use servdesk_domain::{Permission, Principal};
+use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner};
+use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{Authorized, can};
+use crate::conventions::pagination::{PageParams, Paged, encode};
+use crate::conventions::upload::{self, Received};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::routes::tickets::{actor, visibility};
+use crate::state::{AppState, now};
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: Uuid,
+    pub call_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub comment_id: Option<Uuid>,
+    pub filename: String,
+    /// Judged from the file's bytes, not from what the uploader declared.
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content (also the download's `ETag`).
+    pub sha256: String,
+    pub uploaded_by_user_id: Option<Uuid>,
+    pub uploaded_by_api_key_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// Where to download the content.
+    pub content_url: String,
+}
+
+impl From<Attachment> for AttachmentOut {
+    fn from(a: Attachment) -> Self {
+        Self {
+            content_url: format!("/api/v1/attachments/{}/content", a.id),
+            id: a.id,
+            call_id: a.call_id,
+            ticket_id: a.ticket_id,
+            comment_id: a.comment_id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+            uploaded_by_user_id: a.uploaded_by.user_id,
+            uploaded_by_api_key_id: a.uploaded_by.api_key_id,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadedOut {
+    pub items: Vec<AttachmentOut>,
+}
+
+/// The multipart body of an upload: one or more parts named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// One or more files (repeat the part); the part's file name is kept, its declared
+    /// content type is checked against the bytes.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
+const UPLOAD_ERRORS: &str = "`attachment_too_large` (413) beyond the configured size; 422 `content_type_mismatch` when a file declared as an image, audio, video or PDF is not one, `forbidden_type` for executables and scripts";
+
+/// Writes the rows of files already in the object store (removing the objects if that fails).
+async fn record(
+    state: &AppState,
+    principal: &Principal,
+    call_id: Option<Uuid>,
+    ticket_id: Option<Uuid>,
+    received: Vec<Received>,
+) -> ApiResult<Vec<Attachment>> {
+    let now = now();
+    let result = async {
+        let txn = state.db.begin().await?;
+        let mut stored = Vec::with_capacity(received.len());
+        for r in &received {
+            let new = NewAttachment {
+                id: r.id,
+                call_id,
+                ticket_id,
+                filename: r.filename.clone(),
+                content_type: r.content_type.clone(),
+                size_bytes: r.size_bytes,
+                sha256: r.sha256.clone(),
+                storage_key: r.storage_key.clone(),
+                uploaded_by: actor(principal),
+            };
+            stored.push(attachments::create(&txn, new, now).await?);
+        }
+        if let Some(ticket_id) = ticket_id {
+            let files: Vec<_> = stored.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "call_id": a.call_id})).collect();
+            tickets::append_event(&txn, ticket_id, EventKind::AttachmentAdded, actor(principal), json!({"attachments": files}), now).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, ApiError>(stored)
+    }
+    .await;
+    if result.is_err() {
+        upload::discard(&state.storage, &received).await;
+    }
+    result
+}
+
+fn created(stored: Vec<Attachment>) -> HttpResponse {
+    HttpResponse::Created().json(UploadedOut { items: stored.into_iter().map(AttachmentOut::from).collect() })
+}
+
+/// Uploads files to a ticket (multipart, parts named `file`). To put them on a reply or
+/// note, pass their ids as `attachment_ids` when adding the comment.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = UploadedOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/attachments")]
+pub async fn upload_to_ticket(
+    auth: Authorized<can::TicketsComment>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    payload: Multipart,
+) -> ApiResult<HttpResponse> {
+    // Who may attach is checked before a byte is stored.
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let received = upload::receive(&state.storage, state.config.attachment_max_bytes, payload).await?;
+    let stored = record(&state, auth.principal(), None, Some(ticket.id), received).await?;
+    Ok(created(stored))
+}
+
+/// Uploads files to a call (multipart, parts named `file`): staff to any call, an
+/// integration's key to the calls it created. A triaged call's files also show on its ticket.
+#[utoipa::path(
+    tag = tags::CALLS,
+    params(("id" = Uuid, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = UploadedOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/calls/{id}/attachments")]
+pub async fn upload_to_call(
+    auth: Authorized<can::CallsCreate>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    payload: Multipart,
+) -> ApiResult<HttpResponse> {
+    let call = calls::get(&state.db, id.into_inner()).await?;
+    if let Principal::ApiKey { id: key_id, .. } = auth.principal()
+        && call.created_by.api_key_id != Some(*key_id)
+    {
+        return Err(ApiError::not_found());
+    }
+    let received = upload::receive(&state.storage, state.config.attachment_max_bytes, payload).await?;
+    let stored = record(&state, auth.principal(), Some(call.id), call.ticket_id, received).await?;
+    Ok(created(stored))
+}
+
+/// A ticket's files: its own, its comments' and those of the calls it came from, oldest first.
+#[utoipa::path(
+    tag = tags::TICKETS,
+    params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = Paged<AttachmentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/attachments")]
+pub async fn list_for_ticket(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<AttachmentOut>>> {
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    list(&state.db, Owner::Ticket(ticket.id), &page).await
+}
+
+/// A call's files, oldest first.
+#[utoipa::path(
+    tag = tags::CALLS,
+    params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = Paged<AttachmentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[get("/calls/{id}/attachments")]
+pub async fn list_for_call(
+    _auth: Authorized<can::CallsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Paged<AttachmentOut>>> {
+    let call = calls::get(&state.db, id.into_inner()).await?;
+    list(&state.db, Owner::Call(call.id), &page).await
+}
+
+async fn list(conn: &impl ConnectionTrait, owner: Owner, page: &PageParams) -> ApiResult<web::Json<Paged<AttachmentOut>>> {
+    let (after, limit) = page.append_only("attachments")?;
+    let (items, next) = attachments::list(conn, owner, after, limit).await?;
+    Ok(web::Json(Paged { items: items.into_iter().map(AttachmentOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
+}
+
+/// The attachment if the caller may see it: through its ticket, or as a call not on a ticket.
+async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<Attachment> {
+    let attachment = attachments::get(conn, id).await?;
+    match attachment.ticket_id {
+        Some(ticket_id) => {
+            let visibility = visibility(conn, principal).await?;
+            tickets::get_visible(conn, ticket_id, &visibility).await?;
+        }
+        None if principal.can(Permission::CallsRead) => {}
+        None => return Err(ApiError::not_found()),
+    }
+    Ok(attachment)
+}
+
+/// An attachment's metadata.
+#[utoipa::path(
+    tag = tags::ATTACHMENTS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = AttachmentOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/attachments/{id}")]
+pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<AttachmentOut>> {
+    Ok(web::Json(visible(&state.db, auth.principal(), id.into_inner()).await?.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DownloadParams {
+    /// `inline` asks browsers to show the file (honoured for images and PDF only; anything
+    /// else, which could carry scripts, is always offered as a download).
+    pub disposition: Option<String>,
+}
+
+/// The content, streamed, with its content type, length and a SHA-256 `ETag`.
+#[utoipa::path(
+    tag = tags::ATTACHMENTS,
+    params(("id" = Uuid, Path), DownloadParams),
+    responses(
+        (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/attachments/{id}/content")]
+pub async fn content(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<DownloadParams>,
+    req: actix_web::HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let attachment = visible(&state.db, auth.principal(), id.into_inner()).await?;
+    let etag = format!("\"{}\"", attachment.sha256);
+    let cached = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if cached {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    let inline = params.disposition.as_deref() == Some("inline") && may_be_shown_inline(&attachment.content_type);
+    let stream = state.storage.read(&attachment.storage_key).await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(attachment.content_type.as_str())
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&attachment.filename, inline)))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=0, must-revalidate"))
+        .no_chunking(u64::try_from(attachment.size_bytes).unwrap_or(0))
+        .streaming(stream.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))))
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''…` so every client gets a usable name.
+fn disposition(filename: &str, inline: bool) -> ContentDisposition {
+    let ascii: String = filename.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() && c != '"' { c } else { '_' }).collect();
+    ContentDisposition {
+        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue { charset: Charset::Ext("UTF-8".to_owned()), language_tag: None, value: filename.as_bytes().to_vec() }),
+        ],
+    }
+}
+
+/// Removes a file uploaded by mistake: its uploader or a coordinator, while it is not part of
+/// a comment (a sent reply's files stay as they were sent). Recorded on the ticket's timeline.
+#[utoipa::path(
+    tag = tags::ATTACHMENTS,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`attachment_in_comment`: part of a comment", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[delete("/attachments/{id}")]
+pub async fn remove(auth: Authorized<can::TicketsComment>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let principal = auth.principal();
+    let txn = state.db.begin().await?;
+    let attachment = visible(&txn, principal, id.into_inner()).await?;
+    if attachment.uploaded_by != actor(principal) && !principal.can(Permission::TicketsCoordinate) {
+        return Err(ApiError::forbidden());
+    }
+    if attachment.comment_id.is_some() {
+        return Err(ApiError::conflict("attachment_in_comment", "the file is part of a comment and stays with it"));
+    }
+    attachments::delete(&txn, attachment.id).await?;
+    if let Some(ticket_id) = attachment.ticket_id {
+        let data = json!({"attachment_id": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256});
+        tickets::append_event(&txn, ticket_id, EventKind::AttachmentRemoved, actor(principal), data, now()).await?;
+    }
+    txn.commit().await?;
+    state.storage.discard([attachment.storage_key.as_str()]).await;
+    Ok(HttpResponse::NoContent().finish())
+}
