@@ -186,7 +186,7 @@ async fn a_reply_carries_its_files_to_the_outbound_message_and_each_file_goes_wi
     assert_eq!(comment["attachments"][0]["id"], file_id);
     assert_eq!(comment["attachments"][0]["comment_id"], comment["id"]);
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some("notify.public_reply".to_owned()) };
-    let jobs = jobs::list(&app.state.db, &filter, PageRequest { limit: 10, after: None, updated_since: None }).await.unwrap();
+    let jobs = jobs::list(&app.state.db, &filter, PageRequest::first(10)).await.unwrap();
     assert_eq!(jobs.items[0].payload["attachments"][0]["attachment_id"], file_id);
     assert_eq!(jobs.items[0].payload["attachments"][0]["filename"], "quote.png");
 

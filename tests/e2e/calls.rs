@@ -11,7 +11,7 @@ use crate::support::{TestApp, create, expect_problem, id};
 
 async fn acknowledgements(app: &TestApp) -> Vec<Value> {
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some("notify.call_acknowledged".to_owned()) };
-    let page = jobs::list(&app.state.db, &filter, PageRequest { limit: 200, after: None, updated_since: None }).await.unwrap();
+    let page = jobs::list(&app.state.db, &filter, PageRequest::first(200)).await.unwrap();
     page.items.into_iter().map(|j| j.payload).collect()
 }
 

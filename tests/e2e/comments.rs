@@ -10,7 +10,7 @@ use crate::support::{TestApp, create, expect_problem, id};
 
 async fn queued(app: &TestApp, kind: &str) -> Vec<Value> {
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some(kind.to_owned()) };
-    let page = jobs::list(&app.state.db, &filter, PageRequest { limit: 100, after: None, updated_since: None }).await.unwrap();
+    let page = jobs::list(&app.state.db, &filter, PageRequest::first(100)).await.unwrap();
     page.items.into_iter().map(|j| j.payload).collect()
 }
 

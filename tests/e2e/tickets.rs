@@ -341,3 +341,63 @@ async fn similar_lists_closed_tickets_with_the_same_unit_or_words_best_first() {
     assert_eq!(similar[1]["shared_words"], json!(["pressure", "sensor"]));
     assert!(!found.contains(&still_open["title"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn lists_sort_newest_or_latest_changed_first_and_filter_by_change_time() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut made = Vec::new();
+    for n in 1..=5 {
+        made.push(create(&app, &admin, "/api/v1/tickets", json!({"title": format!("Ticket {n}")})).await);
+    }
+    let list = |query: Vec<(&'static str, String)>| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let mut url = reqwest::Url::parse(&app.url("/api/v1/tickets")).unwrap();
+            for (k, v) in &query {
+                url.query_pairs_mut().append_pair(k, v);
+            }
+            app.client.get(url).bearer_auth(&admin).send().await.unwrap()
+        }
+    };
+    let titles = |v: &Value| v["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+
+    // Newest first, paged.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("sort", "-created".to_owned()), ("limit", "2".to_owned())];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let page: Value = list(query).await.json().await.unwrap();
+        seen.extend(titles(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["Ticket 5", "Ticket 4", "Ticket 3", "Ticket 2", "Ticket 1"]);
+
+    // The oldest, changed now, comes first by latest change and alone in a change range.
+    let changed: Value = app.patch(&format!("/api/v1/tickets/{}", id(&made[0])), &admin, json!({"title": "Ticket 1 (changed)"})).await.json().await.unwrap();
+    let page: Value = list(vec![("sort", "-updated".to_owned()), ("limit", "2".to_owned())]).await.json().await.unwrap();
+    assert_eq!(titles(&page), ["Ticket 1 (changed)", "Ticket 5"]);
+    let next = page["next_cursor"].as_str().unwrap().to_owned();
+    let rest: Value = list(vec![("sort", "-updated".to_owned()), ("cursor", next.clone())]).await.json().await.unwrap();
+    assert_eq!(titles(&rest), ["Ticket 4", "Ticket 3", "Ticket 2"]);
+    let since = changed["updated_at"].as_str().unwrap().to_owned();
+    let recent: Value = list(vec![("updated_from", since.clone())]).await.json().await.unwrap();
+    assert_eq!(titles(&recent), ["Ticket 1 (changed)"]);
+    let before: Value = list(vec![("updated_to", since)]).await.json().await.unwrap();
+    assert_eq!(titles(&before).len(), 4);
+    let created_to = made[2]["created_at"].as_str().unwrap().to_owned();
+    let early: Value = list(vec![("created_to", created_to)]).await.json().await.unwrap();
+    assert_eq!(titles(&early), ["Ticket 1 (changed)", "Ticket 2"]);
+
+    // A cursor belongs to its order; unknown orders are refused.
+    expect_problem(list(vec![("sort", "created".to_owned()), ("cursor", next)]).await, 400, "invalid_cursor").await;
+    let res = list(vec![("sort", "priority".to_owned())]).await;
+    assert_eq!(expect_problem(res, 422, "validation_failed").await["errors"][0]["field"], "sort");
+}

@@ -94,7 +94,7 @@ pub async fn list(conn: &impl ConnectionTrait, owner: Owner, after: Option<Uuid>
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_by_id(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |a| a.id);
+    let (rows, next) = crate::page::split_page(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |a| a.id);
     Ok((rows.into_iter().map(to_attachment).collect(), next))
 }
 

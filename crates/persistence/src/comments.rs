@@ -71,6 +71,6 @@ pub async fn list(
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_by_id(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |c| c.id);
+    let (rows, next) = crate::page::split_page(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |c| c.id);
     Ok((rows.into_iter().map(to_comment).collect::<Result<_, _>>()?, next))
 }

@@ -28,5 +28,5 @@ mod versioned;
 
 pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;
-pub use page::{Cursor, Page, PageRequest};
+pub use page::{Cursor, Page, PageRequest, Sort};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};

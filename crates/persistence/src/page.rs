@@ -1,7 +1,9 @@
 //! Keyset pagination shared by every list: stable under concurrent inserts, no OFFSET.
 //!
-//! Without `updated_since` a list is ordered by id (UUID v7, so creation order); with it,
-//! by `(updated_at, id)`, which is what an integrator syncing changes needs.
+//! A list is ordered by id (UUID v7, so creation order) or by `(updated_at, id)`, either way
+//! up or down; `updated_since` always orders by change, oldest first, which is what an
+//! integrator syncing changes needs. The cursor says which order it continues, so a cursor
+//! cannot be replayed against another order.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, IntoCondition};
@@ -14,6 +16,45 @@ pub enum Cursor {
     Id(Uuid),
     /// After this `(updated_at, id)`, in change order.
     Updated(DateTime<Utc>, Uuid),
+    /// Before this id, newest first.
+    IdDesc(Uuid),
+    /// Before this `(updated_at, id)`, most recently changed first.
+    UpdatedDesc(DateTime<Utc>, Uuid),
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Oldest first (the default).
+    #[default]
+    Created,
+    /// Newest first.
+    CreatedDesc,
+    /// Least recently changed first (what `updated_since` uses).
+    Updated,
+    /// Most recently changed first.
+    UpdatedDesc,
+}
+
+impl Sort {
+    pub fn by_change(self) -> bool {
+        matches!(self, Sort::Updated | Sort::UpdatedDesc)
+    }
+
+    pub fn descending(self) -> bool {
+        matches!(self, Sort::CreatedDesc | Sort::UpdatedDesc)
+    }
+
+    /// Whether `cursor` continues a list in this order.
+    pub fn continues(self, cursor: Cursor) -> bool {
+        matches!(
+            (self, cursor),
+            (Sort::Created, Cursor::Id(_))
+                | (Sort::CreatedDesc, Cursor::IdDesc(_))
+                | (Sort::Updated, Cursor::Updated(..))
+                | (Sort::UpdatedDesc, Cursor::UpdatedDesc(..))
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +62,14 @@ pub struct PageRequest {
     pub limit: u64,
     pub after: Option<Cursor>,
     pub updated_since: Option<DateTime<Utc>>,
+    pub sort: Sort,
+}
+
+impl PageRequest {
+    /// The first `limit` items, oldest first.
+    pub fn first(limit: u64) -> Self {
+        Self { limit, after: None, updated_since: None, sort: Sort::Created }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -39,9 +88,9 @@ impl<T> Page<T> {
     }
 }
 
-/// For append-only lists paged by id: `rows` were fetched with `limit + 1`; keeps `limit` of
-/// them and answers the id to continue after when there were more.
-pub fn split_by_id<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<Uuid>) {
+/// `rows` were fetched with `limit + 1`: keeps `limit` of them and answers the key (`id` of
+/// the last kept row) to continue after when there were more.
+pub fn split_page<T, K>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> K) -> (Vec<T>, Option<K>) {
     if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         let next = rows.last().map(id);
@@ -64,30 +113,35 @@ where
     E: EntityTrait,
     C: ColumnTrait,
 {
-    let by_change = req.updated_since.is_some();
+    let sort = if req.updated_since.is_some() { Sort::Updated } else { req.sort };
     let mut select = select;
     if let Some(since) = req.updated_since {
         select = select.filter(updated_col.gte(since));
     }
-    select = match req.after {
+    select = match req.after.filter(|c| sort.continues(*c)) {
         Some(Cursor::Id(id)) => select.filter(id_col.gt(id)),
-        Some(Cursor::Updated(at, id)) => select.filter(after_change(updated_col, id_col, at, id)),
+        Some(Cursor::IdDesc(id)) => select.filter(id_col.lt(id)),
+        Some(Cursor::Updated(at, id)) => select.filter(
+            Condition::any().add(updated_col.gt(at)).add(Condition::all().add(updated_col.eq(at)).add(id_col.gt(id))).into_condition(),
+        ),
+        Some(Cursor::UpdatedDesc(at, id)) => select.filter(
+            Condition::any().add(updated_col.lt(at)).add(Condition::all().add(updated_col.eq(at)).add(id_col.lt(id))).into_condition(),
+        ),
         None => select,
     };
-    select = if by_change { select.order_by_asc(updated_col).order_by_asc(id_col) } else { select.order_by_asc(id_col) };
-    let mut items = select.limit(req.limit + 1).all(conn).await?;
-    let next = if items.len() as u64 > req.limit {
-        items.truncate(req.limit as usize);
-        items.last().map(|m| {
-            let (at, id) = key(m);
-            if by_change { Cursor::Updated(at, id) } else { Cursor::Id(id) }
-        })
-    } else {
-        None
+    select = match sort {
+        Sort::Created => select.order_by_asc(id_col),
+        Sort::CreatedDesc => select.order_by_desc(id_col),
+        Sort::Updated => select.order_by_asc(updated_col).order_by_asc(id_col),
+        Sort::UpdatedDesc => select.order_by_desc(updated_col).order_by_desc(id_col),
     };
+    let items = select.limit(req.limit + 1).all(conn).await?;
+    let (items, last) = split_page(items, req.limit, |m| key(m));
+    let next = last.map(|(at, id)| match sort {
+        Sort::Created => Cursor::Id(id),
+        Sort::CreatedDesc => Cursor::IdDesc(id),
+        Sort::Updated => Cursor::Updated(at, id),
+        Sort::UpdatedDesc => Cursor::UpdatedDesc(at, id),
+    });
     Ok(Page { items, next })
-}
-
-fn after_change<C: ColumnTrait>(updated_col: C, id_col: C, at: DateTime<Utc>, id: Uuid) -> Condition {
-    Condition::any().add(updated_col.gt(at)).add(Condition::all().add(updated_col.eq(at)).add(id_col.gt(id))).into_condition()
 }

@@ -115,6 +115,8 @@ pub struct TicketFilter {
     pub warranty: Option<bool>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
 }
 
 fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
@@ -302,6 +304,12 @@ pub async fn list(
     if let Some(to) = filter.created_to {
         select = select.filter(row::Column::CreatedAt.lt(to));
     }
+    if let Some(from) = filter.updated_from {
+        select = select.filter(row::Column::UpdatedAt.gte(from));
+    }
+    if let Some(to) = filter.updated_to {
+        select = select.filter(row::Column::UpdatedAt.lt(to));
+    }
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_ticket)
 }
 
@@ -381,7 +389,7 @@ pub async fn events(
     if let Some(after) = after {
         select = select.filter(ticket_events::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_by_id(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
+    let (rows, next) = crate::page::split_page(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
     let events = rows
         .into_iter()
         .map(|e| Event {

@@ -1,11 +1,11 @@
-//! Cursor pagination: `limit` (1–200, default 50), an opaque `cursor`, `updated_since` for
-//! syncing; responses are `{ "items": [...], "next_cursor": ... }`.
+//! Cursor pagination: `limit` (1–200, default 50), an opaque `cursor`, `sort`,
+//! `updated_since` for syncing; responses are `{ "items": [...], "next_cursor": ... }`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_persistence::{Cursor, Page, PageRequest};
+use servdesk_persistence::{Cursor, Page, PageRequest, Sort};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -25,6 +25,11 @@ pub struct PageParams {
     /// Only items changed at or after this instant (RFC 3339), ordered by change: repeat
     /// with the last page's `updated_at` to sync incrementally.
     pub updated_since: Option<DateTime<Utc>>,
+    /// `created` (oldest first, the default), `-created` (newest first), `updated` (least
+    /// recently changed first) or `-updated` (most recently changed first). With
+    /// `updated_since` only `updated`.
+    #[param(pattern = "^-?(created|updated)$")]
+    pub sort: Option<String>,
 }
 
 /// What the cursor carries; serialised as JSON then base64url, so clients treat it as opaque.
@@ -35,6 +40,10 @@ enum Wire {
     Id { id: Uuid },
     #[serde(rename = "u")]
     Updated { at: DateTime<Utc>, id: Uuid },
+    #[serde(rename = "-i")]
+    IdDesc { id: Uuid },
+    #[serde(rename = "-u")]
+    UpdatedDesc { at: DateTime<Utc>, id: Uuid },
 }
 
 impl PageParams {
@@ -43,6 +52,9 @@ impl PageParams {
     pub fn append_only(&self, what: &str) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
         if self.updated_since.is_some() {
             return Err(ApiError::bad_request("unsupported_filter", format!("{what} do not change; page with cursor instead of updated_since")));
+        }
+        if self.sort.as_deref().is_some_and(|s| s != "created") {
+            return Err(ApiError::invalid_field("sort", "unsupported", format!("{what} are listed oldest first only")));
         }
         let req = self.to_request()?;
         let after = match req.after {
@@ -58,14 +70,21 @@ impl PageParams {
             Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as u64,
             Some(_) => return Err(ApiError::invalid_field("limit", "range", "must be between 1 and 200")),
         };
+        let sort = match (self.sort.as_deref(), self.updated_since.is_some()) {
+            (None | Some("created"), false) => Sort::Created,
+            (Some("-created"), false) => Sort::CreatedDesc,
+            (None | Some("updated"), true) | (Some("updated"), false) => Sort::Updated,
+            (Some("-updated"), false) => Sort::UpdatedDesc,
+            (Some(_), true) => {
+                return Err(ApiError::invalid_field("sort", "unsupported", "with updated_since a list is ordered by change, oldest first"));
+            }
+            (Some(_), false) => return Err(ApiError::invalid_field("sort", "unknown", "one of created, -created, updated, -updated")),
+        };
         let after = self.cursor.as_deref().map(decode).transpose()?;
-        let by_change = self.updated_since.is_some();
-        match after {
-            Some(Cursor::Id(_)) if by_change => return Err(invalid_cursor()),
-            Some(Cursor::Updated(..)) if !by_change => return Err(invalid_cursor()),
-            _ => {}
+        if after.is_some_and(|c| !sort.continues(c)) {
+            return Err(invalid_cursor());
         }
-        Ok(PageRequest { limit, after, updated_since: self.updated_since })
+        Ok(PageRequest { limit, after, updated_since: self.updated_since, sort })
     }
 }
 
@@ -78,6 +97,8 @@ fn decode(raw: &str) -> Result<Cursor, ApiError> {
     match serde_json::from_slice::<Wire>(&bytes).map_err(|_| invalid_cursor())? {
         Wire::Id { id } => Ok(Cursor::Id(id)),
         Wire::Updated { at, id } => Ok(Cursor::Updated(at, id)),
+        Wire::IdDesc { id } => Ok(Cursor::IdDesc(id)),
+        Wire::UpdatedDesc { at, id } => Ok(Cursor::UpdatedDesc(at, id)),
     }
 }
 
@@ -85,6 +106,8 @@ pub fn encode(cursor: Cursor) -> String {
     let wire = match cursor {
         Cursor::Id(id) => Wire::Id { id },
         Cursor::Updated(at, id) => Wire::Updated { at, id },
+        Cursor::IdDesc(id) => Wire::IdDesc { id },
+        Cursor::UpdatedDesc(at, id) => Wire::UpdatedDesc { at, id },
     };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&wire).unwrap_or_default())
 }
@@ -109,7 +132,30 @@ mod tests {
     use super::*;
 
     fn params(limit: Option<i64>, cursor: Option<String>, since: Option<DateTime<Utc>>) -> PageParams {
-        PageParams { limit, cursor, updated_since: since }
+        PageParams { limit, cursor, updated_since: since, sort: None }
+    }
+
+    fn sorted(sort: &str, cursor: Option<Cursor>) -> Result<PageRequest, ApiError> {
+        PageParams { limit: None, cursor: cursor.map(encode), updated_since: None, sort: Some(sort.to_owned()) }.to_request()
+    }
+
+    #[test]
+    fn each_sort_continues_only_with_its_own_cursors() {
+        let id = Uuid::now_v7();
+        assert_eq!(sorted("-created", Some(Cursor::IdDesc(id))).ok().map(|r| r.sort), Some(Sort::CreatedDesc));
+        assert!(sorted("-created", Some(Cursor::Id(id))).is_err());
+        assert!(sorted("updated", Some(Cursor::UpdatedDesc(Utc::now(), id))).is_err());
+        assert_eq!(sorted("-updated", None).ok().map(|r| r.sort), Some(Sort::UpdatedDesc));
+        assert!(sorted("priority", None).is_err());
+    }
+
+    #[test]
+    fn a_sync_query_is_ordered_by_change_oldest_first_only() {
+        let sync = |sort: Option<&str>| PageParams { limit: None, cursor: None, updated_since: Some(Utc::now()), sort: sort.map(str::to_owned) }.to_request();
+        assert_eq!(sync(None).ok().map(|r| r.sort), Some(Sort::Updated));
+        assert_eq!(sync(Some("updated")).ok().map(|r| r.sort), Some(Sort::Updated));
+        assert!(sync(Some("-updated")).is_err());
+        assert!(sync(Some("-created")).is_err());
     }
 
     #[test]

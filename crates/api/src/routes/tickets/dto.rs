@@ -218,6 +218,10 @@ pub struct TicketFilterParams {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before.
     pub created_to: Option<DateTime<Utc>>,
+    /// Last changed at or after.
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Last changed before.
+    pub updated_to: Option<DateTime<Utc>>,
 }
 
 /// One entry of the timeline; never edited, never deleted.

@@ -171,6 +171,8 @@ pub async fn list(
         warranty: f.warranty,
         created_from: f.created_from,
         created_to: f.created_to,
+        updated_from: f.updated_from,
+        updated_to: f.updated_to,
     };
     let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
     let statuses = statuses(&state.db).await?;
