@@ -126,3 +126,20 @@ async fn a_task_category_with_types_cannot_be_deleted_and_a_checklist_edit_is_ke
     // An entry of one kind is not found under another.
     expect_problem(app.get(&format!("/api/v1/dictionaries/priorities/{id}"), &admin).await, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn a_renamed_status_shows_on_tickets_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ticket = crate::support::create(&app, &admin, "/api/v1/tickets", json!({"title": "Noisy fan"})).await;
+    let path = format!("/api/v1/tickets/{}", ticket["id"].as_str().unwrap());
+    let before: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(before["status"]["name"], "New");
+    let status = before["status"]["id"].as_str().unwrap().to_owned();
+    let res = app.patch(&format!("/api/v1/dictionaries/ticket-statuses/{status}"), &admin, json!({"name": "Received"})).await;
+    assert_eq!(res.status(), 200);
+    let after: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(after["status"]["name"], "Received", "the status snapshot was dropped by the rename");
+    let listed: Value = app.get("/api/v1/tickets", &admin).await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["status"]["name"], "Received");
+}

@@ -50,6 +50,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         storage,
+        statuses: Arc::default(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod bootstrap;
 pub mod config;
 pub mod conventions;

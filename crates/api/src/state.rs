@@ -5,7 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use servdesk_persistence::DatabaseConnection;
 
+use servdesk_domain::dictionaries::Entry;
+
 use crate::auth::tokens::JwtKeys;
+use crate::cache::Snapshot;
 use crate::config::Config;
 use crate::observability::metrics::Metrics;
 use crate::storage::Storage;
@@ -17,6 +20,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub metrics: Arc<Metrics>,
     pub storage: Storage,
+    /// The ticket status dictionary, shown with every ticket.
+    pub statuses: Arc<Snapshot<Vec<Entry>>>,
 }
 
 /// The current time as the domain stores it (microseconds).

@@ -5,11 +5,13 @@
 //! session (the token family) is revoked, the thief's and the owner's tokens alike.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::entities::{refresh_tokens, sessions};
+use servdesk_domain::Role;
+
+use crate::entities::{refresh_tokens, sessions, users};
 use crate::error::StoreError;
 
 /// One login: the family of refresh tokens issued from one password check.
@@ -141,4 +143,34 @@ pub async fn purge_ended(conn: &impl ConnectionTrait, before: DateTime<Utc>) -> 
 /// The session a refresh token (used or not) belongs to.
 pub async fn session_of_refresh_token(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<Uuid>, StoreError> {
     Ok(refresh_tokens::Entity::find().filter(refresh_tokens::Column::TokenHash.eq(token_hash)).one(conn).await?.map(|t| t.session_id))
+}
+
+/// What authenticating a request needs to know about its session and user, in one query
+/// (it runs on every request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionHolder {
+    pub user_id: Uuid,
+    pub revoked: bool,
+    pub role: Role,
+    pub active: bool,
+}
+
+pub async fn holder(conn: &impl ConnectionTrait, session_id: Uuid) -> Result<SessionHolder, StoreError> {
+    let query = Query::select()
+        .column((sessions::Entity, sessions::Column::UserId))
+        .column((sessions::Entity, sessions::Column::RevokedAt))
+        .column((users::Entity, users::Column::Role))
+        .column((users::Entity, users::Column::Active))
+        .from(sessions::Entity)
+        .inner_join(users::Entity, Expr::col((users::Entity, users::Column::Id)).equals((sessions::Entity, sessions::Column::UserId)))
+        .and_where(Expr::col((sessions::Entity, sessions::Column::Id)).eq(session_id))
+        .to_owned();
+    let row = conn.query_one(&query).await?.ok_or(StoreError::NotFound)?;
+    let role: String = row.try_get("", "role")?;
+    Ok(SessionHolder {
+        user_id: row.try_get("", "user_id")?,
+        revoked: row.try_get::<Option<DateTime<Utc>>>("", "revoked_at")?.is_some(),
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("users", format!("role {role:?}")))?,
+        active: row.try_get("", "active")?,
+    })
 }

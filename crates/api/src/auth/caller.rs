@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::{api_keys, sessions, users};
+use servdesk_persistence::{api_keys, sessions};
 
 use super::api_keys::split;
 use super::tokens::{TokenError, constant_time_eq, sha256_hex};
@@ -112,21 +112,21 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
     };
     // Checked on every request so logout, deactivation and role changes apply at once,
     // not when the access token happens to expire.
-    let session = match sessions::get(&state.db, claims.sid).await {
-        Ok(s) => s,
+    let holder = match sessions::holder(&state.db, claims.sid).await {
+        Ok(h) => h,
         Err(servdesk_persistence::StoreError::NotFound) => {
             return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" });
         }
         Err(e) => return Err(e.into()),
     };
-    if session.revoked_at.is_some() || session.user_id != claims.sub {
+    if holder.revoked || holder.user_id != claims.sub {
         return Ok(AuthOutcome::Rejected { code: "session_revoked", detail: "this session was ended; log in again" });
     }
-    let user = users::get(&state.db, claims.sub).await?;
-    if !user.active {
+    if !holder.active {
         return Ok(AuthOutcome::Rejected { code: "user_inactive", detail: "this account is deactivated" });
     }
-    Ok(AuthOutcome::Authenticated(Principal::User { id: user.id, role: user.role, session_id: session.id }))
+    // The role is read now, not from the token, so a role change applies at once.
+    Ok(AuthOutcome::Authenticated(Principal::User { id: holder.user_id, role: holder.role, session_id: claims.sid }))
 }
 
 async fn resolve_api_key(state: &AppState, prefix: &str, secret: &str) -> Result<AuthOutcome, ApiError> {

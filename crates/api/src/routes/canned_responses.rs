@@ -221,7 +221,7 @@ pub async fn render(
     let canned = canned_responses::get(&state.db, id.into_inner()).await?;
     let visibility = super::tickets::visibility(&state.db, auth.principal()).await?;
     let ticket = referenced("ticket_id", tickets::get_visible(&state.db, body.ticket_id, &visibility).await)?;
-    let statuses = super::tickets::handlers::statuses(&state.db).await?;
+    let statuses = super::tickets::handlers::statuses(&state, &state.db, &[ticket.status_id]).await?;
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("ticket.number", ticket.number.clone());
     values.insert("ticket.title", ticket.title.clone());

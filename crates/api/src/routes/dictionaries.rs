@@ -208,6 +208,7 @@ pub async fn create(
     };
     let entry = dictionaries::create(&txn, new, now()).await?;
     txn.commit().await?;
+    state.statuses.invalidate();
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/dictionaries/{}/{}", kind.as_str(), entry.id)));
     Ok(versioned(response, entry.version, &DictionaryEntryOut::from(entry)))
@@ -273,6 +274,7 @@ pub async fn patch(
     };
     let entry = dictionaries::update(&txn, kind, id, if_match.0, changes, now()).await?;
     txn.commit().await?;
+    state.statuses.invalidate();
     Ok(versioned(HttpResponse::Ok(), entry.version, &DictionaryEntryOut::from(entry)))
 }
 
@@ -297,5 +299,6 @@ pub async fn delete(
     let txn = state.db.begin().await?;
     dictionaries::delete(&txn, path.kind, path.id).await?;
     txn.commit().await?;
+    state.statuses.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -211,7 +211,8 @@ pub async fn lookup(
     }
     let visibility = crate::routes::tickets::visibility(&state.db, auth.principal()).await?;
     let open = servdesk_persistence::tickets::open_for(&state.db, &contact_ids, &customer_ids, &visibility, 20).await?;
-    let statuses = crate::routes::tickets::handlers::statuses(&state.db).await?;
+    let needed: Vec<uuid::Uuid> = open.iter().map(|t| t.status_id).collect();
+    let statuses = crate::routes::tickets::handlers::statuses(&state, &state.db, &needed).await?;
     let open_tickets = open.into_iter().map(|t| crate::routes::tickets::dto::TicketOut::new(t, &statuses)).collect();
     Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
 }

@@ -1,6 +1,8 @@
 //! Ticket handlers: authorise, check references, call the store in one transaction with the
 //! timeline event, answer.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::Principal;
@@ -23,8 +25,15 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
-pub(crate) async fn statuses(conn: &impl ConnectionTrait) -> ApiResult<Vec<Entry>> {
-    Ok(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?)
+/// The ticket statuses for showing tickets, from the process's snapshot unless it lacks one of
+/// `needed` (a status created since) — then read again through `conn`, which inside a
+/// transaction must be that transaction (SQLite has one connection).
+pub(crate) async fn statuses(state: &AppState, conn: &impl ConnectionTrait, needed: &[Uuid]) -> ApiResult<Arc<Vec<Entry>>> {
+    let covers = |all: &Vec<Entry>| needed.iter().all(|id| all.iter().any(|s| s.id == *id));
+    if let Some(snapshot) = state.statuses.fresh(covers) {
+        return Ok(snapshot);
+    }
+    Ok(state.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?))
 }
 
 fn warranty_error(e: rules::WarrantyError) -> ApiError {
@@ -56,7 +65,7 @@ pub async fn create(
     body.validate()?;
     let txn = state.db.begin().await?;
     let ticket = open(&txn, &state, auth.principal(), body, None, None).await?;
-    let statuses = statuses(&txn).await?;
+    let statuses = statuses(&state, &txn, &[ticket.status_id]).await?;
     txn.commit().await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
@@ -134,7 +143,7 @@ pub(crate) async fn open(
 pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
-    let statuses = statuses(&state.db).await?;
+    let statuses = statuses(&state, &state.db, &[ticket.status_id]).await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses)))
 }
 
@@ -175,7 +184,8 @@ pub async fn list(
         updated_to: f.updated_to,
     };
     let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
-    let statuses = statuses(&state.db).await?;
+    let needed: Vec<Uuid> = page.items.iter().map(|t| t.status_id).collect();
+    let statuses = statuses(&state, &state.db, &needed).await?;
     Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses))))
 }
 
@@ -260,7 +270,7 @@ pub async fn update(
         paid: body.paid,
         tags: body.tags.map(clean_tags),
     };
-    let statuses = statuses(&txn).await?;
+    let statuses = statuses(&state, &txn, &[current.status_id]).await?;
     let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses)).unwrap_or_default();
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
     let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses)).unwrap_or_default();
@@ -324,7 +334,8 @@ pub async fn similar(
     let text = format!("{} {}", ticket.title, ticket.description.as_deref().unwrap_or(""));
     let terms: Vec<String> = servdesk_persistence::search::terms(&text).into_iter().filter(|t| t.chars().count() > 2).collect();
     let candidates = tickets::similar_candidates(&state.db, &ticket, &terms, &visibility, 200).await?;
-    let statuses = statuses(&state.db).await?;
+    let needed: Vec<Uuid> = candidates.iter().map(|t| t.status_id).collect();
+    let statuses = statuses(&state, &state.db, &needed).await?;
     let mut ranked: Vec<(rules::Similarity, servdesk_domain::tickets::Ticket)> =
         candidates.into_iter().map(|c| (rules::similarity(&ticket, &c), c)).filter(|(s, _)| s.score > 0).collect();
     ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));
