@@ -2,6 +2,7 @@
 # The issue-3 benchmark: a release build against PostgreSQL with N tickets (default
 # 1,000,000), 16 concurrent clients per scenario, wrk reporting latency percentiles.
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh [N]
+# BENCH_REUSE=1 keeps the data set of the previous run (no re-seeding); BENCH_DURATION=15s.
 # Needs psql, curl and wrk (Debian packages). Writes nothing but the bench database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +14,18 @@ db=servdesk_bench
 url="${admin_url%/*}/$db"
 base="http://127.0.0.1:$port"
 
-psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 cargo build --release -q -p servdesk-api
 bin=target/release/servdesk
-SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
-echo "seeding $n tickets…"
-time psql "$url" -q -v n="$n" -f bench/seed.sql
+if [ "${BENCH_REUSE:-0}" = 1 ]; then
+  # Re-run against the data set of an earlier run (after a code change), migrated forward.
+  SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
+else
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
+  echo "seeding $n tickets…"
+  time psql "$url" -q -v n="$n" -f bench/seed.sql
+fi
+psql "$url" -qc "VACUUM ANALYZE"
 
 SERVDESK_DATABASE_URL=$url SERVDESK_ADMIN_PASSWORD=bench-admin-password SERVDESK_BIND=127.0.0.1:$port \
   SERVDESK_LOG=warn SERVDESK_MIGRATE_ON_START=false SERVDESK_DATABASE_POOL_SIZE=20 $bin serve --no-worker &

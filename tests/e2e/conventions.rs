@@ -249,12 +249,17 @@ async fn health_ready_and_metrics_report_the_process() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     app.get("/api/v1/users", &admin).await;
+    app.get(&format!("/api/v1/users/{}", uuid::Uuid::now_v7()), &admin).await;
+    app.get("/api/v1/no-such-thing/123", &admin).await;
     let health: Value = app.request(Method::GET, "/health", None).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
     let ready = app.request(Method::GET, "/ready", None).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let metrics = app.request(Method::GET, "/metrics", None).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"servdesk_http_requests_total{method="GET",route="/api/v1/users",status="200"} 1"#), "{metrics}");
+    assert!(metrics.contains(r#"route="/api/v1/users/{id}",status="404""#), "ids are labelled as the template: {metrics}");
+    assert!(metrics.contains(r#"route="unmatched",status="404""#), "unknown paths are not labels: {metrics}");
+    assert!(!metrics.contains("no-such-thing"));
     assert!(metrics.contains("servdesk_http_request_duration_seconds_bucket"));
     assert!(metrics.contains(r#"servdesk_jobs{status="queued"}"#));
 }

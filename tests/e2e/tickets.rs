@@ -48,6 +48,9 @@ async fn a_new_ticket_gets_the_default_status_and_priority_and_a_created_event()
     let normal = priorities["items"].as_array().unwrap().iter().find(|p| p["name"] == "Normal").unwrap();
     assert_eq!(ticket["priority_id"], normal["id"]);
 
+    let stored: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &agent).await.json().await.unwrap();
+    assert_eq!(stored, ticket, "the create's answer is what was stored");
+
     let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&ticket)), &agent).await.json().await.unwrap();
     assert_eq!(events["items"].as_array().unwrap().len(), 1);
     assert_eq!(events["items"][0]["kind"], "created");

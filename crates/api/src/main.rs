@@ -11,6 +11,9 @@ use servdesk_domain::{Email, Role, password};
 use servdesk_persistence::{db, users};
 use tokio::sync::watch;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "servdesk", version, about = "Servdesk: service desk and field service backend")]
 struct Cli {

@@ -3,7 +3,7 @@
 //! of letters and digits (PostgreSQL's `simple` configuration, SQLite's `unicode61`), and
 //! queried as "all these terms".
 
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use crate::comments;
 use crate::db::placeholder;
 use crate::error::StoreError;
 use crate::tickets;
+use servdesk_domain::tickets::Ticket;
 
 /// Query terms: lower-cased runs of letters and digits (what both tokenisers index).
 pub fn terms(q: &str) -> Vec<String> {
@@ -21,12 +22,33 @@ pub fn terms(q: &str) -> Vec<String> {
 pub async fn refresh(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<(), StoreError> {
     let ticket = tickets::get(conn, ticket_id).await?;
     let (comments, _) = comments::list(conn, ticket_id, None, 10_000).await?;
-    let mut document = vec![ticket.number, ticket.title];
-    document.extend(ticket.description);
-    document.extend(ticket.details);
-    document.extend(ticket.serial_number);
-    document.extend(comments.into_iter().map(|c| c.body));
-    let document = document.join("\n");
+    store(conn, ticket_id, document(&ticket, comments.iter().map(|c| c.body.as_str()))).await
+}
+
+/// What is searched: number, title, description, details, serial and every comment.
+pub fn document<'a>(ticket: &'a Ticket, comments: impl Iterator<Item = &'a str>) -> String {
+    let mut parts = vec![ticket.number.as_str(), ticket.title.as_str()];
+    parts.extend(ticket.description.as_deref());
+    parts.extend(ticket.details.as_deref());
+    parts.extend(ticket.serial_number.as_deref());
+    parts.extend(comments);
+    parts.join("\n")
+}
+
+/// The insert of a new ticket's document from `select` (ticket id, document): PostgreSQL
+/// makes it part of the ticket's creating statement.
+pub fn insert_from(select: SelectStatement) -> Result<InsertStatement, StoreError> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("ticket_search"))
+        .columns([Alias::new("ticket_id"), Alias::new("document")])
+        .select_from(select)
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    Ok(insert)
+}
+
+/// Writes the ticket's search document (a new ticket's needs no re-reading: it has no comments).
+pub async fn store(conn: &impl ConnectionTrait, ticket_id: Uuid, document: String) -> Result<(), StoreError> {
     let backend = conn.get_database_backend();
     let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
     let statements = match backend {

@@ -4,7 +4,7 @@
 //! makes concurrent transactions take turns, SQLite has one writer at a time, and a rolled
 //! back transaction takes its increment with it — so numbers neither repeat nor skip.
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, UpdateStatement};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
 
 use crate::db::placeholder;
@@ -24,12 +24,33 @@ pub async fn next(conn: &impl ConnectionTrait, name: &str, period: i32) -> Resul
         if let Some(row) = conn.query_one_raw(stmt).await? {
             return Ok(row.try_get("", "last_value")?);
         }
-        // The period's first number: create its row (a concurrent creator's row does as well).
-        let row = sequences::ActiveModel { name: Set(name.to_owned()), period: Set(period), last_value: Set(0) };
-        sequences::Entity::insert(row)
-            .on_conflict(OnConflict::columns([sequences::Column::Name, sequences::Column::Period]).do_nothing().to_owned())
-            .exec_without_returning(conn)
-            .await?;
+        ensure(conn, name, period).await?;
     }
-    Err(StoreError::Db(sea_orm::DbErr::Custom(format!("sequence {name}/{period} could not be created"))))
+    Err(missing(name, period))
+}
+
+/// Creates the period's counter row if it is not there (a concurrent creator's row does too).
+pub async fn ensure(conn: &impl ConnectionTrait, name: &str, period: i32) -> Result<(), StoreError> {
+    let row = sequences::ActiveModel { name: Set(name.to_owned()), period: Set(period), last_value: Set(0) };
+    sequences::Entity::insert(row)
+        .on_conflict(OnConflict::columns([sequences::Column::Name, sequences::Column::Period]).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub fn missing(name: &str, period: i32) -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(format!("sequence {name}/{period} could not be created")))
+}
+
+/// The increment of `next` as a statement, for a caller that puts it in a larger one
+/// (`RETURNING last_value`).
+pub fn increment(name: &str, period: i32) -> UpdateStatement {
+    Query::update()
+        .table(sequences::Entity)
+        .value(sequences::Column::LastValue, Expr::col(sequences::Column::LastValue).add(1))
+        .and_where(Expr::col(sequences::Column::Name).eq(name))
+        .and_where(Expr::col(sequences::Column::Period).eq(period))
+        .returning_col(sequences::Column::LastValue)
+        .to_owned()
 }

@@ -5,8 +5,11 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Alias, CommonTableExpression, Condition, Expr, Query, WithClause};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TryIntoModel,
+};
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
 use uuid::Uuid;
@@ -168,11 +171,10 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Ticket, StoreError> {
     let year = now.year();
-    let number = numbering::format(prefix, year, sequences::next(conn, "ticket", year).await?);
     let id = Uuid::now_v7();
-    let created = row::ActiveModel {
+    let mut created = row::ActiveModel {
         id: Set(id),
-        number: Set(number.clone()),
+        number: Set(String::new()),
         title: Set(new.title),
         description: Set(new.description),
         details: Set(new.details),
@@ -207,12 +209,113 @@ pub async fn create(
         alarm_last_seen_at: Set(new.alarm_key.as_ref().map(|_| now)),
         alarm_key: Set(new.alarm_key),
         alarm_resolved_at: Set(None),
+    };
+    // Taking the number locks the year's counter row until the commit: every other create
+    // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its
+    // event and its search document, so the lock is held for that statement and the commit.
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let number = numbered_insert(conn, &created, actor, prefix, year, now).await?;
+        created.number = Set(number);
+        return to_ticket(created.try_into_model()?);
     }
-    .insert(conn)
-    .await?;
+    let number = numbering::format(prefix, year, sequences::next(conn, "ticket", year).await?);
+    created.number = Set(number.clone());
+    let ticket = to_ticket(created.clone().try_into_model()?)?;
+    row::Entity::insert(created).exec_without_returning(conn).await?;
     append_event(conn, id, EventKind::Created, actor, serde_json::json!({"number": number}), now).await?;
-    crate::search::refresh(conn, id).await?;
-    to_ticket(created)
+    crate::search::store(conn, id, crate::search::document(&ticket, std::iter::empty())).await?;
+    Ok(ticket)
+}
+
+/// PostgreSQL: increments the counter, inserts the ticket under the formatted number, its
+/// `created` event and its search document — one statement. The number is formatted in SQL
+/// as `numbering::format` does; the result is checked against it, so the two cannot drift.
+async fn numbered_insert(
+    conn: &impl ConnectionTrait,
+    ticket: &row::ActiveModel,
+    actor: Actor,
+    prefix: &str,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let (s, n, t) = (Alias::new("s"), Alias::new("n"), Alias::new("t"));
+    let formatted = Expr::cust_with_values(
+        "$1 || '-' || $2 || '-' || CASE WHEN last_value < 1000000 THEN lpad(last_value::text, 6, '0') ELSE last_value::text END",
+        [prefix.to_owned(), year.to_string()],
+    );
+    let numbered = Query::select().column(Alias::new("last_value")).expr_as(formatted, Alias::new("number")).from(s.clone()).to_owned();
+    let mut columns = Vec::new();
+    let mut values = Query::select();
+    for column in <row::Column as sea_orm::Iterable>::iter() {
+        columns.push(column);
+        match column {
+            row::Column::Number => values.column((n.clone(), Alias::new("number"))),
+            other => values.expr(Expr::val(ticket.get(other).into_value().unwrap_or(sea_orm::Value::String(None)))),
+        };
+    }
+    values.from(n.clone());
+    let mut insert_ticket = Query::insert();
+    insert_ticket.into_table(row::Entity).columns(columns).select_from(values).map_err(custom)?;
+    insert_ticket.returning(Query::returning().columns([row::Column::Id, row::Column::Number]));
+    let mut insert_event = Query::insert();
+    insert_event
+        .into_table(ticket_events::Entity)
+        .columns([
+            ticket_events::Column::Id,
+            ticket_events::Column::TicketId,
+            ticket_events::Column::Kind,
+            ticket_events::Column::ActorUserId,
+            ticket_events::Column::ActorApiKeyId,
+            ticket_events::Column::At,
+            ticket_events::Column::Data,
+        ])
+        .select_from(
+            Query::select()
+                .expr(Expr::val(Uuid::now_v7()))
+                .column((t.clone(), row::Column::Id))
+                .expr(Expr::val(EventKind::Created.as_str()))
+                .expr(Expr::val(actor.user_id))
+                .expr(Expr::val(actor.api_key_id))
+                .expr(Expr::val(now))
+                .expr(Expr::cust("json_build_object('number', t.number)::text"))
+                .from(t.clone())
+                .to_owned(),
+        )
+        .map_err(custom)?;
+    // The document is the number followed by the rest (see `search::document`).
+    let draft = to_ticket(ticket.clone().try_into_model()?)?;
+    let rest = crate::search::document(&draft, std::iter::empty());
+    let insert_document = crate::search::insert_from(
+        Query::select().column((t.clone(), row::Column::Id)).expr(Expr::cust_with_values("t.number || $1", [rest])).from(t.clone()).to_owned(),
+    )?;
+    let cte = |name: &Alias, query: sea_orm::sea_query::SubQueryStatement| {
+        CommonTableExpression::new().query(query).table_name(name.clone()).to_owned()
+    };
+    let statement = WithClause::new()
+        .cte(cte(&s, sequences::increment("ticket", year).into()))
+        .cte(cte(&n, numbered.into()))
+        .cte(cte(&t, insert_ticket.into()))
+        .cte(cte(&Alias::new("e"), insert_event.into()))
+        .cte(cte(&Alias::new("d"), insert_document.into()))
+        .to_owned()
+        .query(Query::select().column(Alias::new("last_value")).column(Alias::new("number")).from(n).to_owned());
+    for _ in 0..2 {
+        if let Some(row) = conn.query_one(&statement).await? {
+            let last: i64 = row.try_get("", "last_value")?;
+            let number: String = row.try_get("", "number")?;
+            if number != numbering::format(prefix, year, last) {
+                return Err(custom(format!("ticket number {number} does not match the numbering rule for {last}")));
+            }
+            return Ok(number);
+        }
+        // No counter row for the year yet: nothing was written; create it and go again.
+        sequences::ensure(conn, "ticket", year).await?;
+    }
+    Err(sequences::missing("ticket", year))
+}
+
+fn custom(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(e.to_string()))
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Ticket, StoreError> {
@@ -364,6 +467,11 @@ pub async fn append_event(
     data: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    ticket_events::Entity::insert(event_row(ticket_id, kind, actor, data, now)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+fn event_row(ticket_id: Uuid, kind: EventKind, actor: Actor, data: serde_json::Value, now: DateTime<Utc>) -> ticket_events::ActiveModel {
     ticket_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),
@@ -373,9 +481,6 @@ pub async fn append_event(
         at: Set(now),
         data: Set(data.to_string()),
     }
-    .insert(conn)
-    .await?;
-    Ok(())
 }
 
 /// The timeline, oldest first, paged by event id.
