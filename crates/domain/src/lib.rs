@@ -18,6 +18,7 @@ pub mod numbering;
 pub mod password;
 pub mod phone;
 pub mod staff;
+pub mod tasks;
 pub mod tickets;
 pub mod time;
 

@@ -1,0 +1,171 @@
+//! Tasks (work orders) of a ticket: their status machine, what a ticket's progress is, and
+//! when completing a task closes its ticket.
+
+use chrono::{DateTime, Utc};
+
+named_enum! {
+    /// Where a task is. `done` and `cancelled` are final.
+    TaskStatus {
+        New = "new",
+        Scheduled = "scheduled",
+        InProgress = "in_progress",
+        OnHold = "on_hold",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
+impl TaskStatus {
+    /// Still to be worked on (not done, not cancelled).
+    pub fn is_open(self) -> bool {
+        !matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a task cannot go from {from} to {to}")]
+pub struct TransitionRefused {
+    pub from: TaskStatus,
+    pub to: TaskStatus,
+}
+
+/// The moves a task may make: `new -> scheduled -> in_progress <-> on_hold -> done`, work
+/// started without a schedule (`new -> in_progress`), a schedule withdrawn
+/// (`scheduled -> new`), and `cancelled` from any open state. Final states stay final.
+pub fn check_transition(from: TaskStatus, to: TaskStatus) -> Result<(), TransitionRefused> {
+    use TaskStatus::*;
+    let allowed = match (from, to) {
+        (New, Scheduled | InProgress) => true,
+        (Scheduled, InProgress | New) => true,
+        (InProgress, OnHold | Done) => true,
+        (OnHold, InProgress | Done) => true,
+        (f, Cancelled) => f.is_open(),
+        _ => false,
+    };
+    if allowed { Ok(()) } else { Err(TransitionRefused { from, to }) }
+}
+
+/// A ticket's progress: done tasks out of those not cancelled, and checked checklist lines out
+/// of all (the ticket's own and its tasks').
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub tasks_done: u32,
+    pub tasks_total: u32,
+    pub checklist_checked: u32,
+    pub checklist_total: u32,
+}
+
+impl Progress {
+    pub fn of(tasks: &[TaskStatus], checklist: &[bool]) -> Self {
+        Self {
+            tasks_done: count(tasks.iter().filter(|s| **s == TaskStatus::Done)),
+            tasks_total: count(tasks.iter().filter(|s| **s != TaskStatus::Cancelled)),
+            checklist_checked: count(checklist.iter().filter(|c| **c)),
+            checklist_total: count(checklist.iter()),
+        }
+    }
+
+    /// Done tasks as a whole percentage (`None` without tasks to do).
+    pub fn tasks_percent(&self) -> Option<u32> {
+        (self.tasks_total > 0).then(|| self.tasks_done * 100 / self.tasks_total)
+    }
+}
+
+fn count<T>(items: impl Iterator<Item = T>) -> u32 {
+    u32::try_from(items.count()).unwrap_or(u32::MAX)
+}
+
+/// Whether the ticket closes now that one of its tasks moved to `changed_to`: only when that
+/// move completed the task, the ticket had tasks, and none of them (`after`, the statuses
+/// after the move) is still open. Cancelling never closes a ticket.
+pub fn completion_closes_ticket(changed_to: TaskStatus, after: &[TaskStatus]) -> bool {
+    changed_to == TaskStatus::Done && !after.is_empty() && !after.iter().any(|s| s.is_open())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the planned end must be after the planned start")]
+pub struct WindowInverted;
+
+/// A planned window needs its end after its start; either end may be left open.
+pub fn check_window(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Result<(), WindowInverted> {
+    match (start, end) {
+        (Some(s), Some(e)) if e <= s => Err(WindowInverted),
+        _ => Ok(()),
+    }
+}
+
+/// Task numbers extend their ticket's: `T-2026-000123/2` is the ticket's second task.
+pub fn task_number(ticket_number: &str, n: i64) -> String {
+    format!("{ticket_number}/{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskStatus::*;
+    use super::*;
+
+    #[test]
+    fn the_usual_path_is_scheduled_started_paused_resumed_and_done() {
+        for (from, to) in [(New, Scheduled), (Scheduled, InProgress), (InProgress, OnHold), (OnHold, InProgress), (InProgress, Done)] {
+            assert_eq!(check_transition(from, to), Ok(()), "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn work_may_start_unscheduled_and_a_schedule_may_be_withdrawn() {
+        assert_eq!(check_transition(New, InProgress), Ok(()));
+        assert_eq!(check_transition(Scheduled, New), Ok(()));
+    }
+
+    #[test]
+    fn any_open_task_can_be_cancelled_but_final_states_stay_final() {
+        for from in [New, Scheduled, InProgress, OnHold] {
+            assert_eq!(check_transition(from, Cancelled), Ok(()));
+        }
+        for to in TaskStatus::ALL {
+            assert!(check_transition(Done, *to).is_err(), "done -> {to}");
+            assert!(check_transition(Cancelled, *to).is_err(), "cancelled -> {to}");
+        }
+    }
+
+    #[test]
+    fn a_task_cannot_be_done_before_it_was_started() {
+        assert_eq!(check_transition(New, Done), Err(TransitionRefused { from: New, to: Done }));
+        assert!(check_transition(Scheduled, Done).is_err());
+        assert!(check_transition(InProgress, Scheduled).is_err());
+    }
+
+    #[test]
+    fn progress_counts_done_tasks_out_of_those_not_cancelled() {
+        let p = Progress::of(&[Done, InProgress, Cancelled, Done], &[true, false, true]);
+        assert_eq!(p, Progress { tasks_done: 2, tasks_total: 3, checklist_checked: 2, checklist_total: 3 });
+        assert_eq!(p.tasks_percent(), Some(66));
+        assert_eq!(Progress::of(&[Cancelled], &[]).tasks_percent(), None);
+    }
+
+    #[test]
+    fn completing_the_last_open_task_closes_the_ticket() {
+        assert!(completion_closes_ticket(Done, &[Done, Cancelled, Done]));
+        assert!(!completion_closes_ticket(Done, &[Done, OnHold]), "another task is still open");
+    }
+
+    #[test]
+    fn cancelling_the_last_open_task_never_closes_the_ticket() {
+        assert!(!completion_closes_ticket(Cancelled, &[Done, Cancelled]));
+        assert!(!completion_closes_ticket(Done, &[]), "no tasks, nothing to complete");
+    }
+
+    #[test]
+    fn a_planned_window_ends_after_it_starts() {
+        let at = |h: u32| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 23, h, 0, 0).single();
+        assert_eq!(check_window(at(9), at(11)), Ok(()));
+        assert_eq!(check_window(at(11), at(9)), Err(WindowInverted));
+        assert_eq!(check_window(at(9), at(9)), Err(WindowInverted));
+        assert_eq!(check_window(None, at(9)), Ok(()));
+    }
+
+    #[test]
+    fn a_task_number_extends_its_tickets() {
+        assert_eq!(task_number("T-2026-000123", 2), "T-2026-000123/2");
+    }
+}
