@@ -262,3 +262,30 @@ async fn who_cannot_see_the_ticket_cannot_see_its_files() {
 fn file_part() -> Part {
     file("x.png", None, PNG.to_vec())
 }
+
+#[tokio::test]
+async fn an_upload_with_an_idempotency_key_is_stored_once_and_replayed_without_holding_it_in_memory() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let t = ticket(&app, &admin).await;
+    let path = format!("/api/v1/tickets/{}/attachments", id(&t));
+    // Larger than the JSON body limit the idempotency layer keeps in memory.
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    let send = |bytes: Vec<u8>| {
+        let form = Form::new().part("file", file("export.csv", Some("text/csv"), bytes));
+        app.request(Method::POST, &path, Some(&admin)).header("idempotency-key", "upload-1").multipart(form).send()
+    };
+    let first = send(big.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send(big.clone()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(stored_objects(&app).len(), 1, "stored once");
+    let mut other = big;
+    other[0] = b'y';
+    expect_problem(send(other).await.unwrap(), 422, "idempotency_key_reused").await;
+    let spool = app.state.config.data_dir.join("spool");
+    assert_eq!(std::fs::read_dir(&spool).map(|d| d.count()).unwrap_or(0), 0, "spooled bodies are removed");
+}

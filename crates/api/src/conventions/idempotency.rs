@@ -16,6 +16,8 @@ use futures_util::StreamExt;
 use servdesk_persistence::idempotency::{self, Begin, StoredResponse};
 use sha2::{Digest, Sha256};
 
+use super::spool::{SpoolError, Spooled};
+use super::upload;
 use crate::auth::caller::principal_of;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -56,23 +58,52 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
         return Ok(fail(req, ApiError::internal("AppState missing")));
     };
 
-    // Read the body to fingerprint it, then hand it back to the handler.
-    let limit = state.config.json_limit_bytes;
+    // Read the body to fingerprint it, then hand it back to the handler: a JSON body from
+    // memory, an upload (up to the attachment limits) from a file kept while the request runs.
+    let mut hasher = request_hasher(req.method().as_str(), req.path(), req.query_string());
     let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => return Ok(fail(req, ApiError::bad_request("invalid_body", e.to_string()))),
+    let is_upload = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("multipart/"));
+    let _spooled = if is_upload {
+        let limit = state.config.attachment_max_bytes.saturating_mul(upload::MAX_FILES as u64).saturating_add(1024 * 1024);
+        let boundary = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| ct.parse::<actix_web::mime::Mime>().ok())
+            .and_then(|m| m.get_param(actix_web::mime::BOUNDARY).map(|b| format!("--{}", b.as_str())))
+            .unwrap_or_default();
+        let spooled = match Spooled::write(&mut payload, &state.config.data_dir.join("spool"), limit, &mut hasher, boundary.as_bytes()).await {
+            Ok(s) => s,
+            Err(SpoolError::TooLarge(_)) => {
+                return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
+            }
+            Err(SpoolError::Body(e)) => return Ok(fail(req, ApiError::bad_request("invalid_body", e))),
+            Err(e @ SpoolError::Disk(_)) => return Ok(fail(req, ApiError::internal(e))),
         };
-        if body.len() + chunk.len() > limit {
-            return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
+        match spooled.payload().await {
+            Ok(p) => req.set_payload(p),
+            Err(e) => return Ok(fail(req, ApiError::internal(e))),
         }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
-    let fingerprint = fingerprint(req.method().as_str(), req.path(), req.query_string(), &body);
-    req.set_payload(Payload::from(body));
+        Some(spooled)
+    } else {
+        let limit = state.config.json_limit_bytes;
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => return Ok(fail(req, ApiError::bad_request("invalid_body", e.to_string()))),
+            };
+            if body.len() + chunk.len() > limit {
+                return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        hasher.update(&body);
+        req.set_payload(Payload::from(body));
+        None
+    };
+    let fingerprint = hex::encode(hasher.finalize());
 
     let subject = principal.subject();
     let begun = idempotency::begin(
@@ -138,7 +169,8 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
     }
 }
 
-fn fingerprint(method: &str, path: &str, query: &str, body: &[u8]) -> String {
+/// The fingerprint's hasher fed with the request line; the body follows.
+fn request_hasher(method: &str, path: &str, query: &str) -> Sha256 {
     let mut hasher = Sha256::new();
     hasher.update(method.as_bytes());
     hasher.update(b" ");
@@ -146,6 +178,12 @@ fn fingerprint(method: &str, path: &str, query: &str, body: &[u8]) -> String {
     hasher.update(b"?");
     hasher.update(query.as_bytes());
     hasher.update(b"\n");
+    hasher
+}
+
+#[cfg(test)]
+fn fingerprint(method: &str, path: &str, query: &str, body: &[u8]) -> String {
+    let mut hasher = request_hasher(method, path, query);
     hasher.update(body);
     hex::encode(hasher.finalize())
 }

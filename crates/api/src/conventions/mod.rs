@@ -6,5 +6,6 @@ pub mod idempotency;
 pub mod pagination;
 pub mod patch;
 pub mod problems;
+pub mod spool;
 pub mod upload;
 pub mod validation;
