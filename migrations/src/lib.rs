@@ -15,6 +15,7 @@ mod m20261122_000007_canned_responses;
 mod m20261122_000008_ticket_search;
 mod m20261122_000009_list_indexes;
 mod m20261122_000010_attachments;
+mod m20261122_000011_tasks;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_ticket_search::Migration),
             Box::new(m20261122_000009_list_indexes::Migration),
             Box::new(m20261122_000010_attachments::Migration),
+            Box::new(m20261122_000011_tasks::Migration),
         ]
     }
 }

@@ -20,4 +20,5 @@ mod docs_page;
 mod jobs;
 mod openapi;
 mod ticket_actions;
+mod tasks;
 mod tickets;

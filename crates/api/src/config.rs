@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::phone::Region;
 use servdesk_domain::tickets::Channel;
 
@@ -49,6 +50,8 @@ pub struct Config {
     pub storage_url: String,
     /// The largest attachment accepted (413 beyond).
     pub attachment_max_bytes: u64,
+    /// Where a ticket goes when its last open task is completed: `closed` or `resolved`.
+    pub tasks_done_ticket_class: StatusClass,
     pub worker: WorkerSettings,
 }
 
@@ -104,6 +107,7 @@ impl Config {
             default_phone_region: Region::POLAND,
             storage_url: String::new(),
             attachment_max_bytes: 25 * 1024 * 1024,
+            tasks_done_ticket_class: StatusClass::Closed,
             worker: WorkerSettings::default(),
         }
     }
@@ -170,6 +174,11 @@ impl Config {
             c.storage_url = url;
         }
         c.attachment_max_bytes = parse("SERVDESK_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
+        c.tasks_done_ticket_class = match var("SERVDESK_TASKS_DONE_TICKET_STATUS").as_deref() {
+            None | Some("closed") => StatusClass::Closed,
+            Some("resolved") => StatusClass::Resolved,
+            Some(other) => return Err(format!("SERVDESK_TASKS_DONE_TICKET_STATUS must be closed or resolved, not {other:?}")),
+        };
         c.worker.concurrency = parse("SERVDESK_WORKER_CONCURRENCY", c.worker.concurrency)?.max(1);
         c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
         c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;

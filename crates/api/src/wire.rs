@@ -59,6 +59,13 @@ pub fn comment_visibility() -> Object {
     string_enum("`public`: a reply sent to the contact; `internal`: a note for staff.", CommentVisibility::ALL.iter().map(|v| v.as_str()))
 }
 
+pub fn task_status() -> Object {
+    string_enum(
+        "`new -> scheduled -> in_progress <-> on_hold -> done`; `cancelled` from any open state.",
+        servdesk_domain::tasks::TaskStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
 pub fn call_state() -> Object {
     string_enum("untriaged until a coordinator converts, merges or dismisses it.", CallState::ALL.iter().map(|s| s.as_str()))
 }

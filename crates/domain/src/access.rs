@@ -76,6 +76,12 @@ pub enum Permission {
     CannedRead,
     /// Write them.
     CannedManage,
+    /// See tasks (technicians their own; see the tasks routes).
+    TasksRead,
+    /// Create tasks and change their fields.
+    TasksWrite,
+    /// Move tasks through their statuses (technicians their own).
+    TasksWork,
 }
 
 impl Role {
@@ -91,6 +97,9 @@ impl Role {
             CallsCreate | CallsRead => matches!(self, Admin | Coordinator | Agent),
             CallsTriage | CannedManage => matches!(self, Admin | Coordinator),
             CannedRead => !matches!(self, Partner),
+            TasksRead => !matches!(self, Partner),
+            TasksWrite => matches!(self, Admin | Coordinator | Agent),
+            TasksWork => matches!(self, Admin | Coordinator | Agent | Technician),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -105,8 +114,10 @@ impl Scope {
         match self {
             Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
             Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
-            Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead),
-            Scope::TicketsWrite => matches!(permission, DictionariesRead | TicketsRead | TicketsWrite | TicketsComment),
+            Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead | TasksRead),
+            Scope::TicketsWrite => {
+                matches!(permission, DictionariesRead | TicketsRead | TicketsWrite | TicketsComment | TasksRead | TasksWrite | TasksWork)
+            }
             Scope::CallsWrite => matches!(permission, DictionariesRead | CallsCreate),
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),

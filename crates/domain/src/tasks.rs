@@ -2,6 +2,7 @@
 //! when completing a task closes its ticket.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 named_enum! {
     /// Where a task is. `done` and `cancelled` are final.
@@ -20,6 +21,34 @@ impl TaskStatus {
     pub fn is_open(self) -> bool {
         !matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
     }
+}
+
+/// A work order of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub priority_id: Uuid,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub paid: bool,
+    pub notify_assignee: bool,
+    pub status: TaskStatus,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

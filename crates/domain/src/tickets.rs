@@ -42,6 +42,8 @@ named_enum! {
         CallMerged = "call_merged",
         AttachmentAdded = "attachment_added",
         AttachmentRemoved = "attachment_removed",
+        TaskCreated = "task_created",
+        TaskStatusChanged = "task_status_changed",
     }
 }
 

@@ -21,6 +21,7 @@ pub mod search;
 pub mod sequences;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod teams;
 pub mod tickets;
 pub mod users;

@@ -14,7 +14,7 @@ use servdesk_domain::numbering;
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
 use uuid::Uuid;
 
-use crate::entities::{dictionary_entries, ticket_events, tickets as row};
+use crate::entities::{dictionary_entries, tasks, ticket_events, tickets as row};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::sequences;
@@ -331,7 +331,13 @@ fn visible(visibility: &Visibility) -> Option<Condition> {
                 .add(row::Column::AssigneeId.eq(*user_id))
                 .add(row::Column::CreatedBy.eq(*user_id)),
         ),
-        Visibility::Assigned { user_id } => Some(Condition::all().add(row::Column::AssigneeId.eq(*user_id))),
+        Visibility::Assigned { user_id } => Some(
+            Condition::any().add(row::Column::AssigneeId.eq(*user_id)).add(
+                row::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(
+                    tasks::Entity::find().select_only().column(tasks::Column::TicketId).filter(tasks::Column::AssigneeId.eq(*user_id)),
+                )),
+            ),
+        ),
         Visibility::Nothing => None,
     }
 }

@@ -81,5 +81,8 @@ pub mod can {
         CallsTriage,
         CannedRead,
         CannedManage,
+        TasksRead,
+        TasksWrite,
+        TasksWork,
     );
 }

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod health;
 pub mod jobs;
 pub mod me;
+pub mod tasks;
 pub mod teams;
 pub mod tickets;
 pub mod users;
@@ -84,7 +85,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(attachments::list_for_call)
         .service(attachments::get)
         .service(attachments::content)
-        .service(attachments::remove);
+        .service(attachments::remove)
+        .service(tasks::create)
+        .service(tasks::of_ticket)
+        .service(tasks::list)
+        .service(tasks::get)
+        .service(tasks::change_status);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -141,5 +147,6 @@ pub mod tags {
     pub const CALLS: &str = "calls";
     pub const CANNED: &str = "canned-responses";
     pub const ATTACHMENTS: &str = "attachments";
+    pub const TASKS: &str = "tasks";
     pub const OPERATIONS: &str = "operations";
 }

@@ -20,6 +20,7 @@ pub mod refresh_tokens;
 pub mod sequences;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod team_members;
 pub mod teams;
 pub mod ticket_comments;

@@ -7,19 +7,19 @@ use serde_json::json;
 
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::tickets::{self as rules, EventKind, Stamps, Ticket};
-use servdesk_persistence::tickets;
+use servdesk_persistence::{tasks, tickets};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, teams};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::TicketOut;
-use super::{actor, references, visibility};
+use super::{actor, progress, references, visibility};
 use crate::auth::{Authorized, Caller, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, clean};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
@@ -51,6 +51,17 @@ pub struct Handover {
     pub assignee_id: Uuid,
     #[validate(custom(function = "validation::not_blank"), length(max = 2000))]
     pub note: String,
+}
+
+#[derive(Deserialize, ToSchema, Validate, Default)]
+#[schema(example = json!({"note": "Customer withdrew the request", "cancel_open_tasks": true}))]
+pub struct CloseTicket {
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// Cancel the ticket's open tasks with it; without this a ticket with open tasks is not
+    /// closed (409 `open_tasks`, listing them).
+    #[serde(default)]
+    pub cancel_open_tasks: bool,
 }
 
 #[derive(Deserialize, ToSchema, Validate, Default)]
@@ -87,8 +98,9 @@ impl Loaded {
     /// Records the event, commits, answers with the ticket.
     async fn finish(self, ticket: Ticket, kind: EventKind, caller: &Caller, data: serde_json::Value) -> ApiResult<HttpResponse> {
         tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, now()).await?;
+        let progress = progress(&self.txn, &[ticket.id]).await?;
         self.txn.commit().await?;
-        Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &self.statuses)))
+        Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &self.statuses, &progress)))
     }
 }
 
@@ -237,15 +249,17 @@ pub async fn handover(
     loaded.finish(ticket, EventKind::HandedOver, &auth, data).await
 }
 
-/// Closes a ticket at any time (coordinators): the default status of class `closed`.
+/// Closes a ticket at any time (coordinators): the default status of class `closed`. Open
+/// tasks must be cancelled with it (`cancel_open_tasks: true`), else the close is refused
+/// with 409 `open_tasks` listing them (one entry of `errors` per task).
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
-    request_body = Note,
+    request_body = CloseTicket,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`ticket_closed`, `open_tasks`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -255,18 +269,34 @@ pub async fn close(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: web::Json<Note>,
+    body: web::Json<CloseTicket>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
+    let body = body.into_inner();
     let loaded = load(&state, &auth, id.into_inner()).await?;
     let from = loaded.class(loaded.ticket.status_id)?;
     if matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
         return Err(status_error(rules::StatusError::Closed));
     }
+    let open: Vec<_> = tasks::of_ticket(&loaded.txn, loaded.ticket.id).await?.into_iter().filter(|t| t.status.is_open()).collect();
+    if !open.is_empty() {
+        if !body.cancel_open_tasks {
+            let errors = open
+                .iter()
+                .map(|t| FieldError { field: "cancel_open_tasks".to_owned(), code: "open_task".to_owned(), message: format!("{} {} ({})", t.number, t.title, t.status) })
+                .collect();
+            return Err(ApiError {
+                errors,
+                ..ApiError::conflict("open_tasks", format!("{} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them", open.len()))
+            });
+        }
+        crate::routes::tasks::cancel_open(&loaded.txn, auth.principal(), &open, now()).await?;
+    }
     let closed = dictionaries::default_of(&loaded.txn, DictionaryKind::TicketStatus, Some(StatusClass::Closed)).await?;
     let stamps = rules::stamps_after(loaded.stamps(), from, StatusClass::Closed, now());
     let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, if_match.0, closed.id, stamps, now()).await?;
-    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(closed.id), "note": clean(body.into_inner().note)});
+    let cancelled: Vec<_> = open.iter().map(|t| t.number.clone()).collect();
+    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(closed.id), "note": clean(body.note), "cancelled_tasks": cancelled});
     loaded.finish(ticket, EventKind::Closed, &auth, data).await
 }
 

@@ -1,8 +1,11 @@
 //! Tickets on the wire.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{Entry, StatusClass};
+use servdesk_domain::tasks::Progress;
 use servdesk_domain::tickets::{Channel, Ticket};
 use servdesk_persistence::tickets::Event;
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +23,31 @@ pub struct StatusOut {
     pub name: String,
     #[schema(schema_with = wire::status_class)]
     pub class: Option<StatusClass>,
+}
+
+/// How far the work on a ticket is.
+#[derive(Serialize, ToSchema, Clone, Copy, Default)]
+pub struct ProgressOut {
+    /// Done tasks.
+    pub tasks_done: u32,
+    /// Tasks not cancelled.
+    pub tasks_total: u32,
+    /// `tasks_done / tasks_total` as a whole percentage; `null` without tasks.
+    pub tasks_percent: Option<u32>,
+    pub checklist_checked: u32,
+    pub checklist_total: u32,
+}
+
+impl From<Progress> for ProgressOut {
+    fn from(p: Progress) -> Self {
+        Self {
+            tasks_done: p.tasks_done,
+            tasks_total: p.tasks_total,
+            tasks_percent: p.tasks_percent(),
+            checklist_checked: p.checklist_checked,
+            checklist_total: p.checklist_total,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -63,13 +91,16 @@ pub struct TicketOut {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub progress: ProgressOut,
 }
 
 impl TicketOut {
-    /// `statuses` is the status dictionary (short; loaded once per request).
-    pub fn new(t: Ticket, statuses: &[Entry]) -> Self {
+    /// `statuses` is the status dictionary (short; loaded once per request), `progress` that
+    /// of the tickets at hand (see `tickets::progress`).
+    pub fn new(t: Ticket, statuses: &[Entry], progress: &HashMap<Uuid, Progress>) -> Self {
         let status = statuses.iter().find(|s| s.id == t.status_id);
         Self {
+            progress: progress.get(&t.id).copied().unwrap_or_default().into(),
             status: StatusOut {
                 id: t.status_id,
                 name: status.map(|s| s.name.clone()).unwrap_or_default(),

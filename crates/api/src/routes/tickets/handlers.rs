@@ -1,6 +1,7 @@
 //! Ticket handlers: authorise, check references, call the store in one transaction with the
 //! timeline event, answer.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::header;
@@ -16,7 +17,7 @@ use validator::Validate;
 
 use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTicket};
 use super::references;
-use super::{actor, visibility};
+use super::{actor, progress, visibility};
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
@@ -69,7 +70,8 @@ pub async fn create(
     txn.commit().await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
-    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses)))
+    // A new ticket has no tasks yet.
+    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
 }
 
 /// Opening a ticket, shared by `POST /tickets` and converting a call: checks references,
@@ -144,7 +146,8 @@ pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>,
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
     let statuses = statuses(&state, &state.db, &[ticket.status_id]).await?;
-    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses)))
+    let progress = progress(&state.db, &[ticket.id]).await?;
+    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
 }
 
 /// Lists the tickets the caller may see, filtered.
@@ -186,7 +189,9 @@ pub async fn list(
     let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
     let needed: Vec<Uuid> = page.items.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
-    Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses))))
+    let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
+    let progress = progress(&state.db, &ids).await?;
+    Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses, &progress))))
 }
 
 /// `{field: {before, after}}` for every field that changed, bookkeeping fields left out.
@@ -271,15 +276,16 @@ pub async fn update(
         tags: body.tags.map(clean_tags),
     };
     let statuses = statuses(&state, &txn, &[current.status_id]).await?;
-    let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses)).unwrap_or_default();
+    let progress = progress(&txn, &[current.id]).await?;
+    let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses, &progress)).unwrap_or_default();
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
-    let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses)).unwrap_or_default();
+    let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses, &progress)).unwrap_or_default();
     let changed = diff(&before, &after);
     if !changed.is_empty() {
         tickets::append_event(&txn, ticket.id, EventKind::FieldsChanged, actor(principal), serde_json::Value::Object(changed), now).await?;
     }
     txn.commit().await?;
-    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses)))
+    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
 }
 
 /// The ticket's timeline, oldest first: the audit log.
@@ -336,6 +342,8 @@ pub async fn similar(
     let candidates = tickets::similar_candidates(&state.db, &ticket, &terms, &visibility, 200).await?;
     let needed: Vec<Uuid> = candidates.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
+    let ids: Vec<Uuid> = candidates.iter().map(|t| t.id).collect();
+    let progress = progress(&state.db, &ids).await?;
     let mut ranked: Vec<(rules::Similarity, servdesk_domain::tickets::Ticket)> =
         candidates.into_iter().map(|c| (rules::similarity(&ticket, &c), c)).filter(|(s, _)| s.score > 0).collect();
     ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));
@@ -344,7 +352,7 @@ pub async fn similar(
             .into_iter()
             .take(10)
             .map(|(s, t)| SimilarOut {
-                ticket: TicketOut::new(t, &statuses),
+                ticket: TicketOut::new(t, &statuses, &progress),
                 score: s.score,
                 same_equipment: s.same_equipment,
                 same_customer: s.same_customer,

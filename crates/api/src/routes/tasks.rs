@@ -1,0 +1,390 @@
+//! Tasks (work orders) of tickets: create on a ticket, read, list, and move through their
+//! statuses. Every change is an event on the ticket's timeline; completing a ticket's last
+//! open task closes the ticket (as the system).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
+use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
+use servdesk_domain::tickets::{self as ticket_rules, EventKind, Stamps, Ticket};
+use servdesk_domain::{Permission, Principal, Role};
+use servdesk_persistence::jobs::{self, NewJob};
+use servdesk_persistence::tasks::{self, NewTask, TaskFilter};
+use servdesk_persistence::tickets::Actor;
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, dictionaries, tickets, users};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation::{self, clean};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::routes::tickets::{actor, references, visibility};
+use crate::state::{AppState, now};
+use crate::wire;
+
+/// Job kind the channels deliver: the assignee's email about a task given to them.
+pub const TASK_ASSIGNED_JOB: &str = "notify.task_assigned";
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskOut {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    /// `T-YYYY-NNNNNN/n`: the ticket's number and the task's place on it.
+    pub number: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub priority_id: Uuid,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub paid: bool,
+    pub notify_assignee: bool,
+    #[schema(schema_with = wire::task_status)]
+    pub status: TaskStatus,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Task> for TaskOut {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id,
+            ticket_id: t.ticket_id,
+            number: t.number,
+            title: t.title,
+            description: t.description,
+            category_id: t.category_id,
+            type_id: t.type_id,
+            planned_start: t.planned_start,
+            planned_end: t.planned_end,
+            customer_id: t.customer_id,
+            location_id: t.location_id,
+            contact_id: t.contact_id,
+            priority_id: t.priority_id,
+            assignee_id: t.assignee_id,
+            partner_id: t.partner_id,
+            paid: t.paid,
+            notify_assignee: t.notify_assignee,
+            status: t.status,
+            completed_at: t.completed_at,
+            created_by: t.created_by,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({
+    "title": "Replace the pressure sensor",
+    "description": "Sensor P-7 reads 0 bar; spare part in van 2",
+    "planned_start": "2026-11-24T08:00:00Z",
+    "planned_end": "2026-11-24T10:00:00Z",
+    "assignee_id": "01933b5e-0000-7000-8000-000000000030",
+    "notify_assignee": true
+}))]
+pub struct CreateTask {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub title: String,
+    #[validate(length(max = 20000))]
+    pub description: Option<String>,
+    /// A task category.
+    pub category_id: Option<Uuid>,
+    /// A task type of that category.
+    pub type_id: Option<Uuid>,
+    pub planned_start: Option<DateTime<Utc>>,
+    /// After `planned_start`.
+    pub planned_end: Option<DateTime<Utc>>,
+    /// Default: the ticket's.
+    pub customer_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub location_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub contact_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub priority_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    /// A subcontractor doing the work.
+    pub partner_id: Option<Uuid>,
+    #[serde(default)]
+    pub paid: bool,
+    /// Email the assignee about the task.
+    #[serde(default)]
+    pub notify_assignee: bool,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"status": "in_progress", "note": "On site"}))]
+pub struct ChangeTaskStatus {
+    #[schema(schema_with = wire::task_status)]
+    pub status: TaskStatus,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskFilterParams {
+    pub ticket_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    #[param(schema_with = wire::task_status)]
+    pub status: Option<TaskStatus>,
+}
+
+/// The ticket of a task if the caller may see it. Technicians see the tasks given to them
+/// (and, through them, their tickets); others what they see of tickets.
+async fn visible_task(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(Task, Ticket)> {
+    let task = tasks::get(conn, id).await?;
+    if let Principal::User { id: user, role: Role::Technician, .. } = principal
+        && task.assignee_id != Some(*user)
+    {
+        return Err(ApiError::not_found());
+    }
+    let visibility = visibility(conn, principal).await?;
+    let ticket = tickets::get_visible(conn, task.ticket_id, &visibility).await?;
+    Ok((task, ticket))
+}
+
+async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> ApiResult<StatusClass> {
+    dictionaries::get(conn, DictionaryKind::TicketStatus, status_id)
+        .await?
+        .class
+        .ok_or_else(|| ApiError::internal(format!("status {status_id} has no class")))
+}
+
+/// Queues the assignee's notification of a task given to them (when the task asks for it).
+async fn notify_assignee(conn: &impl ConnectionTrait, task: &Task, ticket: &Ticket, at: DateTime<Utc>) -> ApiResult<()> {
+    let Some(assignee) = task.assignee_id.filter(|_| task.notify_assignee) else { return Ok(()) };
+    let user = users::get(conn, assignee).await?;
+    let payload = json!({
+        "task_id": task.id, "task_number": task.number, "ticket_id": ticket.id, "ticket_number": ticket.number,
+        "user_id": user.id, "email": user.email.to_string(), "name": user.name,
+        "subject": format!("[{}] {}", ticket.number, task.title),
+        "planned_start": task.planned_start, "planned_end": task.planned_end,
+    });
+    jobs::enqueue(conn, NewJob::now(TASK_ASSIGNED_JOB, payload, at), at).await?;
+    Ok(())
+}
+
+/// Adds a task to a ticket. Customer, location, contact and priority default from the
+/// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path, description = "The ticket")),
+    request_body = CreateTask,
+    responses(
+        (status = 201, body = TaskOut, headers(("Location" = String), ("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ticket_closed`: closed or cancelled tickets take no new tasks", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tickets/{id}/tasks")]
+pub async fn create(
+    auth: Authorized<can::TasksWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<CreateTask>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    rules::check_window(body.planned_start, body.planned_end).map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let visibility = visibility(&txn, principal).await?;
+    let ticket = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
+    if matches!(class_of(&txn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled) {
+        return Err(ApiError::conflict("ticket_closed", format!("ticket {} is closed; reopen it to add tasks", ticket.number)));
+    }
+    references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, body.category_id).await?;
+    if let Some(type_id) = body.type_id {
+        references::dictionary(&txn, "type_id", DictionaryKind::TaskType, Some(type_id)).await?;
+        let kind = dictionaries::get(&txn, DictionaryKind::TaskType, type_id).await?;
+        if body.category_id.is_none() || kind.parent_id != body.category_id {
+            return Err(ApiError::invalid_field("type_id", "wrong_category", "the task type belongs to another task category"));
+        }
+    }
+    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    references::assignee(&txn, body.assignee_id).await?;
+    if let Some(partner) = body.partner_id {
+        crate::routes::directory::referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
+    }
+    let (customer_id, location_id, contact_id) = match (body.customer_id, body.location_id, body.contact_id) {
+        (None, None, None) => (ticket.customer_id, ticket.location_id, ticket.contact_id),
+        (c, l, p) => (references::party(&txn, c.or(ticket.customer_id), l, p).await?, l, p),
+    };
+    let status = if body.planned_start.is_some() { TaskStatus::Scheduled } else { TaskStatus::New };
+    let new = NewTask {
+        ticket_id: ticket.id,
+        title: body.title.trim().to_owned(),
+        description: clean(body.description),
+        category_id: body.category_id,
+        type_id: body.type_id,
+        planned_start: body.planned_start,
+        planned_end: body.planned_end,
+        customer_id,
+        location_id,
+        contact_id,
+        priority_id: body.priority_id.unwrap_or(ticket.priority_id),
+        assignee_id: body.assignee_id,
+        partner_id: body.partner_id,
+        paid: body.paid,
+        notify_assignee: body.notify_assignee,
+        status,
+        created_by: principal.user_id(),
+    };
+    let task = tasks::create(&txn, new, now).await?;
+    let data = json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
+    tickets::append_event(&txn, ticket.id, EventKind::TaskCreated, actor(principal), data, now).await?;
+    notify_assignee(&txn, &task, &ticket, now).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/tasks/{}", task.id)));
+    Ok(versioned(response, task.version, &TaskOut::from(task)))
+}
+
+/// A ticket's tasks in number order.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path, description = "The ticket")),
+    responses((status = 200, body = Vec<TaskOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/tasks")]
+pub async fn of_ticket(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<Vec<TaskOut>>> {
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
+    let mut found = tasks::of_ticket(&state.db, ticket.id).await?;
+    if let Principal::User { id: user, role: Role::Technician, .. } = auth.principal() {
+        found.retain(|t| t.assignee_id == Some(*user));
+    }
+    Ok(web::Json(found.into_iter().map(TaskOut::from).collect()))
+}
+
+/// One task.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TaskOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tasks/{id}")]
+pub async fn get(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let (task, _) = visible_task(&state.db, auth.principal(), id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), task.version, &TaskOut::from(task)))
+}
+
+/// Tasks across tickets, filtered: coordinators, agents, finance and integrations see all,
+/// technicians the tasks given to them.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(PageParams, TaskFilterParams),
+    responses((status = 200, body = Paged<TaskOut>)),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tasks")]
+pub async fn list(
+    auth: Authorized<can::TasksRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<TaskFilterParams>,
+) -> ApiResult<web::Json<Paged<TaskOut>>> {
+    let f = filter.into_inner();
+    let mut filter = TaskFilter { ticket_id: f.ticket_id, assignee_id: f.assignee_id, partner_id: f.partner_id, status: f.status };
+    if let Principal::User { id, role: Role::Technician, .. } = auth.principal() {
+        if filter.assignee_id.is_some_and(|a| a != *id) {
+            return Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
+        }
+        filter.assignee_id = Some(*id);
+    }
+    let page = tasks::list(&state.db, &filter, page.to_request()?).await?;
+    Ok(web::Json(Paged::from_page(page, TaskOut::from)))
+}
+
+/// Moves a task along `new -> scheduled -> in_progress <-> on_hold -> done` (or cancels it).
+/// Technicians move their own tasks. Completing a ticket's last open task closes the ticket.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = ChangeTaskStatus,
+    responses(
+        (status = 200, body = TaskOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[post("/tasks/{id}/status")]
+pub async fn change_status(
+    auth: Authorized<can::TasksWork>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<ChangeTaskStatus>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let (task, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
+    rules::check_transition(task.status, body.status).map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
+    let changed = tasks::set_status(&txn, task.id, if_match.0, body.status, now).await?;
+    let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": body.status, "note": clean(body.note)});
+    tickets::append_event(&txn, ticket.id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
+    let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
+    if rules::completion_closes_ticket(body.status, &after) {
+        close_by_system(&txn, &state, &ticket, now).await?;
+    }
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), changed.version, &TaskOut::from(changed)))
+}
+
+/// The ticket whose last open task was just completed moves to the default status of the
+/// configured class (closed unless set to resolved), as the system.
+async fn close_by_system(conn: &impl ConnectionTrait, state: &AppState, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<()> {
+    let from = class_of(conn, ticket.status_id).await?;
+    let to_class = state.config.tasks_done_ticket_class;
+    if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
+        return Ok(());
+    }
+    let target = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(to_class)).await?;
+    let stamps = Stamps { first_response_at: ticket.first_response_at, resolved_at: ticket.resolved_at, closed_at: ticket.closed_at };
+    let stamps = ticket_rules::stamps_after(stamps, from, to_class, now);
+    tickets::set_status(conn, ticket, None, target.id, stamps, now).await?;
+    let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
+    let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
+    tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;
+    Ok(())
+}
+
+/// Cancels a ticket's open tasks (a coordinator closing the ticket asked for it).
+pub(crate) async fn cancel_open(conn: &impl ConnectionTrait, principal: &Principal, open: &[Task], now: DateTime<Utc>) -> ApiResult<()> {
+    debug_assert!(principal.can(Permission::TicketsCoordinate));
+    for task in open {
+        tasks::set_status(conn, task.id, None, TaskStatus::Cancelled, now).await?;
+        let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": TaskStatus::Cancelled, "note": "cancelled with the ticket"});
+        tickets::append_event(conn, task.ticket_id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! Tasks (work orders): numbered per ticket, changed under their version, and read by the
+//! ticket's rules (progress, closing) as a list of statuses.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TryIntoModel};
+use servdesk_domain::tasks::{Task, TaskStatus, task_number};
+use uuid::Uuid;
+
+use crate::db::placeholder;
+use crate::entities::tasks as row;
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+use crate::versioned::{self, Columns};
+
+pub struct NewTask {
+    pub ticket_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub priority_id: Uuid,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub paid: bool,
+    pub notify_assignee: bool,
+    pub status: TaskStatus,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TaskFilter {
+    pub ticket_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub status: Option<TaskStatus>,
+}
+
+fn to_task(m: row::Model) -> Result<Task, StoreError> {
+    Ok(Task {
+        status: TaskStatus::parse(&m.status).ok_or_else(|| StoreError::corrupt("tasks", format!("{}: status", m.id)))?,
+        id: m.id,
+        ticket_id: m.ticket_id,
+        number: m.number,
+        title: m.title,
+        description: m.description,
+        category_id: m.category_id,
+        type_id: m.type_id,
+        planned_start: m.planned_start,
+        planned_end: m.planned_end,
+        customer_id: m.customer_id,
+        location_id: m.location_id,
+        contact_id: m.contact_id,
+        priority_id: m.priority_id,
+        assignee_id: m.assignee_id,
+        partner_id: m.partner_id,
+        paid: m.paid,
+        notify_assignee: m.notify_assignee,
+        completed_at: m.completed_at,
+        created_by: m.created_by,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Creates the task under the next number of its ticket (`T-2026-000123/2`). The ticket's
+/// counter is incremented in the caller's transaction, which locks the ticket's row.
+pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc>) -> Result<Task, StoreError> {
+    let backend = conn.get_database_backend();
+    let sql = format!("UPDATE tickets SET task_seq = task_seq + 1 WHERE id = {} RETURNING task_seq, number", placeholder(backend, 1));
+    let row = conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [new.ticket_id.into()])).await?.ok_or(StoreError::NotFound)?;
+    let seq: i32 = row.try_get("", "task_seq")?;
+    let ticket_number: String = row.try_get("", "number")?;
+    let model = row::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(new.ticket_id),
+        seq: Set(seq),
+        number: Set(task_number(&ticket_number, i64::from(seq))),
+        title: Set(new.title),
+        description: Set(new.description),
+        category_id: Set(new.category_id),
+        type_id: Set(new.type_id),
+        planned_start: Set(new.planned_start),
+        planned_end: Set(new.planned_end),
+        customer_id: Set(new.customer_id),
+        location_id: Set(new.location_id),
+        contact_id: Set(new.contact_id),
+        priority_id: Set(new.priority_id),
+        assignee_id: Set(new.assignee_id),
+        partner_id: Set(new.partner_id),
+        paid: Set(new.paid),
+        notify_assignee: Set(new.notify_assignee),
+        status: Set(new.status.as_str().to_owned()),
+        completed_at: Set(None),
+        created_by: Set(new.created_by),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    row::Entity::insert(model.clone()).exec_without_returning(conn).await?;
+    to_task(model.try_into_model()?)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Task, StoreError> {
+    to_task(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
+}
+
+/// A ticket's tasks in number order.
+pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Vec<Task>, StoreError> {
+    row::Entity::find().filter(row::Column::TicketId.eq(ticket_id)).order_by_asc(row::Column::Seq).all(conn).await?.into_iter().map(to_task).collect()
+}
+
+/// The statuses of the tasks of each of `ticket_ids` (for their progress).
+pub async fn statuses_of(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Result<Vec<(Uuid, TaskStatus)>, StoreError> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Uuid, String)> = row::Entity::find()
+        .select_only()
+        .column(row::Column::TicketId)
+        .column(row::Column::Status)
+        .filter(row::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(t, s)| Ok((t, TaskStatus::parse(&s).ok_or_else(|| StoreError::corrupt("tasks", format!("status {s:?}")))?)))
+        .collect()
+}
+
+pub async fn list(conn: &impl ConnectionTrait, filter: &TaskFilter, req: PageRequest) -> Result<Page<Task>, StoreError> {
+    let mut select = row::Entity::find();
+    if let Some(t) = filter.ticket_id {
+        select = select.filter(row::Column::TicketId.eq(t));
+    }
+    if let Some(a) = filter.assignee_id {
+        select = select.filter(row::Column::AssigneeId.eq(a));
+    }
+    if let Some(p) = filter.partner_id {
+        select = select.filter(row::Column::PartnerId.eq(p));
+    }
+    if let Some(s) = filter.status {
+        select = select.filter(row::Column::Status.eq(s.as_str()));
+    }
+    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_task)
+}
+
+/// Moves the task to `status` if it is still at `expected` version (when given), stamping
+/// the completion time when it is done.
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i64>,
+    status: TaskStatus,
+    now: DateTime<Utc>,
+) -> Result<Task, StoreError> {
+    let current = get(conn, id).await?;
+    versioned::expect(expected, current.version)?;
+    let completed_at = (status == TaskStatus::Done).then_some(now);
+    let u = row::Entity::update_many()
+        .col_expr(row::Column::Status, Expr::value(status.as_str()))
+        .col_expr(row::Column::CompletedAt, Expr::value(completed_at));
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    get(conn, id).await
+}
