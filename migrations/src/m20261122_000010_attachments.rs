@@ -63,9 +63,14 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(A::UploadedByUserId))
                     .col(uuid_null(A::UploadedByApiKeyId))
                     .col(timestamp_with_time_zone(A::CreatedAt))
-                    .foreign_key(ForeignKey::create().from(A::Table, A::CallId).to(Calls::Table, Calls::Id).on_delete(ForeignKeyAction::Restrict))
                     .foreign_key(
-                        ForeignKey::create().from(A::Table, A::TicketId).to(Tickets::Table, Tickets::Id).on_delete(ForeignKeyAction::Restrict),
+                        ForeignKey::create().from(A::Table, A::CallId).to(Calls::Table, Calls::Id).on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(A::Table, A::TicketId)
+                            .to(Tickets::Table, Tickets::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
                     )
                     .foreign_key(
                         ForeignKey::create()

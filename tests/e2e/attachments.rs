@@ -80,7 +80,12 @@ async fn files_are_stored_outside_the_database_typed_from_their_bytes_and_downlo
     assert!(disposition.contains("filename*=UTF-8''Zapisnik%20%C4%8Di%C5%A1%C4%87enja.txt"), "{disposition}");
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(res.bytes().await.unwrap().as_ref(), report.as_slice());
-    let again = app.request(Method::GET, items[1]["content_url"].as_str().unwrap(), Some(&admin)).header("if-none-match", etag).send().await.unwrap();
+    let again = app
+        .request(Method::GET, items[1]["content_url"].as_str().unwrap(), Some(&admin))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
 
     // Images may be shown inline on request; text never is.
@@ -104,7 +109,9 @@ async fn a_file_that_is_not_what_it_claims_or_is_a_program_is_refused_and_nothin
     let path = format!("/api/v1/tickets/{}/attachments", id(&t));
 
     let disguised = file("photo.png", Some("image/png"), b"<html><script>alert(1)</script></html>".to_vec());
-    let body = expect_problem(upload(&app, &admin, &path, vec![file("ok.png", None, PNG.to_vec()), disguised]).await, 422, "validation_failed").await;
+    let body =
+        expect_problem(upload(&app, &admin, &path, vec![file("ok.png", None, PNG.to_vec()), disguised]).await, 422, "validation_failed")
+            .await;
     assert_eq!(body["errors"][0]["code"], "content_type_mismatch");
     let mut exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec();
     exe.resize(512, 0);
@@ -160,29 +167,38 @@ async fn a_reply_carries_its_files_to_the_outbound_message_and_each_file_goes_wi
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Pekarna"})).await;
-    let contact = create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Eva", "email": "eva@pekarna.si"})).await;
-    let t = create(&app, &admin, "/api/v1/tickets", json!({"title": "Oven cold", "customer_id": id(&customer), "contact_id": id(&contact)})).await;
+    let contact =
+        create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Eva", "email": "eva@pekarna.si"})).await;
+    let t =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Oven cold", "customer_id": id(&customer), "contact_id": id(&contact)}))
+            .await;
     let other = ticket(&app, &admin).await;
-    let uploaded: Value = upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&t)), vec![file("quote.png", None, PNG.to_vec())])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let uploaded: Value =
+        upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&t)), vec![file("quote.png", None, PNG.to_vec())])
+            .await
+            .json()
+            .await
+            .unwrap();
     let file_id = uploaded["items"][0]["id"].clone();
-    let foreign: Value = upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&other)), vec![file("x.png", None, PNG.to_vec())])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let foreign: Value =
+        upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&other)), vec![file("x.png", None, PNG.to_vec())])
+            .await
+            .json()
+            .await
+            .unwrap();
 
     let comments = format!("/api/v1/tickets/{}/comments", id(&t));
-    let res = app.post(&comments, &admin, json!({"visibility": "public", "body": "See attached.", "attachment_ids": [foreign["items"][0]["id"]]})).await;
+    let res = app
+        .post(&comments, &admin, json!({"visibility": "public", "body": "See attached.", "attachment_ids": [foreign["items"][0]["id"]]}))
+        .await;
     let body = expect_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "attachment_ids");
     let listed: Value = app.get(&comments, &admin).await.json().await.unwrap();
     assert!(listed["items"].as_array().unwrap().is_empty(), "the refused comment left nothing");
 
-    let comment = create(&app, &admin, &comments, json!({"visibility": "public", "body": "The quote is attached.", "attachment_ids": [file_id]})).await;
+    let comment =
+        create(&app, &admin, &comments, json!({"visibility": "public", "body": "The quote is attached.", "attachment_ids": [file_id]}))
+            .await;
     assert_eq!(comment["attachments"][0]["id"], file_id);
     assert_eq!(comment["attachments"][0]["comment_id"], comment["id"]);
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some("notify.public_reply".to_owned()) };
@@ -190,13 +206,15 @@ async fn a_reply_carries_its_files_to_the_outbound_message_and_each_file_goes_wi
     assert_eq!(jobs.items[0].payload["attachments"][0]["attachment_id"], file_id);
     assert_eq!(jobs.items[0].payload["attachments"][0]["filename"], "quote.png");
 
-    let again = app.post(&comments, &admin, json!({"visibility": "internal", "body": "Same file again", "attachment_ids": [file_id]})).await;
+    let again =
+        app.post(&comments, &admin, json!({"visibility": "internal", "body": "Same file again", "attachment_ids": [file_id]})).await;
     expect_problem(again, 422, "validation_failed").await;
     let listed: Value = app.get(&comments, &admin).await.json().await.unwrap();
     assert_eq!(listed["items"][0]["attachments"][0]["filename"], "quote.png");
 
     // A sent file stays; an unsent one can be removed by its uploader.
-    expect_problem(app.delete(&format!("/api/v1/attachments/{}", file_id.as_str().unwrap()), &admin).await, 409, "attachment_in_comment").await;
+    expect_problem(app.delete(&format!("/api/v1/attachments/{}", file_id.as_str().unwrap()), &admin).await, 409, "attachment_in_comment")
+        .await;
     let loose = &foreign["items"][0];
     assert_eq!(app.delete(&format!("/api/v1/attachments/{}", id(loose)), &admin).await.status(), 204);
     assert_eq!(app.get(loose["content_url"].as_str().unwrap(), &admin).await.status(), 404);
@@ -209,11 +227,15 @@ async fn a_reply_carries_its_files_to_the_outbound_message_and_each_file_goes_wi
 async fn a_calls_files_follow_it_onto_the_ticket_it_becomes_or_is_merged_into() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let key: Value = app.post("/api/v1/api-keys", &admin, json!({"name": "Web form", "scopes": ["calls:write"]})).await.json().await.unwrap();
+    let key: Value =
+        app.post("/api/v1/api-keys", &admin, json!({"name": "Web form", "scopes": ["calls:write"]})).await.json().await.unwrap();
     let form = key["secret"].as_str().unwrap().to_owned();
-    let other_key: Value = app.post("/api/v1/api-keys", &admin, json!({"name": "Other", "scopes": ["calls:write"]})).await.json().await.unwrap();
+    let other_key: Value =
+        app.post("/api/v1/api-keys", &admin, json!({"name": "Other", "scopes": ["calls:write"]})).await.json().await.unwrap();
 
-    let call = create(&app, &form, "/api/v1/calls", json!({"channel": "web_form", "subject": "Broken display", "from_email": "a@b.si"})).await["call"].clone();
+    let call = create(&app, &form, "/api/v1/calls", json!({"channel": "web_form", "subject": "Broken display", "from_email": "a@b.si"}))
+        .await["call"]
+        .clone();
     let path = format!("/api/v1/calls/{}/attachments", id(&call));
     assert_eq!(upload(&app, &form, &path, vec![file("display.png", Some("image/png"), PNG.to_vec())]).await.status(), 201);
     let res = upload(&app, other_key["secret"].as_str().unwrap(), &path, vec![file("x.png", None, PNG.to_vec())]).await;
@@ -222,7 +244,8 @@ async fn a_calls_files_follow_it_onto_the_ticket_it_becomes_or_is_merged_into() 
     assert_eq!(listed["items"][0]["ticket_id"], Value::Null);
 
     let converted: Value = app.post(&format!("/api/v1/calls/{}/convert", id(&call)), &admin, json!({})).await.json().await.unwrap();
-    let ticket_files: Value = app.get(&format!("/api/v1/tickets/{}/attachments", converted["ticket_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    let ticket_files: Value =
+        app.get(&format!("/api/v1/tickets/{}/attachments", converted["ticket_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
     assert_eq!(ticket_files["items"][0]["filename"], "display.png");
     assert_eq!(ticket_files["items"][0]["call_id"], call["id"]);
 
@@ -230,7 +253,8 @@ async fn a_calls_files_follow_it_onto_the_ticket_it_becomes_or_is_merged_into() 
     upload(&app, &form, &format!("/api/v1/calls/{}/attachments", id(&second)), vec![file("again.png", None, PNG.to_vec())]).await;
     let merged = app.post(&format!("/api/v1/calls/{}/merge", id(&second)), &admin, json!({"ticket_id": converted["ticket_id"]})).await;
     assert_eq!(merged.status(), 200);
-    let comments: Value = app.get(&format!("/api/v1/tickets/{}/comments", converted["ticket_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    let comments: Value =
+        app.get(&format!("/api/v1/tickets/{}/comments", converted["ticket_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
     assert_eq!(comments["items"][0]["attachments"][0]["filename"], "again.png");
 }
 
@@ -242,7 +266,11 @@ async fn who_cannot_see_the_ticket_cannot_see_its_files() {
     let (_, agent) = app.user("agent").await;
     let t = ticket(&app, &admin).await;
     let uploaded: Value =
-        upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&t)), vec![file("plan.png", None, PNG.to_vec())]).await.json().await.unwrap();
+        upload(&app, &admin, &format!("/api/v1/tickets/{}/attachments", id(&t)), vec![file("plan.png", None, PNG.to_vec())])
+            .await
+            .json()
+            .await
+            .unwrap();
     let file = &uploaded["items"][0];
     for token in [&technician, &agent] {
         expect_problem(app.get(&format!("/api/v1/attachments/{}", id(file)), token).await, 404, "not_found").await;

@@ -19,6 +19,6 @@ mod directory;
 mod docs_page;
 mod jobs;
 mod openapi;
-mod ticket_actions;
 mod tasks;
+mod ticket_actions;
 mod tickets;

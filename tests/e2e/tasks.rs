@@ -28,8 +28,11 @@ async fn tasks_are_numbered_per_ticket_and_default_from_it() {
     let admin = app.admin_token().await;
     let (tech_id, _) = app.user("technician").await;
     let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Vodovod"})).await;
-    let contact = create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Iva", "email": "iva@vodovod.si"})).await;
-    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pump P-7", "customer_id": id(&customer), "contact_id": id(&contact)})).await;
+    let contact =
+        create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Iva", "email": "iva@vodovod.si"})).await;
+    let ticket =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Pump P-7", "customer_id": id(&customer), "contact_id": id(&contact)}))
+            .await;
     let path = format!("/api/v1/tickets/{}/tasks", id(&ticket));
     let repair = entry(&app, &admin, "task-categories", "Repair").await;
     let on_site = entry(&app, &admin, "task-types", "On-site repair").await;
@@ -67,7 +70,10 @@ async fn tasks_are_numbered_per_ticket_and_default_from_it() {
     assert_eq!(events["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "task_created").count(), 2);
     let listed: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    assert_eq!(ticket_of(&app, &admin, &ticket).await["progress"], json!({"tasks_done": 0, "tasks_total": 2, "tasks_percent": 0, "checklist_checked": 0, "checklist_total": 0}));
+    assert_eq!(
+        ticket_of(&app, &admin, &ticket).await["progress"],
+        json!({"tasks_done": 0, "tasks_total": 2, "tasks_percent": 0, "checklist_checked": 0, "checklist_total": 0})
+    );
 }
 
 #[tokio::test]

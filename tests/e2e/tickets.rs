@@ -384,7 +384,8 @@ async fn lists_sort_newest_or_latest_changed_first_and_filter_by_change_time() {
     assert_eq!(seen, ["Ticket 5", "Ticket 4", "Ticket 3", "Ticket 2", "Ticket 1"]);
 
     // The oldest, changed now, comes first by latest change and alone in a change range.
-    let changed: Value = app.patch(&format!("/api/v1/tickets/{}", id(&made[0])), &admin, json!({"title": "Ticket 1 (changed)"})).await.json().await.unwrap();
+    let changed: Value =
+        app.patch(&format!("/api/v1/tickets/{}", id(&made[0])), &admin, json!({"title": "Ticket 1 (changed)"})).await.json().await.unwrap();
     let page: Value = list(vec![("sort", "-updated".to_owned()), ("limit", "2".to_owned())]).await.json().await.unwrap();
     assert_eq!(titles(&page), ["Ticket 1 (changed)", "Ticket 5"]);
     let next = page["next_cursor"].as_str().unwrap().to_owned();

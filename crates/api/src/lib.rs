@@ -3,8 +3,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod cache;
 pub mod bootstrap;
+pub mod cache;
 pub mod config;
 pub mod conventions;
 pub mod error;

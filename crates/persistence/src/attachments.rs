@@ -86,7 +86,12 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Attachment, St
 }
 
 /// Oldest first, paged by id.
-pub async fn list(conn: &impl ConnectionTrait, owner: Owner, after: Option<Uuid>, limit: u64) -> Result<(Vec<Attachment>, Option<Uuid>), StoreError> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    owner: Owner,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Attachment>, Option<Uuid>), StoreError> {
     let mut select = match owner {
         Owner::Call(id) => row::Entity::find().filter(row::Column::CallId.eq(id)),
         Owner::Ticket(id) => row::Entity::find().filter(row::Column::TicketId.eq(id)),

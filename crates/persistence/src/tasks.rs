@@ -74,7 +74,8 @@ fn to_task(m: row::Model) -> Result<Task, StoreError> {
 pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc>) -> Result<Task, StoreError> {
     let backend = conn.get_database_backend();
     let sql = format!("UPDATE tickets SET task_seq = task_seq + 1 WHERE id = {} RETURNING task_seq, number", placeholder(backend, 1));
-    let row = conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [new.ticket_id.into()])).await?.ok_or(StoreError::NotFound)?;
+    let row =
+        conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [new.ticket_id.into()])).await?.ok_or(StoreError::NotFound)?;
     let seq: i32 = row.try_get("", "task_seq")?;
     let ticket_number: String = row.try_get("", "number")?;
     let model = row::ActiveModel {
@@ -113,7 +114,14 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Task, StoreErr
 
 /// A ticket's tasks in number order.
 pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Vec<Task>, StoreError> {
-    row::Entity::find().filter(row::Column::TicketId.eq(ticket_id)).order_by_asc(row::Column::Seq).all(conn).await?.into_iter().map(to_task).collect()
+    row::Entity::find()
+        .filter(row::Column::TicketId.eq(ticket_id))
+        .order_by_asc(row::Column::Seq)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_task)
+        .collect()
 }
 
 /// The statuses of the tasks of each of `ticket_ids` (for their progress).

@@ -286,7 +286,11 @@ async fn numbered_insert(
     let draft = to_ticket(ticket.clone().try_into_model()?)?;
     let rest = crate::search::document(&draft, std::iter::empty());
     let insert_document = crate::search::insert_from(
-        Query::select().column((t.clone(), row::Column::Id)).expr(Expr::cust_with_values("t.number || $1", [rest])).from(t.clone()).to_owned(),
+        Query::select()
+            .column((t.clone(), row::Column::Id))
+            .expr(Expr::cust_with_values("t.number || $1", [rest]))
+            .from(t.clone())
+            .to_owned(),
     )?;
     let cte = |name: &Alias, query: sea_orm::sea_query::SubQueryStatement| {
         CommonTableExpression::new().query(query).table_name(name.clone()).to_owned()
@@ -331,13 +335,11 @@ fn visible(visibility: &Visibility) -> Option<Condition> {
                 .add(row::Column::AssigneeId.eq(*user_id))
                 .add(row::Column::CreatedBy.eq(*user_id)),
         ),
-        Visibility::Assigned { user_id } => Some(
-            Condition::any().add(row::Column::AssigneeId.eq(*user_id)).add(
-                row::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(
-                    tasks::Entity::find().select_only().column(tasks::Column::TicketId).filter(tasks::Column::AssigneeId.eq(*user_id)),
-                )),
-            ),
-        ),
+        Visibility::Assigned { user_id } => Some(Condition::any().add(row::Column::AssigneeId.eq(*user_id)).add(
+            row::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(
+                tasks::Entity::find().select_only().column(tasks::Column::TicketId).filter(tasks::Column::AssigneeId.eq(*user_id)),
+            )),
+        )),
         Visibility::Nothing => None,
     }
 }
@@ -500,7 +502,8 @@ pub async fn events(
     if let Some(after) = after {
         select = select.filter(ticket_events::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_page(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
+    let (rows, next) =
+        crate::page::split_page(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
     let events = rows
         .into_iter()
         .map(|e| Event {

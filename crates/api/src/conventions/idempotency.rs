@@ -72,7 +72,9 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
             .and_then(|ct| ct.parse::<actix_web::mime::Mime>().ok())
             .and_then(|m| m.get_param(actix_web::mime::BOUNDARY).map(|b| format!("--{}", b.as_str())))
             .unwrap_or_default();
-        let spooled = match Spooled::write(&mut payload, &state.config.data_dir.join("spool"), limit, &mut hasher, boundary.as_bytes()).await {
+        let spooled = match Spooled::write(&mut payload, &state.config.data_dir.join("spool"), limit, &mut hasher, boundary.as_bytes())
+            .await
+        {
             Ok(s) => s,
             Err(SpoolError::TooLarge(_)) => {
                 return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));

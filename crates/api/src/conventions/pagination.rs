@@ -51,7 +51,10 @@ impl PageParams {
     /// sense there. Answers the id to continue after and the page size.
     pub fn append_only(&self, what: &str) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
         if self.updated_since.is_some() {
-            return Err(ApiError::bad_request("unsupported_filter", format!("{what} do not change; page with cursor instead of updated_since")));
+            return Err(ApiError::bad_request(
+                "unsupported_filter",
+                format!("{what} do not change; page with cursor instead of updated_since"),
+            ));
         }
         if self.sort.as_deref().is_some_and(|s| s != "created") {
             return Err(ApiError::invalid_field("sort", "unsupported", format!("{what} are listed oldest first only")));
@@ -151,7 +154,9 @@ mod tests {
 
     #[test]
     fn a_sync_query_is_ordered_by_change_oldest_first_only() {
-        let sync = |sort: Option<&str>| PageParams { limit: None, cursor: None, updated_since: Some(Utc::now()), sort: sort.map(str::to_owned) }.to_request();
+        let sync = |sort: Option<&str>| {
+            PageParams { limit: None, cursor: None, updated_since: Some(Utc::now()), sort: sort.map(str::to_owned) }.to_request()
+        };
         assert_eq!(sync(None).ok().map(|r| r.sort), Some(Sort::Updated));
         assert_eq!(sync(Some("updated")).ok().map(|r| r.sort), Some(Sort::Updated));
         assert!(sync(Some("-updated")).is_err());

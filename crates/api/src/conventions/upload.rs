@@ -62,7 +62,11 @@ pub async fn receive(storage: &Storage, max_bytes: u64, mut payload: Multipart) 
             received.push(receive_one(storage, max_bytes, &mut field).await?);
         }
         if received.is_empty() {
-            return Err(ApiError::invalid_field(FILE_PART, "required", format!("send the files as multipart/form-data parts named \"{FILE_PART}\"")));
+            return Err(ApiError::invalid_field(
+                FILE_PART,
+                "required",
+                format!("send the files as multipart/form-data parts named \"{FILE_PART}\""),
+            ));
         }
         Ok(())
     }
@@ -174,11 +178,9 @@ fn filename(disposition: Option<&ContentDisposition>) -> String {
 
 fn malformed(err: MultipartError) -> ApiError {
     match err {
-        MultipartError::ContentTypeMissing | MultipartError::ContentTypeParse | MultipartError::ContentTypeIncompatible => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send files as multipart/form-data",
-        ),
+        MultipartError::ContentTypeMissing | MultipartError::ContentTypeParse | MultipartError::ContentTypeIncompatible => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send files as multipart/form-data")
+        }
         other => ApiError::bad_request("malformed_multipart", format!("the multipart body could not be read: {other}")),
     }
 }

@@ -107,8 +107,10 @@ async fn record(
             stored.push(attachments::create(&txn, new, now).await?);
         }
         if let Some(ticket_id) = ticket_id {
-            let files: Vec<_> = stored.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "call_id": a.call_id})).collect();
-            tickets::append_event(&txn, ticket_id, EventKind::AttachmentAdded, actor(principal), json!({"attachments": files}), now).await?;
+            let files: Vec<_> =
+                stored.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "call_id": a.call_id})).collect();
+            tickets::append_event(&txn, ticket_id, EventKind::AttachmentAdded, actor(principal), json!({"attachments": files}), now)
+                .await?;
         }
         txn.commit().await?;
         Ok::<_, ApiError>(stored)
@@ -250,7 +252,11 @@ async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/attachments/{id}")]
-pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<AttachmentOut>> {
+pub async fn get(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<AttachmentOut>> {
     Ok(web::Json(visible(&state.db, auth.principal(), id.into_inner()).await?.into()))
 }
 
@@ -282,7 +288,8 @@ pub async fn content(
 ) -> ApiResult<HttpResponse> {
     let attachment = visible(&state.db, auth.principal(), id.into_inner()).await?;
     let etag = format!("\"{}\"", attachment.sha256);
-    let cached = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let cached =
+        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     if cached {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
@@ -306,7 +313,11 @@ fn disposition(filename: &str, inline: bool) -> ContentDisposition {
         disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
         parameters: vec![
             DispositionParam::Filename(ascii),
-            DispositionParam::FilenameExt(ExtendedValue { charset: Charset::Ext("UTF-8".to_owned()), language_tag: None, value: filename.as_bytes().to_vec() }),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: filename.as_bytes().to_vec(),
+            }),
         ],
     }
 }

@@ -206,7 +206,8 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    rules::check_window(body.planned_start, body.planned_end).map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
+    rules::check_window(body.planned_start, body.planned_end)
+        .map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
     let principal = auth.principal();
     let now = now();
     let txn = state.db.begin().await?;
@@ -253,7 +254,8 @@ pub async fn create(
         created_by: principal.user_id(),
     };
     let task = tasks::create(&txn, new, now).await?;
-    let data = json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
+    let data =
+        json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
     tickets::append_event(&txn, ticket.id, EventKind::TaskCreated, actor(principal), data, now).await?;
     notify_assignee(&txn, &task, &ticket, now).await?;
     txn.commit().await?;
@@ -270,7 +272,11 @@ pub async fn create(
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/tasks")]
-pub async fn of_ticket(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<Vec<TaskOut>>> {
+pub async fn of_ticket(
+    auth: Authorized<can::TasksRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<TaskOut>>> {
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
     let mut found = tasks::of_ticket(&state.db, ticket.id).await?;

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::tickets::{self as rules, EventKind, Stamps, Ticket};
-use servdesk_persistence::{tasks, tickets};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, teams};
+use servdesk_persistence::{tasks, tickets};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -283,11 +283,18 @@ pub async fn close(
         if !body.cancel_open_tasks {
             let errors = open
                 .iter()
-                .map(|t| FieldError { field: "cancel_open_tasks".to_owned(), code: "open_task".to_owned(), message: format!("{} {} ({})", t.number, t.title, t.status) })
+                .map(|t| FieldError {
+                    field: "cancel_open_tasks".to_owned(),
+                    code: "open_task".to_owned(),
+                    message: format!("{} {} ({})", t.number, t.title, t.status),
+                })
                 .collect();
             return Err(ApiError {
                 errors,
-                ..ApiError::conflict("open_tasks", format!("{} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them", open.len()))
+                ..ApiError::conflict(
+                    "open_tasks",
+                    format!("{} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them", open.len()),
+                )
             });
         }
         crate::routes::tasks::cancel_open(&loaded.txn, auth.principal(), &open, now()).await?;

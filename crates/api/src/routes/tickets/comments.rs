@@ -128,7 +128,10 @@ pub async fn create(
     let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
     let comment = comments::create(&txn, ticket.id, actor(auth.principal()), body.visibility, text.clone(), &ids, now).await?;
     let mut files = attach(&txn, ticket.id, comment.id, &body.attachment_ids).await?;
-    let file_refs: Vec<_> = files.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes})).collect();
+    let file_refs: Vec<_> = files
+        .iter()
+        .map(|a| json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes}))
+        .collect();
     let subject = format!("[{}] {}", ticket.number, ticket.title);
     let mut delivery = serde_json::Value::Null;
     if body.visibility == CommentVisibility::Public {
@@ -151,8 +154,7 @@ pub async fn create(
         });
         jobs::enqueue(&txn, NewJob::now(MENTION_JOB, payload, now), now).await?;
     }
-    let data =
-        json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
+    let data = json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
     tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created()
@@ -195,5 +197,8 @@ pub async fn list(
     let (items, next) = comments::list(&state.db, ticket.id, after, limit).await?;
     let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
     let mut files = attachments::of_comments(&state.db, &ids).await?;
-    Ok(web::Json(Paged { items: items.into_iter().map(|c| CommentOut::new(c, &mut files)).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
+    Ok(web::Json(Paged {
+        items: items.into_iter().map(|c| CommentOut::new(c, &mut files)).collect(),
+        next_cursor: next.map(|id| encode(Cursor::Id(id))),
+    }))
 }

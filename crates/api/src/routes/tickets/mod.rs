@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use servdesk_domain::tasks::{Progress, TaskStatus};
 use servdesk_domain::{Principal, Role};
-use uuid::Uuid;
 use servdesk_persistence::tickets::{Actor, Visibility};
 use servdesk_persistence::{ConnectionTrait, teams};
+use uuid::Uuid;
 
 use crate::error::ApiResult;
 
