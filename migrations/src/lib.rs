@@ -16,6 +16,7 @@ mod m20261122_000008_ticket_search;
 mod m20261122_000009_list_indexes;
 mod m20261122_000010_attachments;
 mod m20261122_000011_tasks;
+mod m20261122_000012_checklists;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_list_indexes::Migration),
             Box::new(m20261122_000010_attachments::Migration),
             Box::new(m20261122_000011_tasks::Migration),
+            Box::new(m20261122_000012_checklists::Migration),
         ]
     }
 }

@@ -36,8 +36,10 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
             Some(&["admin", "coordinator", "agent", "technician"])
         }
         ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
-        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}") => Some(STAFF),
-        ("POST", "/api/v1/tasks/{id}/status") => Some(&["admin", "coordinator", "agent", "technician"]),
+        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist") => Some(STAFF),
+        ("POST", "/api/v1/tasks/{id}/status" | "/api/v1/tasks/{id}/checklist") | ("PATCH" | "DELETE", "/api/v1/checklist-items/{id}") => {
+            Some(&["admin", "coordinator", "agent", "technician"])
+        }
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/dictionaries") => Some(ADMIN),
         (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {

@@ -11,6 +11,7 @@ mod attachments;
 mod auth;
 mod calls;
 mod canned;
+mod checklists;
 mod comments;
 mod conventions;
 mod customers;

@@ -70,9 +70,10 @@ async fn tasks_are_numbered_per_ticket_and_default_from_it() {
     assert_eq!(events["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "task_created").count(), 2);
     let listed: Value = app.get(&path, &admin).await.json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
+    // The Repair task brought its category's three checklist lines.
     assert_eq!(
         ticket_of(&app, &admin, &ticket).await["progress"],
-        json!({"tasks_done": 0, "tasks_total": 2, "tasks_percent": 0, "checklist_checked": 0, "checklist_total": 0})
+        json!({"tasks_done": 0, "tasks_total": 2, "tasks_percent": 0, "checklist_checked": 0, "checklist_total": 3})
     );
 }
 

@@ -10,6 +10,7 @@ pub mod access;
 pub mod attachments;
 pub mod calls;
 pub mod canned;
+pub mod checklists;
 pub mod dictionaries;
 pub mod directory;
 pub mod email;

@@ -44,6 +44,7 @@ named_enum! {
         AttachmentRemoved = "attachment_removed",
         TaskCreated = "task_created",
         TaskStatusChanged = "task_status_changed",
+        ChecklistChanged = "checklist_changed",
     }
 }
 

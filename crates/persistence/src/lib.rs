@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod calls;
 pub mod canned_responses;
+pub mod checklists;
 pub mod comments;
 pub mod db;
 pub mod dictionaries;

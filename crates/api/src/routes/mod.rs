@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod auth;
 pub mod calls;
 pub mod canned_responses;
+pub mod checklists;
 pub mod dictionaries;
 pub mod directory;
 pub mod health;
@@ -90,7 +91,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tasks::of_ticket)
         .service(tasks::list)
         .service(tasks::get)
-        .service(tasks::change_status);
+        .service(tasks::change_status)
+        .service(checklists::of_ticket)
+        .service(checklists::add_to_ticket)
+        .service(checklists::of_task)
+        .service(checklists::add_to_task)
+        .service(checklists::change)
+        .service(checklists::remove);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {

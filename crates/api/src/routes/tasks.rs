@@ -14,7 +14,7 @@ use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::tasks::{self, NewTask, TaskFilter};
 use servdesk_persistence::tickets::Actor;
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, dictionaries, tickets, users};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, dictionaries, tickets, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -151,7 +151,7 @@ pub struct TaskFilterParams {
 
 /// The ticket of a task if the caller may see it. Technicians see the tasks given to them
 /// (and, through them, their tickets); others what they see of tickets.
-async fn visible_task(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(Task, Ticket)> {
+pub(crate) async fn visible_task(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(Task, Ticket)> {
     let task = tasks::get(conn, id).await?;
     if let Principal::User { id: user, role: Role::Technician, .. } = principal
         && task.assignee_id != Some(*user)
@@ -217,6 +217,10 @@ pub async fn create(
         return Err(ApiError::conflict("ticket_closed", format!("ticket {} is closed; reopen it to add tasks", ticket.number)));
     }
     references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, body.category_id).await?;
+    let template = match body.category_id {
+        Some(category) => dictionaries::get(&txn, DictionaryKind::TaskCategory, category).await?.default_checklist,
+        None => Vec::new(),
+    };
     if let Some(type_id) = body.type_id {
         references::dictionary(&txn, "type_id", DictionaryKind::TaskType, Some(type_id)).await?;
         let kind = dictionaries::get(&txn, DictionaryKind::TaskType, type_id).await?;
@@ -254,6 +258,8 @@ pub async fn create(
         created_by: principal.user_id(),
     };
     let task = tasks::create(&txn, new, now).await?;
+    // A copy: later edits of the category's template leave existing tasks alone.
+    checklists::append(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }, &template, now).await?;
     let data =
         json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
     tickets::append_event(&txn, ticket.id, EventKind::TaskCreated, actor(principal), data, now).await?;

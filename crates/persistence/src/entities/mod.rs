@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod calls;
 pub mod canned_responses;
+pub mod checklist_items;
 pub mod contact_phones;
 pub mod contacts;
 pub mod customers;

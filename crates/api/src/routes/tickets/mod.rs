@@ -29,13 +29,17 @@ pub(crate) async fn visibility(conn: &impl ConnectionTrait, principal: &Principa
     })
 }
 
-/// The progress of each of `ticket_ids`, from their tasks' statuses.
+/// The progress of each of `ticket_ids`, from their tasks' statuses and all their checklist
+/// lines (the ticket's own and its tasks').
 pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Progress>> {
-    let mut by_ticket: HashMap<Uuid, Vec<TaskStatus>> = HashMap::new();
+    let mut by_ticket: HashMap<Uuid, (Vec<TaskStatus>, Vec<bool>)> = HashMap::new();
     for (ticket, status) in servdesk_persistence::tasks::statuses_of(conn, ticket_ids).await? {
-        by_ticket.entry(ticket).or_default().push(status);
+        by_ticket.entry(ticket).or_default().0.push(status);
     }
-    Ok(by_ticket.into_iter().map(|(t, s)| (t, Progress::of(&s, &[]))).collect())
+    for (ticket, checked) in servdesk_persistence::checklists::marks_of(conn, ticket_ids).await? {
+        by_ticket.entry(ticket).or_default().1.push(checked);
+    }
+    Ok(by_ticket.into_iter().map(|(t, (s, c))| (t, Progress::of(&s, &c))).collect())
 }
 
 pub(crate) fn actor(principal: &Principal) -> Actor {
