@@ -205,6 +205,12 @@ pub struct Stamps {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+impl Ticket {
+    pub fn stamps(&self) -> Stamps {
+        Stamps { first_response_at: self.first_response_at, resolved_at: self.resolved_at, closed_at: self.closed_at }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatusError {
     #[error("closing has its own action: POST /tickets/{{id}}/close")]

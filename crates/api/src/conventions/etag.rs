@@ -12,6 +12,13 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// `201 Created` with the new resource's `Location` and `ETag`.
+pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, location));
+    versioned(builder, version, body)
+}
+
 /// A JSON response with the resource's `ETag`.
 pub fn versioned<T: Serialize>(mut builder: actix_web::HttpResponseBuilder, version: i64, body: &T) -> HttpResponse {
     builder.insert_header((header::ETAG, etag(version))).json(body)

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use validator::Validate;
 
 use super::tags;
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -137,9 +136,7 @@ pub async fn create(
     fields.finish()?;
     let canned =
         canned_responses::create(&state.db, body.name.trim().to_owned(), body.language.trim().to_lowercase(), body.body, now()).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/canned-responses/{}", canned.id)));
-    Ok(versioned(response, canned.version, &CannedResponseOut::from(canned)))
+    Ok(created(format!("/api/v1/canned-responses/{}", canned.id), canned.version, &CannedResponseOut::from(canned)))
 }
 
 /// One canned response.

@@ -2,7 +2,6 @@
 //! and types, task categories (with default checklists) and task types. All staff read them;
 //! admins edit them.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use validator::Validate;
 
 use super::tags;
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::Paged;
 use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiResult, Problem};
@@ -209,9 +208,7 @@ pub async fn create(
     let entry = dictionaries::create(&txn, new, now()).await?;
     txn.commit().await?;
     state.statuses.invalidate();
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/dictionaries/{}/{}", kind.as_str(), entry.id)));
-    Ok(versioned(response, entry.version, &DictionaryEntryOut::from(entry)))
+    Ok(created(format!("/api/v1/dictionaries/{}/{}", kind.as_str(), entry.id), entry.version, &DictionaryEntryOut::from(entry)))
 }
 
 /// One entry.

@@ -1,6 +1,5 @@
 //! Teams: queues of staff that work can be assigned to.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use validator::Validate;
 
 use super::tags;
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, referenced};
@@ -104,10 +103,8 @@ pub async fn create(
     body.validate()?;
     let team =
         teams::create(&state.db, body.name.trim().to_owned(), body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)));
-    let version = team.version;
-    Ok(versioned(response, version, &view(&state.db, team).await?))
+    let (location, version) = (format!("/api/v1/teams/{}", team.id), team.version);
+    Ok(created(location, version, &view(&state.db, team).await?))
 }
 
 /// One team with its members.

@@ -1,6 +1,5 @@
 //! Staff accounts: admins manage them; staff read the directory.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use validator::Validate;
 
 use super::tags;
 use crate::auth::{Authorized, can, passwords};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
@@ -151,9 +150,7 @@ pub async fn create(
     let user = users::create(&state.db, NewUser { email, name: body.name.trim().to_owned(), role: body.role, password_hash, phone }, now())
         .await?;
     tracing::info!(user_id = %user.id, by = %caller.principal().subject(), "user created");
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)));
-    Ok(versioned(response, user.version, &UserOut::from(user)))
+    Ok(created(format!("/api/v1/users/{}", user.id), user.version, &UserOut::from(user)))
 }
 
 /// One staff account.

@@ -7,7 +7,7 @@ use serde_json::json;
 use servdesk_domain::calls::{AlarmAction, looks_automated};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::{Contact, NotificationChannel};
-use servdesk_domain::tickets::{self as rules, EventKind, Stamps, Ticket};
+use servdesk_domain::tickets::{self as rules, EventKind, Ticket};
 use servdesk_persistence::calls::{self, Call, NewCall};
 use servdesk_persistence::directory::{contacts, customers};
 use servdesk_persistence::jobs::{self, NewJob};
@@ -104,9 +104,7 @@ async fn alarm_on_ticket(
             if resolves {
                 let current = tickets::get(txn, ticket.id).await?;
                 let resolved = dictionaries::default_of(txn, DictionaryKind::TicketStatus, Some(StatusClass::Resolved)).await?;
-                let stamps =
-                    Stamps { first_response_at: current.first_response_at, resolved_at: current.resolved_at, closed_at: current.closed_at };
-                let stamps = rules::stamps_after(stamps, from, StatusClass::Resolved, now);
+                let stamps = rules::stamps_after(current.stamps(), from, StatusClass::Resolved, now);
                 tickets::set_status(txn, &current, None, resolved.id, stamps, now).await?;
             }
             tickets::append_event(

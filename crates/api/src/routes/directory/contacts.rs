@@ -1,6 +1,5 @@
 //! Contacts, and the caller lookup that telephony and intake use.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use validator::Validate;
 use super::customers::CustomerOut;
 use super::{clean, clean_patch, referenced};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
@@ -253,9 +252,7 @@ pub async fn create(
     let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
     let contact = contacts::create(&txn, new, now()).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/contacts/{}", contact.id)));
-    Ok(versioned(response, contact.version, &ContactOut::from(contact)))
+    Ok(created(format!("/api/v1/contacts/{}", contact.id), contact.version, &ContactOut::from(contact)))
 }
 
 /// One contact.

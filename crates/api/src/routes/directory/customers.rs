@@ -1,6 +1,5 @@
 //! Customers.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use validator::Validate;
 
 use super::{clean, clean_patch};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
@@ -197,9 +196,7 @@ pub async fn create(
         notes: clean(body.notes),
     };
     let customer = customers::create(&state.db, new, now()).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/customers/{}", customer.id)));
-    Ok(versioned(response, customer.version, &CustomerOut::from(customer)))
+    Ok(created(format!("/api/v1/customers/{}", customer.id), customer.version, &CustomerOut::from(customer)))
 }
 
 /// One customer.

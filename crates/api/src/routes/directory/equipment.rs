@@ -1,6 +1,5 @@
 //! Equipment: serviced units with serial numbers and warranty.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use validator::Validate;
 
 use super::{clean, clean_patch, referenced};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
@@ -190,9 +189,7 @@ pub async fn create(
     };
     let unit = equipment::create(&txn, new, now()).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/equipment/{}", unit.id)));
-    Ok(versioned(response, unit.version, &EquipmentOut::from(unit)))
+    Ok(created(format!("/api/v1/equipment/{}", unit.id), unit.version, &EquipmentOut::from(unit)))
 }
 
 /// One unit.

@@ -1,6 +1,5 @@
 //! Customers' locations (sites).
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,7 @@ use validator::Validate;
 
 use super::{clean, clean_patch};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
@@ -169,9 +168,7 @@ pub async fn create(
         notes: clean(body.notes),
     };
     let location = locations::create(&state.db, new, now()).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/locations/{}", location.id)));
-    Ok(versioned(response, location.version, &LocationOut::from(location)))
+    Ok(created(format!("/api/v1/locations/{}", location.id), location.version, &LocationOut::from(location)))
 }
 
 /// One location.

@@ -1,6 +1,5 @@
 //! Partners: subcontractor companies.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use validator::Validate;
 
 use super::{clean, clean_patch};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
@@ -129,9 +128,7 @@ pub async fn create(
     fields.finish()?;
     let new = NewPartner { name: body.name.trim().to_owned(), tax_id: clean(body.tax_id), email, phone, notes: clean(body.notes) };
     let partner = partners::create(&state.db, new, now()).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/partners/{}", partner.id)));
-    Ok(versioned(response, partner.version, &PartnerOut::from(partner)))
+    Ok(created(format!("/api/v1/partners/{}", partner.id), partner.version, &PartnerOut::from(partner)))
 }
 
 /// One partner.

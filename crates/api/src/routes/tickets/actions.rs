@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
-use servdesk_domain::tickets::{self as rules, EventKind, Stamps, Ticket};
+use servdesk_domain::tickets::{self as rules, EventKind, Ticket};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, teams};
 use servdesk_persistence::{tasks, tickets};
 use utoipa::ToSchema;
@@ -91,10 +91,6 @@ impl Loaded {
         json!({"id": status_id, "name": name})
     }
 
-    fn stamps(&self) -> Stamps {
-        Stamps { first_response_at: self.ticket.first_response_at, resolved_at: self.ticket.resolved_at, closed_at: self.ticket.closed_at }
-    }
-
     /// Records the event, commits, answers with the ticket.
     async fn finish(self, ticket: Ticket, kind: EventKind, caller: &Caller, data: serde_json::Value) -> ApiResult<HttpResponse> {
         tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, now()).await?;
@@ -143,7 +139,7 @@ pub async fn change_status(
     references::dictionary(&loaded.txn, "status_id", DictionaryKind::TicketStatus, Some(body.status_id)).await?;
     let (from, to) = (loaded.class(loaded.ticket.status_id)?, loaded.class(body.status_id)?);
     rules::check_status_change(from, to).map_err(status_error)?;
-    let stamps = rules::stamps_after(loaded.stamps(), from, to, now());
+    let stamps = rules::stamps_after(loaded.ticket.stamps(), from, to, now());
     let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, if_match.0, body.status_id, stamps, now()).await?;
     let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(body.status_id), "note": clean(body.into_inner().note)});
     loaded.finish(ticket, EventKind::StatusChanged, &auth, data).await
@@ -300,7 +296,7 @@ pub async fn close(
         crate::routes::tasks::cancel_open(&loaded.txn, auth.principal(), &open, now()).await?;
     }
     let closed = dictionaries::default_of(&loaded.txn, DictionaryKind::TicketStatus, Some(StatusClass::Closed)).await?;
-    let stamps = rules::stamps_after(loaded.stamps(), from, StatusClass::Closed, now());
+    let stamps = rules::stamps_after(loaded.ticket.stamps(), from, StatusClass::Closed, now());
     let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, if_match.0, closed.id, stamps, now()).await?;
     let cancelled: Vec<_> = open.iter().map(|t| t.number.clone()).collect();
     let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(closed.id), "note": clean(body.note), "cancelled_tasks": cancelled});
@@ -334,7 +330,7 @@ pub async fn reopen(
     let window = chrono::Duration::from_std(state.config.reopen_window).unwrap_or(chrono::Duration::days(30));
     rules::check_reopen(from, loaded.ticket.closed_at, window, now()).map_err(status_error)?;
     let open = dictionaries::default_of(&loaded.txn, DictionaryKind::TicketStatus, Some(StatusClass::Open)).await?;
-    let stamps = rules::stamps_after(loaded.stamps(), from, StatusClass::Open, now());
+    let stamps = rules::stamps_after(loaded.ticket.stamps(), from, StatusClass::Open, now());
     let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, if_match.0, open.id, stamps, now()).await?;
     let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(open.id), "note": clean(body.into_inner().note)});
     loaded.finish(ticket, EventKind::Reopened, &auth, data).await

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
@@ -19,7 +18,7 @@ use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTi
 use super::references;
 use super::{actor, progress, visibility};
 use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, versioned};
+use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -68,10 +67,8 @@ pub async fn create(
     let ticket = open(&txn, &state, auth.principal(), body, None, None).await?;
     let statuses = statuses(&state, &txn, &[ticket.status_id]).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/tickets/{}", ticket.id)));
     // A new ticket has no tasks yet.
-    Ok(versioned(response, ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
+    Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
 }
 
 /// Opening a ticket, shared by `POST /tickets` and converting a call: checks references,

@@ -1,7 +1,7 @@
 //! Checking what a ticket refers to: each reference must exist and be of the right kind, and
 //! customer, location, contact and equipment must agree with each other.
 
-use servdesk_domain::dictionaries::DictionaryKind;
+use servdesk_domain::dictionaries::{DictionaryKind, Entry};
 use servdesk_domain::directory::Equipment;
 use servdesk_domain::tickets::{SerialError, resolve_serial};
 use servdesk_persistence::directory::{contacts, equipment, locations, products};
@@ -11,18 +11,18 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::directory::referenced;
 
-pub(crate) async fn dictionary(conn: &impl ConnectionTrait, field: &str, kind: DictionaryKind, id: Option<Uuid>) -> ApiResult<()> {
-    if let Some(id) = id {
-        match dictionaries::get(conn, kind, id).await {
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::invalid_field(field, "not_found", format!("no such entry in {}", kind.as_str())));
-            }
-            other => {
-                other?;
-            }
-        }
+/// The referenced entry of `kind` (422 naming `field` when there is none).
+pub(crate) async fn dictionary(
+    conn: &impl ConnectionTrait,
+    field: &str,
+    kind: DictionaryKind,
+    id: Option<Uuid>,
+) -> ApiResult<Option<Entry>> {
+    let Some(id) = id else { return Ok(None) };
+    match dictionaries::get(conn, kind, id).await {
+        Err(StoreError::NotFound) => Err(ApiError::invalid_field(field, "not_found", format!("no such entry in {}", kind.as_str()))),
+        other => Ok(Some(other?)),
     }
-    Ok(())
 }
 
 pub(crate) async fn team(conn: &impl ConnectionTrait, id: Option<Uuid>) -> ApiResult<()> {
