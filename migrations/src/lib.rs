@@ -17,6 +17,7 @@ mod m20261122_000009_list_indexes;
 mod m20261122_000010_attachments;
 mod m20261122_000011_tasks;
 mod m20261122_000012_checklists;
+mod m20261122_000013_time;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_attachments::Migration),
             Box::new(m20261122_000011_tasks::Migration),
             Box::new(m20261122_000012_checklists::Migration),
+            Box::new(m20261122_000013_time::Migration),
         ]
     }
 }

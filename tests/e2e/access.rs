@@ -11,6 +11,8 @@ const STAFF: &[&str] = &["admin", "coordinator", "agent", "technician", "finance
 const ADMIN: &[&str] = &["admin"];
 const DESK: &[&str] = &["admin", "coordinator", "agent"];
 const LEADS: &[&str] = &["admin", "coordinator"];
+/// Everyone who works on tasks in the field or at the desk (finance does not).
+const FIELD: &[&str] = &["admin", "coordinator", "agent", "technician", "partner"];
 
 const DIRECTORY: [&str; 6] =
     ["/api/v1/customers", "/api/v1/locations", "/api/v1/contacts", "/api/v1/partners", "/api/v1/products", "/api/v1/equipment"];
@@ -21,6 +23,11 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/health" | "/ready" | "/metrics") => None,
         ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => None,
         ("GET", "/api/v1/me") | ("POST", "/api/v1/me/password") => Some(ALL),
+        ("POST" | "DELETE", "/api/v1/me/calendar-token") => Some(ALL),
+        ("GET", "/api/v1/users/{id}/calendar.ics") => None,
+        ("GET", "/api/v1/time-entries" | "/api/v1/time-entries/{id}") => Some(ALL),
+        (_, p) if p.starts_with("/api/v1/timer") || p.starts_with("/api/v1/time-entries") => Some(FIELD),
+        ("GET", "/api/v1/planner") => Some(DESK),
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
@@ -36,10 +43,11 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
             Some(&["admin", "coordinator", "agent", "technician"])
         }
         ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
-        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist") => Some(STAFF),
+        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist") => Some(ALL),
         ("POST", "/api/v1/tasks/{id}/status" | "/api/v1/tasks/{id}/checklist") | ("PATCH" | "DELETE", "/api/v1/checklist-items/{id}") => {
-            Some(&["admin", "coordinator", "agent", "technician"])
+            Some(FIELD)
         }
+        ("PATCH", "/api/v1/tasks/{id}") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/dictionaries") => Some(ADMIN),
         (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {

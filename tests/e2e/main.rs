@@ -20,6 +20,8 @@ mod directory;
 mod docs_page;
 mod jobs;
 mod openapi;
+mod planner;
 mod tasks;
 mod ticket_actions;
 mod tickets;
+mod time;

@@ -109,12 +109,28 @@ impl TestApp {
     }
 
     /// Creates a user of `role` (as the admin) and logs them in: `(user id, access token)`.
+    /// A partner user works for a partner created for them.
     pub async fn user(&self, role: &str) -> (String, String) {
+        let partner = if role == "partner" {
+            let admin = self.admin_token().await;
+            let partner = create(self, &admin, "/api/v1/partners", json!({"name": format!("Partner {}", uuid::Uuid::now_v7())})).await;
+            Some(id(&partner))
+        } else {
+            None
+        };
+        self.user_with(role, json!({"partner_id": partner})).await
+    }
+
+    /// Creates a user of `role` with `extra` fields (`partner_id`, `cost_rate_minor`, …) and
+    /// logs them in: `(user id, access token)`.
+    pub async fn user_with(&self, role: &str, extra: Value) -> (String, String) {
         let admin = self.admin_token().await;
         let email = format!("{role}-{}@servdesk.test", uuid::Uuid::now_v7().simple());
-        let res = self
-            .post("/api/v1/users", &admin, json!({"email": email, "name": format!("Test {role}"), "role": role, "password": PASSWORD}))
-            .await;
+        let mut body = json!({"email": email, "name": format!("Test {role}"), "role": role, "password": PASSWORD});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
+        let res = self.post("/api/v1/users", &admin, body).await;
         assert_eq!(res.status(), 201);
         let user: Value = res.json().await.unwrap();
         let token = self.login(&email, PASSWORD).await["access_token"].as_str().unwrap().to_owned();
@@ -171,8 +187,10 @@ pub fn concrete(path: &str) -> String {
 /// POSTs `body` and expects 201; returns the created resource.
 pub async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let res = app.post(path, token, body).await;
-    assert_eq!(res.status(), 201, "POST {path}");
-    res.json().await.unwrap()
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or_default();
+    assert_eq!(status, 201, "POST {path}: {body}");
+    body
 }
 
 /// The `id` of a resource.

@@ -188,3 +188,91 @@ async fn technicians_see_their_tasks_and_those_tickets_only() {
     let everything: Value = app.get("/api/v1/tasks?limit=10", &admin).await.json().await.unwrap();
     assert_eq!(everything["items"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn patching_a_task_reschedules_reassigns_and_notifies_the_new_assignee() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (first_id, _) = app.user("technician").await;
+    let (second_id, _) = app.user("technician").await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Lift"})).await;
+    let task = create(
+        &app,
+        &admin,
+        &format!("/api/v1/tickets/{}/tasks", id(&ticket)),
+        json!({"title": "Inspect", "assignee_id": first_id, "notify_assignee": true}),
+    )
+    .await;
+    assert_eq!(task["status"], "new");
+    let path = format!("/api/v1/tasks/{}", id(&task));
+
+    let stale = app.request(reqwest::Method::PATCH, &path, Some(&admin)).header("If-Match", "\"99\"").json(&json!({"title": "x"}));
+    expect_problem(stale.send().await.unwrap(), 412, "stale_version").await;
+    let planned = json!({"planned_start": "2026-12-01T08:00:00Z", "planned_end": "2026-12-01T10:00:00Z", "assignee_id": second_id, "title": "Inspect cables"});
+    let res = app.patch(&path, &admin, planned).await;
+    assert_eq!(res.status(), 200);
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(changed["status"], "scheduled", "a window schedules a new task");
+    assert_eq!(changed["assignee_id"], second_id.as_str());
+    assert_eq!(changed["title"], "Inspect cables");
+    let inverted = json!({"planned_end": "2026-12-01T07:00:00Z"});
+    let body = expect_problem(app.patch(&path, &admin, inverted).await, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "before_start");
+    let unplanned: Value = app.patch(&path, &admin, json!({"planned_start": null, "planned_end": null})).await.json().await.unwrap();
+    assert_eq!(unplanned["status"], "new", "withdrawing the window un-schedules it");
+
+    let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some("notify.task_assigned".to_owned()) };
+    let queued = jobs::list(&app.state.db, &filter, PageRequest::first(10)).await.unwrap();
+    let notified: Vec<&str> = queued.items.iter().map(|j| j.payload["user_id"].as_str().unwrap()).collect();
+    assert_eq!(notified.len(), 2, "creation and reassignment: {notified:?}");
+    assert!(notified.contains(&second_id.as_str()));
+    let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&ticket)), &admin).await.json().await.unwrap();
+    let updates: Vec<&Value> = events["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "task_updated").collect();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["data"]["changes"]["title"]["after"], "Inspect cables");
+
+    assert_eq!(status(&app, &admin, &unplanned, "cancelled").await.status(), 200);
+    expect_problem(app.patch(&path, &admin, json!({"title": "Too late"})).await, 409, "task_closed").await;
+}
+
+#[tokio::test]
+async fn partners_see_and_work_only_the_tasks_given_to_their_partner() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let partner = create(&app, &admin, "/api/v1/partners", json!({"name": "Elektro Novak d.o.o."})).await;
+    let (_, field) = app.user_with("partner", json!({"partner_id": id(&partner)})).await;
+    let (_, outsider) = app.user("partner").await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Substation"})).await;
+    let path = format!("/api/v1/tickets/{}/tasks", id(&ticket));
+    let given = create(&app, &admin, &path, json!({"title": "Cabling", "partner_id": id(&partner)})).await;
+    let ours = create(&app, &admin, &path, json!({"title": "Our own"})).await;
+
+    let listed: Value = app.get("/api/v1/tasks", &field).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect::<Vec<_>>(), ["Cabling"]);
+    assert_eq!(app.get(&format!("/api/v1/tasks/{}", id(&given)), &field).await.status(), 200);
+    expect_problem(app.get(&format!("/api/v1/tasks/{}", id(&ours)), &field).await, 404, "not_found").await;
+    expect_problem(app.get(&format!("/api/v1/tasks/{}", id(&given)), &outsider).await, 404, "not_found").await;
+    expect_problem(app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &field).await, 403, "forbidden").await;
+    expect_problem(app.patch(&format!("/api/v1/tasks/{}", id(&given)), &field, json!({"title": "Mine now"})).await, 403, "forbidden").await;
+
+    // What a field worker does: work the status, the checklist and the time.
+    assert_eq!(status(&app, &field, &given, "in_progress").await.status(), 200);
+    expect_problem(status(&app, &outsider, &given, "on_hold").await, 404, "not_found").await;
+    let line = app.post(&format!("/api/v1/tasks/{}/checklist", id(&given)), &field, json!({"text": "Photos of the panel"})).await;
+    assert_eq!(line.status(), 201);
+    let logged = app
+        .post(
+            "/api/v1/time-entries",
+            &field,
+            json!({"task_id": id(&given), "work_date": chrono::Utc::now().date_naive().to_string(), "minutes": 45}),
+        )
+        .await;
+    assert_eq!(logged.status(), 201);
+    let on_ticket = json!({"ticket_id": id(&ticket), "work_date": chrono::Utc::now().date_naive().to_string(), "minutes": 5});
+    let body = expect_problem(app.post("/api/v1/time-entries", &field, on_ticket).await, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "ticket_id", "partners log time on their tasks, not on tickets");
+
+    let lonely = json!({"email": "x@partner.test", "name": "No partner", "role": "partner", "password": "a long passphrase"});
+    let body = expect_problem(app.post("/api/v1/users", &admin, lonely).await, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["code"], "partner_link");
+}

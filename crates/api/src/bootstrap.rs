@@ -39,7 +39,15 @@ pub async fn first_admin(db: &DatabaseConnection, config: &Config) -> Result<(),
     let password_hash = passwords::hash(password.clone()).await.map_err(|e| e.to_string())?;
     let created = users::create(
         db,
-        NewUser { email: email.clone(), name: "Administrator".to_owned(), role: Role::Admin, password_hash, phone: None },
+        NewUser {
+            email: email.clone(),
+            name: "Administrator".to_owned(),
+            role: Role::Admin,
+            password_hash,
+            phone: None,
+            partner_id: None,
+            cost_rate_minor: 0,
+        },
         now(),
     )
     .await;

@@ -52,6 +52,8 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// Where a ticket goes when its last open task is completed: `closed` or `resolved`.
     pub tasks_done_ticket_class: StatusClass,
+    /// A stopwatch running longer than this writes an entry flagged for review.
+    pub timer_max: Duration,
     pub worker: WorkerSettings,
 }
 
@@ -108,6 +110,7 @@ impl Config {
             storage_url: String::new(),
             attachment_max_bytes: 25 * 1024 * 1024,
             tasks_done_ticket_class: StatusClass::Closed,
+            timer_max: Duration::from_secs(12 * 3600),
             worker: WorkerSettings::default(),
         }
     }
@@ -174,6 +177,7 @@ impl Config {
             c.storage_url = url;
         }
         c.attachment_max_bytes = parse("SERVDESK_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
+        c.timer_max = Duration::from_secs(parse("SERVDESK_TIMER_MAX_HOURS", c.timer_max.as_secs() / 3600)? * 3600);
         c.tasks_done_ticket_class = match var("SERVDESK_TASKS_DONE_TICKET_STATUS").as_deref() {
             None | Some("closed") => StatusClass::Closed,
             Some("resolved") => StatusClass::Resolved,

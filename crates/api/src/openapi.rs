@@ -31,6 +31,8 @@ use crate::routes::{self, tags};
         (name = tags::CALLS, description = "Incoming calls from every channel and their triage"),
         (name = tags::TICKETS, description = "Tickets and their timeline"),
         (name = tags::TASKS, description = "Tasks (work orders) of tickets and their statuses"),
+        (name = tags::TIME, description = "The stopwatch and time entries with their cost and totals"),
+        (name = tags::PLANNER, description = "Planned tasks by assignee, and each person's iCalendar feed"),
         (name = tags::ATTACHMENTS, description = "Files of calls, tickets and comments: metadata, download, removal"),
         (name = tags::CANNED, description = "Reply templates rendered for a ticket"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),

@@ -80,8 +80,19 @@ pub enum Permission {
     TasksRead,
     /// Create tasks and change their fields.
     TasksWrite,
-    /// Move tasks through their statuses (technicians their own).
+    /// Move tasks through their statuses, work their checklists and complete them
+    /// (technicians their own, partners their partner's).
     TasksWork,
+    /// Run a stopwatch and log one's own time.
+    TimeTrack,
+    /// Read time entries (one's own; everyone's with [`Permission::TimeReadAll`]).
+    TimeRead,
+    /// Read everyone's time entries and their totals (effective time per customer).
+    TimeReadAll,
+    /// Log and change others' time, and time on closed tickets.
+    TimeManage,
+    /// See the planner: planned tasks of everyone, grouped by assignee.
+    PlannerRead,
 }
 
 impl Role {
@@ -97,9 +108,12 @@ impl Role {
             CallsCreate | CallsRead => matches!(self, Admin | Coordinator | Agent),
             CallsTriage | CannedManage => matches!(self, Admin | Coordinator),
             CannedRead => !matches!(self, Partner),
-            TasksRead => !matches!(self, Partner),
-            TasksWrite => matches!(self, Admin | Coordinator | Agent),
-            TasksWork => matches!(self, Admin | Coordinator | Agent | Technician),
+            TasksRead => true,
+            TasksWork | TimeTrack => self != Finance,
+            TasksWrite | PlannerRead => matches!(self, Admin | Coordinator | Agent),
+            TimeRead => true,
+            TimeReadAll => matches!(self, Admin | Coordinator | Finance),
+            TimeManage => matches!(self, Admin | Coordinator),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -122,6 +136,7 @@ impl Scope {
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
+            Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll),
             _ => false,
         }
     }
@@ -208,6 +223,24 @@ mod tests {
         assert!(user(Role::Coordinator).can(Permission::DirectoryDelete));
         assert!(!user(Role::Technician).can(Permission::DirectoryWrite));
         assert!(!user(Role::Partner).can(Permission::DirectoryRead));
+    }
+
+    #[test]
+    fn partners_work_tasks_and_log_time_but_see_no_tickets_and_no_one_elses_time() {
+        let partner = user(Role::Partner);
+        assert!(partner.can(Permission::TasksRead) && partner.can(Permission::TasksWork) && partner.can(Permission::TimeTrack));
+        assert!(!partner.can(Permission::TicketsRead) && !partner.can(Permission::TasksWrite));
+        assert!(!partner.can(Permission::TimeReadAll) && !partner.can(Permission::PlannerRead));
+    }
+
+    #[test]
+    fn finance_reads_all_time_but_only_coordinators_and_admins_change_others_time() {
+        assert!(user(Role::Finance).can(Permission::TimeReadAll));
+        assert!(!user(Role::Finance).can(Permission::TimeManage));
+        assert!(!user(Role::Agent).can(Permission::TimeManage));
+        assert!(user(Role::Coordinator).can(Permission::TimeManage));
+        let billing = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::BillingRead] };
+        assert!(billing.can(Permission::TimeReadAll) && !billing.can(Permission::TimeTrack));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod macros;
 
 pub mod access;
 pub mod attachments;
+pub mod calendar;
 pub mod calls;
 pub mod canned;
 pub mod checklists;
@@ -22,6 +23,7 @@ pub mod staff;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
+pub mod worktime;
 
 pub use access::{ApiKey, Permission, Principal, Role, Scope};
 pub use email::Email;

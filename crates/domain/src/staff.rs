@@ -18,6 +18,10 @@ pub struct User {
     pub role: Role,
     pub phone: Option<String>,
     pub active: bool,
+    /// The subcontractor a `partner` user works for (set for partners, and only for them).
+    pub partner_id: Option<Uuid>,
+    /// What an hour of this person's work costs, in minor units; copied into each time entry.
+    pub cost_rate_minor: i64,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -27,6 +31,24 @@ impl User {
     /// Whether this change takes away an active admin (deactivation or another role).
     pub fn loses_admin(&self, new_role: Option<Role>, new_active: Option<bool>) -> bool {
         self.active && self.role == Role::Admin && (new_active == Some(false) || new_role.is_some_and(|r| r != Role::Admin))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartnerLinkRefused {
+    #[error("a partner user must name the partner they work for")]
+    Missing,
+    #[error("only partner users work for a partner")]
+    NotAPartner,
+}
+
+/// Partner users (subcontractors' field staff) belong to exactly one partner; staff of our
+/// own roles belong to none.
+pub fn check_partner_link(role: Role, partner_id: Option<Uuid>) -> Result<(), PartnerLinkRefused> {
+    match (role, partner_id) {
+        (Role::Partner, None) => Err(PartnerLinkRefused::Missing),
+        (Role::Partner, Some(_)) | (_, None) => Ok(()),
+        (_, Some(_)) => Err(PartnerLinkRefused::NotAPartner),
     }
 }
 
@@ -52,6 +74,8 @@ mod tests {
             role: Role::Admin,
             phone: None,
             active,
+            partner_id: None,
+            cost_rate_minor: 0,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
@@ -62,6 +86,15 @@ mod tests {
     fn deactivating_or_demoting_an_active_admin_loses_an_admin() {
         assert!(admin(true).loses_admin(None, Some(false)));
         assert!(admin(true).loses_admin(Some(Role::Agent), None));
+    }
+
+    #[test]
+    fn a_partner_user_needs_a_partner_and_nobody_else_has_one() {
+        let partner = Some(Uuid::nil());
+        assert_eq!(check_partner_link(Role::Partner, partner), Ok(()));
+        assert_eq!(check_partner_link(Role::Partner, None), Err(PartnerLinkRefused::Missing));
+        assert_eq!(check_partner_link(Role::Technician, partner), Err(PartnerLinkRefused::NotAPartner));
+        assert_eq!(check_partner_link(Role::Technician, None), Ok(()));
     }
 
     #[test]

@@ -123,6 +123,47 @@ pub fn check_window(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) ->
     }
 }
 
+/// A planned window given to a `new` task schedules it; taking the window away from a
+/// `scheduled` one puts it back to `new`. Work under way keeps its status.
+pub fn status_after_planning(status: TaskStatus, planned_start: Option<DateTime<Utc>>) -> TaskStatus {
+    match (status, planned_start) {
+        (TaskStatus::New, Some(_)) => TaskStatus::Scheduled,
+        (TaskStatus::Scheduled, None) => TaskStatus::New,
+        (other, _) => other,
+    }
+}
+
+/// A task's planned window on one assignee's calendar; an open end counts as the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub task_id: Uuid,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// The tasks whose windows overlap another's (of one assignee). Windows that only touch
+/// (one ends when the next starts) do not overlap.
+pub fn overlapping(windows: &[Window]) -> std::collections::HashSet<Uuid> {
+    let mut sorted: Vec<(DateTime<Utc>, DateTime<Utc>, Uuid)> =
+        windows.iter().map(|w| (w.start, w.end.unwrap_or(w.start).max(w.start), w.task_id)).collect();
+    sorted.sort();
+    let mut found = std::collections::HashSet::new();
+    // The window reaching furthest so far: anything starting before its end overlaps it.
+    let mut reach: Option<(DateTime<Utc>, Uuid)> = None;
+    for (start, end, id) in sorted {
+        if let Some((reach_end, reach_id)) = reach
+            && start < reach_end
+        {
+            found.insert(id);
+            found.insert(reach_id);
+        }
+        if reach.is_none_or(|(reach_end, _)| end > reach_end) {
+            reach = Some((end, id));
+        }
+    }
+    found
+}
+
 /// Task numbers extend their ticket's: `T-2026-000123/2` is the ticket's second task.
 pub fn task_number(ticket_number: &str, n: i64) -> String {
     format!("{ticket_number}/{n}")
@@ -132,6 +173,41 @@ pub fn task_number(ticket_number: &str, n: i64) -> String {
 mod tests {
     use super::TaskStatus::*;
     use super::*;
+    use chrono::TimeZone;
+
+    fn hour(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, h, 0, 0).single().unwrap_or_default()
+    }
+
+    fn window(n: u128, start: u32, end: Option<u32>) -> Window {
+        Window { task_id: Uuid::from_u128(n), start: hour(start), end: end.map(hour) }
+    }
+
+    #[test]
+    fn planning_a_new_task_schedules_it_and_unplanning_a_scheduled_one_resets_it() {
+        assert_eq!(status_after_planning(New, Some(hour(8))), Scheduled);
+        assert_eq!(status_after_planning(Scheduled, None), New);
+        assert_eq!(status_after_planning(InProgress, None), InProgress);
+        assert_eq!(status_after_planning(New, None), New);
+    }
+
+    #[test]
+    fn windows_that_cross_are_flagged_and_windows_that_touch_are_not() {
+        let found = overlapping(&[window(1, 8, Some(10)), window(2, 9, Some(11)), window(3, 11, Some(12))]);
+        assert_eq!(found, [Uuid::from_u128(1), Uuid::from_u128(2)].into_iter().collect());
+    }
+
+    #[test]
+    fn a_long_window_overlaps_every_short_one_inside_it() {
+        let found = overlapping(&[window(1, 8, Some(17)), window(2, 9, Some(10)), window(3, 14, Some(15)), window(4, 18, None)]);
+        assert_eq!(found, [1u128, 2, 3].into_iter().map(Uuid::from_u128).collect());
+    }
+
+    #[test]
+    fn an_open_ended_window_is_an_instant_that_overlaps_only_what_spans_it() {
+        assert!(overlapping(&[window(1, 8, None), window(2, 8, None)]).is_empty());
+        assert_eq!(overlapping(&[window(1, 8, Some(10)), window(2, 9, None)]).len(), 2);
+    }
 
     #[test]
     fn the_usual_path_is_scheduled_started_paused_resumed_and_done() {

@@ -45,6 +45,10 @@ named_enum! {
         TaskCreated = "task_created",
         TaskStatusChanged = "task_status_changed",
         ChecklistChanged = "checklist_changed",
+        TaskUpdated = "task_updated",
+        TimeLogged = "time_logged",
+        TimeChanged = "time_changed",
+        TimeRemoved = "time_removed",
     }
 }
 

@@ -27,6 +27,7 @@ pub mod teams;
 pub mod tickets;
 pub mod users;
 mod versioned;
+pub mod worktime;
 
 pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;

@@ -178,3 +178,123 @@ pub async fn set_status(
     versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
     get(conn, id).await
 }
+
+/// A PATCH of a task's fields: `None` leaves a field alone; `Some(None)` clears a nullable one.
+#[derive(Debug, Default)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub category_id: Option<Option<Uuid>>,
+    pub type_id: Option<Option<Uuid>>,
+    pub planned_start: Option<Option<DateTime<Utc>>>,
+    pub planned_end: Option<Option<DateTime<Utc>>>,
+    pub customer_id: Option<Option<Uuid>>,
+    pub location_id: Option<Option<Uuid>>,
+    pub contact_id: Option<Option<Uuid>>,
+    pub priority_id: Option<Uuid>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub partner_id: Option<Option<Uuid>>,
+    pub paid: Option<bool>,
+    pub notify_assignee: Option<bool>,
+    pub status: Option<TaskStatus>,
+}
+
+/// Applies `changes` if the task is still at `expected` version (when given).
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i64>,
+    changes: TaskChanges,
+    now: DateTime<Utc>,
+) -> Result<Task, StoreError> {
+    let current = get(conn, id).await?;
+    versioned::expect(expected, current.version)?;
+    let mut u = row::Entity::update_many();
+    macro_rules! set {
+        ($field:ident, $col:ident) => {
+            if let Some(v) = changes.$field {
+                u = u.col_expr(row::Column::$col, Expr::value(v));
+            }
+        };
+    }
+    set!(title, Title);
+    set!(description, Description);
+    set!(category_id, CategoryId);
+    set!(type_id, TypeId);
+    set!(planned_start, PlannedStart);
+    set!(planned_end, PlannedEnd);
+    set!(customer_id, CustomerId);
+    set!(location_id, LocationId);
+    set!(contact_id, ContactId);
+    set!(priority_id, PriorityId);
+    set!(assignee_id, AssigneeId);
+    set!(partner_id, PartnerId);
+    set!(paid, Paid);
+    set!(notify_assignee, NotifyAssignee);
+    if let Some(status) = changes.status {
+        u = u.col_expr(row::Column::Status, Expr::value(status.as_str()));
+    }
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    get(conn, id).await
+}
+
+/// What the planner shows: planned tasks whose window meets `[from, to)`, and open tasks
+/// without a window, narrowed to one assignee or partner (or the members of `assignees`).
+#[derive(Debug, Default, Clone)]
+pub struct PlannerFilter {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub assignees: Option<Vec<Uuid>>,
+    pub partner_id: Option<Uuid>,
+}
+
+/// Most tasks one planner view returns; a wider range must be narrowed.
+pub const PLANNER_LIMIT: u64 = 2000;
+
+fn planner_scope(mut select: sea_orm::Select<row::Entity>, filter: &PlannerFilter) -> sea_orm::Select<row::Entity> {
+    if let Some(assignees) = &filter.assignees {
+        select = select.filter(row::Column::AssigneeId.is_in(assignees.iter().copied()));
+    }
+    if let Some(p) = filter.partner_id {
+        select = select.filter(row::Column::PartnerId.eq(p));
+    }
+    select
+}
+
+/// Planned tasks (not cancelled) whose window meets the range, by start. A window without an
+/// end counts as its start.
+pub async fn planned(conn: &impl ConnectionTrait, filter: &PlannerFilter) -> Result<Vec<Task>, StoreError> {
+    use sea_orm::sea_query::Condition;
+    let ends_inside = Condition::any()
+        .add(row::Column::PlannedEnd.gt(filter.from))
+        .add(Condition::all().add(row::Column::PlannedEnd.is_null()).add(row::Column::PlannedStart.gte(filter.from)));
+    let select = row::Entity::find()
+        .filter(row::Column::PlannedStart.lt(filter.to))
+        .filter(ends_inside)
+        .filter(row::Column::Status.ne(TaskStatus::Cancelled.as_str()));
+    planner_scope(select, filter)
+        .order_by_asc(row::Column::PlannedStart)
+        .order_by_asc(row::Column::Id)
+        .limit(PLANNER_LIMIT)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_task)
+        .collect()
+}
+
+/// Open tasks with no planned start, oldest first: the dispatcher's to-do pile.
+pub async fn unplanned(conn: &impl ConnectionTrait, filter: &PlannerFilter) -> Result<Vec<Task>, StoreError> {
+    let open = [TaskStatus::New, TaskStatus::Scheduled, TaskStatus::InProgress, TaskStatus::OnHold].map(|s| s.as_str());
+    let select = row::Entity::find().filter(row::Column::PlannedStart.is_null()).filter(row::Column::Status.is_in(open));
+    planner_scope(select, filter)
+        .order_by_asc(row::Column::CreatedAt)
+        .order_by_asc(row::Column::Id)
+        .limit(PLANNER_LIMIT)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_task)
+        .collect()
+}

@@ -22,6 +22,8 @@ fn to_user(m: users::Model) -> Result<User, StoreError> {
         name: m.name,
         phone: m.phone,
         active: m.active,
+        partner_id: m.partner_id,
+        cost_rate_minor: m.cost_rate_minor,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -34,6 +36,8 @@ pub struct NewUser {
     pub role: Role,
     pub password_hash: String,
     pub phone: Option<String>,
+    pub partner_id: Option<Uuid>,
+    pub cost_rate_minor: i64,
 }
 
 /// A PATCH: `None` leaves a field alone; `Some(None)` clears a nullable one.
@@ -44,6 +48,8 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub phone: Option<Option<String>>,
     pub active: Option<bool>,
+    pub partner_id: Option<Option<Uuid>>,
+    pub cost_rate_minor: Option<i64>,
 }
 
 #[derive(Default)]
@@ -62,6 +68,9 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
         password_hash: Set(new.password_hash),
         phone: Set(new.phone),
         active: Set(true),
+        partner_id: Set(new.partner_id),
+        cost_rate_minor: Set(new.cost_rate_minor),
+        calendar_token_hash: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -142,6 +151,12 @@ pub async fn update(
     if let Some(active) = changes.active {
         update = update.col_expr(users::Column::Active, Expr::value(active));
     }
+    if let Some(partner) = changes.partner_id {
+        update = update.col_expr(users::Column::PartnerId, Expr::value(partner));
+    }
+    if let Some(rate) = changes.cost_rate_minor {
+        update = update.col_expr(users::Column::CostRateMinor, Expr::value(rate));
+    }
     let cols = Columns { id: users::Column::Id, version: users::Column::Version, updated_at: users::Column::UpdatedAt };
     versioned::apply(conn, update, cols, id, current.version, now, email_taken).await?;
     get(conn, id).await
@@ -156,6 +171,24 @@ pub async fn set_password(conn: &impl ConnectionTrait, id: Uuid, password_hash: 
         .exec(conn)
         .await?;
     if result.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Sets (or with `None` revokes) the hash of the user's calendar feed token. Not a versioned
+/// change of the account: the token is a credential, like the password.
+pub async fn set_calendar_token(conn: &impl ConnectionTrait, id: Uuid, token_hash: Option<String>) -> Result<(), StoreError> {
+    let result = users::Entity::update_many()
+        .col_expr(users::Column::CalendarTokenHash, Expr::value(token_hash))
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// The user and the hash of their calendar feed token (`None` when none was issued).
+pub async fn with_calendar_token(conn: &impl ConnectionTrait, id: Uuid) -> Result<(User, Option<String>), StoreError> {
+    let m = users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let hash = m.calendar_token_hash.clone();
+    Ok((to_user(m)?, hash))
 }
 
 /// Deletes a user nobody and nothing refers to. One who ever logged in, created an API key,

@@ -84,5 +84,10 @@ pub mod can {
         TasksRead,
         TasksWrite,
         TasksWork,
+        TimeTrack,
+        TimeRead,
+        TimeReadAll,
+        TimeManage,
+        PlannerRead,
     );
 }

@@ -11,6 +11,17 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// `{field: {before, after}}` for every field that changed, bookkeeping fields left out.
+pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return serde_json::Map::new() };
+    after
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "version" | "updated_at"))
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), serde_json::json!({"before": before.get(k), "after": v})))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

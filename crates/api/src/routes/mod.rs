@@ -14,9 +14,11 @@ pub mod directory;
 pub mod health;
 pub mod jobs;
 pub mod me;
+pub mod planner;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;
+pub mod time;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -91,13 +93,27 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tasks::of_ticket)
         .service(tasks::list)
         .service(tasks::get)
+        .service(tasks::update)
         .service(tasks::change_status)
         .service(checklists::of_ticket)
         .service(checklists::add_to_ticket)
         .service(checklists::of_task)
         .service(checklists::add_to_task)
         .service(checklists::change)
-        .service(checklists::remove);
+        .service(checklists::remove)
+        .service(time::running_timer)
+        .service(time::start_timer)
+        .service(time::stop_timer)
+        .service(time::create_entry)
+        .service(time::list_entries)
+        .service(time::get_entry)
+        .service(time::update_entry)
+        .service(time::delete_entry)
+        .service(planner::planner)
+        .service(planner::issue_feed_token)
+        .service(planner::revoke_own_feed_token)
+        .service(planner::revoke_feed_token)
+        .service(planner::feed);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -155,5 +171,7 @@ pub mod tags {
     pub const CANNED: &str = "canned-responses";
     pub const ATTACHMENTS: &str = "attachments";
     pub const TASKS: &str = "tasks";
+    pub const TIME: &str = "time";
+    pub const PLANNER: &str = "planner";
     pub const OPERATIONS: &str = "operations";
 }

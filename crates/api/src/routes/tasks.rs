@@ -2,18 +2,21 @@
 //! statuses. Every change is an event on the ticket's timeline; completing a ticket's last
 //! open task closes the ticket (as the system).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
 use servdesk_domain::tickets::{self as ticket_rules, EventKind, Ticket};
-use servdesk_domain::{Principal, Role};
+use servdesk_domain::worktime::Totals;
+use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::jobs::{self, NewJob};
-use servdesk_persistence::tasks::{self, NewTask, TaskFilter};
+use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
 use servdesk_persistence::tickets::Actor;
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, dictionaries, tickets, users};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, dictionaries, tickets, users, worktime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -21,10 +24,12 @@ use validator::Validate;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, clean};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::routes::tickets::{actor, references, visibility};
+use crate::routes::time::TotalsOut;
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -55,14 +60,31 @@ pub struct TaskOut {
     pub status: TaskStatus,
     pub completed_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
+    /// Time logged on the task.
+    pub time: TotalsOut,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+impl TaskOut {
+    /// The task with its time totals (from `time`, the totals of the tasks at hand).
+    pub fn new(t: Task, time: &HashMap<Uuid, Totals>) -> Self {
+        let totals = time.get(&t.id).copied().unwrap_or_default().into();
+        Self { time: totals, ..Self::from(t) }
+    }
+
+    /// One task with its time totals read now.
+    pub async fn read(conn: &impl ConnectionTrait, t: Task) -> ApiResult<Self> {
+        let time = worktime::totals_by_task(conn, &[t.id]).await?;
+        Ok(Self::new(t, &time))
+    }
+}
+
 impl From<Task> for TaskOut {
     fn from(t: Task) -> Self {
         Self {
+            time: TotalsOut::default(),
             id: t.id,
             ticket_id: t.ticket_id,
             number: t.number,
@@ -148,21 +170,41 @@ pub struct TaskFilterParams {
     pub status: Option<TaskStatus>,
 }
 
+/// The partner a partner user works for (`None` for everyone else).
+pub(crate) async fn partner_of(conn: &impl ConnectionTrait, principal: &Principal) -> ApiResult<Option<Uuid>> {
+    match principal {
+        Principal::User { id, role: Role::Partner, .. } => Ok(Some(
+            users::get(conn, *id).await?.partner_id.ok_or_else(|| ApiError::internal(format!("partner user {id} has no partner")))?,
+        )),
+        _ => Ok(None),
+    }
+}
+
 /// The ticket of a task if the caller may see it. Technicians see the tasks given to them
-/// (and, through them, their tickets); others what they see of tickets.
+/// (and, through them, their tickets); partners the tasks given to their partner (but not
+/// the tickets: the ticket answered is for the caller's rules only); others what they see
+/// of tickets.
 pub(crate) async fn visible_task(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(Task, Ticket)> {
     let task = tasks::get(conn, id).await?;
-    if let Principal::User { id: user, role: Role::Technician, .. } = principal
-        && task.assignee_id != Some(*user)
-    {
-        return Err(ApiError::not_found());
+    match principal {
+        Principal::User { id: user, role: Role::Technician, .. } if task.assignee_id != Some(*user) => {
+            return Err(ApiError::not_found());
+        }
+        Principal::User { role: Role::Partner, .. } => {
+            if task.partner_id.is_none() || task.partner_id != partner_of(conn, principal).await? {
+                return Err(ApiError::not_found());
+            }
+            let ticket = tickets::get(conn, task.ticket_id).await?;
+            return Ok((task, ticket));
+        }
+        _ => {}
     }
     let visibility = visibility(conn, principal).await?;
     let ticket = tickets::get_visible(conn, task.ticket_id, &visibility).await?;
     Ok((task, ticket))
 }
 
-async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> ApiResult<StatusClass> {
+pub(crate) async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> ApiResult<StatusClass> {
     dictionaries::get(conn, DictionaryKind::TicketStatus, status_id)
         .await?
         .class
@@ -262,11 +304,15 @@ pub async fn create(
     Ok(created(format!("/api/v1/tasks/{}", task.id), task.version, &TaskOut::from(task)))
 }
 
-/// A ticket's tasks in number order.
+/// A ticket's tasks in number order (for who sees tickets; partners list their tasks at `/tasks`).
 #[utoipa::path(
     tag = tags::TASKS,
     params(("id" = Uuid, Path, description = "The ticket")),
-    responses((status = 200, body = Vec<TaskOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses(
+        (status = 200, body = Vec<TaskOut>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    ),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/tasks")]
@@ -275,13 +321,18 @@ pub async fn of_ticket(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<TaskOut>>> {
+    // Partners work tasks without seeing tickets: browsing a ticket's tasks is not for them.
+    if !auth.principal().can(Permission::TicketsRead) {
+        return Err(ApiError::forbidden());
+    }
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
     let mut found = tasks::of_ticket(&state.db, ticket.id).await?;
     if let Principal::User { id: user, role: Role::Technician, .. } = auth.principal() {
         found.retain(|t| t.assignee_id == Some(*user));
     }
-    Ok(web::Json(found.into_iter().map(TaskOut::from).collect()))
+    let time = worktime::totals_by_ticket_tasks(&state.db, ticket.id).await?;
+    Ok(web::Json(found.into_iter().map(|t| TaskOut::new(t, &time)).collect()))
 }
 
 /// One task.
@@ -294,7 +345,7 @@ pub async fn of_ticket(
 #[get("/tasks/{id}")]
 pub async fn get(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let (task, _) = visible_task(&state.db, auth.principal(), id.into_inner()).await?;
-    Ok(versioned(HttpResponse::Ok(), task.version, &TaskOut::from(task)))
+    Ok(versioned(HttpResponse::Ok(), task.version, &TaskOut::read(&state.db, task).await?))
 }
 
 /// Tasks across tickets, filtered: coordinators, agents, finance and integrations see all,
@@ -314,14 +365,27 @@ pub async fn list(
 ) -> ApiResult<web::Json<Paged<TaskOut>>> {
     let f = filter.into_inner();
     let mut filter = TaskFilter { ticket_id: f.ticket_id, assignee_id: f.assignee_id, partner_id: f.partner_id, status: f.status };
-    if let Principal::User { id, role: Role::Technician, .. } = auth.principal() {
-        if filter.assignee_id.is_some_and(|a| a != *id) {
-            return Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
+    let nothing = || Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
+    match auth.principal() {
+        Principal::User { id, role: Role::Technician, .. } => {
+            if filter.assignee_id.is_some_and(|a| a != *id) {
+                return nothing();
+            }
+            filter.assignee_id = Some(*id);
         }
-        filter.assignee_id = Some(*id);
+        principal @ Principal::User { role: Role::Partner, .. } => {
+            let partner = partner_of(&state.db, principal).await?;
+            if filter.partner_id.is_some_and(|p| Some(p) != partner) {
+                return nothing();
+            }
+            filter.partner_id = partner;
+        }
+        _ => {}
     }
     let page = tasks::list(&state.db, &filter, page.to_request()?).await?;
-    Ok(web::Json(Paged::from_page(page, TaskOut::from)))
+    let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
+    let time = worktime::totals_by_task(&state.db, &ids).await?;
+    Ok(web::Json(Paged::from_page(page, |t| TaskOut::new(t, &time))))
 }
 
 /// Moves a task along `new -> scheduled -> in_progress <-> on_hold -> done` (or cancels it).
@@ -360,8 +424,9 @@ pub async fn change_status(
     if rules::completion_closes_ticket(body.status, &after) {
         close_by_system(&txn, &state, &ticket, now).await?;
     }
+    let out = TaskOut::read(&txn, changed).await?;
     txn.commit().await?;
-    Ok(versioned(HttpResponse::Ok(), changed.version, &TaskOut::from(changed)))
+    Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
 
 /// The ticket whose last open task was just completed moves to the default status of the
@@ -389,4 +454,145 @@ pub(crate) async fn cancel_open(conn: &impl ConnectionTrait, principal: &Princip
         tickets::append_event(conn, task.ticket_id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
     }
     Ok(())
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({
+    "planned_start": "2026-11-25T08:00:00Z",
+    "planned_end": "2026-11-25T09:30:00Z",
+    "assignee_id": "01933b5e-0000-7000-8000-000000000031",
+    "notify_assignee": true
+}))]
+pub struct UpdateTask {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub title: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 20000))]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub category_id: Option<Option<Uuid>>,
+    /// Of the task's (new) category.
+    #[serde(default, deserialize_with = "double_option")]
+    pub type_id: Option<Option<Uuid>>,
+    /// Giving a `new` task a window schedules it; clearing a `scheduled` task's window makes it `new`.
+    #[serde(default, deserialize_with = "double_option")]
+    pub planned_start: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub planned_end: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub customer_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub location_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub contact_id: Option<Option<Uuid>>,
+    pub priority_id: Option<Uuid>,
+    /// Reassigns the task; the new assignee is emailed when the task says `notify_assignee`.
+    #[serde(default, deserialize_with = "double_option")]
+    pub assignee_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub partner_id: Option<Option<Uuid>>,
+    pub paid: Option<bool>,
+    pub notify_assignee: Option<bool>,
+}
+
+/// Changes a task's fields (`If-Match` guards against lost updates); status has its own
+/// action. Done and cancelled tasks are history and cannot be edited. A new assignee is
+/// notified when the task asks for it. Each change is a `task_updated` event with before and
+/// after.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateTask,
+    responses(
+        (status = 200, body = TaskOut, headers(("ETag" = String))),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`task_closed`: done or cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`before_start`, `wrong_category`, unknown references", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[patch("/tasks/{id}")]
+pub async fn update(
+    auth: Authorized<can::TasksWrite>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateTask>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let (current, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
+    if !current.status.is_open() {
+        return Err(ApiError::conflict("task_closed", format!("task {} is {}; it can no longer change", current.number, current.status)));
+    }
+    let planned_start = body.planned_start.unwrap_or(current.planned_start);
+    let planned_end = body.planned_end.unwrap_or(current.planned_end);
+    rules::check_window(planned_start, planned_end).map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
+    let category_id = body.category_id.unwrap_or(current.category_id);
+    let type_id = body.type_id.unwrap_or(current.type_id);
+    if let Some(Some(category)) = body.category_id {
+        references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, Some(category)).await?;
+    }
+    if (body.category_id.is_some() || body.type_id.is_some())
+        && let Some(kind) = references::dictionary(&txn, "type_id", DictionaryKind::TaskType, type_id).await?
+        && (category_id.is_none() || kind.parent_id != category_id)
+    {
+        return Err(ApiError::invalid_field("type_id", "wrong_category", "the task type belongs to another task category"));
+    }
+    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    if let Some(assignee) = body.assignee_id {
+        references::assignee(&txn, assignee).await?;
+    }
+    if let Some(Some(partner)) = body.partner_id {
+        crate::routes::directory::referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
+    }
+    let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
+    let customer_id = if touches_party {
+        let (c, l, p) = (
+            body.customer_id.unwrap_or(current.customer_id),
+            body.location_id.unwrap_or(current.location_id),
+            body.contact_id.unwrap_or(current.contact_id),
+        );
+        Some(references::party(&txn, c, l, p).await?)
+    } else {
+        None
+    };
+    let status = rules::status_after_planning(current.status, planned_start);
+    let changes = TaskChanges {
+        title: body.title.map(|t| t.trim().to_owned()),
+        description: body.description.map(clean),
+        category_id: body.category_id,
+        type_id: body.type_id,
+        planned_start: body.planned_start,
+        planned_end: body.planned_end,
+        customer_id,
+        location_id: body.location_id,
+        contact_id: body.contact_id,
+        priority_id: body.priority_id,
+        assignee_id: body.assignee_id,
+        partner_id: body.partner_id,
+        paid: body.paid,
+        notify_assignee: body.notify_assignee,
+        status: (status != current.status).then_some(status),
+    };
+    let before = serde_json::to_value(TaskOut::from(current.clone())).unwrap_or_default();
+    let task = tasks::update(&txn, current.id, if_match.0, changes, now).await?;
+    let after = serde_json::to_value(TaskOut::from(task.clone())).unwrap_or_default();
+    let changed = crate::conventions::patch::diff(&before, &after);
+    if !changed.is_empty() {
+        let mut data = serde_json::Map::from_iter([("task_id".to_owned(), json!(task.id)), ("number".to_owned(), json!(task.number))]);
+        data.insert("changes".to_owned(), serde_json::Value::Object(changed));
+        tickets::append_event(&txn, ticket.id, EventKind::TaskUpdated, actor(principal), serde_json::Value::Object(data), now).await?;
+    }
+    if task.assignee_id.is_some() && task.assignee_id != current.assignee_id {
+        notify_assignee(&txn, &task, &ticket, now).await?;
+    }
+    let out = TaskOut::read(&txn, task).await?;
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }

@@ -3,10 +3,11 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::staff::User;
-use servdesk_domain::{Email, Role};
+use servdesk_domain::staff::{self, User};
+use servdesk_domain::{Email, Permission, Principal, Role};
+use servdesk_persistence::directory::partners;
 use servdesk_persistence::users::{NewUser, UserChanges, UserFilter};
-use servdesk_persistence::{TransactionTrait, sessions, users};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, sessions, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -30,6 +31,11 @@ pub struct UserOut {
     pub role: Role,
     pub phone: Option<String>,
     pub active: bool,
+    /// The partner a `partner` user works for.
+    pub partner_id: Option<Uuid>,
+    /// Cost of an hour of this person's work in minor units (cents). Shown to admins, finance
+    /// and the person themselves; `null` to others.
+    pub cost_rate_minor: Option<i64>,
     /// Send back in `If-Match` (as the `ETag`) to update safely.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -45,10 +51,26 @@ impl From<User> for UserOut {
             role: u.role,
             phone: u.phone,
             active: u.active,
+            partner_id: u.partner_id,
+            cost_rate_minor: Some(u.cost_rate_minor),
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
+    }
+}
+
+impl UserOut {
+    /// The account as `viewer` may see it: cost rates are pay data.
+    pub fn seen_by(mut self, viewer: &Principal) -> Self {
+        let sees_rates = match viewer {
+            Principal::User { id, role, .. } => *id == self.id || matches!(role, Role::Admin | Role::Finance),
+            Principal::ApiKey { .. } => viewer.can(Permission::UsersManage),
+        };
+        if !sees_rates {
+            self.cost_rate_minor = None;
+        }
+        self
     }
 }
 
@@ -66,6 +88,12 @@ pub struct CreateUser {
     pub password: String,
     #[validate(custom(function = "validation::phone"))]
     pub phone: Option<String>,
+    /// Required for role `partner` (and only for it): the partner they work for.
+    pub partner_id: Option<Uuid>,
+    /// Cost of an hour of work in minor units; default 0.
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(default)]
+    pub cost_rate_minor: i64,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -83,6 +111,12 @@ pub struct UpdateUser {
     pub phone: Option<Option<String>>,
     /// `false` deactivates the account and ends its sessions.
     pub active: Option<bool>,
+    /// `null` clears it (when the role stops being `partner`).
+    #[serde(default, deserialize_with = "double_option")]
+    pub partner_id: Option<Option<Uuid>>,
+    /// Applies to time logged from now on; existing entries keep the rate they were written with.
+    #[validate(range(min = 0, max = 100_000_000))]
+    pub cost_rate_minor: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -102,6 +136,15 @@ pub struct UserFilterParams {
     pub active: Option<bool>,
 }
 
+/// Checks that a partner user names an existing partner and nobody else names one.
+async fn partner_link(conn: &impl ConnectionTrait, role: Role, partner_id: Option<Uuid>) -> ApiResult<()> {
+    staff::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", "partner_link", e.to_string()))?;
+    if let Some(partner) = partner_id {
+        crate::routes::directory::referenced("partner_id", partners::get(conn, partner).await)?;
+    }
+    Ok(())
+}
+
 /// An email already checked by the DTO's validation, as the domain type.
 pub(crate) fn checked_email(raw: &str) -> ApiResult<Email> {
     Email::parse(raw).map_err(|e| ApiError::invalid_field("email", "email", e.to_string()))
@@ -116,14 +159,14 @@ pub(crate) fn checked_email(raw: &str) -> ApiResult<Email> {
 )]
 #[get("/users")]
 pub async fn list(
-    _auth: Authorized<can::UsersRead>,
+    auth: Authorized<can::UsersRead>,
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<UserFilterParams>,
 ) -> ApiResult<web::Json<Paged<UserOut>>> {
     let filter = UserFilter { q: filter.q.clone(), role: filter.role, active: filter.active };
     let page = users::list(&state.db, &filter, page.to_request()?).await?;
-    Ok(web::Json(Paged::from_page(page, UserOut::from)))
+    Ok(web::Json(Paged::from_page(page, |u| UserOut::from(u).seen_by(auth.principal()))))
 }
 
 /// Creates a staff account (admins).
@@ -146,9 +189,18 @@ pub async fn create(
     body.validate()?;
     let email = checked_email(&body.email)?;
     let phone = body.phone.as_deref().map(validation::normalize_phone);
+    partner_link(&state.db, body.role, body.partner_id).await?;
     let password_hash = passwords::hash(body.password).await?;
-    let user = users::create(&state.db, NewUser { email, name: body.name.trim().to_owned(), role: body.role, password_hash, phone }, now())
-        .await?;
+    let new = NewUser {
+        email,
+        name: body.name.trim().to_owned(),
+        role: body.role,
+        password_hash,
+        phone,
+        partner_id: body.partner_id,
+        cost_rate_minor: body.cost_rate_minor,
+    };
+    let user = users::create(&state.db, new, now()).await?;
     tracing::info!(user_id = %user.id, by = %caller.principal().subject(), "user created");
     Ok(created(format!("/api/v1/users/{}", user.id), user.version, &UserOut::from(user)))
 }
@@ -164,9 +216,9 @@ pub async fn create(
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/users/{id}")]
-pub async fn get(_auth: Authorized<can::UsersRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get(auth: Authorized<can::UsersRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let user = users::get(&state.db, id.into_inner()).await?;
-    Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user)))
+    Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user).seen_by(auth.principal())))
 }
 
 /// Changes a staff account (admins). `active: false` deactivates it and ends its sessions;
@@ -200,9 +252,15 @@ pub async fn patch(
         role: body.role,
         phone: body.phone.map(|p| p.as_deref().map(validation::normalize_phone)),
         active: body.active,
+        partner_id: body.partner_id,
+        cost_rate_minor: body.cost_rate_minor,
     };
     let txn = state.db.begin().await?;
     let current = users::get(&txn, id).await?;
+    if changes.role.is_some() || changes.partner_id.is_some() {
+        let partner = changes.partner_id.unwrap_or(current.partner_id);
+        partner_link(&txn, changes.role.unwrap_or(current.role), partner).await?;
+    }
     if current.loses_admin(changes.role, changes.active) && users::count_active_with_role(&txn, Role::Admin).await? <= 1 {
         return Err(ApiError::conflict("last_admin", "this is the last active admin; make someone else admin first"));
     }

@@ -27,4 +27,6 @@ pub mod teams;
 pub mod ticket_comments;
 pub mod ticket_events;
 pub mod tickets;
+pub mod time_entries;
+pub mod timers;
 pub mod users;

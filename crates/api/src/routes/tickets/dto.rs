@@ -14,6 +14,8 @@ use validator::Validate;
 
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
+use crate::routes::tickets::Rollup;
+use crate::routes::time::TotalsOut;
 use crate::wire;
 
 /// A ticket's status with its class (behaviour keys off the class).
@@ -92,15 +94,19 @@ pub struct TicketOut {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub progress: ProgressOut,
+    /// Time logged on the ticket and its tasks.
+    pub time: TotalsOut,
 }
 
 impl TicketOut {
     /// `statuses` is the status dictionary (short; loaded once per request), `progress` that
     /// of the tickets at hand (see `tickets::progress`).
-    pub fn new(t: Ticket, statuses: &[Entry], progress: &HashMap<Uuid, Progress>) -> Self {
+    pub fn new(t: Ticket, statuses: &[Entry], rollups: &HashMap<Uuid, Rollup>) -> Self {
         let status = statuses.iter().find(|s| s.id == t.status_id);
+        let rollup = rollups.get(&t.id).copied().unwrap_or_default();
         Self {
-            progress: progress.get(&t.id).copied().unwrap_or_default().into(),
+            progress: rollup.progress.into(),
+            time: rollup.time.into(),
             status: StatusOut {
                 id: t.status_id,
                 name: status.map(|s| s.name.clone()).unwrap_or_default(),

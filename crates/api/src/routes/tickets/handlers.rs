@@ -191,17 +191,6 @@ pub async fn list(
     Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses, &progress))))
 }
 
-/// `{field: {before, after}}` for every field that changed, bookkeeping fields left out.
-fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return serde_json::Map::new() };
-    after
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "version" | "updated_at"))
-        .filter(|(k, v)| before.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), serde_json::json!({"before": before.get(k), "after": v})))
-        .collect()
-}
-
 /// Changes a ticket's fields (`If-Match` guards against lost updates). Status and assignment
 /// have their own actions. Each change is a `fields_changed` event with before and after.
 #[utoipa::path(
@@ -277,7 +266,7 @@ pub async fn update(
     let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses, &progress)).unwrap_or_default();
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
     let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses, &progress)).unwrap_or_default();
-    let changed = diff(&before, &after);
+    let changed = crate::conventions::patch::diff(&before, &after);
     if !changed.is_empty() {
         tickets::append_event(&txn, ticket.id, EventKind::FieldsChanged, actor(principal), serde_json::Value::Object(changed), now).await?;
     }

@@ -9,6 +9,7 @@ pub(crate) mod references;
 use std::collections::HashMap;
 
 use servdesk_domain::tasks::{Progress, TaskStatus};
+use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Principal, Role};
 use servdesk_persistence::tickets::{Actor, Visibility};
 use servdesk_persistence::{ConnectionTrait, teams};
@@ -29,9 +30,16 @@ pub(crate) async fn visibility(conn: &impl ConnectionTrait, principal: &Principa
     })
 }
 
-/// The progress of each of `ticket_ids`, from their tasks' statuses and all their checklist
-/// lines (the ticket's own and its tasks').
-pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Progress>> {
+/// What a ticket response sums up from elsewhere: progress of tasks and checklists, and time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rollup {
+    pub progress: Progress,
+    pub time: Totals,
+}
+
+/// The rollups of each of `ticket_ids`: progress from their tasks' statuses and all their
+/// checklist lines (the ticket's own and its tasks'), and the time logged on them.
+pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Rollup>> {
     let mut by_ticket: HashMap<Uuid, (Vec<TaskStatus>, Vec<bool>)> = HashMap::new();
     for (ticket, status) in servdesk_persistence::tasks::statuses_of(conn, ticket_ids).await? {
         by_ticket.entry(ticket).or_default().0.push(status);
@@ -39,7 +47,15 @@ pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -
     for (ticket, checked) in servdesk_persistence::checklists::marks_of(conn, ticket_ids).await? {
         by_ticket.entry(ticket).or_default().1.push(checked);
     }
-    Ok(by_ticket.into_iter().map(|(t, (s, c))| (t, Progress::of(&s, &c))).collect())
+    let mut time = servdesk_persistence::worktime::totals_by_ticket(conn, ticket_ids).await?;
+    let mut rollups: HashMap<Uuid, Rollup> = by_ticket
+        .into_iter()
+        .map(|(t, (s, c))| (t, Rollup { progress: Progress::of(&s, &c), time: time.remove(&t).unwrap_or_default() }))
+        .collect();
+    for (t, totals) in time {
+        rollups.insert(t, Rollup { time: totals, ..Rollup::default() });
+    }
+    Ok(rollups)
 }
 
 pub(crate) fn actor(principal: &Principal) -> Actor {

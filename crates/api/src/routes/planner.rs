@@ -1,0 +1,279 @@
+//! The planner: planned tasks over a date range grouped by assignee with overlaps flagged,
+//! the unplanned pile beside them, and each person's iCalendar feed (a URL with a revocable
+//! token, because calendar apps cannot send an Authorization header).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::calendar::{self, Event};
+use servdesk_domain::directory::Location;
+use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
+use servdesk_persistence::directory::locations;
+use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
+use servdesk_persistence::{teams, users, worktime};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};
+use crate::auth::{Authorized, can};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::routes::tasks::TaskOut;
+use crate::state::{AppState, now};
+
+/// The widest range one planner request covers.
+const MAX_RANGE_DAYS: i64 = 92;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlannerParams {
+    /// Start of the range (inclusive).
+    pub from: DateTime<Utc>,
+    /// End of the range (exclusive); at most 92 days after `from`.
+    pub to: DateTime<Utc>,
+    pub assignee_id: Option<Uuid>,
+    /// Tasks of this team's members.
+    pub team_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlannedTask {
+    #[serde(flatten)]
+    pub task: TaskOut,
+    /// Its window overlaps another task's of the same assignee.
+    pub overlaps: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssigneeLane {
+    /// `null`: planned but not yet given to anyone.
+    pub assignee_id: Option<Uuid>,
+    pub name: Option<String>,
+    /// By planned start.
+    pub tasks: Vec<PlannedTask>,
+    /// How many of them overlap another.
+    pub overlaps: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Planner {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// One lane per assignee with planned tasks in the range, by name; unassigned last.
+    pub assignees: Vec<AssigneeLane>,
+    /// Open tasks without a planned start, oldest first.
+    pub unplanned: Vec<TaskOut>,
+    /// The range held more than the planner returns at once (2000 tasks): narrow it.
+    pub truncated: bool,
+}
+
+/// Planned tasks in a date range grouped by assignee, overlaps flagged, and the unplanned
+/// open tasks apart. Cancelled tasks are left out; done ones stay (the day as it went).
+#[utoipa::path(
+    tag = tags::PLANNER,
+    params(PlannerParams),
+    responses(
+        (status = 200, body = Planner),
+        (status = 400, description = "`invalid_range`: `to` not after `from`, or over 92 days", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/planner")]
+pub async fn planner(
+    auth: Authorized<can::PlannerRead>,
+    state: web::Data<AppState>,
+    params: web::Query<PlannerParams>,
+) -> ApiResult<web::Json<Planner>> {
+    let _ = auth;
+    let p = params.into_inner();
+    if p.to <= p.from || p.to - p.from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ApiError::bad_request("invalid_range", format!("`to` must be after `from`, at most {MAX_RANGE_DAYS} days")));
+    }
+    let mut assignees = p.assignee_id.map(|a| vec![a]);
+    if let Some(team) = p.team_id {
+        let members = teams::members(&state.db, team).await?;
+        assignees = Some(match assignees {
+            Some(one) => one.into_iter().filter(|a| members.contains(a)).collect(),
+            None => members,
+        });
+    }
+    let filter = PlannerFilter { from: p.from, to: p.to, assignees, partner_id: p.partner_id };
+    let planned = tasks::planned(&state.db, &filter).await?;
+    let unplanned = tasks::unplanned(&state.db, &filter).await?;
+    let truncated = planned.len() as u64 >= PLANNER_LIMIT || unplanned.len() as u64 >= PLANNER_LIMIT;
+    let ids: Vec<Uuid> = planned.iter().chain(&unplanned).map(|t| t.id).collect();
+    let time = worktime::totals_by_task(&state.db, &ids).await?;
+
+    let mut lanes: BTreeMap<Option<Uuid>, Vec<Task>> = BTreeMap::new();
+    for task in planned {
+        lanes.entry(task.assignee_id).or_default().push(task);
+    }
+    let mut out = Vec::with_capacity(lanes.len());
+    for (assignee_id, tasks) in lanes {
+        // Unassigned tasks are not one person's day: they cannot collide.
+        let overlapping = match assignee_id {
+            Some(_) => rules::overlapping(&tasks.iter().filter_map(window).collect::<Vec<_>>()),
+            None => Default::default(),
+        };
+        let name = match assignee_id {
+            Some(id) => Some(users::get(&state.db, id).await?.name),
+            None => None,
+        };
+        let tasks: Vec<PlannedTask> =
+            tasks.into_iter().map(|t| PlannedTask { overlaps: overlapping.contains(&t.id), task: TaskOut::new(t, &time) }).collect();
+        out.push(AssigneeLane { assignee_id, name, overlaps: tasks.iter().filter(|t| t.overlaps).count(), tasks });
+    }
+    out.sort_by(|a, b| (a.assignee_id.is_none(), &a.name).cmp(&(b.assignee_id.is_none(), &b.name)));
+    Ok(web::Json(Planner {
+        from: p.from,
+        to: p.to,
+        assignees: out,
+        unplanned: unplanned.into_iter().map(|t| TaskOut::new(t, &time)).collect(),
+        truncated,
+    }))
+}
+
+fn window(t: &Task) -> Option<Window> {
+    Some(Window { task_id: t.id, start: t.planned_start?, end: t.planned_end })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedToken {
+    /// Shown once; only its hash is kept. Issuing a new one revokes the old.
+    pub token: String,
+    /// The feed's path with the token, to paste into a calendar app (prefix your host).
+    #[schema(example = "/api/v1/users/01933b5e-0000-7000-8000-000000000030/calendar.ics?token=…")]
+    pub url: String,
+}
+
+/// Issues the caller's calendar feed token (replacing any earlier one, which stops working).
+#[utoipa::path(
+    tag = tags::PLANNER,
+    responses((status = 201, body = FeedToken)),
+    security(("bearer" = []))
+)]
+#[post("/me/calendar-token")]
+pub async fn issue_feed_token(auth: Authorized<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let user_id = auth.principal().user_id().ok_or_else(ApiError::forbidden)?;
+    let token = random_token(32).map_err(ApiError::internal)?;
+    users::set_calendar_token(&state.db, user_id, Some(sha256_hex(&token))).await?;
+    let url = format!("/api/v1/users/{user_id}/calendar.ics?token={token}");
+    Ok(HttpResponse::Created().json(FeedToken { token, url }))
+}
+
+/// Revokes the caller's calendar feed token.
+#[utoipa::path(
+    tag = tags::PLANNER,
+    responses((status = 204, description = "revoked")),
+    security(("bearer" = []))
+)]
+#[delete("/me/calendar-token")]
+pub async fn revoke_own_feed_token(auth: Authorized<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let user_id = auth.principal().user_id().ok_or_else(ApiError::forbidden)?;
+    users::set_calendar_token(&state.db, user_id, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes someone's calendar feed token (admins: a lost phone, a leaked link).
+#[utoipa::path(
+    tag = tags::PLANNER,
+    params(("id" = Uuid, Path, description = "The user")),
+    responses((status = 204, description = "revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+#[delete("/users/{id}/calendar-token")]
+pub async fn revoke_feed_token(
+    _auth: Authorized<can::UsersManage>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    users::set_calendar_token(&state.db, id.into_inner(), None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// The feed token issued by `POST /users/{id}/calendar-token`.
+    pub token: String,
+}
+
+/// How far back and ahead the feed reaches.
+const FEED_PAST_DAYS: i64 = 30;
+const FEED_FUTURE_DAYS: i64 = 365;
+
+/// The person's planned tasks as an iCalendar feed (RFC 5545), from 30 days back to a year
+/// ahead. Authenticated by the token in the URL; a wrong or revoked token, or a deactivated
+/// account, answers 401.
+#[utoipa::path(
+    tag = tags::PLANNER,
+    params(("id" = Uuid, Path, description = "The user"), FeedParams),
+    responses(
+        (status = 200, content_type = "text/calendar", body = String),
+        (status = 401, description = "`invalid_feed_token`", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/users/{id}/calendar.ics")]
+pub async fn feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<FeedParams>,
+) -> ApiResult<HttpResponse> {
+    let refused = || ApiError::unauthorized("invalid_feed_token", "this calendar link is not valid (revoked or replaced?)");
+    let (user, hash) = users::with_calendar_token(&state.db, id.into_inner()).await.map_err(|_| refused())?;
+    let valid = hash.is_some_and(|h| constant_time_eq(&h, &sha256_hex(&params.token)));
+    if !valid || !user.active {
+        return Err(refused());
+    }
+    let now = now();
+    let filter = PlannerFilter {
+        from: now - Duration::days(FEED_PAST_DAYS),
+        to: now + Duration::days(FEED_FUTURE_DAYS),
+        assignees: Some(vec![user.id]),
+        partner_id: None,
+    };
+    let mut events = Vec::new();
+    for task in tasks::planned(&state.db, &filter).await? {
+        let site = match task.location_id {
+            Some(id) => Some(locations::get(&state.db, id).await?),
+            None => None,
+        };
+        events.extend(event(task, site));
+    }
+    let host = req.connection_info().host().split(':').next().unwrap_or("servdesk").to_owned();
+    let body = calendar::feed(&format!("Servdesk: {}", user.name), &host, &events, now);
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Cache-Control", "private, max-age=300"))
+        .insert_header(("Content-Disposition", "inline; filename=\"servdesk.ics\""))
+        .body(body))
+}
+
+/// A location as one line a calendar app can hand to a map.
+fn address(l: &Location) -> String {
+    let city = [l.postal_code.as_deref(), Some(l.city.as_str())].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    [Some(l.name.as_str()), Some(l.address_line.as_str()), Some(city.as_str()), l.country.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn event(t: Task, site: Option<Location>) -> Option<Event> {
+    Some(Event {
+        task_id: t.id,
+        sequence: t.version,
+        start: t.planned_start?,
+        end: t.planned_end,
+        summary: format!("{} {}", t.number, t.title),
+        description: t.description,
+        location: site.as_ref().map(address),
+        cancelled: t.status == TaskStatus::Cancelled,
+        updated_at: t.updated_at,
+    })
+}

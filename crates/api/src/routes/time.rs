@@ -1,0 +1,658 @@
+//! Time worked: the stopwatch (`/timer`) and time entries (`/time-entries`). Every entry
+//! keeps the user's cost rate of the moment and its cost; each write is an event on the
+//! ticket's timeline, in the same transaction.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer, Totals};
+use servdesk_domain::{Permission, Principal};
+use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter, NewEntry};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation::clean;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::routes::tags;
+use crate::routes::tasks::{class_of, visible_task};
+use crate::routes::tickets::{actor, visibility};
+use crate::state::{AppState, now};
+
+/// Minutes and labour cost (minor units) of a set of entries.
+#[derive(Serialize, ToSchema, Default, Clone, Copy)]
+pub struct TotalsOut {
+    pub entries: i64,
+    pub minutes: i64,
+    pub cost_minor: i64,
+    pub billable_minutes: i64,
+    pub billable_cost_minor: i64,
+}
+
+impl From<Totals> for TotalsOut {
+    fn from(t: Totals) -> Self {
+        Self {
+            entries: t.entries,
+            minutes: t.minutes,
+            cost_minor: t.cost_minor,
+            billable_minutes: t.billable_minutes,
+            billable_cost_minor: t.billable_cost_minor,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimeEntryOut {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub ticket_id: Uuid,
+    pub task_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    /// Set for measured entries (stopwatch, or start and end given).
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The day the work counts for (the day it started).
+    pub work_date: NaiveDate,
+    pub minutes: i32,
+    pub note: Option<String>,
+    /// False under warranty or when marked non-billable.
+    pub billable: bool,
+    /// The user's cost per hour (minor units) when the entry was written.
+    pub rate_minor: i64,
+    /// `minutes × rate / 60`, rounded half up to the minor unit.
+    pub cost_minor: i64,
+    /// A stopwatch ran longer than the configured maximum: check it.
+    pub needs_review: bool,
+    /// `timer`, `manual` or `completion`.
+    #[schema(example = "timer")]
+    pub source: String,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TimeEntry> for TimeEntryOut {
+    fn from(e: TimeEntry) -> Self {
+        Self {
+            id: e.id,
+            user_id: e.user_id,
+            ticket_id: e.ticket_id,
+            task_id: e.task_id,
+            customer_id: e.customer_id,
+            started_at: e.started_at,
+            ended_at: e.ended_at,
+            work_date: e.work_date,
+            minutes: e.minutes,
+            note: e.note,
+            billable: e.billable,
+            rate_minor: e.rate_minor,
+            cost_minor: e.cost_minor,
+            needs_review: e.needs_review,
+            source: e.source.as_str().to_owned(),
+            created_by: e.created_by,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimerOut {
+    pub ticket_id: Uuid,
+    pub task_id: Option<Uuid>,
+    pub started_at: DateTime<Utc>,
+    pub note: Option<String>,
+    /// Whole minutes so far.
+    pub elapsed_minutes: i64,
+    /// Running longer than the configured maximum (the entry will be flagged for review).
+    pub overdue: bool,
+}
+
+impl TimerOut {
+    fn new(t: Timer, now: DateTime<Utc>, max: Duration) -> Self {
+        Self {
+            elapsed_minutes: rules::minutes_between(t.started_at, now),
+            overdue: rules::needs_review(t.started_at, now, max),
+            ticket_id: t.ticket_id,
+            task_id: t.task_id,
+            started_at: t.started_at,
+            note: t.note,
+        }
+    }
+}
+
+/// The caller's stopwatch, and the entry a switch wrote when it stopped the previous one.
+#[derive(Serialize, ToSchema)]
+pub struct TimerView {
+    /// `null` when no stopwatch runs.
+    pub timer: Option<TimerOut>,
+    /// The entry written for the stopwatch `switch: true` stopped.
+    pub stopped: Option<TimeEntryOut>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"task_id": "01933b5e-0000-7000-8000-000000000041", "note": "Diagnosis", "switch": true}))]
+pub struct StartTimer {
+    /// The ticket worked on (or give `task_id`).
+    pub ticket_id: Option<Uuid>,
+    /// The task worked on; its ticket is implied.
+    pub task_id: Option<Uuid>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// When work actually began, if the stopwatch is started late (not in the future).
+    pub started_at: Option<DateTime<Utc>>,
+    /// Stop the running stopwatch (writing its entry) instead of answering 409.
+    #[serde(default)]
+    pub switch: bool,
+}
+
+#[derive(Deserialize, ToSchema, Validate, Default)]
+#[schema(example = json!({"note": "Replaced the sensor"}))]
+pub struct StopTimer {
+    /// Replaces the note given at start.
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// When work actually ended, if stopped late (after the start, not in the future).
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"ticket_id": "01933b5e-0000-7000-8000-000000000040", "work_date": "2026-11-20", "minutes": 45, "note": "Phone support"}))]
+pub struct CreateEntry {
+    pub ticket_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    /// Someone else's time (coordinators); default: the caller.
+    pub user_id: Option<Uuid>,
+    /// With `ended_at`: a measured entry.
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// With `minutes`: a declared entry.
+    pub work_date: Option<NaiveDate>,
+    pub minutes: Option<i32>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// Default true; warranty work is never billable.
+    pub billable: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"minutes": 30, "work_date": "2026-11-20", "billable": false}))]
+pub struct UpdateEntry {
+    /// Give `started_at` and `ended_at`, or `work_date` and `minutes`, to change the span.
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub work_date: Option<NaiveDate>,
+    pub minutes: Option<i32>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    pub billable: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntryFilterParams {
+    /// Others' entries need the right to read all time.
+    pub user_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    /// First work day included.
+    pub from: Option<NaiveDate>,
+    /// Last work day included.
+    pub to: Option<NaiveDate>,
+    pub billable: Option<bool>,
+    pub needs_review: Option<bool>,
+}
+
+/// A page of entries and the totals of everything the filter matches.
+#[derive(Serialize, ToSchema)]
+pub struct EntryPage {
+    pub items: Vec<TimeEntryOut>,
+    pub next_cursor: Option<String>,
+    pub totals: TotalsOut,
+}
+
+/// What time is logged against: a ticket, and possibly one of its tasks.
+struct Target {
+    ticket: Ticket,
+    task_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
+}
+
+/// Resolves what the caller logs time on: a task they may work on, or a ticket they see.
+/// Partners log time only on their partner's tasks (they see no tickets).
+async fn target(conn: &impl ConnectionTrait, principal: &Principal, ticket_id: Option<Uuid>, task_id: Option<Uuid>) -> ApiResult<Target> {
+    match (ticket_id, task_id) {
+        (_, Some(task)) => {
+            let (task, ticket) = visible_task(conn, principal, task).await.map_err(|e| referenced_as("task_id", e))?;
+            if ticket_id.is_some_and(|t| t != ticket.id) {
+                return Err(ApiError::invalid_field("task_id", "wrong_ticket", "the task belongs to another ticket"));
+            }
+            let customer_id = task.customer_id.or(ticket.customer_id);
+            Ok(Target { ticket, task_id: Some(task.id), customer_id })
+        }
+        (Some(ticket), None) => {
+            let visibility = visibility(conn, principal).await?;
+            let ticket =
+                tickets::get_visible(conn, ticket, &visibility).await.map_err(|e| referenced_as("ticket_id", ApiError::from(e)))?;
+            Ok(Target { customer_id: ticket.customer_id, ticket, task_id: None })
+        }
+        (None, None) => Err(ApiError::invalid_field("ticket_id", "required", "name the ticket or the task worked on")),
+    }
+}
+
+/// A referenced ticket or task the caller cannot see is a field error, not a missing route.
+fn referenced_as(field: &str, err: ApiError) -> ApiError {
+    if err.status == actix_web::http::StatusCode::NOT_FOUND { ApiError::invalid_field(field, "not_found", "no such record") } else { err }
+}
+
+/// No time on a closed (or cancelled) ticket, except by coordinators.
+async fn check_open(conn: &impl ConnectionTrait, principal: &Principal, ticket: &Ticket) -> ApiResult<()> {
+    let closed = matches!(class_of(conn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled);
+    if closed && !principal.can(Permission::TimeManage) {
+        return Err(ApiError::conflict("ticket_closed", format!("ticket {} is closed; only coordinators log time on it", ticket.number)));
+    }
+    Ok(())
+}
+
+fn span_error(e: rules::SpanRefused) -> ApiError {
+    let field = match e {
+        rules::SpanRefused::Inverted | rules::SpanRefused::TooLong => "ended_at",
+        rules::SpanRefused::MinutesOutOfRange => "minutes",
+        rules::SpanRefused::Incomplete | rules::SpanRefused::InTheFuture => "started_at",
+    };
+    let code = match e {
+        rules::SpanRefused::Inverted => "before_start",
+        rules::SpanRefused::TooLong => "too_long",
+        rules::SpanRefused::Incomplete => "incomplete_span",
+        rules::SpanRefused::MinutesOutOfRange => "out_of_range",
+        rules::SpanRefused::InTheFuture => "in_the_future",
+    };
+    ApiError::invalid_field(field, code, e.to_string())
+}
+
+/// Writes an entry for `span` on `target` by `user_id`, with its cost and billability, and its
+/// timeline event.
+#[allow(clippy::too_many_arguments)]
+async fn write_entry(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    target: &Target,
+    user_id: Uuid,
+    span: rules::Span,
+    note: Option<String>,
+    marked_billable: bool,
+    needs_review: bool,
+    source: EntrySource,
+    now: DateTime<Utc>,
+) -> ApiResult<TimeEntry> {
+    let rate = users::get(conn, user_id).await?.cost_rate_minor;
+    let new = NewEntry {
+        user_id,
+        ticket_id: target.ticket.id,
+        task_id: target.task_id,
+        customer_id: target.customer_id,
+        started_at: span.started_at,
+        ended_at: span.ended_at,
+        work_date: span.work_date,
+        minutes: span.minutes,
+        note,
+        billable: rules::is_billable(marked_billable, target.ticket.warranty.flag),
+        rate_minor: rate,
+        cost_minor: rules::cost_minor(i64::from(span.minutes), rate),
+        needs_review,
+        source,
+        created_by: principal.user_id(),
+    };
+    let entry = store::create(conn, new, now).await?;
+    let data = json!({"entry_id": entry.id, "user_id": user_id, "task_id": entry.task_id, "minutes": entry.minutes,
+        "billable": entry.billable, "source": entry.source, "needs_review": entry.needs_review});
+    tickets::append_event(conn, target.ticket.id, EventKind::TimeLogged, actor(principal), data, now).await?;
+    Ok(entry)
+}
+
+/// Stops the caller's stopwatch (if one runs) and writes its entry.
+async fn stop_running(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    principal: &Principal,
+    user_id: Uuid,
+    body: StopTimer,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<TimeEntry>> {
+    let Some(timer) = store::take(conn, user_id).await? else { return Ok(None) };
+    let end = match body.ended_at {
+        Some(end) if end <= timer.started_at => {
+            return Err(ApiError::invalid_field("ended_at", "before_start", "the stopwatch started after that"));
+        }
+        Some(end) if end > now + Duration::minutes(1) => {
+            return Err(ApiError::invalid_field("ended_at", "in_the_future", "time cannot be logged in the future"));
+        }
+        Some(end) => end,
+        None => now,
+    };
+    // The work happened: a ticket closed meanwhile still gets it, and a forgotten stopwatch
+    // gives one entry across midnight, flagged instead of refused.
+    let (ticket, task_id) = match timer.task_id {
+        Some(task) => {
+            let task = servdesk_persistence::tasks::get(conn, task).await?;
+            (tickets::get(conn, task.ticket_id).await?, Some(task))
+        }
+        None => (tickets::get(conn, timer.ticket_id).await?, None),
+    };
+    let customer_id = task_id.as_ref().and_then(|t| t.customer_id).or(ticket.customer_id);
+    let target = Target { ticket, task_id: task_id.map(|t| t.id), customer_id };
+    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
+    let minutes = i32::try_from(rules::minutes_between(timer.started_at, end)).unwrap_or(i32::MAX);
+    let span = rules::Span { started_at: Some(timer.started_at), ended_at: Some(end), work_date: timer.started_at.date_naive(), minutes };
+    let note = clean(body.note).or(timer.note);
+    let review = rules::needs_review(timer.started_at, end, max);
+    Ok(Some(write_entry(conn, principal, &target, user_id, span, note, true, review, EntrySource::Timer, now).await?))
+}
+
+fn own_user(principal: &Principal) -> ApiResult<Uuid> {
+    principal.user_id().ok_or_else(|| ApiError::new(actix_web::http::StatusCode::FORBIDDEN, "user_only", "only staff members track time"))
+}
+
+/// The caller's running stopwatch.
+#[utoipa::path(
+    tag = tags::TIME,
+    responses((status = 200, body = TimerView)),
+    security(("bearer" = []))
+)]
+#[get("/timer")]
+pub async fn running_timer(auth: Authorized<can::TimeTrack>, state: web::Data<AppState>) -> ApiResult<web::Json<TimerView>> {
+    let user = own_user(auth.principal())?;
+    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
+    let timer = store::running(&state.db, user).await?.map(|t| TimerOut::new(t, now(), max));
+    Ok(web::Json(TimerView { timer, stopped: None }))
+}
+
+/// Starts the caller's stopwatch on a ticket or task. One runs at a time: with one running
+/// this answers 409 `timer_running`, unless `switch: true`, which stops it (writing its entry)
+/// and starts the new one in the same transaction.
+#[utoipa::path(
+    tag = tags::TIME,
+    request_body = StartTimer,
+    responses(
+        (status = 201, body = TimerView),
+        (status = 409, description = "`timer_running`, `ticket_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ticket_id`/`task_id` unknown or not visible, `started_at` in the future", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/timer/start")]
+pub async fn start_timer(
+    auth: Authorized<can::TimeTrack>,
+    state: web::Data<AppState>,
+    body: web::Json<StartTimer>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let user = own_user(principal)?;
+    let now = now();
+    let started_at = body.started_at.map(servdesk_domain::time::truncate).unwrap_or(now);
+    if started_at > now + Duration::minutes(1) {
+        return Err(ApiError::invalid_field("started_at", "in_the_future", "a stopwatch cannot start in the future"));
+    }
+    let txn = state.db.begin().await?;
+    let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
+    check_open(&txn, principal, &target.ticket).await?;
+    let stopped = if body.switch { stop_running(&txn, &state, principal, user, StopTimer::default(), now).await? } else { None };
+    let timer = Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: clean(body.note) };
+    store::start(&txn, &timer, now).await?;
+    txn.commit().await?;
+    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
+    let view = TimerView { timer: Some(TimerOut::new(timer, now, max)), stopped: stopped.map(TimeEntryOut::from) };
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Stops the caller's stopwatch and writes its time entry (one entry however long it ran,
+/// flagged `needs_review` past the configured maximum).
+#[utoipa::path(
+    tag = tags::TIME,
+    request_body(content = StopTimer, description = "Optional: a closing note, a later-known end"),
+    responses(
+        (status = 201, body = TimeEntryOut, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "`no_timer`: none runs", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/timer/stop")]
+pub async fn stop_timer(
+    auth: Authorized<can::TimeTrack>,
+    state: web::Data<AppState>,
+    body: Option<web::Json<StopTimer>>,
+) -> ApiResult<HttpResponse> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    body.validate()?;
+    let principal = auth.principal();
+    let user = own_user(principal)?;
+    let txn = state.db.begin().await?;
+    let entry = stop_running(&txn, &state, principal, user, body, now())
+        .await?
+        .ok_or_else(|| ApiError::conflict("no_timer", "no stopwatch is running"))?;
+    txn.commit().await?;
+    Ok(created(format!("/api/v1/time-entries/{}", entry.id), entry.version, &TimeEntryOut::from(entry)))
+}
+
+/// Logs time by hand: `started_at` + `ended_at`, or `work_date` + `minutes`. Coordinators may
+/// log for others (`user_id`) and on closed tickets.
+#[utoipa::path(
+    tag = tags::TIME,
+    request_body = CreateEntry,
+    responses(
+        (status = 201, body = TimeEntryOut, headers(("Location" = String), ("ETag" = String))),
+        (status = 403, description = "`forbidden`: another user's time", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`incomplete_span`, `before_start`, `too_long`, `in_the_future`, `out_of_range`, unknown references", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[post("/time-entries")]
+pub async fn create_entry(
+    auth: Authorized<can::TimeTrack>,
+    state: web::Data<AppState>,
+    body: web::Json<CreateEntry>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let me = own_user(principal)?;
+    let user = body.user_id.unwrap_or(me);
+    if user != me && !principal.can(Permission::TimeManage) {
+        return Err(ApiError::forbidden());
+    }
+    let now = now();
+    let span = rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(span_error)?;
+    let txn = state.db.begin().await?;
+    if user != me {
+        crate::routes::directory::referenced("user_id", users::get(&txn, user).await)?;
+    }
+    let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
+    check_open(&txn, principal, &target.ticket).await?;
+    let entry =
+        write_entry(&txn, principal, &target, user, span, clean(body.note), body.billable.unwrap_or(true), false, EntrySource::Manual, now)
+            .await?;
+    txn.commit().await?;
+    Ok(created(format!("/api/v1/time-entries/{}", entry.id), entry.version, &TimeEntryOut::from(entry)))
+}
+
+/// An entry the caller may see: their own, or any with the right to read all time.
+async fn visible_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TimeEntry> {
+    let entry = store::get(conn, id).await?;
+    if principal.can(Permission::TimeReadAll) || principal.user_id() == Some(entry.user_id) {
+        Ok(entry)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// An entry the caller may change: their own while its ticket is open; coordinators any.
+async fn changeable_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(TimeEntry, Ticket)> {
+    let entry = visible_entry(conn, principal, id).await?;
+    if principal.user_id() != Some(entry.user_id) && !principal.can(Permission::TimeManage) {
+        return Err(ApiError::forbidden());
+    }
+    let ticket = tickets::get(conn, entry.ticket_id).await?;
+    check_open(conn, principal, &ticket).await?;
+    Ok((entry, ticket))
+}
+
+/// One time entry.
+#[utoipa::path(
+    tag = tags::TIME,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TimeEntryOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/time-entries/{id}")]
+pub async fn get_entry(auth: Authorized<can::TimeRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let entry = visible_entry(&state.db, auth.principal(), id.into_inner()).await?;
+    Ok(versioned(HttpResponse::Ok(), entry.version, &TimeEntryOut::from(entry)))
+}
+
+/// Corrects an entry (span, note, billable); the cost is recomputed at the entry's own rate.
+/// A corrected span clears the review flag.
+#[utoipa::path(
+    tag = tags::TIME,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    request_body = UpdateEntry,
+    responses(
+        (status = 200, body = TimeEntryOut, headers(("ETag" = String))),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/time-entries/{id}")]
+pub async fn update_entry(
+    auth: Authorized<can::TimeTrack>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: web::Json<UpdateEntry>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    body.validate()?;
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
+    let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
+    let span = if respan {
+        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(span_error)?
+    } else {
+        rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes }
+    };
+    let billable = match body.billable {
+        Some(marked) => rules::is_billable(marked, ticket.warranty.flag),
+        None => entry.billable,
+    };
+    let changes = EntryChanges {
+        started_at: span.started_at,
+        ended_at: span.ended_at,
+        work_date: span.work_date,
+        minutes: span.minutes,
+        note: if body.note.is_some() { clean(body.note) } else { entry.note.clone() },
+        billable,
+        cost_minor: rules::cost_minor(i64::from(span.minutes), entry.rate_minor),
+        needs_review: entry.needs_review && !respan,
+    };
+    let changed = store::update(&txn, entry.id, if_match.0, changes, now).await?;
+    let data = json!({"entry_id": entry.id, "user_id": entry.user_id,
+        "minutes": {"before": entry.minutes, "after": changed.minutes}, "billable": {"before": entry.billable, "after": changed.billable}});
+    tickets::append_event(&txn, ticket.id, EventKind::TimeChanged, actor(principal), data, now).await?;
+    txn.commit().await?;
+    Ok(versioned(HttpResponse::Ok(), changed.version, &TimeEntryOut::from(changed)))
+}
+
+/// Deletes an entry (own while the ticket is open; coordinators any).
+#[utoipa::path(
+    tag = tags::TIME,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/time-entries/{id}")]
+pub async fn delete_entry(
+    auth: Authorized<can::TimeTrack>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let principal = auth.principal();
+    let now = now();
+    let txn = state.db.begin().await?;
+    let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
+    store::delete(&txn, entry.id, if_match.0).await?;
+    let data = json!({"entry_id": entry.id, "user_id": entry.user_id, "task_id": entry.task_id, "minutes": entry.minutes, "work_date": entry.work_date});
+    tickets::append_event(&txn, ticket.id, EventKind::TimeRemoved, actor(principal), data, now).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Time entries, filtered, with the totals of all that match (minutes, cost, billable part):
+/// the basis of "effective time per customer". Without the right to read all time, a caller
+/// sees their own entries only.
+#[utoipa::path(
+    tag = tags::TIME,
+    params(PageParams, EntryFilterParams),
+    responses((status = 200, body = EntryPage), (status = 400, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/time-entries")]
+pub async fn list_entries(
+    auth: Authorized<can::TimeRead>,
+    state: web::Data<AppState>,
+    page: web::Query<PageParams>,
+    filter: web::Query<EntryFilterParams>,
+) -> ApiResult<web::Json<EntryPage>> {
+    let f = filter.into_inner();
+    if let (Some(from), Some(to)) = (f.from, f.to)
+        && to < from
+    {
+        return Err(ApiError::bad_request("invalid_range", "`to` is before `from`"));
+    }
+    let mut filter = EntryFilter {
+        user_id: f.user_id,
+        customer_id: f.customer_id,
+        ticket_id: f.ticket_id,
+        task_id: f.task_id,
+        from: f.from,
+        to: f.to,
+        billable: f.billable,
+        needs_review: f.needs_review,
+    };
+    let principal = auth.principal();
+    if !principal.can(Permission::TimeReadAll) {
+        let me = own_user(principal)?;
+        if filter.user_id.is_some_and(|u| u != me) {
+            return Ok(web::Json(EntryPage { items: Vec::new(), next_cursor: None, totals: TotalsOut::default() }));
+        }
+        filter.user_id = Some(me);
+    }
+    let page = store::list(&state.db, &filter, page.to_request()?).await?;
+    let totals = store::totals(&state.db, &filter).await?;
+    let paged = Paged::from_page(page, TimeEntryOut::from);
+    Ok(web::Json(EntryPage { items: paged.items, next_cursor: paged.next_cursor, totals: totals.into() }))
+}
