@@ -43,7 +43,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
             Some(&["admin", "coordinator", "agent", "technician"])
         }
         ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
-        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist") => Some(ALL),
+        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist" | "/api/v1/tasks/{id}/similar") => Some(ALL),
         ("POST", "/api/v1/tasks/{id}/status" | "/api/v1/tasks/{id}/checklist") | ("PATCH" | "DELETE", "/api/v1/checklist-items/{id}") => {
             Some(FIELD)
         }

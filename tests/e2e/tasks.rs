@@ -276,3 +276,39 @@ async fn partners_see_and_work_only_the_tasks_given_to_their_partner() {
     let body = expect_problem(app.post("/api/v1/users", &admin, lonely).await, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["code"], "partner_link");
 }
+
+#[tokio::test]
+async fn similar_tasks_are_past_done_ones_on_the_same_unit_or_with_shared_words_best_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (tech_id, tech) = app.user("technician").await;
+    let product = create(&app, &admin, "/api/v1/products", json!({"name": "Pump"})).await;
+    let unit = create(&app, &admin, "/api/v1/equipment", json!({"product_id": id(&product), "serial_number": "P-7"})).await;
+    let old_ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Service", "equipment_id": id(&unit)})).await;
+    let other_ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Elsewhere"})).await;
+    let new_ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pump again", "equipment_id": id(&unit)})).await;
+    let add = |ticket: &Value, title: &str, assignee: Option<&str>| {
+        let (app, admin, path) = (&app, admin.clone(), format!("/api/v1/tickets/{}/tasks", id(ticket)));
+        let body = json!({"title": title, "assignee_id": assignee});
+        async move { create(app, &admin, &path, body).await }
+    };
+    let on_unit = add(&old_ticket, "Annual inspection", Some(&tech_id)).await;
+    let by_words = add(&other_ticket, "Replace pressure sensor", None).await;
+    let still_open = add(&other_ticket, "Pressure sensor spare", None).await;
+    add(&other_ticket, "Paint the fence", None).await;
+    for done in [&on_unit, &by_words] {
+        assert_eq!(status(&app, &admin, done, "in_progress").await.status(), 200);
+        assert_eq!(status(&app, &admin, done, "done").await.status(), 200);
+    }
+    let this = add(&new_ticket, "Pressure sensor reads zero", Some(&tech_id)).await;
+
+    let similar: Value = app.get(&format!("/api/v1/tasks/{}/similar", id(&this)), &admin).await.json().await.unwrap();
+    let found: Vec<&str> = similar.as_array().unwrap().iter().map(|s| s["task"]["title"].as_str().unwrap()).collect();
+    assert_eq!(found, ["Annual inspection", "Replace pressure sensor"], "done only, the same unit first");
+    assert_eq!(similar[0]["same_equipment"], true);
+    assert_eq!(similar[1]["shared_words"], json!(["pressure", "sensor"]));
+    assert!(!found.contains(&still_open["title"].as_str().unwrap()));
+    // A technician's search covers the tasks they may see: their own.
+    let theirs: Value = app.get(&format!("/api/v1/tasks/{}/similar", id(&this)), &tech).await.json().await.unwrap();
+    assert_eq!(theirs.as_array().unwrap().iter().map(|s| s["task"]["title"].as_str().unwrap()).collect::<Vec<_>>(), ["Annual inspection"]);
+}

@@ -164,6 +164,35 @@ pub fn overlapping(windows: &[Window]) -> std::collections::HashSet<Uuid> {
     found
 }
 
+/// A past task set beside this one, with what it is judged by: its ticket's equipment.
+pub struct Compared<'a> {
+    pub task: &'a Task,
+    pub equipment_id: Option<Uuid>,
+}
+
+/// Why a past task looks like this one, and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Similarity {
+    pub score: u32,
+    pub same_equipment: bool,
+    pub same_category: bool,
+    pub shared_words: Vec<String>,
+}
+
+/// Scores a past task against this one: shared words of title and description (two points
+/// each), the same equipment (five: the same machine's history is the best hint), the same
+/// task category (one).
+pub fn similarity(this: &Compared, past: &Compared) -> Similarity {
+    use crate::tickets::{shared, significant_words};
+    let words = |t: &Task| significant_words(&format!("{} {}", t.title, t.description.as_deref().unwrap_or("")));
+    let shared_words = shared(&words(this.task), &words(past.task));
+    let same_equipment = this.equipment_id.is_some() && this.equipment_id == past.equipment_id;
+    let same_category = this.task.category_id.is_some() && this.task.category_id == past.task.category_id;
+    let score =
+        2 * u32::try_from(shared_words.len()).unwrap_or(u32::MAX / 4) + if same_equipment { 5 } else { 0 } + u32::from(same_category);
+    Similarity { score, same_equipment, same_category, shared_words }
+}
+
 /// Task numbers extend their ticket's: `T-2026-000123/2` is the ticket's second task.
 pub fn task_number(ticket_number: &str, n: i64) -> String {
     format!("{ticket_number}/{n}")
@@ -181,6 +210,50 @@ mod tests {
 
     fn window(n: u128, start: u32, end: Option<u32>) -> Window {
         Window { task_id: Uuid::from_u128(n), start: hour(start), end: end.map(hour) }
+    }
+
+    fn task(title: &str, category: Option<u128>) -> Task {
+        Task {
+            id: Uuid::now_v7(),
+            ticket_id: Uuid::nil(),
+            number: "T-2026-000001/1".into(),
+            title: title.into(),
+            description: None,
+            category_id: category.map(Uuid::from_u128),
+            type_id: None,
+            planned_start: None,
+            planned_end: None,
+            customer_id: None,
+            location_id: None,
+            contact_id: None,
+            priority_id: Uuid::nil(),
+            assignee_id: None,
+            partner_id: None,
+            paid: false,
+            notify_assignee: false,
+            status: Done,
+            completed_at: None,
+            created_by: None,
+            version: 1,
+            created_at: hour(8),
+            updated_at: hour(8),
+        }
+    }
+
+    #[test]
+    fn the_same_machine_outweighs_two_shared_words_and_the_category_counts_one() {
+        let this = task("Replace pump seal", Some(1));
+        let same_machine = task("Annual service", None);
+        let same_words = task("Pump seal leaking", None);
+        let same_category = task("Something else", Some(1));
+        let equipment = Some(Uuid::from_u128(9));
+        let me = Compared { task: &this, equipment_id: equipment };
+        let score = |t: &Task, e: Option<Uuid>| similarity(&me, &Compared { task: t, equipment_id: e });
+        assert_eq!(score(&same_machine, equipment).score, 5);
+        let by_words = score(&same_words, None);
+        assert_eq!((by_words.score, by_words.shared_words), (4, vec!["pump".to_owned(), "seal".to_owned()]));
+        assert_eq!(score(&same_category, None).score, 1);
+        assert_eq!(score(&task("Unrelated work", None), None).score, 0);
     }
 
     #[test]

@@ -171,6 +171,20 @@ pub fn resolve_serial<'a>(serial: &str, known: &'a [Equipment], product: Option<
     }
 }
 
+/// The distinct lower-case words of a text that carry meaning for "similar" (three letters or
+/// more), sorted.
+pub fn significant_words(text: &str) -> Vec<String> {
+    let mut w: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).map(str::to_lowercase).collect();
+    w.sort();
+    w.dedup();
+    w
+}
+
+/// The words two sorted word lists share.
+pub fn shared(mine: &[String], theirs: &[String]) -> Vec<String> {
+    mine.iter().filter(|w| theirs.binary_search(w).is_ok()).cloned().collect()
+}
+
 /// Why a past ticket looks like this one, and how much.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Similarity {
@@ -184,16 +198,8 @@ pub struct Similarity {
 /// points each), the same equipment (five), the same customer (one). Words of one or two
 /// letters carry no weight.
 pub fn similarity(this: &Ticket, past: &Ticket) -> Similarity {
-    let words = |t: &Ticket| -> Vec<String> {
-        let text = format!("{} {}", t.title, t.description.as_deref().unwrap_or(""));
-        let mut w: Vec<String> =
-            text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).map(str::to_lowercase).collect();
-        w.sort();
-        w.dedup();
-        w
-    };
-    let (mine, theirs) = (words(this), words(past));
-    let shared_words: Vec<String> = mine.into_iter().filter(|w| theirs.contains(w)).collect();
+    let words = |t: &Ticket| significant_words(&format!("{} {}", t.title, t.description.as_deref().unwrap_or("")));
+    let shared_words = shared(&words(this), &words(past));
     let same_equipment = this.equipment_id.is_some() && this.equipment_id == past.equipment_id;
     let same_customer = this.customer_id.is_some() && this.customer_id == past.customer_id;
     let score =

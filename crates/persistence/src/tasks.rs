@@ -298,3 +298,50 @@ pub async fn unplanned(conn: &impl ConnectionTrait, filter: &PlannerFilter) -> R
         .map(to_task)
         .collect()
 }
+
+/// Done tasks that may resemble `task`: sharing a word of its text, done on the same
+/// equipment (that of `equipment_id`'s tickets), or of the same category; newest first,
+/// within `scope` (a technician's own, a partner's). The caller ranks them.
+pub async fn similar_candidates(
+    conn: &impl ConnectionTrait,
+    task: &Task,
+    equipment_id: Option<Uuid>,
+    terms: &[String],
+    scope: &TaskFilter,
+    limit: u64,
+) -> Result<Vec<Task>, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Condition, Func, Query};
+
+    let mut related = Condition::any();
+    for term in terms.iter().take(12) {
+        let pattern = format!("%{term}%");
+        related = related
+            .add(Expr::expr(Func::lower(Expr::col(row::Column::Title))).like(pattern.clone()))
+            .add(Expr::expr(Func::lower(Expr::col(row::Column::Description))).like(pattern));
+    }
+    if let Some(category) = task.category_id {
+        related = related.add(row::Column::CategoryId.eq(category));
+    }
+    if let Some(equipment) = equipment_id {
+        use crate::entities::tickets as ticket_row;
+        let on_equipment = Query::select()
+            .column(ticket_row::Column::Id)
+            .from(ticket_row::Entity)
+            .and_where(ticket_row::Column::EquipmentId.eq(equipment))
+            .to_owned();
+        related = related.add(row::Column::TicketId.in_subquery(on_equipment));
+    }
+    if related.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select =
+        row::Entity::find().filter(related).filter(row::Column::Id.ne(task.id)).filter(row::Column::Status.eq(TaskStatus::Done.as_str()));
+    if let Some(a) = scope.assignee_id {
+        select = select.filter(row::Column::AssigneeId.eq(a));
+    }
+    if let Some(p) = scope.partner_id {
+        select = select.filter(row::Column::PartnerId.eq(p));
+    }
+    select.order_by_desc(row::Column::Id).limit(limit).all(conn).await?.into_iter().map(to_task).collect()
+}

@@ -681,3 +681,19 @@ pub async fn similar_candidates(
         .map(to_ticket)
         .collect()
 }
+
+/// The equipment of each of `ticket_ids` (tickets without equipment are absent).
+pub async fn equipment_of(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, Uuid>, StoreError> {
+    if ticket_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Uuid, Option<Uuid>)> = row::Entity::find()
+        .select_only()
+        .column(row::Column::Id)
+        .column(row::Column::EquipmentId)
+        .filter(row::Column::Id.is_in(ticket_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(t, e)| Some((t, e?))).collect())
+}

@@ -93,6 +93,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tasks::of_ticket)
         .service(tasks::list)
         .service(tasks::get)
+        .service(tasks::similar)
         .service(tasks::update)
         .service(tasks::change_status)
         .service(checklists::of_ticket)

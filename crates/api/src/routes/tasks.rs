@@ -596,3 +596,66 @@ pub async fn update(
     txn.commit().await?;
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarTaskOut {
+    pub task: TaskOut,
+    /// Higher is more alike: 2 per shared word of title and description, 5 for the same
+    /// equipment, 1 for the same task category.
+    pub score: u32,
+    pub same_equipment: bool,
+    pub same_category: bool,
+    pub shared_words: Vec<String>,
+}
+
+/// Past done tasks like this one — similar text, the same equipment, the same category — best
+/// first (at most 10): how was this solved before? Technicians and partners search the tasks
+/// they may see.
+#[utoipa::path(
+    tag = tags::TASKS,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<SimilarTaskOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tasks/{id}/similar")]
+pub async fn similar(
+    auth: Authorized<can::TasksRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<SimilarTaskOut>>> {
+    let principal = auth.principal();
+    let (task, ticket) = visible_task(&state.db, principal, id.into_inner()).await?;
+    let scope = match principal {
+        Principal::User { id, role: Role::Technician, .. } => TaskFilter { assignee_id: Some(*id), ..TaskFilter::default() },
+        Principal::User { role: Role::Partner, .. } => {
+            TaskFilter { partner_id: partner_of(&state.db, principal).await?, ..TaskFilter::default() }
+        }
+        _ => TaskFilter::default(),
+    };
+    let terms = ticket_rules::significant_words(&format!("{} {}", task.title, task.description.as_deref().unwrap_or("")));
+    let candidates = tasks::similar_candidates(&state.db, &task, ticket.equipment_id, &terms, &scope, 200).await?;
+    let ticket_ids: Vec<Uuid> = candidates.iter().map(|t| t.ticket_id).collect();
+    let equipment = tickets::equipment_of(&state.db, &ticket_ids).await?;
+    let me = rules::Compared { task: &task, equipment_id: ticket.equipment_id };
+    let mut ranked: Vec<(rules::Similarity, Task)> = candidates
+        .into_iter()
+        .map(|c| (rules::similarity(&me, &rules::Compared { task: &c, equipment_id: equipment.get(&c.ticket_id).copied() }), c))
+        .filter(|(s, _)| s.score > 0)
+        .collect();
+    ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));
+    ranked.truncate(10);
+    let ids: Vec<Uuid> = ranked.iter().map(|(_, t)| t.id).collect();
+    let time = worktime::totals_by_task(&state.db, &ids).await?;
+    Ok(web::Json(
+        ranked
+            .into_iter()
+            .map(|(s, t)| SimilarTaskOut {
+                task: TaskOut::new(t, &time),
+                score: s.score,
+                same_equipment: s.same_equipment,
+                same_category: s.same_category,
+                shared_words: s.shared_words,
+            })
+            .collect(),
+    ))
+}
