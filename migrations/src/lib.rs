@@ -18,6 +18,7 @@ mod m20261122_000010_attachments;
 mod m20261122_000011_tasks;
 mod m20261122_000012_checklists;
 mod m20261122_000013_time;
+mod m20261122_000014_field_completion;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_tasks::Migration),
             Box::new(m20261122_000012_checklists::Migration),
             Box::new(m20261122_000013_time::Migration),
+            Box::new(m20261122_000014_field_completion::Migration),
         ]
     }
 }

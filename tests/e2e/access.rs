@@ -43,11 +43,14 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
             Some(&["admin", "coordinator", "agent", "technician"])
         }
         ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
+        ("GET", "/api/v1/tickets/{id}/documents") => Some(STAFF),
         ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist" | "/api/v1/tasks/{id}/similar") => Some(ALL),
         ("POST", "/api/v1/tasks/{id}/status" | "/api/v1/tasks/{id}/checklist") | ("PATCH" | "DELETE", "/api/v1/checklist-items/{id}") => {
             Some(FIELD)
         }
         ("PATCH", "/api/v1/tasks/{id}") => Some(DESK),
+        ("POST", "/api/v1/tasks/{id}/completion") => Some(FIELD),
+        ("GET", "/api/v1/tasks/{id}/completion" | "/api/v1/tasks/{id}/report.pdf") => Some(ALL),
         (_, p) if p.starts_with("/api/v1/tickets") => Some(DESK),
         (_, p) if p.starts_with("/api/v1/dictionaries") => Some(ADMIN),
         (m, p) if DIRECTORY.iter().any(|d| p.starts_with(d)) => Some(match m {

@@ -30,7 +30,7 @@ async fn ticket(app: &TestApp, token: &str) -> Value {
 }
 
 /// Files in the storage directory (the object store's local default).
-fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
+pub(crate) fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     let mut dirs = vec![app.state.config.data_dir.join("attachments")];
     while let Some(dir) = dirs.pop() {

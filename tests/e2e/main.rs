@@ -13,6 +13,7 @@ mod calls;
 mod canned;
 mod checklists;
 mod comments;
+mod completion;
 mod conventions;
 mod customers;
 mod dictionaries;

@@ -54,6 +54,11 @@ pub struct Config {
     pub tasks_done_ticket_class: StatusClass,
     /// A stopwatch running longer than this writes an entry flagged for review.
     pub timer_max: Duration,
+    /// The company named in the header of reports.
+    pub company_name: String,
+    pub company_address: Option<String>,
+    /// ISO 4217 currency of money amounts (materials, rates, costs).
+    pub currency: String,
     pub worker: WorkerSettings,
 }
 
@@ -111,6 +116,9 @@ impl Config {
             attachment_max_bytes: 25 * 1024 * 1024,
             tasks_done_ticket_class: StatusClass::Closed,
             timer_max: Duration::from_secs(12 * 3600),
+            company_name: "Servdesk".to_owned(),
+            company_address: None,
+            currency: "EUR".to_owned(),
             worker: WorkerSettings::default(),
         }
     }
@@ -178,6 +186,16 @@ impl Config {
         }
         c.attachment_max_bytes = parse("SERVDESK_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
         c.timer_max = Duration::from_secs(parse("SERVDESK_TIMER_MAX_HOURS", c.timer_max.as_secs() / 3600)? * 3600);
+        if let Some(name) = var("SERVDESK_COMPANY_NAME") {
+            c.company_name = name;
+        }
+        c.company_address = var("SERVDESK_COMPANY_ADDRESS");
+        if let Some(currency) = var("SERVDESK_CURRENCY") {
+            if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err("SERVDESK_CURRENCY must be an ISO 4217 code such as EUR or PLN".to_owned());
+            }
+            c.currency = currency;
+        }
         c.tasks_done_ticket_class = match var("SERVDESK_TASKS_DONE_TICKET_STATUS").as_deref() {
             None | Some("closed") => StatusClass::Closed,
             Some("resolved") => StatusClass::Resolved,

@@ -10,6 +10,7 @@ pub mod conventions;
 pub mod error;
 pub mod observability;
 pub mod openapi;
+pub mod reports;
 pub mod routes;
 pub mod state;
 pub mod storage;

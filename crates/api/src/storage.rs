@@ -77,6 +77,17 @@ impl Storage {
         Ok(got.into_stream().map_err(StorageError).boxed())
     }
 
+    /// Reads a whole (small) object into memory: images going into a report.
+    pub async fn read_all(&self, key: &str) -> Result<Bytes, StorageError> {
+        Ok(self.store.get(&Path::from(key)).await?.bytes().await?)
+    }
+
+    /// Writes a whole object generated in memory (a report).
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        self.store.put(&Path::from(key), bytes.into()).await?;
+        Ok(())
+    }
+
     /// Removes objects whose rows were never written or were deleted. Failures are logged:
     /// an orphaned object wastes space but loses nothing.
     pub async fn discard(&self, keys: impl IntoIterator<Item = &str>) {

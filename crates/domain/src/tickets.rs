@@ -46,6 +46,8 @@ named_enum! {
         TaskStatusChanged = "task_status_changed",
         ChecklistChanged = "checklist_changed",
         TaskUpdated = "task_updated",
+        TaskCompleted = "task_completed",
+        DocumentAdded = "document_added",
         TimeLogged = "time_logged",
         TimeChanged = "time_changed",
         TimeRemoved = "time_removed",

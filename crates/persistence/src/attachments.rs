@@ -23,6 +23,10 @@ pub struct Attachment {
     pub storage_key: String,
     pub uploaded_by: Actor,
     pub created_at: DateTime<Utc>,
+    /// The task whose completion brought it (photos, the signature, the report).
+    pub task_id: Option<Uuid>,
+    /// `file` (uploaded as such), `photo`, `signature` or `report`.
+    pub kind: String,
 }
 
 pub struct NewAttachment {
@@ -35,6 +39,8 @@ pub struct NewAttachment {
     pub sha256: String,
     pub storage_key: String,
     pub uploaded_by: Actor,
+    pub task_id: Option<Uuid>,
+    pub kind: &'static str,
 }
 
 /// What an attachment list is of.
@@ -43,6 +49,8 @@ pub enum Owner {
     Call(Uuid),
     /// A ticket's own files, its comments' and those of the calls converted or merged into it.
     Ticket(Uuid),
+    /// A task's files: its completion's photos and signature, its reports.
+    Task(Uuid),
 }
 
 fn to_attachment(m: row::Model) -> Attachment {
@@ -58,6 +66,8 @@ fn to_attachment(m: row::Model) -> Attachment {
         storage_key: m.storage_key,
         uploaded_by: Actor { user_id: m.uploaded_by_user_id, api_key_id: m.uploaded_by_api_key_id },
         created_at: m.created_at,
+        task_id: m.task_id,
+        kind: m.kind,
     }
 }
 
@@ -75,6 +85,8 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewAttachment, now: DateTi
         uploaded_by_user_id: Set(new.uploaded_by.user_id),
         uploaded_by_api_key_id: Set(new.uploaded_by.api_key_id),
         created_at: Set(now),
+        task_id: Set(new.task_id),
+        kind: Set(new.kind.to_owned()),
     }
     .insert(conn)
     .await?;
@@ -95,6 +107,7 @@ pub async fn list(
     let mut select = match owner {
         Owner::Call(id) => row::Entity::find().filter(row::Column::CallId.eq(id)),
         Owner::Ticket(id) => row::Entity::find().filter(row::Column::TicketId.eq(id)),
+        Owner::Task(id) => row::Entity::find().filter(row::Column::TaskId.eq(id)),
     };
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));

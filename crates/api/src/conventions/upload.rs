@@ -24,6 +24,8 @@ pub const FILE_PART: &str = "file";
 /// A file now in the object store, not yet recorded in the database.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The form part it came in.
+    pub part: String,
     pub id: Uuid,
     pub filename: String,
     pub content_type: String,
@@ -34,8 +36,38 @@ pub struct Received {
 
 /// Reads every part of `payload` into `storage`. The caller records the files in its
 /// transaction and calls [`discard`] if that fails.
-pub async fn receive(storage: &Storage, max_bytes: u64, mut payload: Multipart) -> ApiResult<Vec<Received>> {
+pub async fn receive(storage: &Storage, max_bytes: u64, payload: Multipart) -> ApiResult<Vec<Received>> {
+    let spec = FormSpec { files: &[FILE_PART], fields: &[], require_files: true };
+    Ok(receive_form(storage, max_bytes, payload, &spec).await?.files)
+}
+
+/// What a multipart form may hold: file parts (stored) and small text parts (kept in memory).
+pub struct FormSpec<'a> {
+    pub files: &'a [&'a str],
+    pub fields: &'a [&'a str],
+    pub require_files: bool,
+}
+
+/// A received form: its files (already in the object store) and its text parts.
+pub struct Form {
+    pub files: Vec<Received>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Form {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The largest text part of a form (a JSON document of a completion, say).
+const MAX_FIELD_BYTES: usize = 1024 * 1024;
+
+/// Reads a multipart form as `spec` says; files are judged, stored and counted as
+/// [`receive`] does, text parts are read whole. On any error nothing stays stored.
+pub async fn receive_form(storage: &Storage, max_bytes: u64, mut payload: Multipart, spec: &FormSpec<'_>) -> ApiResult<Form> {
     let mut received: Vec<Received> = Vec::new();
+    let mut fields: Vec<(String, String)> = Vec::new();
     // actix-multipart panics when polled after its end or an error: remember either.
     let mut finished = false;
     let outcome = async {
@@ -52,27 +84,35 @@ pub async fn receive(storage: &Storage, max_bytes: u64, mut payload: Multipart) 
                 }
             };
             let mut field = part.map_err(malformed)?;
-            if field.name() != Some(FILE_PART) {
-                let name = field.name().unwrap_or("").to_owned();
-                return Err(ApiError::invalid_field(&name, "unknown_part", format!("files are sent in parts named \"{FILE_PART}\"")));
+            let name = field.name().unwrap_or("").to_owned();
+            if spec.fields.contains(&name.as_str()) {
+                if fields.iter().any(|(n, _)| *n == name) {
+                    return Err(ApiError::invalid_field(&name, "repeated_part", "send this part once"));
+                }
+                let text = read_text(&mut field, &name).await?;
+                fields.push((name, text));
+                continue;
+            }
+            if !spec.files.contains(&name.as_str()) {
+                let expected = spec.files.iter().chain(spec.fields).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+                return Err(ApiError::invalid_field(&name, "unknown_part", format!("this form takes parts named {expected}")));
             }
             if received.len() == MAX_FILES {
-                return Err(ApiError::invalid_field(FILE_PART, "too_many_files", format!("at most {MAX_FILES} files per request")));
+                return Err(ApiError::invalid_field(&name, "too_many_files", format!("at most {MAX_FILES} files per request")));
             }
-            received.push(receive_one(storage, max_bytes, &mut field).await?);
+            let mut file = receive_one(storage, max_bytes, &mut field).await?;
+            file.part = name;
+            received.push(file);
         }
-        if received.is_empty() {
-            return Err(ApiError::invalid_field(
-                FILE_PART,
-                "required",
-                format!("send the files as multipart/form-data parts named \"{FILE_PART}\""),
-            ));
+        if spec.require_files && received.is_empty() {
+            let part = spec.files.first().copied().unwrap_or(FILE_PART);
+            return Err(ApiError::invalid_field(part, "required", format!("send the files as multipart/form-data parts named \"{part}\"")));
         }
         Ok(())
     }
     .await;
     match outcome {
-        Ok(()) => Ok(received),
+        Ok(()) => Ok(Form { files: received, fields }),
         Err(err) => {
             discard(storage, &received).await;
             // Read what the client is still sending, so it gets to see the answer rather than
@@ -139,6 +179,7 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
     }
     upload.finish().await.map_err(ApiError::internal)?;
     Ok(Received {
+        part: FILE_PART.to_owned(),
         id,
         filename,
         content_type,
@@ -146,6 +187,23 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
         sha256: hex::encode(hasher.finalize()),
         storage_key,
     })
+}
+
+/// A text part, read whole (bounded), as UTF-8.
+async fn read_text(field: &mut Field, name: &str) -> ApiResult<String> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(malformed)?;
+        if buf.len() + chunk.len() > MAX_FIELD_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "part_too_large",
+                format!("part {name:?} is over {MAX_FIELD_BYTES} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf.to_vec()).map_err(|_| ApiError::invalid_field(name, "not_utf8", "this part must be UTF-8 text"))
 }
 
 async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_bytes: u64, chunk: Bytes, filename: &str) -> ApiResult<()> {

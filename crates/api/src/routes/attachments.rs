@@ -31,6 +31,11 @@ pub struct AttachmentOut {
     pub call_id: Option<Uuid>,
     pub ticket_id: Option<Uuid>,
     pub comment_id: Option<Uuid>,
+    /// The task whose completion brought it.
+    pub task_id: Option<Uuid>,
+    /// `file` (uploaded), `photo` or `signature` (field completion), `report` (generated).
+    #[schema(example = "file")]
+    pub kind: String,
     pub filename: String,
     /// Judged from the file's bytes, not from what the uploader declared.
     pub content_type: String,
@@ -52,6 +57,8 @@ impl From<Attachment> for AttachmentOut {
             call_id: a.call_id,
             ticket_id: a.ticket_id,
             comment_id: a.comment_id,
+            task_id: a.task_id,
+            kind: a.kind,
             filename: a.filename,
             content_type: a.content_type,
             size_bytes: a.size_bytes,
@@ -103,6 +110,8 @@ async fn record(
                 sha256: r.sha256.clone(),
                 storage_key: r.storage_key.clone(),
                 uploaded_by: actor(principal),
+                task_id: None,
+                kind: "file",
             };
             stored.push(attachments::create(&txn, new, now).await?);
         }

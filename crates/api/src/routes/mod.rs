@@ -9,12 +9,14 @@ pub mod auth;
 pub mod calls;
 pub mod canned_responses;
 pub mod checklists;
+pub mod completion;
 pub mod dictionaries;
 pub mod directory;
 pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod planner;
+pub mod reports;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;
@@ -94,6 +96,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(tasks::list)
         .service(tasks::get)
         .service(tasks::similar)
+        .service(completion::complete)
+        .service(completion::get_completion)
+        .service(reports::report)
+        .service(reports::ticket_documents)
         .service(tasks::update)
         .service(tasks::change_status)
         .service(checklists::of_ticket)

@@ -254,7 +254,7 @@ pub async fn feed(
 }
 
 /// A location as one line a calendar app can hand to a map.
-fn address(l: &Location) -> String {
+pub(crate) fn address(l: &Location) -> String {
     let city = [l.postal_code.as_deref(), Some(l.city.as_str())].into_iter().flatten().collect::<Vec<_>>().join(" ");
     [Some(l.name.as_str()), Some(l.address_line.as_str()), Some(city.as_str()), l.country.as_deref()]
         .into_iter()

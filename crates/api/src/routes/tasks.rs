@@ -431,7 +431,7 @@ pub async fn change_status(
 
 /// The ticket whose last open task was just completed moves to the default status of the
 /// configured class (closed unless set to resolved), as the system.
-async fn close_by_system(conn: &impl ConnectionTrait, state: &AppState, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<()> {
+pub(crate) async fn close_by_system(conn: &impl ConnectionTrait, state: &AppState, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<()> {
     let from = class_of(conn, ticket.status_id).await?;
     let to_class = state.config.tasks_done_ticket_class;
     if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {

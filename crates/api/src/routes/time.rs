@@ -222,15 +222,20 @@ pub struct EntryPage {
 }
 
 /// What time is logged against: a ticket, and possibly one of its tasks.
-struct Target {
-    ticket: Ticket,
-    task_id: Option<Uuid>,
-    customer_id: Option<Uuid>,
+pub(crate) struct Target {
+    pub ticket: Ticket,
+    pub task_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
 }
 
 /// Resolves what the caller logs time on: a task they may work on, or a ticket they see.
 /// Partners log time only on their partner's tasks (they see no tickets).
-async fn target(conn: &impl ConnectionTrait, principal: &Principal, ticket_id: Option<Uuid>, task_id: Option<Uuid>) -> ApiResult<Target> {
+pub(crate) async fn target(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    ticket_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+) -> ApiResult<Target> {
     match (ticket_id, task_id) {
         (_, Some(task)) => {
             let (task, ticket) = visible_task(conn, principal, task).await.map_err(|e| referenced_as("task_id", e))?;
@@ -264,7 +269,7 @@ async fn check_open(conn: &impl ConnectionTrait, principal: &Principal, ticket: 
     Ok(())
 }
 
-fn span_error(e: rules::SpanRefused) -> ApiError {
+pub(crate) fn span_error(e: rules::SpanRefused) -> ApiError {
     let field = match e {
         rules::SpanRefused::Inverted | rules::SpanRefused::TooLong => "ended_at",
         rules::SpanRefused::MinutesOutOfRange => "minutes",
@@ -283,7 +288,7 @@ fn span_error(e: rules::SpanRefused) -> ApiError {
 /// Writes an entry for `span` on `target` by `user_id`, with its cost and billability, and its
 /// timeline event.
 #[allow(clippy::too_many_arguments)]
-async fn write_entry(
+pub(crate) async fn write_entry(
     conn: &impl ConnectionTrait,
     principal: &Principal,
     target: &Target,

@@ -16,6 +16,8 @@ pub struct Model {
     pub uploaded_by_user_id: Option<Uuid>,
     pub uploaded_by_api_key_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    pub task_id: Option<Uuid>,
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
