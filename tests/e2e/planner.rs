@@ -149,6 +149,11 @@ async fn the_calendar_feed_parses_and_a_revoked_or_replaced_token_stops_working(
     assert_eq!(app.request(reqwest::Method::GET, &new_url, None).send().await.unwrap().status(), 200);
     assert_eq!(app.delete(&format!("/api/v1/users/{tech_id}/calendar-token"), &admin).await.status(), 204);
     expect_problem(app.request(reqwest::Method::GET, &new_url, None).send().await.unwrap(), 401, "invalid_feed_token").await;
+    let own: Value = app.post("/api/v1/me/calendar-token", &tech, json!({})).await.json().await.unwrap();
+    let own_url = own["url"].as_str().unwrap().to_owned();
+    assert_eq!(app.request(reqwest::Method::GET, &own_url, None).send().await.unwrap().status(), 200);
+    assert_eq!(app.delete("/api/v1/me/calendar-token", &tech).await.status(), 204);
+    expect_problem(app.request(reqwest::Method::GET, &own_url, None).send().await.unwrap(), 401, "invalid_feed_token").await;
     let wrong = format!("/api/v1/users/{tech_id}/calendar.ics?token=guess");
     expect_problem(app.request(reqwest::Method::GET, &wrong, None).send().await.unwrap(), 401, "invalid_feed_token").await;
 }

@@ -272,6 +272,25 @@ async fn partners_see_and_work_only_the_tasks_given_to_their_partner() {
     let body = expect_problem(app.post("/api/v1/time-entries", &field, on_ticket).await, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "ticket_id", "partners log time on their tasks, not on tickets");
 
+    // And they complete it in the field; the report is theirs to read, the ticket is not.
+    let form = reqwest::multipart::Form::new().text("data", json!({"work_done": "Cabling pulled and tested"}).to_string());
+    let res = app
+        .request(reqwest::Method::POST, &format!("/api/v1/tasks/{}/completion", id(&given)), Some(&field))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.get(&format!("/api/v1/tasks/{}/report.pdf", id(&given)), &field).await.status(), 200);
+    let form = reqwest::multipart::Form::new().text("data", json!({"work_done": "Not mine"}).to_string());
+    let res = app
+        .request(reqwest::Method::POST, &format!("/api/v1/tasks/{}/completion", id(&ours)), Some(&field))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(res, 404, "not_found").await;
+
     let lonely = json!({"email": "x@partner.test", "name": "No partner", "role": "partner", "password": "a long passphrase"});
     let body = expect_problem(app.post("/api/v1/users", &admin, lonely).await, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["code"], "partner_link");

@@ -40,6 +40,16 @@ pub fn moved(order: &[Uuid], id: Uuid, position: i32) -> Option<Vec<Uuid>> {
     Some(out)
 }
 
+/// The longest checklist line kept.
+pub const MAX_LINE_CHARS: usize = 500;
+
+/// The lines a new task gets from its category's default checklist: a copy (the task owns it
+/// from then on; later template edits leave it alone), in the template's order, trimmed,
+/// without blank lines, each cut to [`MAX_LINE_CHARS`].
+pub fn lines_from_template(template: &[String]) -> Vec<String> {
+    template.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).map(|l| l.chars().take(MAX_LINE_CHARS).collect()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +71,15 @@ mod tests {
         assert_eq!(moved(&list, list[0], 99), Some(vec![list[1], list[2], list[0]]));
         assert_eq!(moved(&list, list[2], -5), Some(vec![list[2], list[0], list[1]]));
         assert_eq!(moved(&list, Uuid::now_v7(), 1), None);
+    }
+
+    #[test]
+    fn a_task_copies_its_templates_lines_in_order_trimmed_without_blanks() {
+        let template = vec!["  Inspect ".to_owned(), String::new(), "Test run".to_owned(), "x".repeat(600)];
+        let copy = lines_from_template(&template);
+        assert_eq!(copy[..2], ["Inspect".to_owned(), "Test run".to_owned()]);
+        assert_eq!(copy.len(), 3);
+        assert_eq!(copy[2].chars().count(), MAX_LINE_CHARS);
     }
 
     #[test]

@@ -293,9 +293,9 @@ pub async fn create(
         created_by: principal.user_id(),
     };
     let task = tasks::create(&txn, new, now).await?;
-    // A copy: later edits of the category's template leave existing tasks alone.
     let template = category.map(|c| c.default_checklist).unwrap_or_default();
-    checklists::append(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }, &template, now).await?;
+    let lines = servdesk_domain::checklists::lines_from_template(&template);
+    checklists::append(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }, &lines, now).await?;
     let data =
         json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
     tickets::append_event(&txn, ticket.id, EventKind::TaskCreated, actor(principal), data, now).await?;
