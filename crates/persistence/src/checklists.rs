@@ -138,18 +138,3 @@ pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreEr
     row::Entity::delete_by_id(id).exec(conn).await?;
     Ok(())
 }
-
-/// `(ticket, checked)` of every line of the given tickets and their tasks, for progress.
-pub async fn marks_of(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Result<Vec<(Uuid, bool)>, StoreError> {
-    if ticket_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(row::Entity::find()
-        .select_only()
-        .column(row::Column::TicketId)
-        .column(row::Column::Checked)
-        .filter(row::Column::TicketId.is_in(ticket_ids.iter().copied()))
-        .into_tuple()
-        .all(conn)
-        .await?)
-}

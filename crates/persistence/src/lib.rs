@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod locks;
 pub mod login_failures;
 pub mod page;
+pub mod rollups;
 pub mod search;
 pub mod sequences;
 pub mod sessions;

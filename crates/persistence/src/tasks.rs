@@ -124,24 +124,6 @@ pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<V
         .collect()
 }
 
-/// The statuses of the tasks of each of `ticket_ids` (for their progress).
-pub async fn statuses_of(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Result<Vec<(Uuid, TaskStatus)>, StoreError> {
-    if ticket_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<(Uuid, String)> = row::Entity::find()
-        .select_only()
-        .column(row::Column::TicketId)
-        .column(row::Column::Status)
-        .filter(row::Column::TicketId.is_in(ticket_ids.iter().copied()))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    rows.into_iter()
-        .map(|(t, s)| Ok((t, TaskStatus::parse(&s).ok_or_else(|| StoreError::corrupt("tasks", format!("status {s:?}")))?)))
-        .collect()
-}
-
 pub async fn list(conn: &impl ConnectionTrait, filter: &TaskFilter, req: PageRequest) -> Result<Page<Task>, StoreError> {
     let mut select = row::Entity::find();
     if let Some(t) = filter.ticket_id {

@@ -258,11 +258,6 @@ pub async fn totals(conn: &impl ConnectionTrait, filter: &EntryFilter) -> Result
     Ok(row.map(Totals::from).unwrap_or_default())
 }
 
-/// Totals per ticket of `ticket_ids` (tickets without time are absent).
-pub async fn totals_by_ticket(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, StoreError> {
-    totals_by(conn, row::Column::TicketId, ticket_ids).await
-}
-
 /// Totals per task of `task_ids` (tasks without time are absent).
 pub async fn totals_by_task(conn: &impl ConnectionTrait, task_ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, StoreError> {
     totals_by(conn, row::Column::TaskId, task_ids).await

@@ -8,8 +8,6 @@ pub(crate) mod references;
 
 use std::collections::HashMap;
 
-use servdesk_domain::tasks::{Progress, TaskStatus};
-use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Principal, Role};
 use servdesk_persistence::tickets::{Actor, Visibility};
 use servdesk_persistence::{ConnectionTrait, teams};
@@ -30,32 +28,12 @@ pub(crate) async fn visibility(conn: &impl ConnectionTrait, principal: &Principa
     })
 }
 
-/// What a ticket response sums up from elsewhere: progress of tasks and checklists, and time.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Rollup {
-    pub progress: Progress,
-    pub time: Totals,
-}
+pub use servdesk_persistence::rollups::Rollup;
 
 /// The rollups of each of `ticket_ids`: progress from their tasks' statuses and all their
 /// checklist lines (the ticket's own and its tasks'), and the time logged on them.
 pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Rollup>> {
-    let mut by_ticket: HashMap<Uuid, (Vec<TaskStatus>, Vec<bool>)> = HashMap::new();
-    for (ticket, status) in servdesk_persistence::tasks::statuses_of(conn, ticket_ids).await? {
-        by_ticket.entry(ticket).or_default().0.push(status);
-    }
-    for (ticket, checked) in servdesk_persistence::checklists::marks_of(conn, ticket_ids).await? {
-        by_ticket.entry(ticket).or_default().1.push(checked);
-    }
-    let mut time = servdesk_persistence::worktime::totals_by_ticket(conn, ticket_ids).await?;
-    let mut rollups: HashMap<Uuid, Rollup> = by_ticket
-        .into_iter()
-        .map(|(t, (s, c))| (t, Rollup { progress: Progress::of(&s, &c), time: time.remove(&t).unwrap_or_default() }))
-        .collect();
-    for (t, totals) in time {
-        rollups.insert(t, Rollup { time: totals, ..Rollup::default() });
-    }
-    Ok(rollups)
+    Ok(servdesk_persistence::rollups::of_tickets(conn, ticket_ids).await?)
 }
 
 pub(crate) fn actor(principal: &Principal) -> Actor {
