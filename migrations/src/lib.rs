@@ -19,6 +19,7 @@ mod m20261122_000011_tasks;
 mod m20261122_000012_checklists;
 mod m20261122_000013_time;
 mod m20261122_000014_field_completion;
+mod m20261122_000015_ticket_has_work;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_checklists::Migration),
             Box::new(m20261122_000013_time::Migration),
             Box::new(m20261122_000014_field_completion::Migration),
+            Box::new(m20261122_000015_ticket_has_work::Migration),
         ]
     }
 }

@@ -110,6 +110,9 @@ pub struct Ticket {
     pub first_response_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// It has (or had) tasks, checklist lines or time: its progress and time totals are worth
+    /// reading. Most service-desk tickets never do, and their responses skip that query.
+    pub has_work: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -331,6 +334,7 @@ mod tests {
             first_response_at: None,
             resolved_at: None,
             closed_at: None,
+            has_work: false,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,

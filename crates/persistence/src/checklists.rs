@@ -66,6 +66,9 @@ pub async fn append(
     texts: &[String],
     now: DateTime<Utc>,
 ) -> Result<Vec<ChecklistItem>, StoreError> {
+    if !texts.is_empty() {
+        crate::tickets::mark_has_work(conn, owner.ticket_id()).await?;
+    }
     let last: Option<i32> =
         owner.select().select_only().column_as(row::Column::Position.max(), "max").into_tuple().one(conn).await?.flatten();
     let mut added = Vec::with_capacity(texts.len());

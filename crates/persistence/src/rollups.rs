@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use servdesk_domain::tasks::{Progress, TaskStatus};
 use servdesk_domain::worktime::Totals;
 use uuid::Uuid;
@@ -25,8 +25,16 @@ pub async fn of_tickets(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Res
         return Ok(HashMap::new());
     }
     let backend = conn.get_database_backend();
-    let ids = (1..=ticket_ids.len()).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ");
-    // Numbered placeholders are reused by all three parts on both databases.
+    // PostgreSQL takes the ids as one array parameter: the statement text is the same for any
+    // page, so it is prepared once per connection and planned cheaply. SQLite has no arrays:
+    // numbered placeholders, reused by all three parts.
+    let (ids, values): (String, Vec<sea_orm::Value>) = if backend == DbBackend::Postgres {
+        let array = format!("{{{}}}", ticket_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
+        ("SELECT unnest(CAST($1 AS uuid[]))".to_owned(), vec![array.into()])
+    } else {
+        let ids = (1..=ticket_ids.len()).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ");
+        (ids, ticket_ids.iter().map(|id| (*id).into()).collect())
+    };
     let sql = format!(
         "SELECT ticket_id, 't' AS part, status AS label, CAST(COUNT(*) AS BIGINT) AS n, \
                 CAST(0 AS BIGINT) AS minutes, CAST(0 AS BIGINT) AS cost, CAST(0 AS BIGINT) AS b_minutes, CAST(0 AS BIGINT) AS b_cost \
@@ -40,7 +48,6 @@ pub async fn of_tickets(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Res
                 CAST(SUM(CASE WHEN billable THEN cost_minor ELSE 0 END) AS BIGINT) \
            FROM time_entries WHERE ticket_id IN ({ids}) GROUP BY ticket_id"
     );
-    let values: Vec<sea_orm::Value> = ticket_ids.iter().map(|id| (*id).into()).collect();
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let mut out: HashMap<Uuid, Rollup> = HashMap::new();
     for row in rows {

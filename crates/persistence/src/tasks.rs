@@ -73,7 +73,10 @@ fn to_task(m: row::Model) -> Result<Task, StoreError> {
 /// counter is incremented in the caller's transaction, which locks the ticket's row.
 pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc>) -> Result<Task, StoreError> {
     let backend = conn.get_database_backend();
-    let sql = format!("UPDATE tickets SET task_seq = task_seq + 1 WHERE id = {} RETURNING task_seq, number", placeholder(backend, 1));
+    let sql = format!(
+        "UPDATE tickets SET task_seq = task_seq + 1, has_work = TRUE WHERE id = {} RETURNING task_seq, number",
+        placeholder(backend, 1)
+    );
     let row =
         conn.query_one_raw(Statement::from_sql_and_values(backend, sql, [new.ticket_id.into()])).await?.ok_or(StoreError::NotFound)?;
     let seq: i32 = row.try_get("", "task_seq")?;

@@ -152,6 +152,7 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         first_response_at: m.first_response_at,
         resolved_at: m.resolved_at,
         closed_at: m.closed_at,
+        has_work: m.has_work,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -209,6 +210,7 @@ pub async fn create(
         alarm_last_seen_at: Set(new.alarm_key.as_ref().map(|_| now)),
         alarm_key: Set(new.alarm_key),
         alarm_resolved_at: Set(None),
+        has_work: Set(false),
     };
     // Taking the number locks the year's counter row until the commit: every other create
     // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its
@@ -465,6 +467,17 @@ pub async fn update(
     versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
     crate::search::refresh(conn, id).await?;
     get(conn, id).await
+}
+
+/// Notes that the ticket now has tasks, checklist lines or time (see [`Ticket::has_work`]).
+pub async fn mark_has_work(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::HasWork, Expr::value(true))
+        .filter(row::Column::Id.eq(id))
+        .filter(row::Column::HasWork.eq(false))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn append_event(

@@ -96,6 +96,7 @@ fn to_entry(m: row::Model) -> Result<TimeEntry, StoreError> {
 }
 
 pub async fn create(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Utc>) -> Result<TimeEntry, StoreError> {
+    crate::tickets::mark_has_work(conn, new.ticket_id).await?;
     let model = row::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(new.user_id),

@@ -41,6 +41,7 @@ pub struct Model {
     pub alarm_count: i32,
     pub alarm_last_seen_at: Option<DateTimeUtc>,
     pub alarm_resolved_at: Option<DateTimeUtc>,
+    pub has_work: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -212,8 +212,7 @@ pub async fn lookup(
     let open = servdesk_persistence::tickets::open_for(&state.db, &contact_ids, &customer_ids, &visibility, 20).await?;
     let needed: Vec<uuid::Uuid> = open.iter().map(|t| t.status_id).collect();
     let statuses = crate::routes::tickets::handlers::statuses(&state, &state.db, &needed).await?;
-    let ids: Vec<uuid::Uuid> = open.iter().map(|t| t.id).collect();
-    let progress = crate::routes::tickets::progress(&state.db, &ids).await?;
+    let progress = crate::routes::tickets::progress(&state.db, &open).await?;
     let open_tickets = open.into_iter().map(|t| crate::routes::tickets::dto::TicketOut::new(t, &statuses, &progress)).collect();
     Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
 }

@@ -94,7 +94,7 @@ impl Loaded {
     /// Records the event, commits, answers with the ticket.
     async fn finish(self, ticket: Ticket, kind: EventKind, caller: &Caller, data: serde_json::Value) -> ApiResult<HttpResponse> {
         tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, now()).await?;
-        let progress = progress(&self.txn, &[ticket.id]).await?;
+        let progress = progress(&self.txn, [&ticket]).await?;
         self.txn.commit().await?;
         Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &self.statuses, &progress)))
     }

@@ -143,7 +143,7 @@ pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>,
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
     let statuses = statuses(&state, &state.db, &[ticket.status_id]).await?;
-    let progress = progress(&state.db, &[ticket.id]).await?;
+    let progress = progress(&state.db, [&ticket]).await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
 }
 
@@ -186,8 +186,7 @@ pub async fn list(
     let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
     let needed: Vec<Uuid> = page.items.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
-    let progress = progress(&state.db, &ids).await?;
+    let progress = progress(&state.db, &page.items).await?;
     Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses, &progress))))
 }
 
@@ -262,7 +261,7 @@ pub async fn update(
         tags: body.tags.map(clean_tags),
     };
     let statuses = statuses(&state, &txn, &[current.status_id]).await?;
-    let progress = progress(&txn, &[current.id]).await?;
+    let progress = progress(&txn, [&current]).await?;
     let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses, &progress)).unwrap_or_default();
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
     let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses, &progress)).unwrap_or_default();
@@ -328,8 +327,7 @@ pub async fn similar(
     let candidates = tickets::similar_candidates(&state.db, &ticket, &terms, &visibility, 200).await?;
     let needed: Vec<Uuid> = candidates.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
-    let ids: Vec<Uuid> = candidates.iter().map(|t| t.id).collect();
-    let progress = progress(&state.db, &ids).await?;
+    let progress = progress(&state.db, &candidates).await?;
     let mut ranked: Vec<(rules::Similarity, servdesk_domain::tickets::Ticket)> =
         candidates.into_iter().map(|c| (rules::similarity(&ticket, &c), c)).filter(|(s, _)| s.score > 0).collect();
     ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));

@@ -32,8 +32,13 @@ pub use servdesk_persistence::rollups::Rollup;
 
 /// The rollups of each of `ticket_ids`: progress from their tasks' statuses and all their
 /// checklist lines (the ticket's own and its tasks'), and the time logged on them.
-pub(crate) async fn progress(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Rollup>> {
-    Ok(servdesk_persistence::rollups::of_tickets(conn, ticket_ids).await?)
+/// Only tickets that ever had work are read; the rest have nothing to sum.
+pub(crate) async fn progress<'a>(
+    conn: &impl ConnectionTrait,
+    tickets: impl IntoIterator<Item = &'a servdesk_domain::tickets::Ticket>,
+) -> ApiResult<HashMap<Uuid, Rollup>> {
+    let worked: Vec<Uuid> = tickets.into_iter().filter(|t| t.has_work).map(|t| t.id).collect();
+    Ok(servdesk_persistence::rollups::of_tickets(conn, &worked).await?)
 }
 
 pub(crate) fn actor(principal: &Principal) -> Actor {
