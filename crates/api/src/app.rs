@@ -51,6 +51,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
         metrics: Arc::new(Metrics::default()),
         storage,
         statuses: Arc::default(),
+        priorities: Arc::default(),
     })
 }
 

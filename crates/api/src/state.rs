@@ -22,6 +22,16 @@ pub struct AppState {
     pub storage: Storage,
     /// The ticket status dictionary, shown with every ticket.
     pub statuses: Arc<Snapshot<Vec<Entry>>>,
+    /// The priorities, whose default every new ticket without one takes.
+    pub priorities: Arc<Snapshot<Vec<Entry>>>,
+}
+
+impl AppState {
+    /// A dictionary changed through this process: drop the snapshots at once.
+    pub fn dictionaries_changed(&self) {
+        self.statuses.invalidate();
+        self.priorities.invalidate();
+    }
 }
 
 /// The current time as the domain stores it (microseconds).

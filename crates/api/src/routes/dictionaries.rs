@@ -207,7 +207,7 @@ pub async fn create(
     };
     let entry = dictionaries::create(&txn, new, now()).await?;
     txn.commit().await?;
-    state.statuses.invalidate();
+    state.dictionaries_changed();
     Ok(created(format!("/api/v1/dictionaries/{}/{}", kind.as_str(), entry.id), entry.version, &DictionaryEntryOut::from(entry)))
 }
 
@@ -271,7 +271,7 @@ pub async fn patch(
     };
     let entry = dictionaries::update(&txn, kind, id, if_match.0, changes, now()).await?;
     txn.commit().await?;
-    state.statuses.invalidate();
+    state.dictionaries_changed();
     Ok(versioned(HttpResponse::Ok(), entry.version, &DictionaryEntryOut::from(entry)))
 }
 
@@ -296,6 +296,6 @@ pub async fn delete(
     let txn = state.db.begin().await?;
     dictionaries::delete(&txn, path.kind, path.id).await?;
     txn.commit().await?;
-    state.statuses.invalidate();
+    state.dictionaries_changed();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -36,6 +36,27 @@ pub(crate) async fn statuses(state: &AppState, conn: &impl ConnectionTrait, need
     Ok(state.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?))
 }
 
+/// The defaults a new ticket takes, from the snapshots (read when stale): the default
+/// priority and the default status of class `new`.
+async fn ticket_defaults(state: &AppState, conn: &impl ConnectionTrait) -> ApiResult<(Uuid, Uuid)> {
+    let has_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default);
+    let priorities = match state.priorities.fresh(has_default) {
+        Some(p) => p,
+        None => state.priorities.store(dictionaries::list(conn, DictionaryKind::Priority, None, None).await?),
+    };
+    let new_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default && e.class == Some(StatusClass::New));
+    let statuses = match state.statuses.fresh(new_default) {
+        Some(s) => s,
+        None => state.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?),
+    };
+    let priority = priorities.iter().find(|e| e.is_default).map(|e| e.id);
+    let status = statuses.iter().find(|e| e.is_default && e.class == Some(StatusClass::New)).map(|e| e.id);
+    match (priority, status) {
+        (Some(p), Some(s)) => Ok((p, s)),
+        _ => Err(ApiError::internal("the dictionaries lack a default priority or a default status of class new")),
+    }
+}
+
 fn warranty_error(e: rules::WarrantyError) -> ApiError {
     ApiError::invalid_field("warranty_reason", "warranty_reason_required", e.to_string())
 }
@@ -94,11 +115,8 @@ pub(crate) async fn open(
     let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
     let warranty =
         rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref()).map_err(warranty_error)?;
-    let priority_id = match body.priority_id {
-        Some(id) => id,
-        None => dictionaries::default_of(txn, DictionaryKind::Priority, None).await?.id,
-    };
-    let status = dictionaries::default_of(txn, DictionaryKind::TicketStatus, Some(StatusClass::New)).await?;
+    let (default_priority, status_id) = ticket_defaults(state, txn).await?;
+    let priority_id = body.priority_id.unwrap_or(default_priority);
     let channel = body.channel.unwrap_or(match principal {
         Principal::ApiKey { .. } => Channel::Api,
         Principal::User { .. } => Channel::Phone,
@@ -117,7 +135,7 @@ pub(crate) async fn open(
         category_id: body.category_id,
         type_id: body.type_id,
         priority_id,
-        status_id: status.id,
+        status_id,
         team_id: body.team_id,
         assignee_id: body.assignee_id,
         expected_close_on: body.expected_close_on,
