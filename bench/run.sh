@@ -3,7 +3,7 @@
 # 1,000,000), 16 concurrent clients per scenario, wrk reporting latency percentiles.
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh [N]
 # BENCH_REUSE=1 keeps the data set of the previous run (no re-seeding); BENCH_DURATION=15s;
-# BENCH_POOL sets the server's database pool size (default 20).
+# BENCH_POOL sets the server's database pool size (default 4: two per core, see docs/benchmarks.md).
 # Needs psql, curl and wrk (Debian packages). Writes nothing but the bench database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ fi
 psql "$url" -qc "VACUUM ANALYZE"
 
 SERVDESK_DATABASE_URL=$url SERVDESK_ADMIN_PASSWORD=bench-admin-password SERVDESK_BIND=127.0.0.1:$port \
-  SERVDESK_LOG=warn SERVDESK_MIGRATE_ON_START=false SERVDESK_DATABASE_POOL_SIZE=${BENCH_POOL:-20} $bin serve --no-worker &
+  SERVDESK_LOG=warn SERVDESK_MIGRATE_ON_START=false SERVDESK_DATABASE_POOL_SIZE=${BENCH_POOL:-4} $bin serve --no-worker &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf --noproxy '*' "$base/ready" >/dev/null && break; sleep 0.2; done
