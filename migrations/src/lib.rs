@@ -20,6 +20,7 @@ mod m20261122_000012_checklists;
 mod m20261122_000013_time;
 mod m20261122_000014_field_completion;
 mod m20261122_000015_ticket_has_work;
+mod m20261122_000016_channels;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_time::Migration),
             Box::new(m20261122_000014_field_completion::Migration),
             Box::new(m20261122_000015_ticket_has_work::Migration),
+            Box::new(m20261122_000016_channels::Migration),
         ]
     }
 }

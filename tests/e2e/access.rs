@@ -31,6 +31,13 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
+        (_, p)
+            if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
+                .iter()
+                .any(|a| p.starts_with(a)) =>
+        {
+            Some(ADMIN)
+        }
         ("GET", p) if p.starts_with("/api/v1/dictionaries") => Some(ALL),
         ("GET", p) if p.starts_with("/api/v1/tickets") => Some(STAFF),
         ("POST", "/api/v1/calls/{id}/convert" | "/api/v1/calls/{id}/merge" | "/api/v1/calls/{id}/dismiss") => Some(LEADS),

@@ -203,8 +203,11 @@ async fn a_reply_carries_its_files_to_the_outbound_message_and_each_file_goes_wi
     assert_eq!(comment["attachments"][0]["comment_id"], comment["id"]);
     let filter = JobFilter { status: Some(JobStatus::Queued), kind: Some("notify.public_reply".to_owned()) };
     let jobs = jobs::list(&app.state.db, &filter, PageRequest::first(10)).await.unwrap();
-    assert_eq!(jobs.items[0].payload["attachments"][0]["attachment_id"], file_id);
-    assert_eq!(jobs.items[0].payload["attachments"][0]["filename"], "quote.png");
+    assert_eq!(jobs.items.len(), 1);
+    app.run_jobs().await;
+    let outbox = app.outbox().await;
+    let reply = outbox.iter().find(|m| m["event"] == "public_reply").unwrap();
+    assert_eq!(reply["attachment_ids"], json!([file_id]), "the reply carries the file");
 
     let again =
         app.post(&comments, &admin, json!({"visibility": "internal", "body": "Same file again", "attachment_ids": [file_id]})).await;

@@ -197,3 +197,98 @@ pub async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Valu
 pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
+
+impl TestApp {
+    /// Runs the job worker (every handler this app's configuration registers) until no
+    /// job is due; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let registry = servdesk_api::worker::Registry::for_state(&self.state).unwrap();
+        let worker = servdesk_api::worker::Worker::new(self.state.db.clone(), registry, self.state.config.worker.clone());
+        let mut total = 0;
+        for _ in 0..100 {
+            let ran = worker.run_once().await.unwrap();
+            if ran == 0 {
+                break;
+            }
+            total += ran;
+        }
+        total
+    }
+
+    /// The outbox (as the admin), oldest first.
+    pub async fn outbox(&self) -> Vec<Value> {
+        let admin = self.admin_token().await;
+        let res = self.get("/api/v1/outbox?limit=200", &admin).await;
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.unwrap();
+        page["items"].as_array().unwrap().clone()
+    }
+}
+
+/// The private Postfix and Dovecot the email tests use (`tests/mail/servers.sh`, started by
+/// `.ci/run`, which exports `SERVDESK_TEST_MAIL`).
+pub struct MailServers {
+    pub smtp_port: u16,
+    pub fault_smtp_port: u16,
+    pub fault_postfix_config: String,
+    pub imap_port: u16,
+}
+
+pub fn mail_servers() -> MailServers {
+    let dir = std::env::var("SERVDESK_TEST_MAIL").unwrap_or_default();
+    assert!(
+        !dir.is_empty(),
+        "the email tests need the test mail servers: `bash tests/mail/servers.sh start /tmp/servdesk-mail` (as root) and \
+         `export SERVDESK_TEST_MAIL=/tmp/servdesk-mail` — `bash .ci/run` does both"
+    );
+    let env = std::fs::read_to_string(format!("{dir}/env")).expect("SERVDESK_TEST_MAIL/env");
+    let get =
+        |key: &str| env.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("{key} in {dir}/env")).to_owned();
+    MailServers {
+        smtp_port: get("SMTP_PORT").parse().unwrap(),
+        fault_smtp_port: get("FAULT_SMTP_PORT").parse().unwrap(),
+        fault_postfix_config: get("FAULT_POSTFIX_CONFIG"),
+        imap_port: get("IMAP_PORT").parse().unwrap(),
+    }
+}
+
+/// A fresh address in the test mail domain, with its own mailbox.
+pub fn mailbox_address(name: &str) -> String {
+    format!("{name}-{}@example.test", uuid::Uuid::now_v7().simple())
+}
+
+impl MailServers {
+    /// The raw messages in `address`'s INBOX, waiting up to 10 s for at least `expected`.
+    pub async fn inbox(&self, address: &str, expected: usize) -> Vec<Vec<u8>> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.fetch_all(address).await;
+            if found.len() >= expected || std::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn fetch_all(&self, address: &str) -> Vec<Vec<u8>> {
+        use futures_util::TryStreamExt;
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        let mailbox = session.select("INBOX").await.unwrap();
+        let mut out = Vec::new();
+        if mailbox.exists > 0 {
+            let fetched: Vec<_> = session.fetch("1:*", "RFC822").await.unwrap().try_collect().await.unwrap();
+            out = fetched.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect();
+        }
+        session.logout().await.ok();
+        out
+    }
+
+    /// Runs `postfix` on the fault-test instance (`stop`, `start`).
+    pub fn fault_postfix(&self, action: &str) {
+        let out = std::process::Command::new("postfix").args(["-c", &self.fault_postfix_config, action]).output().unwrap();
+        assert!(out.status.success(), "postfix {action}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -2,6 +2,7 @@
 //! The README documents every variable; keep the two in step.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use servdesk_domain::dictionaries::StatusClass;
@@ -60,6 +61,57 @@ pub struct Config {
     /// ISO 4217 currency of money amounts (materials, rates, costs).
     pub currency: String,
     pub worker: WorkerSettings,
+    /// Where staff open a ticket or task: links in notifications are built from it.
+    pub frontend_url: String,
+    /// The language of messages when neither the recipient nor the customer has one.
+    pub default_language: String,
+    pub mail: MailSettings,
+    pub sms: SmsSettings,
+}
+
+/// Outbound email.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:587` (STARTTLS when offered: `?tls=required` insists, `?tls=none` never),
+    /// `smtps://host:465`, credentials as `smtp://user:password@host`. Unset: email is
+    /// composed into the outbox but waits there until a relay is configured.
+    pub smtp_url: Option<String>,
+    /// The sender of every message, `Name <address>`; its domain names our Message-IDs.
+    pub from: String,
+    pub timeout: Duration,
+}
+
+/// The HTTP SMS gateway.
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// Unset: SMS wait in the outbox until a gateway is configured.
+    pub url: Option<String>,
+    pub method: String,
+    /// A header sent with every request, `Name: value` (usually `Authorization: Bearer …`).
+    pub auth_header: Option<(String, String)>,
+    /// The request body, a template with `to` (E.164) and `text`.
+    pub body_template: String,
+    pub content_type: String,
+    pub timeout: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self { smtp_url: None, from: "Servdesk <servdesk@localhost>".to_owned(), timeout: Duration::from_secs(30) }
+    }
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            method: "POST".to_owned(),
+            auth_header: None,
+            body_template: r#"{"to": {{ to|tojson }}, "text": {{ text|tojson }}}"#.to_owned(),
+            content_type: "application/json".to_owned(),
+            timeout: Duration::from_secs(15),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +172,10 @@ impl Config {
             company_address: None,
             currency: "EUR".to_owned(),
             worker: WorkerSettings::default(),
+            frontend_url: "http://127.0.0.1:8080".to_owned(),
+            default_language: "en".to_owned(),
+            mail: MailSettings::default(),
+            sms: SmsSettings::default(),
         }
     }
 
@@ -205,6 +261,32 @@ impl Config {
         c.worker.lock_timeout = secs("SERVDESK_JOB_LOCK_TIMEOUT_SECS", c.worker.lock_timeout)?;
         c.worker.backoff_base = secs("SERVDESK_JOB_BACKOFF_BASE_SECS", c.worker.backoff_base)?;
         c.worker.backoff_cap = secs("SERVDESK_JOB_BACKOFF_CAP_SECS", c.worker.backoff_cap)?;
+        if let Some(url) = var("SERVDESK_FRONTEND_URL") {
+            c.frontend_url = url.trim_end_matches('/').to_owned();
+        }
+        if let Some(language) = var("SERVDESK_DEFAULT_LANGUAGE") {
+            c.default_language = language.trim().to_lowercase();
+        }
+        c.mail.smtp_url = var("SERVDESK_SMTP_URL");
+        if let Some(from) = var("SERVDESK_MAIL_FROM") {
+            lettre::message::Mailbox::from_str(&from).map_err(|e| format!("SERVDESK_MAIL_FROM: {e}"))?;
+            c.mail.from = from;
+        }
+        c.mail.timeout = secs("SERVDESK_SMTP_TIMEOUT_SECS", c.mail.timeout)?;
+        c.sms.url = var("SERVDESK_SMS_URL");
+        if let Some(method) = var("SERVDESK_SMS_METHOD") {
+            c.sms.method = method.to_uppercase();
+        }
+        if let Some(header) = var("SERVDESK_SMS_AUTH_HEADER") {
+            let (name, value) = header.split_once(':').ok_or("SERVDESK_SMS_AUTH_HEADER: expected `Name: value`")?;
+            c.sms.auth_header = Some((name.trim().to_owned(), value.trim().to_owned()));
+        }
+        if let Some(body) = var("SERVDESK_SMS_BODY") {
+            c.sms.body_template = body;
+        }
+        if let Some(content_type) = var("SERVDESK_SMS_CONTENT_TYPE") {
+            c.sms.content_type = content_type;
+        }
         Ok(c)
     }
 

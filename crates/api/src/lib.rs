@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod cache;
+pub mod channels;
 pub mod config;
 pub mod conventions;
 pub mod error;

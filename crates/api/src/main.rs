@@ -136,7 +136,8 @@ async fn serve(config: Config, with_worker: bool) -> Result<(), String> {
     let listener = TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(address = %bind, docs = %format!("http://{bind}/docs/"), "Servdesk is listening");
     let (stop, stopped) = watch::channel(false);
-    let worker = with_worker.then(|| tokio::spawn(Worker::new(state.db.clone(), Registry::standard(), worker_settings).run(stopped)));
+    let registry = Registry::for_state(&state)?;
+    let worker = with_worker.then(|| tokio::spawn(Worker::new(state.db.clone(), registry, worker_settings).run(stopped)));
     let server = app::server(state, listener).map_err(|e| e.to_string())?;
     let result = server.await.map_err(|e| e.to_string());
     let _ = stop.send(true);
@@ -150,7 +151,7 @@ async fn run_worker(config: Config) -> Result<(), String> {
     let settings = config.worker.clone();
     let state = app::prepare(config).await?;
     let (stop, stopped) = watch::channel(false);
-    let worker = tokio::spawn(Worker::new(state.db.clone(), Registry::standard(), settings).run(stopped));
+    let worker = tokio::spawn(Worker::new(state.db.clone(), Registry::for_state(&state)?, settings).run(stopped));
     shutdown_signal().await;
     let _ = stop.send(true);
     worker.await.map_err(|e| e.to_string())

@@ -35,6 +35,7 @@ use crate::routes::{self, tags};
         (name = tags::PLANNER, description = "Planned tasks by assignee, and each person's iCalendar feed"),
         (name = tags::ATTACHMENTS, description = "Files of calls, tickets and comments: metadata, download, removal"),
         (name = tags::CANNED, description = "Reply templates rendered for a ticket"),
+        (name = tags::NOTIFICATIONS, description = "Notification templates and switches, the outbox of email and SMS"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics")
     ),

@@ -77,3 +77,21 @@ pub fn dismiss_reason() -> Object {
 pub fn alarm_action() -> Object {
     string_enum("For monitoring calls with a dedup_key: trigger (default) or resolve.", AlarmAction::ALL.iter().map(|a| a.as_str()))
 }
+
+pub fn notification_event() -> Object {
+    string_enum(
+        "What a notification is about; each has a template per language.",
+        servdesk_domain::notifications::NotificationEvent::ALL.iter().map(|e| e.as_str()),
+    )
+}
+
+pub fn message_direction() -> Object {
+    string_enum("`out`: sent by Servdesk; `in`: received.", servdesk_domain::messages::MessageDirection::ALL.iter().map(|d| d.as_str()))
+}
+
+pub fn message_status() -> Object {
+    string_enum(
+        "Outbound: queued → sent, or failed (refused for good, or out of attempts). Inbound: received, or ignored (auto-replies, bounces).",
+        servdesk_domain::messages::MessageStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}

@@ -40,9 +40,19 @@ impl Registry {
         Self::default().register(HOUSEKEEPING, Housekeeping)
     }
 
-    pub fn register(mut self, kind: &str, handler: impl JobHandler) -> Self {
-        self.handlers.insert(kind.to_owned(), Arc::new(handler));
+    pub fn register(self, kind: &str, handler: impl JobHandler) -> Self {
+        self.register_shared(kind, Arc::new(handler))
+    }
+
+    /// Registers one handler for several kinds.
+    pub fn register_shared(mut self, kind: &str, handler: Arc<dyn JobHandler>) -> Self {
+        self.handlers.insert(kind.to_owned(), handler);
         self
+    }
+
+    /// Everything a Servdesk process runs: the standard handlers and the channels.
+    pub fn for_state(state: &crate::state::AppState) -> Result<Self, String> {
+        crate::channels::register(Self::standard(), state)
     }
 
     fn kinds(&self) -> Vec<String> {

@@ -93,6 +93,10 @@ pub enum Permission {
     TimeManage,
     /// See the planner: planned tasks of everyone, grouped by assignee.
     PlannerRead,
+    /// Edit notification templates and switches; see the outbox and retry failed messages.
+    NotificationsManage,
+    /// Hand in raw inbound email (an MTA pipe, a mail provider's webhook).
+    InboundEmail,
 }
 
 impl Role {
@@ -117,7 +121,9 @@ impl Role {
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
-            UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage => self == Admin,
+            UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage | NotificationsManage | InboundEmail => {
+                self == Admin
+            }
         }
     }
 }
@@ -137,6 +143,7 @@ impl Scope {
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
             Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll),
+            Scope::InboundWrite => permission == InboundEmail,
             _ => false,
         }
     }
@@ -202,6 +209,7 @@ mod tests {
             Permission::ApiKeysManage,
             Permission::JobsManage,
             Permission::DictionariesManage,
+            Permission::NotificationsManage,
         ] {
             for role in Role::ALL {
                 assert_eq!(user(*role).can(perm), *role == Role::Admin, "{role} {perm:?}");

@@ -51,6 +51,8 @@ named_enum! {
         TimeLogged = "time_logged",
         TimeChanged = "time_changed",
         TimeRemoved = "time_removed",
+        MessageFailed = "message_failed",
+        EmailReceived = "email_received",
     }
 }
 

@@ -60,6 +60,10 @@ pub async fn create(
     Ok(comment)
 }
 
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Comment, StoreError> {
+    to_comment(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
+}
+
 /// A ticket's comments, oldest first, paged by id.
 pub async fn list(
     conn: &impl ConnectionTrait,

@@ -89,5 +89,7 @@ pub mod can {
         TimeReadAll,
         TimeManage,
         PlannerRead,
+        NotificationsManage,
+        InboundEmail,
     );
 }

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod health;
 pub mod jobs;
 pub mod me;
+pub mod notifications;
 pub mod planner;
 pub mod reports;
 pub mod tasks;
@@ -120,7 +121,17 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(planner::issue_feed_token)
         .service(planner::revoke_own_feed_token)
         .service(planner::revoke_feed_token)
-        .service(planner::feed);
+        .service(planner::feed)
+        .service(notifications::list_templates)
+        .service(notifications::get_template)
+        .service(notifications::put_template)
+        .service(notifications::delete_template)
+        .service(notifications::list_settings)
+        .service(notifications::put_setting)
+        .service(notifications::outbox)
+        .service(notifications::get_message)
+        .service(notifications::retry_message)
+        .service(notifications::of_ticket);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {
@@ -180,5 +191,6 @@ pub mod tags {
     pub const TASKS: &str = "tasks";
     pub const TIME: &str = "time";
     pub const PLANNER: &str = "planner";
+    pub const NOTIFICATIONS: &str = "notifications";
     pub const OPERATIONS: &str = "operations";
 }

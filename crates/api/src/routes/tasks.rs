@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
+use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
 use servdesk_domain::tickets::{self as ticket_rules, EventKind, Ticket};
 use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Permission, Principal, Role};
-use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
 use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, dictionaries, tickets, users, worktime};
@@ -34,7 +34,6 @@ use crate::state::{AppState, now};
 use crate::wire;
 
 /// Job kind the channels deliver: the assignee's email about a task given to them.
-pub const TASK_ASSIGNED_JOB: &str = "notify.task_assigned";
 
 #[derive(Serialize, ToSchema)]
 pub struct TaskOut {
@@ -215,13 +214,9 @@ pub(crate) async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> Ap
 async fn notify_assignee(conn: &impl ConnectionTrait, task: &Task, ticket: &Ticket, at: DateTime<Utc>) -> ApiResult<()> {
     let Some(assignee) = task.assignee_id.filter(|_| task.notify_assignee) else { return Ok(()) };
     let user = users::get(conn, assignee).await?;
-    let payload = json!({
-        "task_id": task.id, "task_number": task.number, "ticket_id": ticket.id, "ticket_number": ticket.number,
-        "user_id": user.id, "email": user.email.to_string(), "name": user.name,
-        "subject": format!("[{}] {}", ticket.number, task.title),
-        "planned_start": task.planned_start, "planned_end": task.planned_end,
-    });
-    jobs::enqueue(conn, NewJob::now(TASK_ASSIGNED_JOB, payload, at), at).await?;
+    let payload =
+        json!({"task_id": task.id, "task_number": task.number, "ticket_id": ticket.id, "ticket_number": ticket.number, "user_id": user.id});
+    crate::channels::queue(conn, NotificationEvent::TaskAssigned, payload, at).await?;
     Ok(())
 }
 
@@ -443,6 +438,7 @@ pub(crate) async fn close_by_system(conn: &impl ConnectionTrait, state: &AppStat
     let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
     let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
     tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;
+    crate::channels::status_changed(conn, ticket, from, to_class, now).await?;
     Ok(())
 }
 

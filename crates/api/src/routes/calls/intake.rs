@@ -6,26 +6,24 @@ use actix_web::{HttpResponse, post, web};
 use serde_json::json;
 use servdesk_domain::calls::{AlarmAction, looks_automated};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
-use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::directory::Contact;
+use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tickets::{self as rules, EventKind, Ticket};
 use servdesk_persistence::calls::{self, Call, NewCall};
 use servdesk_persistence::directory::{contacts, customers};
-use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, dictionaries, locks, tickets};
 use uuid::Uuid;
 
 use super::dto::{CallIntakeOut, CallOut, ConvertCall, CreateCall};
 use super::triage::convert;
 use crate::auth::{Authorized, can};
+use crate::channels::{self, Recipient};
 use crate::conventions::validation::Fields;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::directory::referenced;
 use crate::routes::tags;
 use crate::routes::tickets::actor;
 use crate::state::{AppState, now};
-
-/// Job kind of acknowledgements (delivered by the channels).
-pub const ACKNOWLEDGEMENT_JOB: &str = "notify.call_acknowledged";
 
 /// The contact a call comes from: the one named, else the first active contact with the
 /// sender's email or phone (of the named customer, when one is named).
@@ -49,26 +47,6 @@ async fn sender(
     let matched =
         contacts::find_by_email_or_phone(conn, email, phone).await?.into_iter().find(|c| customer_id.is_none_or(|id| id == c.customer_id));
     Ok((customer_id.or(matched.as_ref().map(|c| c.customer_id)), matched))
-}
-
-/// Where an acknowledgement goes: the contact's preferred channel, else the sender's address.
-fn ack_recipient(
-    contact: Option<&Contact>,
-    from_email: Option<&str>,
-    from_phone: Option<&str>,
-    from_name: Option<&str>,
-) -> Option<serde_json::Value> {
-    let email = contact.and_then(|c| c.email.as_ref().map(|e| e.to_string())).or(from_email.map(str::to_owned));
-    let phone = contact.and_then(|c| c.phones.first().map(|p| p.to_string())).or(from_phone.map(str::to_owned));
-    let prefers_sms = contact.is_some_and(|c| c.preferred_channel == NotificationChannel::Sms);
-    let name = contact.map(|c| c.name.clone()).or(from_name.map(str::to_owned));
-    let language = contact.and_then(|c| c.language.clone());
-    match (email, phone) {
-        (_, Some(p)) if prefers_sms => Some(json!({"channel": "sms", "address": p, "name": name, "language": language})),
-        (Some(e), _) => Some(json!({"channel": "email", "address": e, "name": name, "language": language})),
-        (None, Some(p)) => Some(json!({"channel": "sms", "address": p, "name": name, "language": language})),
-        (None, None) => None,
-    }
 }
 
 async fn alarm_on_ticket(
@@ -180,7 +158,7 @@ pub async fn create(
     let auto_submitted = metadata.get("auto_submitted").and_then(|v| v.as_str());
     let from_email = email.as_ref().map(|e| e.to_string());
     let from_phone = phone.as_ref().map(|p| p.to_string());
-    let recipient = ack_recipient(contact.as_ref(), from_email.as_deref(), from_phone.as_deref(), body.from_name.as_deref());
+    let recipient = Recipient::of_sender(contact.as_ref(), from_email.as_deref(), from_phone.as_deref(), body.from_name.as_deref());
     let acknowledge = state.config.acknowledge_channels.contains(&body.channel)
         && customer_acknowledges
         && !looks_automated(body.channel, from_email.as_deref(), auto_submitted)
@@ -202,15 +180,8 @@ pub async fn create(
     };
     let call: Call = calls::create(&txn, new, &state.config.call_prefix, now).await?;
     if acknowledge && let Some(to) = recipient {
-        let payload = json!({
-            "call_id": call.id,
-            "call_number": call.number,
-            "to": to,
-            "subject": format!("We received your request [{}]", call.number),
-            "body": format!("Thank you for contacting us. Your request was registered as {}; we will get back to you.", call.number),
-            "original_subject": call.subject,
-        });
-        jobs::enqueue(&txn, NewJob::now(ACKNOWLEDGEMENT_JOB, payload, now), now).await?;
+        let payload = json!({"call_id": call.id, "call_number": call.number, "to": to.to_json()});
+        channels::queue(&txn, NotificationEvent::CallAcknowledged, payload, now).await?;
     }
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, &state, principal, &call, ConvertCall::default()).await?))

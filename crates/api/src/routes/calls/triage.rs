@@ -59,6 +59,8 @@ pub(crate) async fn convert(
         return Err(already_triaged(call));
     }
     attachments::follow_call(txn, call.id, ticket.id, None).await?;
+    // The call's emails (its acknowledgement, the original) become the ticket's thread.
+    servdesk_persistence::messages::move_call_to_ticket(txn, call.id, ticket.id).await?;
     Ok(ticket)
 }
 
@@ -170,6 +172,7 @@ pub async fn merge(
         return Err(already_triaged(&call));
     }
     attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
+    servdesk_persistence::messages::move_call_to_ticket(&txn, call.id, ticket.id).await?;
     let call = calls::get(&txn, call.id).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(CallOut::from(call)))

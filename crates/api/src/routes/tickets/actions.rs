@@ -16,6 +16,7 @@ use validator::Validate;
 use super::dto::TicketOut;
 use super::{actor, progress, references, visibility};
 use crate::auth::{Authorized, Caller, can};
+use crate::channels;
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, clean};
@@ -93,7 +94,9 @@ impl Loaded {
 
     /// Records the event, commits, answers with the ticket.
     async fn finish(self, ticket: Ticket, kind: EventKind, caller: &Caller, data: serde_json::Value) -> ApiResult<HttpResponse> {
-        tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, now()).await?;
+        let at = now();
+        tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, at).await?;
+        channels::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, caller.principal().user_id(), at).await?;
         let progress = progress(&self.txn, [&ticket]).await?;
         self.txn.commit().await?;
         Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &self.statuses, &progress)))

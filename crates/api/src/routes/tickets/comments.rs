@@ -6,12 +6,11 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use servdesk_domain::directory::NotificationChannel;
-use servdesk_domain::tickets::{CommentVisibility, EventKind, Ticket, mentions};
+use servdesk_domain::notifications::NotificationEvent;
+use servdesk_domain::tickets::{CommentVisibility, EventKind, mentions};
 use servdesk_persistence::attachments::{self, Attachment};
 use servdesk_persistence::comments::{self, Comment};
 use servdesk_persistence::directory::contacts;
-use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, tickets, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -19,6 +18,7 @@ use validator::Validate;
 
 use super::{actor, visibility};
 use crate::auth::{Authorized, can};
+use crate::channels::{self, Recipient};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -28,8 +28,6 @@ use crate::state::{AppState, now};
 use crate::wire;
 
 /// Job kinds the channels deliver (registered by the worker that sends them).
-pub const PUBLIC_REPLY_JOB: &str = "notify.public_reply";
-pub const MENTION_JOB: &str = "notify.mention";
 
 #[derive(Serialize, ToSchema)]
 pub struct CommentOut {
@@ -81,19 +79,6 @@ pub struct CreateComment {
 
 /// Where a public reply goes: the ticket's contact by their preferred channel, falling back
 /// to the other one they have.
-async fn recipient(conn: &impl ConnectionTrait, ticket: &Ticket) -> ApiResult<Option<serde_json::Value>> {
-    let Some(contact_id) = ticket.contact_id else { return Ok(None) };
-    let contact = contacts::get(conn, contact_id).await?;
-    let email = contact.email.as_ref().map(|e| e.to_string());
-    let phone = contact.phones.first().map(|p| p.to_string());
-    let (channel, address) = match (contact.preferred_channel, &email, &phone) {
-        (NotificationChannel::Sms, _, Some(p)) | (NotificationChannel::Email, None, Some(p)) => ("sms", p.clone()),
-        (_, Some(e), _) => ("email", e.clone()),
-        _ => return Ok(None),
-    };
-    Ok(Some(json!({"contact_id": contact.id, "name": contact.name, "channel": channel, "address": address, "language": contact.language})))
-}
-
 /// Adds a reply or a note. A public reply is queued for delivery to the contact in the same
 /// transaction (and is the first response if there was none); `@login` in an internal note
 /// queues a notification to each colleague named.
@@ -132,27 +117,27 @@ pub async fn create(
         .iter()
         .map(|a| json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes}))
         .collect();
-    let subject = format!("[{}] {}", ticket.number, ticket.title);
     let mut delivery = serde_json::Value::Null;
     if body.visibility == CommentVisibility::Public {
         if auth.principal().user_id().is_some() {
             tickets::stamp_first_response(&txn, ticket.id, now).await?;
         }
-        delivery = match recipient(&txn, &ticket).await? {
+        let contact = match ticket.contact_id {
+            Some(id) => Some(contacts::get(&txn, id).await?),
+            None => None,
+        };
+        delivery = match contact.as_ref().and_then(Recipient::of_contact) {
             Some(to) => {
-                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to, "subject": subject, "body": text, "attachments": file_refs});
-                let job = jobs::enqueue(&txn, NewJob::now(PUBLIC_REPLY_JOB, payload, now), now).await?;
-                json!({"queued_job_id": job})
+                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to.to_json()});
+                let job = channels::queue(&txn, NotificationEvent::PublicReply, payload, now).await?;
+                json!({"queued_job_id": job, "channel": to.channel, "to": to.address})
             }
             None => json!({"not_sent": "the ticket has no contact with an email address or phone number"}),
         };
     }
     for user in &mentioned {
-        let payload = json!({
-            "ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id,
-            "user_id": user.id, "email": user.email.to_string(), "name": user.name, "subject": subject, "excerpt": text.chars().take(500).collect::<String>(),
-        });
-        jobs::enqueue(&txn, NewJob::now(MENTION_JOB, payload, now), now).await?;
+        let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "user_id": user.id});
+        channels::queue(&txn, NotificationEvent::Mention, payload, now).await?;
     }
     let data = json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
     tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;

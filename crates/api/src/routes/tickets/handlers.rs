@@ -18,6 +18,7 @@ use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTi
 use super::references;
 use super::{actor, progress, visibility};
 use crate::auth::{Authorized, can};
+use crate::channels;
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
@@ -146,7 +147,17 @@ pub(crate) async fn open(
         created_by: principal.user_id(),
         alarm_key,
     };
-    Ok(tickets::create(txn, new, &state.config.ticket_prefix, actor(principal), now).await?)
+    let monitoring = new.alarm_key.is_some();
+    let ticket = tickets::create(txn, new, &state.config.ticket_prefix, actor(principal), now).await?;
+    // An alarm's contact hears about it from their monitoring, not from us.
+    if !monitoring {
+        channels::ticket_created(txn, &ticket, now).await?;
+    }
+    if ticket.assignee_id.is_some() {
+        let unassigned = servdesk_domain::tickets::Ticket { assignee_id: None, ..ticket.clone() };
+        channels::ticket_changed(txn, &unassigned, &ticket, &[], principal.user_id(), now).await?;
+    }
+    Ok(ticket)
 }
 
 /// One ticket (404 also when the caller may not see it).
