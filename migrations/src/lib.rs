@@ -21,6 +21,7 @@ mod m20261122_000013_time;
 mod m20261122_000014_field_completion;
 mod m20261122_000015_ticket_has_work;
 mod m20261122_000016_channels;
+mod m20261122_000017_email_comments;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_field_completion::Migration),
             Box::new(m20261122_000015_ticket_has_work::Migration),
             Box::new(m20261122_000016_channels::Migration),
+            Box::new(m20261122_000017_email_comments::Migration),
         ]
     }
 }

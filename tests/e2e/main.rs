@@ -19,6 +19,7 @@ mod customers;
 mod dictionaries;
 mod directory;
 mod docs_page;
+mod email_in;
 mod email_out;
 mod jobs;
 mod openapi;

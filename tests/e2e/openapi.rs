@@ -92,7 +92,8 @@ fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401()
             let binary = properties.values().any(|p| p["format"] == "binary" || p["items"]["format"] == "binary");
             assert!(binary, "{method} {path}: uploads document their file parts as binary");
         } else if let Some(body) = op.get("requestBody") {
-            let content = &body["content"]["application/json"];
+            // JSON mostly; raw email (`message/rfc822`) for inbound mail.
+            let content = body["content"].as_object().and_then(|c| c.values().next()).cloned().unwrap_or_default();
             let schema_ref = content["schema"]["$ref"].as_str().unwrap_or_default();
             let name = schema_ref.rsplit('/').next().unwrap_or_default();
             let has_example = content.get("example").is_some() || doc["components"]["schemas"][name].get("example").is_some();

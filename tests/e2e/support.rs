@@ -279,7 +279,8 @@ impl MailServers {
         let mailbox = session.select("INBOX").await.unwrap();
         let mut out = Vec::new();
         if mailbox.exists > 0 {
-            let fetched: Vec<_> = session.fetch("1:*", "RFC822").await.unwrap().try_collect().await.unwrap();
+            // PEEK: reading must not mark them seen (the IMAP poller looks for unseen mail).
+            let fetched: Vec<_> = session.fetch("1:*", "BODY.PEEK[]").await.unwrap().try_collect().await.unwrap();
             out = fetched.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect();
         }
         session.logout().await.ok();

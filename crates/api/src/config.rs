@@ -67,6 +67,32 @@ pub struct Config {
     pub default_language: String,
     pub mail: MailSettings,
     pub sms: SmsSettings,
+    /// The largest raw inbound email accepted (413 beyond).
+    pub inbound_max_bytes: usize,
+    /// The mailbox the worker polls for inbound email, if any.
+    pub imap: Option<ImapSettings>,
+}
+
+/// An IMAP mailbox polled for inbound email.
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    /// `tls` (implicit, port 993), `starttls` or `none` (plain, for a server on the same host).
+    pub security: ImapSecurity,
+    pub user: String,
+    pub password: String,
+    pub folder: String,
+    /// Where stored messages are moved; unset: they are flagged `\Seen` and left in place.
+    pub move_to: Option<String>,
+    pub interval: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapSecurity {
+    Tls,
+    StartTls,
+    None,
 }
 
 /// Outbound email.
@@ -176,6 +202,8 @@ impl Config {
             default_language: "en".to_owned(),
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
+            inbound_max_bytes: 50 * 1024 * 1024,
+            imap: None,
         }
     }
 
@@ -286,6 +314,26 @@ impl Config {
         }
         if let Some(content_type) = var("SERVDESK_SMS_CONTENT_TYPE") {
             c.sms.content_type = content_type;
+        }
+        c.inbound_max_bytes = parse("SERVDESK_INBOUND_MAX_BYTES", c.inbound_max_bytes)?;
+        if let Some(host) = var("SERVDESK_IMAP_HOST") {
+            let security = match var("SERVDESK_IMAP_SECURITY").as_deref().unwrap_or("tls") {
+                "tls" => ImapSecurity::Tls,
+                "starttls" => ImapSecurity::StartTls,
+                "none" => ImapSecurity::None,
+                other => return Err(format!("SERVDESK_IMAP_SECURITY: tls, starttls or none, not {other:?}")),
+            };
+            let default_port = if security == ImapSecurity::Tls { 993 } else { 143 };
+            c.imap = Some(ImapSettings {
+                host,
+                port: parse("SERVDESK_IMAP_PORT", default_port)?,
+                security,
+                user: var("SERVDESK_IMAP_USER").ok_or("SERVDESK_IMAP_USER is required with SERVDESK_IMAP_HOST")?,
+                password: var("SERVDESK_IMAP_PASSWORD").ok_or("SERVDESK_IMAP_PASSWORD is required with SERVDESK_IMAP_HOST")?,
+                folder: var("SERVDESK_IMAP_FOLDER").unwrap_or_else(|| "INBOX".to_owned()),
+                move_to: var("SERVDESK_IMAP_MOVE_TO"),
+                interval: secs("SERVDESK_IMAP_INTERVAL_SECS", Duration::from_secs(60))?,
+            });
         }
         Ok(c)
     }

@@ -62,6 +62,12 @@ impl Storage {
         Err(format!("SERVDESK_STORAGE_URL must be file:///path or s3://bucket/prefix, not {url:?}"))
     }
 
+    /// Where the object of attachment `id` lives: spread by month, so listings stay short.
+    pub fn attachment_key(id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
+        use chrono::Datelike;
+        format!("attachments/{:04}/{:02}/{id}", at.year(), at.month())
+    }
+
     pub fn description(&self) -> &str {
         &self.description
     }

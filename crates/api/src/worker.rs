@@ -32,6 +32,9 @@ pub trait JobHandler: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<String, Arc<dyn JobHandler>>,
+    /// Kinds the worker enqueues itself, once per interval (one per interval across all
+    /// workers, by a unique key per time bucket).
+    recurring: Vec<(String, std::time::Duration)>,
 }
 
 impl Registry {
@@ -47,6 +50,12 @@ impl Registry {
     /// Registers one handler for several kinds.
     pub fn register_shared(mut self, kind: &str, handler: Arc<dyn JobHandler>) -> Self {
         self.handlers.insert(kind.to_owned(), handler);
+        self
+    }
+
+    /// Runs `kind` every `interval` (its handler registered as usual).
+    pub fn every(mut self, kind: &str, interval: std::time::Duration) -> Self {
+        self.recurring.push((kind.to_owned(), interval));
         self
     }
 
@@ -88,13 +97,17 @@ impl Worker {
     /// Runs until `shutdown` turns true; the batch in hand is finished first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "job worker started");
-        let mut next_housekeeping = std::time::Instant::now();
+        let mut recurring = self.registry.recurring.clone();
+        recurring.push((HOUSEKEEPING.to_owned(), self.settings.housekeeping_interval));
+        let mut next_due: Vec<std::time::Instant> = recurring.iter().map(|_| std::time::Instant::now()).collect();
         while !*shutdown.borrow() {
-            if std::time::Instant::now() >= next_housekeeping {
-                if let Err(e) = self.schedule_housekeeping().await {
-                    tracing::warn!(error = %e, "could not schedule housekeeping");
+            for ((kind, interval), due) in recurring.iter().zip(next_due.iter_mut()) {
+                if std::time::Instant::now() >= *due {
+                    if let Err(e) = self.schedule(kind, *interval).await {
+                        tracing::warn!(error = %e, kind, "could not schedule a recurring job");
+                    }
+                    *due = std::time::Instant::now() + *interval;
                 }
-                next_housekeeping = std::time::Instant::now() + self.settings.housekeeping_interval;
             }
             let ran = match self.run_once().await {
                 Ok(n) => n,
@@ -178,12 +191,14 @@ impl Worker {
         }
     }
 
-    async fn schedule_housekeeping(&self) -> Result<(), StoreError> {
-        let secs = self.settings.housekeeping_interval.as_secs().max(60) as i64;
-        let bucket = now().timestamp() / secs;
-        let mut job = NewJob::now(HOUSEKEEPING, serde_json::json!({}), now());
-        job.unique_key = Some(format!("{HOUSEKEEPING}:{bucket}"));
-        job.max_attempts = 3;
+    /// Enqueues the recurring `kind` for the current time bucket of `interval`: however many
+    /// workers run, one job per bucket.
+    async fn schedule(&self, kind: &str, interval: std::time::Duration) -> Result<(), StoreError> {
+        let millis = interval.as_millis().max(1000) as i64;
+        let bucket = now().timestamp_millis() / millis;
+        let mut job = NewJob::now(kind, serde_json::json!({}), now());
+        job.unique_key = Some(format!("{kind}:{bucket}"));
+        job.max_attempts = 1;
         jobs::enqueue(&self.db, job, now()).await?;
         Ok(())
     }

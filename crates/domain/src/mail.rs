@@ -142,6 +142,78 @@ pub fn split_reply(text: &str) -> ReplyParts {
     }
 }
 
+/// What an incoming message is, as far as loops are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundKind {
+    /// One of our own messages come back (a copy, a forwarding loop).
+    Own,
+    /// A delivery status notification: one of our messages bounced.
+    Bounce,
+    /// Written by a machine (auto-reply, list, bulk): stored, never answered, no call.
+    Automated(&'static str),
+    /// Written by a person.
+    Person,
+}
+
+/// The headers of an incoming message that tell machines from people.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InboundSignals<'a> {
+    /// Its Message-ID is one we generated.
+    pub our_message_id: bool,
+    /// `multipart/report; report-type=delivery-status` (RFC 3464), or a `message/delivery-status` part.
+    pub delivery_report: bool,
+    pub from: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub auto_submitted: Option<&'a str>,
+    pub precedence: Option<&'a str>,
+    /// It came through a mailing list (`List-Id`).
+    pub list: bool,
+    /// `X-Autoreply`, `X-Autorespond` or Microsoft's `X-Auto-Response-Suppress`-style markers.
+    pub autoreply_header: bool,
+}
+
+const BOUNCE_SUBJECTS: [&str; 8] = [
+    "undelivered mail",
+    "undeliverable",
+    "delivery status notification",
+    "returned mail",
+    "failure notice",
+    "mail delivery failed",
+    "delivery failure",
+    "niedostarczon",
+];
+
+/// Decides what an incoming message is: no call, no acknowledgement and no comment for
+/// anything but a person's message — the rule that keeps two robots from mailing each
+/// other forever.
+pub fn classify_inbound(s: InboundSignals<'_>) -> InboundKind {
+    if s.our_message_id {
+        return InboundKind::Own;
+    }
+    let local = s.from.and_then(|f| f.split('@').next()).unwrap_or("").to_lowercase();
+    let subject = s.subject.unwrap_or("").to_lowercase();
+    let daemon = matches!(local.as_str(), "mailer-daemon" | "postmaster");
+    if s.delivery_report || (daemon && BOUNCE_SUBJECTS.iter().any(|b| subject.contains(b))) {
+        return InboundKind::Bounce;
+    }
+    if s.auto_submitted.is_some_and(|v| !v.trim().eq_ignore_ascii_case("no")) {
+        return InboundKind::Automated("auto_submitted");
+    }
+    if s.precedence.is_some_and(|p| matches!(p.trim().to_lowercase().as_str(), "bulk" | "junk" | "list")) {
+        return InboundKind::Automated("precedence");
+    }
+    if s.list {
+        return InboundKind::Automated("mailing_list");
+    }
+    if s.autoreply_header {
+        return InboundKind::Automated("auto_reply");
+    }
+    if daemon {
+        return InboundKind::Automated("mailer_daemon");
+    }
+    InboundKind::Person
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +298,39 @@ mod tests {
         assert_eq!(inline.quoted, None);
         let outlook = split_reply("Ok\r\n\r\n________________________________\r\nFrom: Desk\r\nSent: …");
         assert_eq!(outlook.new_text, "Ok");
+    }
+
+    #[test]
+    fn our_own_messages_and_bounces_are_recognised_first() {
+        let own = InboundSignals { our_message_id: true, from: Some("ana@x.si"), ..Default::default() };
+        assert_eq!(classify_inbound(own), InboundKind::Own);
+        let report = InboundSignals { delivery_report: true, from: Some("MAILER-DAEMON@mx.x"), ..Default::default() };
+        assert_eq!(classify_inbound(report), InboundKind::Bounce);
+        let plain_bounce =
+            InboundSignals { from: Some("postmaster@mx.x"), subject: Some("Undeliverable: Your ticket"), ..Default::default() };
+        assert_eq!(classify_inbound(plain_bounce), InboundKind::Bounce);
+    }
+
+    #[test]
+    fn machines_are_told_apart_from_people() {
+        let auto = |s: InboundSignals<'static>| classify_inbound(s);
+        assert_eq!(
+            auto(InboundSignals { auto_submitted: Some("auto-replied"), ..Default::default() }),
+            InboundKind::Automated("auto_submitted")
+        );
+        assert_eq!(auto(InboundSignals { auto_submitted: Some("No"), ..Default::default() }), InboundKind::Person);
+        assert_eq!(auto(InboundSignals { precedence: Some("Bulk"), ..Default::default() }), InboundKind::Automated("precedence"));
+        assert_eq!(auto(InboundSignals { precedence: Some("first-class"), ..Default::default() }), InboundKind::Person);
+        assert_eq!(auto(InboundSignals { list: true, ..Default::default() }), InboundKind::Automated("mailing_list"));
+        assert_eq!(auto(InboundSignals { autoreply_header: true, ..Default::default() }), InboundKind::Automated("auto_reply"));
+        assert_eq!(
+            auto(InboundSignals { from: Some("mailer-daemon@x"), subject: Some("Hi"), ..Default::default() }),
+            InboundKind::Automated("mailer_daemon")
+        );
+        assert_eq!(
+            auto(InboundSignals { from: Some("ana@x.si"), subject: Some("Undeliverable boiler"), ..Default::default() }),
+            InboundKind::Person
+        );
     }
 
     #[test]

@@ -251,7 +251,8 @@ impl StatusError {
     }
 }
 
-fn is_closed(class: StatusClass) -> bool {
+/// Closed or cancelled: the end of a ticket's life (until reopened).
+pub fn is_closed(class: StatusClass) -> bool {
     matches!(class, StatusClass::Closed | StatusClass::Cancelled)
 }
 

@@ -18,6 +18,16 @@ pub struct Comment {
     pub body: String,
     pub mentions: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Set when it came by email.
+    pub email: Option<EmailAuthor>,
+}
+
+/// Who wrote a comment that came by email, and what they quoted below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAuthor {
+    pub contact_id: Option<Uuid>,
+    pub address: String,
+    pub quoted_text: Option<String>,
 }
 
 fn to_comment(m: row::Model) -> Result<Comment, StoreError> {
@@ -28,6 +38,7 @@ fn to_comment(m: row::Model) -> Result<Comment, StoreError> {
         id: m.id,
         ticket_id: m.ticket_id,
         author: Actor { user_id: m.author_user_id, api_key_id: m.author_api_key_id },
+        email: m.author_email.map(|address| EmailAuthor { contact_id: m.author_contact_id, address, quoted_text: m.quoted_text }),
         body: m.body,
         created_at: m.created_at,
     })
@@ -42,6 +53,31 @@ pub async fn create(
     mentions: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<Comment, StoreError> {
+    insert(conn, ticket_id, author, visibility, body, mentions, None, now).await
+}
+
+/// A public comment written by email (a reply of the contact's).
+pub async fn create_from_email(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    author: EmailAuthor,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<Comment, StoreError> {
+    insert(conn, ticket_id, Actor::default(), CommentVisibility::Public, body, &[], Some(author), now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    author: Actor,
+    visibility: CommentVisibility,
+    body: String,
+    mentions: &[Uuid],
+    email: Option<EmailAuthor>,
+    now: DateTime<Utc>,
+) -> Result<Comment, StoreError> {
     let comment = to_comment(
         row::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -52,6 +88,9 @@ pub async fn create(
             body: Set(body),
             mentions: Set(serde_json::to_string(mentions).unwrap_or_else(|_| "[]".to_owned())),
             created_at: Set(now),
+            author_contact_id: Set(email.as_ref().and_then(|e| e.contact_id)),
+            author_email: Set(email.as_ref().map(|e| e.address.clone())),
+            quoted_text: Set(email.and_then(|e| e.quoted_text)),
         }
         .insert(conn)
         .await?,

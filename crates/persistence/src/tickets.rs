@@ -328,6 +328,11 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Ticket, StoreE
     to_ticket(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
 }
 
+/// The ticket with this number (`T-2026-000042`), if any.
+pub async fn by_number(conn: &impl ConnectionTrait, number: &str) -> Result<Option<Ticket>, StoreError> {
+    row::Entity::find().filter(row::Column::Number.eq(number)).one(conn).await?.map(to_ticket).transpose()
+}
+
 fn visible(visibility: &Visibility) -> Option<Condition> {
     match visibility {
         Visibility::All => Some(Condition::all()),

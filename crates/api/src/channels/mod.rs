@@ -9,7 +9,10 @@
 
 mod compose;
 mod deliver;
+pub mod imap;
+pub mod inbound;
 mod notices;
+mod parse;
 pub mod sms;
 pub mod smtp;
 
@@ -56,6 +59,11 @@ pub fn register(mut registry: Registry, state: &AppState) -> Result<Registry, St
     if let Some(url) = &state.config.sms.url {
         let gateway = sms::SmsGateway::new(&state.config.sms, url)?;
         registry = registry.register(DELIVER_SMS, Deliver::sms(state.clone(), gateway));
+    }
+    if let Some(settings) = &state.config.imap {
+        registry = registry
+            .register(imap::POLL_IMAP, imap::ImapPoll::new(state.clone(), settings.clone()))
+            .every(imap::POLL_IMAP, settings.interval);
     }
     Ok(registry)
 }

@@ -7,7 +7,7 @@ use actix_multipart::{Field, Multipart, MultipartError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{Charset, ContentDisposition};
 use bytes::{Bytes, BytesMut};
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use futures_util::StreamExt;
 use servdesk_domain::attachments::{self, Rejection, SNIFF_BYTES};
 use sha2::{Digest, Sha256};
@@ -159,7 +159,7 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
     })?;
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let storage_key = format!("attachments/{:04}/{:02}/{id}", now.year(), now.month());
+    let storage_key = crate::storage::Storage::attachment_key(id, now);
     let mut upload = storage.begin(&storage_key).await.map_err(ApiError::internal)?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;

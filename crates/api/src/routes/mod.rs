@@ -13,6 +13,7 @@ pub mod completion;
 pub mod dictionaries;
 pub mod directory;
 pub mod health;
+pub mod inbound;
 pub mod jobs;
 pub mod me;
 pub mod notifications;
@@ -131,7 +132,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(notifications::outbox)
         .service(notifications::get_message)
         .service(notifications::retry_message)
-        .service(notifications::of_ticket);
+        .service(notifications::of_ticket)
+        .service(inbound::receive_email);
 }
 
 fn directory_routes(cfg: &mut ServiceConfig) {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, web};
 use bytes::Bytes;
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -108,7 +108,7 @@ async fn keep(
 ) -> ApiResult<()> {
     let now = now();
     let id = Uuid::now_v7();
-    let key = format!("attachments/{:04}/{:02}/{id}", now.year(), now.month());
+    let key = crate::storage::Storage::attachment_key(id, now);
     let sha256 = hex::encode(Sha256::digest(&pdf));
     let size_bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
     state.storage.put(&key, pdf).await.map_err(ApiError::internal)?;

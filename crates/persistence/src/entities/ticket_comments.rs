@@ -13,6 +13,12 @@ pub struct Model {
     /// JSON array of the mentioned users' ids.
     pub mentions: String,
     pub created_at: DateTimeUtc,
+    /// The contact who wrote it by email.
+    pub author_contact_id: Option<Uuid>,
+    /// The address it came from (by email).
+    pub author_email: Option<String>,
+    /// The quoted history below an emailed reply.
+    pub quoted_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

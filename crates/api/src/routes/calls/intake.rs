@@ -106,6 +106,54 @@ async fn alarm_on_ticket(
     }
 }
 
+/// Stores a new call and queues its acknowledgement (unless the channel or the customer
+/// says not to, or the sender looks automated): shared by `POST /calls` and inbound email.
+pub(crate) async fn register(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    body: &CreateCall,
+    email: Option<&servdesk_domain::Email>,
+    phone: Option<&servdesk_domain::phone::PhoneNumber>,
+    created_by: servdesk_persistence::tickets::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Call> {
+    let (customer_id, contact) = sender(txn, body.contact_id, body.customer_id, email, phone).await?;
+    let customer_acknowledges = match customer_id {
+        Some(id) => customers::get(txn, id).await?.acknowledge_calls,
+        None => true,
+    };
+    let metadata = body.metadata.clone().unwrap_or_else(|| json!({}));
+    let auto_submitted = metadata.get("auto_submitted").and_then(|v| v.as_str());
+    let from_email = email.map(|e| e.to_string());
+    let from_phone = phone.map(|p| p.to_string());
+    let recipient = Recipient::of_sender(contact.as_ref(), from_email.as_deref(), from_phone.as_deref(), body.from_name.as_deref());
+    let acknowledge = state.config.acknowledge_channels.contains(&body.channel)
+        && customer_acknowledges
+        && !looks_automated(body.channel, from_email.as_deref(), auto_submitted)
+        && recipient.is_some();
+    let new = NewCall {
+        channel: body.channel,
+        subject: body.subject.clone(),
+        body: body.body.clone(),
+        from_name: body.from_name.clone(),
+        from_email,
+        from_phone,
+        metadata,
+        customer_id,
+        contact_id: contact.as_ref().map(|c| c.id),
+        dedup_key: body.dedup_key.clone(),
+        action: body.action,
+        acknowledged: acknowledge,
+        created_by,
+    };
+    let call: Call = calls::create(txn, new, &state.config.call_prefix, now).await?;
+    if acknowledge && let Some(to) = recipient {
+        let payload = json!({"call_id": call.id, "call_number": call.number, "to": to.to_json()});
+        channels::queue(txn, NotificationEvent::CallAcknowledged, payload, now).await?;
+    }
+    Ok(call)
+}
+
 /// Takes in a call from any channel (staff, or keys with `calls:write`). The raw content is
 /// kept untouched; the sender is matched to a contact by email or phone; an acknowledgement
 /// is queued unless the channel or customer says not to or the sender looks automated.
@@ -149,40 +197,7 @@ pub async fn create(
         txn.commit().await?;
         return Ok(HttpResponse::Ok().json(out));
     }
-    let (customer_id, contact) = sender(&txn, body.contact_id, body.customer_id, email.as_ref(), phone.as_ref()).await?;
-    let customer_acknowledges = match customer_id {
-        Some(id) => customers::get(&txn, id).await?.acknowledge_calls,
-        None => true,
-    };
-    let metadata = body.metadata.clone().unwrap_or_else(|| json!({}));
-    let auto_submitted = metadata.get("auto_submitted").and_then(|v| v.as_str());
-    let from_email = email.as_ref().map(|e| e.to_string());
-    let from_phone = phone.as_ref().map(|p| p.to_string());
-    let recipient = Recipient::of_sender(contact.as_ref(), from_email.as_deref(), from_phone.as_deref(), body.from_name.as_deref());
-    let acknowledge = state.config.acknowledge_channels.contains(&body.channel)
-        && customer_acknowledges
-        && !looks_automated(body.channel, from_email.as_deref(), auto_submitted)
-        && recipient.is_some();
-    let new = NewCall {
-        channel: body.channel,
-        subject: body.subject.clone(),
-        body: body.body.clone(),
-        from_name: body.from_name.clone(),
-        from_email,
-        from_phone,
-        metadata,
-        customer_id,
-        contact_id: contact.as_ref().map(|c| c.id),
-        dedup_key: body.dedup_key.clone(),
-        action: body.action,
-        acknowledged: acknowledge,
-        created_by: actor(principal),
-    };
-    let call: Call = calls::create(&txn, new, &state.config.call_prefix, now).await?;
-    if acknowledge && let Some(to) = recipient {
-        let payload = json!({"call_id": call.id, "call_number": call.number, "to": to.to_json()});
-        channels::queue(&txn, NotificationEvent::CallAcknowledged, payload, now).await?;
-    }
+    let call = register(&txn, &state, &body, email.as_ref(), phone.as_ref(), actor(principal), now).await?;
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, &state, principal, &call, ConvertCall::default()).await?))
     } else {

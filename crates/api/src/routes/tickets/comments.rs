@@ -35,6 +35,12 @@ pub struct CommentOut {
     pub ticket_id: Uuid,
     pub author_user_id: Option<Uuid>,
     pub author_api_key_id: Option<Uuid>,
+    /// The contact who wrote it by email (a reply to our message).
+    pub author_contact_id: Option<Uuid>,
+    /// The address an emailed comment came from.
+    pub author_email: Option<String>,
+    /// The history the sender quoted below their reply, kept apart so it can be folded.
+    pub quoted_text: Option<String>,
     #[schema(schema_with = wire::comment_visibility)]
     pub visibility: CommentVisibility,
     pub body: String,
@@ -55,6 +61,9 @@ impl CommentOut {
             ticket_id: c.ticket_id,
             author_user_id: c.author.user_id,
             author_api_key_id: c.author.api_key_id,
+            author_contact_id: c.email.as_ref().and_then(|e| e.contact_id),
+            author_email: c.email.as_ref().map(|e| e.address.clone()),
+            quoted_text: c.email.and_then(|e| e.quoted_text),
             visibility: c.visibility,
             body: c.body,
             mentioned_user_ids: c.mentions,

@@ -1,0 +1,63 @@
+//! Inbound email handed in over HTTP: an MTA's pipe (`curl --data-binary @-`) or a mail
+//! provider's raw-message webhook. The same use case as the IMAP poller.
+
+use actix_web::{HttpResponse, post, web};
+use bytes::BytesMut;
+use futures_util::StreamExt;
+
+use super::tags;
+use super::tickets::actor;
+use crate::auth::{Authorized, can};
+use crate::channels::inbound::{self, InboundOutcome};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+/// Takes one raw RFC 5322 message (`Content-Type: message/rfc822`) from an API key with
+/// `inbound:write`. A reply (our ticket number in the subject, or answering a message we
+/// sent) becomes the contact's public comment on its ticket; anything else a call of
+/// channel `email`. Automated mail (Auto-Submitted, Precedence bulk/junk/list, bounces, our
+/// own messages) is stored but creates no call and no acknowledgement; a bounce marks our
+/// message failed. The same Message-ID handed in twice is stored once (200 `duplicate`).
+/// A malformed message becomes a call with what could be read.
+#[utoipa::path(
+    tag = tags::NOTIFICATIONS,
+    request_body(
+        content = String,
+        content_type = "message/rfc822",
+        description = "The raw message, headers and body",
+        example = json!("From: Ana Horvat <ana@vodovod.example>\r\nTo: desk@servdesk.example\r\nSubject: Re: [T-2026-000042] Leak\r\nMessage-ID: <a1b2@vodovod.example>\r\nIn-Reply-To: <0190a1b2c3d47e5f8a9b0c1d2e3f4a5b@servdesk.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThanks, Friday works.\r\n")
+    ),
+    responses(
+        (status = 201, body = InboundOutcome, description = "stored as a comment or a call"),
+        (status = 200, body = InboundOutcome, description = "`duplicate`, `ignored` or `bounce`"),
+        (status = 400, description = "`empty_message`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`message_too_large`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+#[post("/inbound/email")]
+pub async fn receive_email(
+    auth: Authorized<can::InboundEmail>,
+    state: web::Data<AppState>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let max = state.config.inbound_max_bytes;
+    let mut raw = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?;
+        if raw.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "message_too_large",
+                format!("messages up to {max} bytes are accepted (SERVDESK_INBOUND_MAX_BYTES)"),
+            ));
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("empty_message", "the body must be a raw RFC 5322 message"));
+    }
+    let outcome = inbound::receive(&state, raw.freeze(), actor(auth.principal())).await?;
+    let created = matches!(outcome.outcome, "comment" | "call");
+    Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(outcome))
+}
