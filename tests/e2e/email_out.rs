@@ -313,6 +313,43 @@ async fn a_permanent_refusal_marks_the_message_failed_in_the_outbox_and_on_the_t
 }
 
 #[tokio::test]
+async fn a_temporary_refusal_is_retried_with_backoff_until_the_attempts_run_out() {
+    let servers = mail_servers();
+    let port = servers.smtp_port;
+    let app = TestApp::spawn_with(|c| relay(c, port)).await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Busy Ltd"})).await;
+    let address = format!("deferred-{}@example.test", uuid::Uuid::now_v7().simple());
+    let contact = create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Busy", "email": address})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Busy", "contact_id": id(&contact)})).await;
+    app.run_jobs().await;
+    let first = app.outbox().await.remove(0);
+    assert_eq!(first["status"], "queued", "a 4xx is retried");
+    assert!(first["last_error"].as_str().unwrap().contains("450"), "{first}");
+    let job = servdesk_persistence::jobs::list(
+        &app.state.db,
+        &servdesk_persistence::jobs::JobFilter { status: None, kind: Some("deliver.email".to_owned()) },
+        servdesk_persistence::PageRequest::first(5),
+    )
+    .await
+    .unwrap()
+    .items
+    .remove(0);
+    assert!(job.run_at > chrono::Utc::now() - chrono::Duration::milliseconds(100), "the retry waits for its backoff");
+    assert_eq!(job.status, servdesk_domain::jobs::JobStatus::Queued);
+    // Until the last attempt: then the message is failed, with the server's answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.outbox().await[0]["status"] == "queued" && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        app.run_jobs().await;
+    }
+    let last = app.outbox().await.remove(0);
+    assert_eq!(last["status"], "failed");
+    assert_eq!(last["attempts"], 10);
+    assert!(last["last_error"].as_str().unwrap().contains("Mailbox busy"));
+}
+
+#[tokio::test]
 async fn messages_queued_while_the_relay_is_down_each_arrive_once_when_it_is_back() {
     let servers = mail_servers();
     let port = servers.fault_smtp_port;

@@ -56,7 +56,8 @@ relay_domains =
 virtual_mailbox_domains = example.test servdesk.test
 virtual_transport = lmtp:inet:127.0.0.1:$lmtp
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-# Recipients the tests use to provoke answers: rejected-… is refused for good (5xx).
+# Recipients the tests use to provoke answers: rejected-… is refused for good (5xx),
+# deferred-… for now (4xx).
 smtpd_recipient_restrictions = check_recipient_access regexp:$conf/answers, permit_mynetworks, reject
 maillog_file_prefixes = $dir
 maillog_file = $dir/postfix-$name.log
@@ -68,6 +69,7 @@ maximal_backoff_time = 2s
 CONF
     cat >"$conf/answers" <<'CONF'
 /^rejected[-.+]/    550 5.1.1 No such mailbox here
+/^deferred[-.+]/    450 4.2.1 Mailbox busy, try again later
 CONF
     cat >"$conf/master.cf" <<CONF
 127.0.0.1:$port inet n - n - - smtpd
