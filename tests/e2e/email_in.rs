@@ -342,3 +342,32 @@ async fn the_agents_reply_reaches_the_customer_and_their_answer_comes_back_throu
     let valves = comments["items"].as_array().unwrap().iter().filter(|c| c["body"] == "And bring the spare valve.").count();
     assert_eq!(valves, 1, "stored once");
 }
+
+#[tokio::test]
+async fn the_poller_moves_what_it_filed_when_told_to() {
+    let servers = mail_servers();
+    let desk = mailbox_address("desk");
+    let imap = servers.imap_port;
+    let desk_login = desk.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.imap = Some(ImapSettings {
+            host: "127.0.0.1".to_owned(),
+            port: imap,
+            security: ImapSecurity::None,
+            user: desk_login,
+            password: "secret".to_owned(),
+            folder: "INBOX".to_owned(),
+            move_to: Some("Filed".to_owned()),
+            interval: std::time::Duration::from_secs(60),
+        });
+    })
+    .await;
+    servers.append(&desk, &fixture("utf-8-html-only.eml"), "Filed").await;
+    let poller = ImapPoll::new(app.state.clone(), app.state.config.imap.clone().unwrap());
+    assert_eq!(poller.poll().await.unwrap(), 1);
+    assert_eq!(servers.count(&desk, "INBOX").await, 0);
+    assert_eq!(servers.count(&desk, "Filed").await, 1);
+    let admin = app.admin_token().await;
+    let calls: Value = app.get("/api/v1/calls", &admin).await.json().await.unwrap();
+    assert_eq!(calls["items"][0]["subject"], "Caldaia che perde – Trieste");
+}

@@ -287,6 +287,28 @@ impl MailServers {
         out
     }
 
+    /// Puts a message into `address`'s INBOX and creates `folder` beside it.
+    pub async fn append(&self, address: &str, raw: &[u8], folder: &str) {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        session.append("INBOX", None, None, raw).await.unwrap();
+        session.create(folder).await.unwrap();
+        session.logout().await.ok();
+    }
+
+    /// How many messages `address`'s `folder` holds.
+    pub async fn count(&self, address: &str, folder: &str) -> u32 {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        let exists = session.examine(folder).await.unwrap().exists;
+        session.logout().await.ok();
+        exists
+    }
+
     /// Runs `postfix` on the fault-test instance (`stop`, `start`).
     pub fn fault_postfix(&self, action: &str) {
         let out = std::process::Command::new("postfix").args(["-c", &self.fault_postfix_config, action]).output().unwrap();
