@@ -258,6 +258,14 @@ pub fn mailbox_address(name: &str) -> String {
 }
 
 impl MailServers {
+    /// A logged-in IMAP session on `address`'s mailbox (any user, password `secret`).
+    async fn session(&self, address: &str) -> async_imap::Session<tokio::net::TcpStream> {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        client.login(address, "secret").await.map_err(|(e, _)| e).unwrap()
+    }
+
     /// The raw messages in `address`'s INBOX, waiting up to 10 s for at least `expected`.
     pub async fn inbox(&self, address: &str, expected: usize) -> Vec<Vec<u8>> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -272,10 +280,7 @@ impl MailServers {
 
     async fn fetch_all(&self, address: &str) -> Vec<Vec<u8>> {
         use futures_util::TryStreamExt;
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
-        let mut client = async_imap::Client::new(tcp);
-        client.read_response().await.unwrap();
-        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        let mut session = self.session(address).await;
         let mailbox = session.select("INBOX").await.unwrap();
         let mut out = Vec::new();
         if mailbox.exists > 0 {
@@ -289,10 +294,7 @@ impl MailServers {
 
     /// Puts a message into `address`'s INBOX and creates `folder` beside it.
     pub async fn append(&self, address: &str, raw: &[u8], folder: &str) {
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
-        let mut client = async_imap::Client::new(tcp);
-        client.read_response().await.unwrap();
-        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        let mut session = self.session(address).await;
         session.append("INBOX", None, None, raw).await.unwrap();
         session.create(folder).await.unwrap();
         session.logout().await.ok();
@@ -300,10 +302,7 @@ impl MailServers {
 
     /// How many messages `address`'s `folder` holds.
     pub async fn count(&self, address: &str, folder: &str) -> u32 {
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.imap_port)).await.unwrap();
-        let mut client = async_imap::Client::new(tcp);
-        client.read_response().await.unwrap();
-        let mut session = client.login(address, "secret").await.map_err(|(e, _)| e).unwrap();
+        let mut session = self.session(address).await;
         let exists = session.examine(folder).await.unwrap().exists;
         session.logout().await.ok();
         exists
