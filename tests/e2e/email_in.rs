@@ -171,6 +171,15 @@ async fn replies_land_on_their_ticket_by_number_or_thread_with_the_quote_kept_ap
     // No number, no thread: a new call.
     let (_, out) = hand_in(&app, &key, reply("ana@vodovod.example", "New problem", None, "The pump is loud.")).await;
     assert_eq!(out["outcome"], "call");
+
+    // An answer to that call's acknowledgement before anyone triaged it: a call naming it.
+    app.run_jobs().await;
+    let ack = app.outbox().await.into_iter().find(|m| m["event"] == "call_acknowledged" && m["call_id"] == out["call_id"]).unwrap();
+    let (_, again) =
+        hand_in(&app, &key, reply("ana@vodovod.example", "Re: New problem", ack["message_id"].as_str(), "It is getting louder.")).await;
+    assert_eq!(again["outcome"], "call");
+    let call: Value = app.get(&format!("/api/v1/calls/{}", again["call_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    assert_eq!(call["metadata"]["previous_call_id"], out["call_id"]);
 }
 
 #[tokio::test]

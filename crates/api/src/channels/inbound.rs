@@ -152,6 +152,16 @@ async fn matched_ticket(conn: &impl ConnectionTrait, state: &AppState, parsed: &
     Ok(None)
 }
 
+/// The call whose acknowledgement this answers, while nobody has triaged it yet: the
+/// answer becomes a call of its own that names it, so the coordinator sees both together.
+async fn answered_call(conn: &impl ConnectionTrait, parsed: &Parsed) -> Result<Option<calls::Call>, StoreError> {
+    let Some(answered) = messages::first_outbound_of(conn, &parsed.thread).await? else { return Ok(None) };
+    match answered.call_id {
+        Some(id) => Ok(Some(calls::get(conn, id).await?).filter(|c| c.ticket_id.is_none())),
+        None => Ok(None),
+    }
+}
+
 async fn target(
     conn: &impl ConnectionTrait,
     state: &AppState,
@@ -299,7 +309,8 @@ async fn file_message(
                         Target::NewCallAfter(t) => Some(t),
                         _ => None,
                     };
-                    let call = new_call(&txn, state, parsed, message_id, previous, received_by, now).await?;
+                    let earlier_call = if previous.is_none() { answered_call(&txn, parsed).await? } else { None };
+                    let call = new_call(&txn, state, parsed, message_id, previous, earlier_call.as_ref(), received_by, now).await?;
                     store_files(&txn, parsed, files, Some(call.id), None, received_by, now).await?;
                     message.call_id = Some(call.id);
                     out = InboundOutcome { outcome: "call", call_id: Some(call.id), ..out };
@@ -326,12 +337,14 @@ async fn sender_contact(conn: &impl ConnectionTrait, parsed: &Parsed) -> Result<
     Ok(contacts::find_by_email_or_phone(conn, Some(&email), None).await?.first().map(|c| c.id))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn new_call(
     conn: &impl ConnectionTrait,
     state: &AppState,
     parsed: &Parsed,
     message_id: &str,
     previous: Option<&Ticket>,
+    earlier_call: Option<&calls::Call>,
     received_by: Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<calls::Call> {
@@ -345,6 +358,10 @@ async fn new_call(
     if let Some(t) = previous {
         metadata["previous_ticket_id"] = json!(t.id);
         metadata["previous_ticket_number"] = json!(t.number);
+    }
+    if let Some(c) = earlier_call {
+        metadata["previous_call_id"] = json!(c.id);
+        metadata["previous_call_number"] = json!(c.number);
     }
     if parsed.malformed {
         metadata["malformed"] = json!(true);
