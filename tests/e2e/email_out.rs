@@ -210,7 +210,7 @@ async fn templates_are_checked_when_saved_and_chosen_by_the_contacts_language() 
     let default_address = mailbox_address("default");
     let by_customer =
         create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Ewa", "email": default_address})).await;
-    for contact_id in [polish, id(&english), id(&by_customer)] {
+    for contact_id in [polish.clone(), id(&english), id(&by_customer)] {
         create(&app, &admin, "/api/v1/tickets", json!({"title": "Kocioł", "contact_id": contact_id})).await;
     }
     app.run_jobs().await;
@@ -221,7 +221,15 @@ async fn templates_are_checked_when_saved_and_chosen_by_the_contacts_language() 
 
     let res = app.delete("/api/v1/templates/ticket_created/pl", &admin).await;
     assert_eq!(res.status(), 204);
-    expect_problem(app.get("/api/v1/templates/ticket_created/pl", &admin).await, 404, "not_found").await;
+    expect_problem(app.delete("/api/v1/templates/ticket_created/pl", &admin).await, 404, "not_found").await;
+    let shipped: Value = app.get("/api/v1/templates/ticket_created/pl", &admin).await.json().await.unwrap();
+    assert_eq!(shipped["source"], "built_in", "Servdesk ships Polish");
+    expect_problem(app.get("/api/v1/templates/ticket_created/it", &admin).await, 404, "not_found").await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Zawór", "contact_id": polish})).await;
+    app.run_jobs().await;
+    let polish_inbox = servers.inbox(&polish_address, 2).await;
+    let subjects: Vec<String> = polish_inbox.iter().map(subject).collect();
+    assert!(subjects.iter().any(|s| s.ends_with("Zgłoszenie przyjęte do realizacji: Zawór")), "{subjects:?}");
     let builtin: Value = app.get("/api/v1/templates/ticket_created/en", &admin).await.json().await.unwrap();
     assert_eq!(builtin["source"], "built_in");
     assert!(builtin["variables"].as_array().unwrap().contains(&json!("ticket.number")));

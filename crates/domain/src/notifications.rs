@@ -266,6 +266,68 @@ pub fn status_notice(from: StatusClass, to: StatusClass) -> Option<NotificationE
     }
 }
 
+/// The languages Servdesk ships templates in (English for every event, and Polish).
+pub const BUILT_IN_LANGUAGES: [&str; 2] = ["en", "pl"];
+
+/// The template Servdesk ships for `event` in `language`, if it ships one.
+pub fn built_in(event: NotificationEvent, language: &str) -> Option<TemplateText> {
+    match language {
+        "en" => Some(default_template(event)),
+        "pl" => Some(polish(event)),
+        _ => None,
+    }
+}
+
+fn polish(event: NotificationEvent) -> TemplateText {
+    use NotificationEvent as E;
+    let (subject, text, sms): (&str, &str, Option<&str>) = match event {
+        E::CallAcknowledged => (
+            "Otrzymaliśmy Państwa zgłoszenie{% if call.subject %}: {{ call.subject }}{% endif %}",
+            "Dzień dobry {{ recipient.name }},\n\ndziękujemy za kontakt z {{ company.name }}. Zgłoszenie zostało zarejestrowane pod numerem {{ call.number }}; wkrótce się odezwiemy.\n\nW dalszej korespondencji prosimy zachować numer w temacie wiadomości.\n\n{{ company.name }}",
+            Some("{{ company.name }}: otrzymaliśmy zgłoszenie {{ call.number }}, wkrótce się odezwiemy."),
+        ),
+        E::TicketCreated => (
+            "Zgłoszenie przyjęte do realizacji: {{ ticket.title }}",
+            "Dzień dobry {{ recipient.name }},\n\nprzyjęliśmy zgłoszenie {{ ticket.number }} „{{ ticket.title }}”.\n\nOdpowiedź na tę wiadomość zostanie dołączona do zgłoszenia.\n\n{{ company.name }}",
+            Some("{{ company.name }}: zgłoszenie {{ ticket.number }} „{{ ticket.title }}” przyjęte."),
+        ),
+        E::TicketAssigned => (
+            "Przypisano do Ciebie: {{ ticket.title }}",
+            "Cześć {{ recipient.name }},\n\n{{ actor.name }} przypisuje Ci zgłoszenie {{ ticket.number }} „{{ ticket.title }}” ({{ customer.name }}).\n\n{{ ticket.description }}\n\n{{ link }}",
+            None,
+        ),
+        E::TicketInProgress => (
+            "Rozpoczęliśmy realizację zgłoszenia: {{ ticket.title }}",
+            "Dzień dobry {{ recipient.name }},\n\nrozpoczęliśmy realizację zgłoszenia {{ ticket.number }} „{{ ticket.title }}”.\n\n{{ company.name }}",
+            Some("{{ company.name }}: rozpoczęliśmy realizację zgłoszenia {{ ticket.number }}."),
+        ),
+        E::TicketResolved => (
+            "Zgłoszenie rozwiązane: {{ ticket.title }}",
+            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało rozwiązane. Jeśli problem nadal występuje, prosimy odpowiedzieć na tę wiadomość.\n\n{{ company.name }}",
+            Some("{{ company.name }}: zgłoszenie {{ ticket.number }} rozwiązane. Jeśli problem nadal występuje, prosimy o odpowiedź."),
+        ),
+        E::TicketClosed => (
+            "Zgłoszenie zamknięte: {{ ticket.title }}",
+            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało zamknięte. Dziękujemy za cierpliwość.\n\n{{ company.name }}",
+            Some("{{ company.name }}: zgłoszenie {{ ticket.number }} zamknięte. Dziękujemy."),
+        ),
+        E::PublicReply => {
+            ("{{ ticket.title }}", "{{ comment.body }}\n\n-- \n{{ comment.author }}\n{{ company.name }}", Some("{{ comment.body }}"))
+        }
+        E::Mention => (
+            "{{ comment.author }} wspomina o Tobie w {{ ticket.number }}",
+            "Cześć {{ recipient.name }},\n\n{{ comment.author }} wspomina o Tobie w zgłoszeniu {{ ticket.number }} „{{ ticket.title }}”:\n\n{{ comment.body }}\n\n{{ link }}",
+            None,
+        ),
+        E::TaskAssigned => (
+            "Zlecenie {{ task.number }}: {{ task.title }}",
+            "Cześć {{ recipient.name }},\n\nzlecenie {{ task.number }} „{{ task.title }}” do zgłoszenia {{ ticket.number }} ({{ customer.name }}) jest przypisane do Ciebie.\n{% if task.planned_start %}\nTermin: {{ task.planned_start }} – {{ task.planned_end }}\n{% endif %}{% if task.location %}Miejsce: {{ task.location }}\n{% endif %}\n{{ task.description }}\n\n{{ link }}",
+            None,
+        ),
+    };
+    TemplateText { subject: subject.to_owned(), text: text.to_owned(), html: None, sms: sms.map(str::to_owned) }
+}
+
 /// The built-in English template of every event.
 pub fn default_template(event: NotificationEvent) -> TemplateText {
     use NotificationEvent as E;
@@ -322,12 +384,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_default_template_renders_with_its_events_variables() {
-        for event in NotificationEvent::ALL {
-            let rendered = check(*event, &default_template(*event)).unwrap_or_else(|e| panic!("{event}: {e}"));
-            assert!(!rendered.subject.contains('\n'), "{event}");
-            assert!(rendered.html.starts_with("<!DOCTYPE html>"), "{event}");
+    fn every_built_in_template_renders_with_its_events_variables_in_every_language() {
+        for language in BUILT_IN_LANGUAGES {
+            for event in NotificationEvent::ALL {
+                let template = built_in(*event, language).unwrap();
+                let rendered = check(*event, &template).unwrap_or_else(|e| panic!("{language} {event}: {e}"));
+                assert!(!rendered.subject.contains('\n'), "{event}");
+                assert!(rendered.html.starts_with("<!DOCTYPE html>"), "{event}");
+            }
         }
+        assert_eq!(built_in(NotificationEvent::Mention, "it"), None);
     }
 
     #[test]

@@ -185,7 +185,8 @@ impl Compose {
         }
     }
 
-    /// The template in the first language of `chain` that has one (stored or built in).
+    /// The template in the first language of `chain` that has one: an admin's, else a
+    /// built-in one (English always exists).
     async fn template(
         &self,
         db: &DatabaseConnection,
@@ -197,8 +198,8 @@ impl Compose {
             if let Some(t) = stored.iter().find(|t| &t.language == language) {
                 return Ok((language.clone(), t.text.clone()));
             }
-            if language == "en" {
-                break;
+            if let Some(t) = notifications::built_in(event, language) {
+                return Ok((language.clone(), t));
             }
         }
         Ok(("en".to_owned(), notifications::default_template(event)))
@@ -218,11 +219,9 @@ impl Compose {
             tracing::info!(event = %event, "no recipient with an address; nothing sent");
             return Ok(());
         };
-        let chain = notifications::language_chain(
-            recipient.language.as_deref(),
-            f.customer.as_ref().and_then(|c| c.language.as_deref()),
-            &self.state.config.default_language,
-        );
+        // A colleague reads the installation's language, not the customer's.
+        let customer_language = f.customer.as_ref().and_then(|c| c.language.as_deref()).filter(|_| event.audience() == Audience::Contact);
+        let chain = notifications::language_chain(recipient.language.as_deref(), customer_language, &self.state.config.default_language);
         let (language, template) = self.template(db, event, &chain).await?;
         let ctx = self.context(event, &f, &recipient, payload);
         let rendered = match notifications::render(&template, &ctx) {

@@ -63,11 +63,11 @@ pub struct TemplateOut {
 }
 
 impl TemplateOut {
-    fn built_in(event: NotificationEvent) -> Self {
-        let t = notifications::default_template(event);
-        Self {
+    fn built_in(event: NotificationEvent, language: &str) -> Option<Self> {
+        let t = notifications::built_in(event, language)?;
+        Some(Self {
             event,
-            language: "en".to_owned(),
+            language: language.to_owned(),
             source: "built_in",
             subject: t.subject,
             body_text: t.text,
@@ -76,7 +76,7 @@ impl TemplateOut {
             variables: event.variables(),
             version: None,
             updated_at: None,
-        }
+        })
     }
 
     fn custom(t: StoredTemplate) -> Self {
@@ -95,9 +95,9 @@ impl TemplateOut {
     }
 }
 
-/// Every event's templates: the built-in English ones and every custom one. A message in a
-/// language without a template of its own falls back: the recipient's language, the
-/// customer's, `SERVDESK_DEFAULT_LANGUAGE`, English.
+/// Every event's templates: the built-in ones (English and Polish) unless replaced, and every
+/// custom one. A message in a language without a template of its own falls back: the
+/// recipient's language, the customer's, `SERVDESK_DEFAULT_LANGUAGE`, English.
 #[utoipa::path(tag = tags::NOTIFICATIONS, responses((status = 200, body = Vec<TemplateOut>)), security(("bearer" = [])))]
 #[get("/templates")]
 pub async fn list_templates(
@@ -108,15 +108,18 @@ pub async fn list_templates(
     let mut out = Vec::new();
     for event in NotificationEvent::ALL {
         let custom: Vec<_> = stored.iter().filter(|t| t.event == *event).cloned().collect();
-        if !custom.iter().any(|t| t.language == "en") {
-            out.push(TemplateOut::built_in(*event));
+        for language in notifications::BUILT_IN_LANGUAGES {
+            if !custom.iter().any(|t| t.language == language) {
+                out.extend(TemplateOut::built_in(*event, language));
+            }
         }
         out.extend(custom.into_iter().map(TemplateOut::custom));
     }
     Ok(web::Json(out))
 }
 
-/// The template of an event in a language: the custom one, else (for English) the built-in.
+/// The template of an event in a language: the custom one, else the built-in one (English,
+/// Polish).
 #[utoipa::path(
     tag = tags::NOTIFICATIONS,
     params(("event" = String, Path), ("language" = String, Path)),
@@ -132,8 +135,7 @@ pub async fn get_template(
     let (event, language) = (event_of(&path.0)?, language_of(&path.1)?);
     match templates::get(&state.db, event, &language).await? {
         Some(t) => Ok(web::Json(TemplateOut::custom(t))),
-        None if language == "en" => Ok(web::Json(TemplateOut::built_in(event))),
-        None => Err(ApiError::not_found()),
+        None => TemplateOut::built_in(event, &language).map(web::Json).ok_or_else(ApiError::not_found),
     }
 }
 
@@ -203,8 +205,8 @@ pub async fn put_template(
     }))
 }
 
-/// Removes a custom template; the built-in one (or the next language in the fallback)
-/// applies again.
+/// Removes a custom template; the built-in one of that language (or the next language in
+/// the fallback) applies again.
 #[utoipa::path(
     tag = tags::NOTIFICATIONS,
     params(("event" = String, Path), ("language" = String, Path)),
