@@ -266,3 +266,24 @@ async fn housekeeping_purges_expired_idempotency_records() {
     let counts = jobs::counts_by_status(&app.state.db).await.unwrap();
     assert_eq!(counts["done"], 1);
 }
+
+#[tokio::test]
+async fn dead_runs_of_a_recurring_job_are_forgotten_after_a_day() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let now = chrono::Utc::now();
+    let mut ids = Vec::new();
+    for (kind, finished) in [("mail.poll_imap", 2), ("mail.poll_imap", 0), ("other", 2)] {
+        let at = now - chrono::Duration::days(finished);
+        let id = jobs::enqueue(db, NewJob::now(kind, json!({}), at), at).await.unwrap().unwrap();
+        let claimed = jobs::claim(db, "w", &[kind.to_owned()], 10, chrono::Duration::seconds(60), at).await.unwrap();
+        assert!(claimed.iter().any(|j| j.id == id));
+        jobs::fail(db, id, "w", "connection refused", servdesk_domain::jobs::AfterFailure::GiveUp, at).await.unwrap();
+        ids.push(id);
+    }
+    let purged = jobs::purge_dead_of_kind(db, "mail.poll_imap", now - chrono::Duration::days(1)).await.unwrap();
+    assert_eq!(purged, 1);
+    assert!(jobs::get(db, ids[0]).await.is_err(), "the old failure is gone");
+    assert_eq!(jobs::get(db, ids[1]).await.unwrap().status, JobStatus::Dead, "today's stays for an admin");
+    assert_eq!(jobs::get(db, ids[2]).await.unwrap().status, JobStatus::Dead, "other kinds are not touched");
+}

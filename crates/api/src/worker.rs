@@ -192,8 +192,10 @@ impl Worker {
     }
 
     /// Enqueues the recurring `kind` for the current time bucket of `interval`: however many
-    /// workers run, one job per bucket.
+    /// workers run, one job per bucket. A failed run is left dead for admins to see for a
+    /// day, then forgotten (the next interval tries again anyway).
     async fn schedule(&self, kind: &str, interval: std::time::Duration) -> Result<(), StoreError> {
+        jobs::purge_dead_of_kind(&self.db, kind, now() - chrono::Duration::days(1)).await?;
         let millis = interval.as_millis().max(1000) as i64;
         let bucket = now().timestamp_millis() / millis;
         let mut job = NewJob::now(kind, serde_json::json!({}), now());

@@ -264,6 +264,18 @@ pub async fn counts_by_status(conn: &impl ConnectionTrait) -> Result<BTreeMap<&'
 
 /// Housekeeping: forgets finished (done) jobs older than `before`. Dead jobs stay until an
 /// admin retries them.
+/// Forgets the dead jobs of one kind that finished before `before`: a recurring job that
+/// failed every interval while its server was down would otherwise pile up.
+pub async fn purge_dead_of_kind(conn: &impl ConnectionTrait, kind: &str, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    Ok(jobs::Entity::delete_many()
+        .filter(jobs::Column::Kind.eq(kind))
+        .filter(jobs::Column::Status.eq(JobStatus::Dead.as_str()))
+        .filter(jobs::Column::FinishedAt.lt(before))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 pub async fn purge_done(conn: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, StoreError> {
     Ok(jobs::Entity::delete_many()
         .filter(jobs::Column::Status.eq(JobStatus::Done.as_str()))
