@@ -64,8 +64,17 @@ impl Storage {
 
     /// Where the object of attachment `id` lives: spread by month, so listings stay short.
     pub fn attachment_key(id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
+        Self::monthly("attachments", &id.to_string(), at)
+    }
+
+    /// Where the raw source of inbound email `id` is kept.
+    pub fn inbound_key(id: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
+        Self::monthly("inbound", &format!("{id}.eml"), at)
+    }
+
+    fn monthly(area: &str, name: &str, at: chrono::DateTime<chrono::Utc>) -> String {
         use chrono::Datelike;
-        format!("attachments/{:04}/{:02}/{id}", at.year(), at.month())
+        format!("{area}/{:04}/{:02}/{name}", at.year(), at.month())
     }
 
     pub fn description(&self) -> &str {

@@ -141,32 +141,29 @@ pub async fn first_outbound_of(conn: &impl ConnectionTrait, ids: &[String]) -> R
     Ok(ids.iter().rev().find_map(|id| found.iter().find(|m| m.message_id.as_deref() == Some(id.as_str())).cloned()))
 }
 
-/// The Message-IDs of a ticket's email thread, oldest first (both directions).
-pub async fn thread_of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Vec<String>, StoreError> {
+/// Whose email thread: a ticket's, or (before it became one) a call's.
+#[derive(Debug, Clone, Copy)]
+pub enum ThreadOf {
+    Ticket(Uuid),
+    Call(Uuid),
+}
+
+/// The Message-IDs of a thread, oldest first (both directions; failed messages never
+/// reached anyone and are left out).
+pub async fn thread(conn: &impl ConnectionTrait, of: ThreadOf) -> Result<Vec<String>, StoreError> {
+    let owner = match of {
+        ThreadOf::Ticket(id) => row::Column::TicketId.eq(id),
+        ThreadOf::Call(id) => row::Column::CallId.eq(id),
+    };
     let ids: Vec<Option<String>> = row::Entity::find()
         .select_only()
         .column(row::Column::MessageId)
-        .filter(row::Column::TicketId.eq(ticket_id))
+        .filter(owner)
         .filter(row::Column::Channel.eq(NotificationChannel::Email.as_str()))
         .filter(row::Column::MessageId.is_not_null())
         .filter(row::Column::Status.ne(MessageStatus::Failed.as_str()))
         .order_by_asc(row::Column::CreatedAt)
         .order_by_asc(row::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(ids.into_iter().flatten().collect())
-}
-
-/// The Message-IDs of a call's email (what its ticket's thread starts from).
-pub async fn thread_of_call(conn: &impl ConnectionTrait, call_id: Uuid) -> Result<Vec<String>, StoreError> {
-    let ids: Vec<Option<String>> = row::Entity::find()
-        .select_only()
-        .column(row::Column::MessageId)
-        .filter(row::Column::CallId.eq(call_id))
-        .filter(row::Column::Channel.eq(NotificationChannel::Email.as_str()))
-        .filter(row::Column::MessageId.is_not_null())
-        .order_by_asc(row::Column::CreatedAt)
         .into_tuple()
         .all(conn)
         .await?;

@@ -11,6 +11,7 @@ use servdesk_domain::tickets::Ticket;
 use servdesk_persistence::calls::{self, Call};
 use servdesk_persistence::directory::{contacts, customers, locations};
 use servdesk_persistence::jobs::{self, Job, NewJob};
+use servdesk_persistence::messages::ThreadOf;
 use servdesk_persistence::{
     DatabaseConnection, StoreError, TransactionTrait, comments, dictionaries, messages, notification_settings, tasks, templates, tickets,
     users,
@@ -281,8 +282,8 @@ impl Compose {
             let thread = match (&f.ticket, &f.call) {
                 // Colleagues get their own messages, not the customer's thread.
                 _ if event.audience() == Audience::Colleague => Vec::new(),
-                (Some(t), _) => messages::thread_of_ticket(db, t.id).await?,
-                (None, Some(c)) => messages::thread_of_call(db, c.id).await?,
+                (Some(t), _) => messages::thread(db, ThreadOf::Ticket(t.id)).await?,
+                (None, Some(c)) => messages::thread(db, ThreadOf::Call(c.id)).await?,
                 _ => Vec::new(),
             };
             let (in_reply_to, references) = mail::thread_headers(&thread);

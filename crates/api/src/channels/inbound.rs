@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 use servdesk_domain::Email;
-use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
+use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::mail::{self, InboundKind, InboundSignals, split_reply};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
@@ -20,7 +20,7 @@ use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::comments::{self, EmailAuthor};
 use servdesk_persistence::directory::contacts;
 use servdesk_persistence::tickets::Actor;
-use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, calls, dictionaries, messages, tickets};
+use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, calls, messages, tickets};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -56,11 +56,6 @@ enum Target {
     NewCall,
 }
 
-fn inbound_key(id: Uuid, at: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    format!("inbound/{:04}/{:02}/{id}.eml", at.year(), at.month())
-}
-
 /// Stores and files one raw message.
 pub async fn receive(state: &AppState, raw: Bytes, received_by: Actor) -> ApiResult<InboundOutcome> {
     let parsed = parse::parse(&raw);
@@ -73,7 +68,7 @@ pub async fn receive(state: &AppState, raw: Bytes, received_by: Actor) -> ApiRes
     }
     let now = now();
     let id = Uuid::now_v7();
-    let raw_key = inbound_key(id, now);
+    let raw_key = Storage::inbound_key(id, now);
     state.storage.put(&raw_key, raw.clone()).await.map_err(ApiError::internal)?;
     let mut stored_files: Vec<StoredFile> = Vec::new();
     for index in 0..parsed.files.len() {
@@ -133,33 +128,31 @@ async fn is_ours(conn: &impl ConnectionTrait, state: &AppState, message_id: &str
     Ok(messages::by_message_id(conn, message_id).await?.is_some_and(|m| m.direction == MessageDirection::Outbound))
 }
 
-/// The ticket a reply belongs to: the number in its subject, else the messages it answers.
-async fn matched_ticket(conn: &impl ConnectionTrait, state: &AppState, parsed: &Parsed) -> Result<Option<Ticket>, StoreError> {
+/// What a message answers: a ticket (by the number in its subject, else by the message of
+/// ours it replies to), or the acknowledgement of a call nobody has triaged yet — whose
+/// answer becomes a call of its own that names it, so the coordinator sees both together.
+#[derive(Default)]
+struct Answers {
+    ticket: Option<Ticket>,
+    untriaged_call: Option<calls::Call>,
+}
+
+async fn answers(conn: &impl ConnectionTrait, state: &AppState, parsed: &Parsed) -> Result<Answers, StoreError> {
     if let Some(number) = parsed.subject.as_deref().and_then(|s| mail::ticket_number_in_subject(s, &state.config.ticket_prefix))
         && let Some(ticket) = tickets::by_number(conn, &number).await?
     {
-        return Ok(Some(ticket));
+        return Ok(Answers { ticket: Some(ticket), untriaged_call: None });
     }
-    let Some(answered) = messages::first_outbound_of(conn, &parsed.thread).await? else { return Ok(None) };
+    let Some(answered) = messages::first_outbound_of(conn, &parsed.thread).await? else { return Ok(Answers::default()) };
     if let Some(ticket_id) = answered.ticket_id {
-        return Ok(Some(tickets::get(conn, ticket_id).await?));
+        return Ok(Answers { ticket: Some(tickets::get(conn, ticket_id).await?), untriaged_call: None });
     }
-    if let Some(call_id) = answered.call_id
-        && let Some(ticket_id) = calls::get(conn, call_id).await?.ticket_id
-    {
-        return Ok(Some(tickets::get(conn, ticket_id).await?));
-    }
-    Ok(None)
-}
-
-/// The call whose acknowledgement this answers, while nobody has triaged it yet: the
-/// answer becomes a call of its own that names it, so the coordinator sees both together.
-async fn answered_call(conn: &impl ConnectionTrait, parsed: &Parsed) -> Result<Option<calls::Call>, StoreError> {
-    let Some(answered) = messages::first_outbound_of(conn, &parsed.thread).await? else { return Ok(None) };
-    match answered.call_id {
-        Some(id) => Ok(Some(calls::get(conn, id).await?).filter(|c| c.ticket_id.is_none())),
-        None => Ok(None),
-    }
+    let Some(call_id) = answered.call_id else { return Ok(Answers::default()) };
+    let call = calls::get(conn, call_id).await?;
+    Ok(match call.ticket_id {
+        Some(ticket_id) => Answers { ticket: Some(tickets::get(conn, ticket_id).await?), untriaged_call: None },
+        None => Answers { ticket: None, untriaged_call: Some(call) },
+    })
 }
 
 async fn target(
@@ -173,12 +166,9 @@ async fn target(
     if !ticket_rules::is_closed(class) {
         return Ok(Target::Ticket(ticket));
     }
-    let window = chrono::Duration::from_std(state.config.reopen_window).unwrap_or(chrono::Duration::days(30));
-    match ticket_rules::check_reopen(class, ticket.closed_at, window, now) {
+    match crate::routes::tickets::check_reopen(&state.config, class, ticket.closed_at, now) {
         Ok(()) => {
-            let open = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(StatusClass::Open)).await?;
-            let stamps = ticket_rules::stamps_after(ticket.stamps(), class, StatusClass::Open, now);
-            let reopened = tickets::set_status(conn, &ticket, None, open.id, stamps, now).await?;
+            let (reopened, open) = crate::routes::tickets::move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
             let data = json!({"from": {"id": ticket.status_id}, "to": {"id": open.id, "name": open.name}, "reason": "email_reply"});
             tickets::append_event(conn, ticket.id, EventKind::Reopened, Actor::default(), data, now).await?;
             Ok(Target::Ticket(reopened))
@@ -273,15 +263,15 @@ async fn file_message(
             message.status = MessageStatus::Ignored;
             // Kept on the ticket it answers (an out-of-office reply is worth seeing), but
             // never a comment, a call or an acknowledgement.
-            message.ticket_id = matched_ticket(&txn, state, parsed).await?.map(|t| t.id);
+            message.ticket_id = answers(&txn, state, parsed).await?.ticket.map(|t| t.id);
             out.ticket_id = message.ticket_id;
             out.reason = Some(format!("automated ({why})"));
         }
         InboundKind::Person => {
             let contact = sender_contact(&txn, parsed).await?;
             message.contact_id = contact;
-            let matched = if parsed.malformed { None } else { matched_ticket(&txn, state, parsed).await? };
-            match target(&txn, state, matched, now).await? {
+            let answered = if parsed.malformed { Answers::default() } else { answers(&txn, state, parsed).await? };
+            match target(&txn, state, answered.ticket, now).await? {
                 Target::Ticket(ticket) => {
                     let parts = split_reply(&parsed.text);
                     let author = EmailAuthor {
@@ -309,8 +299,8 @@ async fn file_message(
                         Target::NewCallAfter(t) => Some(t),
                         _ => None,
                     };
-                    let earlier_call = if previous.is_none() { answered_call(&txn, parsed).await? } else { None };
-                    let call = new_call(&txn, state, parsed, message_id, previous, earlier_call.as_ref(), received_by, now).await?;
+                    let call =
+                        new_call(&txn, state, parsed, message_id, previous, answered.untriaged_call.as_ref(), received_by, now).await?;
                     store_files(&txn, parsed, files, Some(call.id), None, received_by, now).await?;
                     message.call_id = Some(call.id);
                     out = InboundOutcome { outcome: "call", call_id: Some(call.id), ..out };

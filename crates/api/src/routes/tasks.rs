@@ -432,9 +432,7 @@ pub(crate) async fn close_by_system(conn: &impl ConnectionTrait, state: &AppStat
     if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
         return Ok(());
     }
-    let target = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(to_class)).await?;
-    let stamps = ticket_rules::stamps_after(ticket.stamps(), from, to_class, now);
-    tickets::set_status(conn, ticket, None, target.id, stamps, now).await?;
+    let (_, target) = crate::routes::tickets::move_to_class(conn, ticket, from, to_class, None, now).await?;
     let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
     let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
     tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;

@@ -330,11 +330,8 @@ pub async fn reopen(
     body.validate()?;
     let loaded = load(&state, &auth, id.into_inner()).await?;
     let from = loaded.class(loaded.ticket.status_id)?;
-    let window = chrono::Duration::from_std(state.config.reopen_window).unwrap_or(chrono::Duration::days(30));
-    rules::check_reopen(from, loaded.ticket.closed_at, window, now()).map_err(status_error)?;
-    let open = dictionaries::default_of(&loaded.txn, DictionaryKind::TicketStatus, Some(StatusClass::Open)).await?;
-    let stamps = rules::stamps_after(loaded.ticket.stamps(), from, StatusClass::Open, now());
-    let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, if_match.0, open.id, stamps, now()).await?;
+    super::check_reopen(&state.config, from, loaded.ticket.closed_at, now()).map_err(status_error)?;
+    let (ticket, open) = super::move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Open, if_match.0, now()).await?;
     let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(open.id), "note": clean(body.into_inner().note)});
     loaded.finish(ticket, EventKind::Reopened, &auth, data).await
 }

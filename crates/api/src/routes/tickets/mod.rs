@@ -8,11 +8,15 @@ pub(crate) mod references;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::tickets::{self as rules, Ticket};
 use servdesk_domain::{Principal, Role};
 use servdesk_persistence::tickets::{Actor, Visibility};
-use servdesk_persistence::{ConnectionTrait, teams};
+use servdesk_persistence::{ConnectionTrait, dictionaries, teams, tickets};
 use uuid::Uuid;
 
+use crate::config::Config;
 use crate::error::ApiResult;
 
 /// Which tickets the caller sees: admins, coordinators, finance and integrations all; agents
@@ -39,6 +43,34 @@ pub(crate) async fn progress<'a>(
 ) -> ApiResult<HashMap<Uuid, Rollup>> {
     let worked: Vec<Uuid> = tickets.into_iter().filter(|t| t.has_work).map(|t| t.id).collect();
     Ok(servdesk_persistence::rollups::of_tickets(conn, &worked).await?)
+}
+
+/// Moves a ticket to the default status of class `to` (reopening it, closing it when its
+/// work is done), with the stamps that change of class calls for. Returns the changed ticket
+/// and the status it took; the caller records the event.
+pub(crate) async fn move_to_class(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    from: StatusClass,
+    to: StatusClass,
+    expected_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<(Ticket, Entry)> {
+    let target = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(to)).await?;
+    let stamps = rules::stamps_after(ticket.stamps(), from, to, now);
+    let moved = tickets::set_status(conn, ticket, expected_version, target.id, stamps, now).await?;
+    Ok((moved, target))
+}
+
+/// Whether a ticket of class `from`, closed at `closed_at`, may still be reopened.
+pub(crate) fn check_reopen(
+    config: &Config,
+    from: StatusClass,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), rules::StatusError> {
+    let window = chrono::Duration::from_std(config.reopen_window).unwrap_or(chrono::Duration::days(30));
+    rules::check_reopen(from, closed_at, window, now)
 }
 
 pub(crate) fn actor(principal: &Principal) -> Actor {
