@@ -78,6 +78,8 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_whole_session() {
 async fn logout_ends_the_session_at_once() {
     let app = TestApp::spawn().await;
     let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // Used once, so its session check is remembered: logout must still apply at once.
+    assert_eq!(app.get("/api/v1/me", pair["access_token"].as_str().unwrap()).await.status(), 200);
     let res = app.client.post(app.url("/api/v1/auth/logout")).json(&json!({"refresh_token": pair["refresh_token"]})).send().await.unwrap();
     assert_eq!(res.status(), 204);
     expect_problem(app.get("/api/v1/me", pair["access_token"].as_str().unwrap()).await, 401, "session_revoked").await;
@@ -141,11 +143,33 @@ async fn roles_are_checked_on_every_route() {
     expect_problem(res, 403, "forbidden").await;
     expect_problem(app.get("/api/v1/jobs", &agent).await, 403, "forbidden").await;
     expect_problem(app.post("/api/v1/api-keys", &agent, json!({"name": "k", "scopes": ["tickets:read"]})).await, 403, "forbidden").await;
-    // A role change applies to tokens already issued.
+    // A role change applies to tokens already issued, at once.
     let (id, coordinator) = app.user("coordinator").await;
     let admin = app.admin_token().await;
+    expect_problem(app.get("/api/v1/jobs", &coordinator).await, 403, "forbidden").await;
     app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"role": "admin"})).await;
     assert_eq!(app.get("/api/v1/jobs", &coordinator).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_session_ended_by_another_process_stops_working_within_the_session_check_time() {
+    let app = TestApp::spawn_with(|c| c.session_check = std::time::Duration::from_millis(1500)).await;
+    let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let token = pair["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/me", token).await.status(), 200);
+    // Another process of the installation logs the session out: this one learns of it from
+    // the database once its remembered check is older than SERVDESK_SESSION_CHECK_SECS.
+    let session_id = servdesk_persistence::sessions::session_of_refresh_token(
+        &app.state.db,
+        &servdesk_api::auth::tokens::sha256_hex(pair["refresh_token"].as_str().unwrap()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    servdesk_persistence::sessions::revoke(&app.state.db, session_id, "logout", chrono::Utc::now()).await.unwrap();
+    assert_eq!(app.get("/api/v1/me", token).await.status(), 200, "still remembered here");
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    expect_problem(app.get("/api/v1/me", token).await, 401, "session_revoked").await;
 }
 
 #[tokio::test]

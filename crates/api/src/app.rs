@@ -13,6 +13,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::authenticate;
+use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::conventions::{idempotency, problems};
@@ -47,6 +48,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     Ok(AppState {
         db,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+        session_holders: Arc::new(SessionHolders::new(config.session_check)),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         storage,

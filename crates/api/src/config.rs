@@ -30,6 +30,8 @@ pub struct Config {
     pub trust_proxy: bool,
     pub access_token_ttl: Duration,
     pub session_ttl: Duration,
+    /// How long a request's session check is remembered (see `auth::holders`); 0: never.
+    pub session_check: Duration,
     pub login_max_failures_per_account: u64,
     pub login_max_failures_per_ip: u64,
     pub login_failure_window: Duration,
@@ -47,8 +49,12 @@ pub struct Config {
     /// Phone numbers written without a country code are read in this region.
     pub default_phone_region: Region,
     /// Where attachments are kept: empty for `<data_dir>/attachments`, `file:///path` or
-    /// `s3://bucket/prefix` (credentials and endpoint from the `AWS_*` variables).
+    /// `s3://bucket/prefix` (credentials and endpoint in `s3_settings`).
     pub storage_url: String,
+    /// The S3 client's settings as object_store names them (`aws_endpoint`, `aws_region`,
+    /// `aws_access_key_id`, `aws_secret_access_key`, `aws_allow_http`, …): the environment's
+    /// `AWS_*` variables, lower-cased.
+    pub s3_settings: Vec<(String, String)>,
     /// The largest attachment accepted (413 beyond).
     pub attachment_max_bytes: u64,
     /// Where a ticket goes when its last open task is completed: `closed` or `resolved`.
@@ -180,6 +186,7 @@ impl Config {
             trust_proxy: false,
             access_token_ttl: Duration::from_secs(15 * 60),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_check: Duration::from_secs(2),
             login_max_failures_per_account: 10,
             login_max_failures_per_ip: 50,
             login_failure_window: Duration::from_secs(15 * 60),
@@ -191,6 +198,7 @@ impl Config {
             reopen_window: Duration::from_secs(30 * 24 * 3600),
             default_phone_region: Region::POLAND,
             storage_url: String::new(),
+            s3_settings: Vec::new(),
             attachment_max_bytes: 25 * 1024 * 1024,
             tasks_done_ticket_class: StatusClass::Closed,
             timer_max: Duration::from_secs(12 * 3600),
@@ -236,6 +244,7 @@ impl Config {
         c.trust_proxy = parse_bool("SERVDESK_TRUST_PROXY", c.trust_proxy)?;
         c.access_token_ttl = secs("SERVDESK_ACCESS_TOKEN_TTL_SECS", c.access_token_ttl)?;
         c.session_ttl = secs("SERVDESK_SESSION_TTL_SECS", c.session_ttl)?;
+        c.session_check = secs("SERVDESK_SESSION_CHECK_SECS", c.session_check)?;
         c.login_max_failures_per_account = parse("SERVDESK_LOGIN_MAX_FAILURES_PER_ACCOUNT", c.login_max_failures_per_account)?;
         c.login_max_failures_per_ip = parse("SERVDESK_LOGIN_MAX_FAILURES_PER_IP", c.login_max_failures_per_ip)?;
         c.login_failure_window = secs("SERVDESK_LOGIN_FAILURE_WINDOW_SECS", c.login_failure_window)?;
@@ -268,6 +277,7 @@ impl Config {
         if let Some(url) = var("SERVDESK_STORAGE_URL") {
             c.storage_url = url;
         }
+        c.s3_settings = std::env::vars().filter(|(k, _)| k.starts_with("AWS_")).map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
         c.attachment_max_bytes = parse("SERVDESK_ATTACHMENT_MAX_BYTES", c.attachment_max_bytes)?;
         c.timer_max = Duration::from_secs(parse("SERVDESK_TIMER_MAX_HOURS", c.timer_max.as_secs() / 3600)? * 3600);
         if let Some(name) = var("SERVDESK_COMPANY_NAME") {

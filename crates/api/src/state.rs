@@ -7,6 +7,7 @@ use servdesk_persistence::DatabaseConnection;
 
 use servdesk_domain::dictionaries::Entry;
 
+use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
 use crate::cache::Snapshot;
 use crate::config::Config;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub statuses: Arc<Snapshot<Vec<Entry>>>,
     /// The priorities, whose default every new ticket without one takes.
     pub priorities: Arc<Snapshot<Vec<Entry>>>,
+    /// Sessions checked a moment ago (see `auth::holders`).
+    pub session_holders: Arc<SessionHolders>,
 }
 
 impl AppState {

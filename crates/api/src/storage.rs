@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
@@ -26,6 +26,13 @@ pub fn install_crypto_provider() {
 #[derive(Debug, thiserror::Error)]
 #[error("object store: {0}")]
 pub struct StorageError(#[from] object_store::Error);
+
+impl StorageError {
+    /// The object is not there (as opposed to the store not answering).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.0, object_store::Error::NotFound { .. })
+    }
+}
 
 #[derive(Clone)]
 pub struct Storage {
@@ -52,8 +59,16 @@ impl Storage {
                 return Err("SERVDESK_STORAGE_URL: s3:// needs a bucket name".to_owned());
             }
             // Credentials, region and endpoint come from the usual AWS_* variables
-            // (AWS_ENDPOINT and AWS_ALLOW_HTTP for MinIO, Garage, Ceph and the like).
-            let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build().map_err(|e| format!("SERVDESK_STORAGE_URL: {e}"))?;
+            // (AWS_ENDPOINT and AWS_ALLOW_HTTP for MinIO, Garage, Ceph and the like); names
+            // object_store does not know are ignored, as its own `from_env` does.
+            let s3 = config
+                .s3_settings
+                .iter()
+                .filter_map(|(key, value)| Some((key.parse::<AmazonS3ConfigKey>().ok()?, value)))
+                .fold(AmazonS3Builder::new(), |builder, (key, value)| builder.with_config(key, value))
+                .with_bucket_name(bucket)
+                .build()
+                .map_err(|e| format!("SERVDESK_STORAGE_URL: {e}"))?;
             let prefix = prefix.trim_matches('/');
             let store: Arc<dyn ObjectStore> =
                 if prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix.to_owned())) };

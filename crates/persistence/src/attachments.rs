@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entities::attachments as row;
@@ -112,7 +112,8 @@ pub async fn list(
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_page(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |a| a.id);
+    let (rows, next) =
+        crate::page::split_page(crate::page::all_limited(conn, select.order_by_asc(row::Column::Id), limit + 1).await?, limit, |a| a.id);
     Ok((rows.into_iter().map(to_attachment).collect(), next))
 }
 

@@ -1,7 +1,7 @@
 //! Ticket comments: appended, never edited.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use servdesk_domain::tickets::CommentVisibility;
 use uuid::Uuid;
 
@@ -114,6 +114,7 @@ pub async fn list(
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));
     }
-    let (rows, next) = crate::page::split_page(select.order_by_asc(row::Column::Id).limit(limit + 1).all(conn).await?, limit, |c| c.id);
+    let (rows, next) =
+        crate::page::split_page(crate::page::all_limited(conn, select.order_by_asc(row::Column::Id), limit + 1).await?, limit, |c| c.id);
     Ok((rows.into_iter().map(to_comment).collect::<Result<_, _>>()?, next))
 }

@@ -22,6 +22,7 @@ pub mod login_failures;
 pub mod messages;
 pub mod notification_settings;
 pub mod page;
+mod positional;
 pub mod rollups;
 pub mod search;
 pub mod sequences;

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, IntoCondition};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryTrait, Select, Statement,
+};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,32 @@ impl<T> Page<T> {
     }
 }
 
+/// `select` with `LIMIT n` written into its SQL rather than bound as a parameter.
+///
+/// PostgreSQL cannot reuse one plan for a prepared statement whose LIMIT is a parameter: the
+/// generic plan has to assume the query returns a tenth of the table, always looks dearer
+/// than a custom one, so every execution is planned afresh (on the ticket list that was a
+/// quarter of the database's time). `n` is a number computed here, never request text.
+pub fn with_literal_limit<E: EntityTrait>(select: Select<E>, backend: DbBackend, n: u64) -> Statement {
+    let mut statement = select.build(backend);
+    statement.sql.push_str(&format!(" LIMIT {n}"));
+    statement
+}
+
+/// At most `n` rows of `select` (the limit written into the SQL: see [`with_literal_limit`]).
+pub async fn all_limited<E: EntityTrait>(conn: &impl ConnectionTrait, select: Select<E>, n: u64) -> Result<Vec<E::Model>, DbErr> {
+    all_limited_as::<E, E::Model>(conn, select, n).await
+}
+
+/// [`all_limited`], each row read as `M`.
+pub async fn all_limited_as<E: EntityTrait, M: FromQueryResult + Send>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    n: u64,
+) -> Result<Vec<M>, DbErr> {
+    M::find_by_statement(with_literal_limit(select, conn.get_database_backend(), n)).all(conn).await
+}
+
 /// `rows` were fetched with `limit + 1`: keeps `limit` of them and answers the key (`id` of
 /// the last kept row) to continue after when there were more.
 pub fn split_page<T, K>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> K) -> (Vec<T>, Option<K>) {
@@ -102,15 +130,32 @@ pub fn split_page<T, K>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> K) -> (
 
 /// Runs `select` as one page. `key` reads the `(updated_at, id)` of a row to build the cursor.
 pub async fn fetch<E, C>(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl ConnectionTrait,
     select: Select<E>,
     id_col: C,
     updated_col: C,
     req: PageRequest,
     key: impl Fn(&E::Model) -> (DateTime<Utc>, Uuid),
-) -> Result<Page<E::Model>, sea_orm::DbErr>
+) -> Result<Page<E::Model>, DbErr>
 where
     E: EntityTrait,
+    C: ColumnTrait,
+{
+    fetch_as::<E, E::Model, C>(conn, select, id_col, updated_col, req, key).await
+}
+
+/// [`fetch`], with each row read as `M` (a positional model of the select's columns).
+pub async fn fetch_as<E, M, C>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id_col: C,
+    updated_col: C,
+    req: PageRequest,
+    key: impl Fn(&M) -> (DateTime<Utc>, Uuid),
+) -> Result<Page<M>, DbErr>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Sized + Send,
     C: ColumnTrait,
 {
     let sort = if req.updated_since.is_some() { Sort::Updated } else { req.sort };
@@ -135,7 +180,7 @@ where
         Sort::Updated => select.order_by_asc(updated_col).order_by_asc(id_col),
         Sort::UpdatedDesc => select.order_by_desc(updated_col).order_by_desc(id_col),
     };
-    let items = select.limit(req.limit + 1).all(conn).await?;
+    let items = all_limited_as::<E, M>(conn, select, req.limit + 1).await?;
     let (items, last) = split_page(items, req.limit, |m| key(m));
     let next = last.map(|(at, id)| match sort {
         Sort::Created => Cursor::Id(id),

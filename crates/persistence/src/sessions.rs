@@ -71,8 +71,8 @@ pub async fn add_refresh_token(
 pub enum Consumed {
     /// The token was current; it is now used and the caller issues the next one.
     Fresh(Session),
-    /// The token had been used before: the session is now revoked.
-    Reused,
+    /// The token had been used before: this session is now revoked.
+    Reused(Uuid),
     /// Unknown token, or its session expired or was revoked.
     Invalid,
 }
@@ -99,7 +99,7 @@ pub async fn consume_refresh_token(conn: &impl ConnectionTrait, token_hash: &str
         Ok(Consumed::Fresh(session))
     } else {
         revoke(conn, session.id, "refresh_token_reused", now).await?;
-        Ok(Consumed::Reused)
+        Ok(Consumed::Reused(session.id))
     }
 }
 

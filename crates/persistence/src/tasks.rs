@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TryIntoModel};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement, TryIntoModel};
 use servdesk_domain::tasks::{Task, TaskStatus, task_number};
 use uuid::Uuid;
 
@@ -258,30 +258,16 @@ pub async fn planned(conn: &impl ConnectionTrait, filter: &PlannerFilter) -> Res
         .filter(row::Column::PlannedStart.lt(filter.to))
         .filter(ends_inside)
         .filter(row::Column::Status.ne(TaskStatus::Cancelled.as_str()));
-    planner_scope(select, filter)
-        .order_by_asc(row::Column::PlannedStart)
-        .order_by_asc(row::Column::Id)
-        .limit(PLANNER_LIMIT)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_task)
-        .collect()
+    let select = planner_scope(select, filter).order_by_asc(row::Column::PlannedStart).order_by_asc(row::Column::Id);
+    crate::page::all_limited(conn, select, PLANNER_LIMIT).await?.into_iter().map(to_task).collect()
 }
 
 /// Open tasks with no planned start, oldest first: the dispatcher's to-do pile.
 pub async fn unplanned(conn: &impl ConnectionTrait, filter: &PlannerFilter) -> Result<Vec<Task>, StoreError> {
     let open = [TaskStatus::New, TaskStatus::Scheduled, TaskStatus::InProgress, TaskStatus::OnHold].map(|s| s.as_str());
     let select = row::Entity::find().filter(row::Column::PlannedStart.is_null()).filter(row::Column::Status.is_in(open));
-    planner_scope(select, filter)
-        .order_by_asc(row::Column::CreatedAt)
-        .order_by_asc(row::Column::Id)
-        .limit(PLANNER_LIMIT)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_task)
-        .collect()
+    let select = planner_scope(select, filter).order_by_asc(row::Column::CreatedAt).order_by_asc(row::Column::Id);
+    crate::page::all_limited(conn, select, PLANNER_LIMIT).await?.into_iter().map(to_task).collect()
 }
 
 /// Done tasks that may resemble `task`: sharing a word of its text, done on the same
@@ -328,5 +314,5 @@ pub async fn similar_candidates(
     if let Some(p) = scope.partner_id {
         select = select.filter(row::Column::PartnerId.eq(p));
     }
-    select.order_by_desc(row::Column::Id).limit(limit).all(conn).await?.into_iter().map(to_task).collect()
+    crate::page::all_limited(conn, select.order_by_desc(row::Column::Id), limit).await?.into_iter().map(to_task).collect()
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Alias, CommonTableExpression, Condition, Expr, Query, WithClause};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    SelectModel, Selector, TryIntoModel,
 };
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
@@ -157,6 +157,16 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+/// Selects every column in the order [`row::Positional`] reads them.
+fn all_columns(select: Select<row::Entity>) -> Select<row::Entity> {
+    select.select_only().columns(row::COLUMNS.iter().copied())
+}
+
+/// Tickets are read by position: the hot lists and lookups (see `positional`).
+fn positional(select: Select<row::Entity>) -> Selector<SelectModel<row::Positional>> {
+    all_columns(select).into_model()
 }
 
 fn tags_json(tags: &[String]) -> String {
@@ -325,12 +335,12 @@ fn custom(e: impl std::fmt::Display) -> StoreError {
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Ticket, StoreError> {
-    to_ticket(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
+    to_ticket(positional(row::Entity::find_by_id(id)).one(conn).await?.ok_or(StoreError::NotFound)?.0)
 }
 
 /// The ticket with this number (`T-2026-000042`), if any.
 pub async fn by_number(conn: &impl ConnectionTrait, number: &str) -> Result<Option<Ticket>, StoreError> {
-    row::Entity::find().filter(row::Column::Number.eq(number)).one(conn).await?.map(to_ticket).transpose()
+    positional(row::Entity::find().filter(row::Column::Number.eq(number))).one(conn).await?.map(|r| to_ticket(r.0)).transpose()
 }
 
 fn visible(visibility: &Visibility) -> Option<Condition> {
@@ -364,7 +374,7 @@ fn closed_statuses() -> sea_orm::sea_query::SelectStatement {
 /// The ticket if the caller may see it; otherwise not found (hidden is 404).
 pub async fn get_visible(conn: &impl ConnectionTrait, id: Uuid, visibility: &Visibility) -> Result<Ticket, StoreError> {
     let cond = visible(visibility).ok_or(StoreError::NotFound)?;
-    to_ticket(row::Entity::find_by_id(id).filter(cond).one(conn).await?.ok_or(StoreError::NotFound)?)
+    to_ticket(positional(row::Entity::find_by_id(id).filter(cond)).one(conn).await?.ok_or(StoreError::NotFound)?.0)
 }
 
 pub async fn list(
@@ -428,7 +438,9 @@ pub async fn list(
     if let Some(to) = filter.updated_to {
         select = select.filter(row::Column::UpdatedAt.lt(to));
     }
-    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_ticket)
+    page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| (r.0.updated_at, r.0.id))
+        .await?
+        .try_map(|r| to_ticket(r.0))
 }
 
 pub async fn update(
@@ -521,7 +533,7 @@ pub async fn events(
         select = select.filter(ticket_events::Column::Id.gt(after));
     }
     let (rows, next) =
-        crate::page::split_page(select.order_by_asc(ticket_events::Column::Id).limit(limit + 1).all(conn).await?, limit, |e| e.id);
+        crate::page::split_page(page::all_limited(conn, select.order_by_asc(ticket_events::Column::Id), limit + 1).await?, limit, |e| e.id);
     let events = rows
         .into_iter()
         .map(|e| Event {
@@ -650,17 +662,12 @@ pub async fn open_for(
     let whose = Condition::any()
         .add(row::Column::ContactId.is_in(contact_ids.iter().copied()))
         .add(row::Column::CustomerId.is_in(customer_ids.iter().copied()));
-    row::Entity::find()
+    let select = row::Entity::find()
         .filter(visible)
         .filter(whose)
         .filter(row::Column::StatusId.not_in_subquery(closed_statuses()))
-        .order_by_desc(row::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_ticket)
-        .collect()
+        .order_by_desc(row::Column::Id);
+    page::all_limited_as::<_, row::Positional>(conn, all_columns(select), limit).await?.into_iter().map(|r| to_ticket(r.0)).collect()
 }
 
 /// Closed (or cancelled) tickets other than `ticket` that share a word of its text, its
@@ -686,18 +693,13 @@ pub async fn similar_candidates(
     if related.is_empty() {
         return Ok(Vec::new());
     }
-    row::Entity::find()
+    let select = row::Entity::find()
         .filter(visible)
         .filter(related)
         .filter(row::Column::Id.ne(ticket.id))
         .filter(row::Column::StatusId.in_subquery(closed_statuses()))
-        .order_by_desc(row::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_ticket)
-        .collect()
+        .order_by_desc(row::Column::Id);
+    page::all_limited_as::<_, row::Positional>(conn, all_columns(select), limit).await?.into_iter().map(|r| to_ticket(r.0)).collect()
 }
 
 /// The equipment of each of `ticket_ids` (tickets without equipment are absent).

@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::{api_keys, sessions};
+use servdesk_persistence::api_keys;
 
 use super::api_keys::split;
 use super::tokens::{TokenError, constant_time_eq, sha256_hex};
@@ -110,9 +110,9 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
         }
         Err(TokenError::Invalid) => return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" }),
     };
-    // Checked on every request so logout, deactivation and role changes apply at once,
-    // not when the access token happens to expire.
-    let holder = match sessions::holder(&state.db, claims.sid).await {
+    // Checked on every request (remembered for a moment: see `holders`) so logout,
+    // deactivation and role changes apply now, not when the access token happens to expire.
+    let holder = match state.session_holders.get(&state.db, claims.sid).await {
         Ok(h) => h,
         Err(servdesk_persistence::StoreError::NotFound) => {
             return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" });

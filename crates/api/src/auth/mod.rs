@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod authorized;
 pub mod caller;
+pub mod holders;
 pub mod passwords;
 pub mod tokens;
 

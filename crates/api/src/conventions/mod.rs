@@ -7,5 +7,6 @@ pub mod pagination;
 pub mod patch;
 pub mod problems;
 pub mod spool;
+pub mod timestamps;
 pub mod upload;
 pub mod validation;

@@ -143,9 +143,10 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
             txn.commit().await?;
             Ok(web::Json(pair))
         }
-        Consumed::Reused => {
+        Consumed::Reused(session_id) => {
             // Keep the revocation: the token was copied, the session is no longer trusted.
             txn.commit().await?;
+            state.session_holders.forget_session(session_id);
             tracing::warn!("refresh token reused; session revoked");
             Err(ApiError::unauthorized("refresh_token_reused", "this refresh token was already used; the session has been ended"))
         }
@@ -158,9 +159,13 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
-    if let Some(session_id) = sessions::session_of_refresh_token(&txn, &sha256_hex(body.refresh_token.trim())).await? {
+    let session_id = sessions::session_of_refresh_token(&txn, &sha256_hex(body.refresh_token.trim())).await?;
+    if let Some(session_id) = session_id {
         sessions::revoke(&txn, session_id, "logout", now()).await?;
     }
     txn.commit().await?;
+    if let Some(session_id) = session_id {
+        state.session_holders.forget_session(session_id);
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -270,6 +270,7 @@ pub async fn patch(
         sessions::revoke_all_for_user(&txn, id, None, "deactivated", now()).await?;
     }
     txn.commit().await?;
+    state.session_holders.forget_user(id);
     Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user)))
 }
 
@@ -287,9 +288,11 @@ pub async fn patch(
 )]
 #[delete("/users/{id}")]
 pub async fn delete(_auth: Authorized<can::UsersManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
     let txn = state.db.begin().await?;
-    users::delete(&txn, id.into_inner()).await?;
+    users::delete(&txn, id).await?;
     txn.commit().await?;
+    state.session_holders.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -315,5 +318,6 @@ pub async fn reset_password(
     users::set_password(&txn, id, hash, now()).await?;
     sessions::revoke_all_for_user(&txn, id, None, "password_reset", now()).await?;
     txn.commit().await?;
+    state.session_holders.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
 }

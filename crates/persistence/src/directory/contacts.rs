@@ -186,8 +186,12 @@ pub async fn find_by_email_or_phone(
     if email.is_none() && phone.is_none() {
         return Ok(Vec::new());
     }
-    let rows =
-        row::Entity::find().filter(cond).filter(row::Column::Active.eq(true)).order_by_asc(row::Column::Id).limit(20).all(conn).await?;
+    let rows = crate::page::all_limited(
+        conn,
+        row::Entity::find().filter(cond).filter(row::Column::Active.eq(true)).order_by_asc(row::Column::Id),
+        20,
+    )
+    .await?;
     to_contacts(conn, rows).await
 }
 

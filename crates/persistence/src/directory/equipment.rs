@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use servdesk_domain::directory::Equipment;
 use uuid::Uuid;
 
@@ -99,15 +99,8 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Equipment, Sto
 
 /// Units with exactly this serial number (one per product at most).
 pub async fn find_by_serial(conn: &impl ConnectionTrait, serial: &str) -> Result<Vec<Equipment>, StoreError> {
-    Ok(row::Entity::find()
-        .filter(row::Column::SerialNumber.eq(serial))
-        .order_by_asc(row::Column::Id)
-        .limit(20)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_equipment)
-        .collect())
+    let select = row::Entity::find().filter(row::Column::SerialNumber.eq(serial)).order_by_asc(row::Column::Id);
+    Ok(crate::page::all_limited(conn, select, 20).await?.into_iter().map(to_equipment).collect())
 }
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &EquipmentFilter, req: PageRequest) -> Result<Page<Equipment>, StoreError> {

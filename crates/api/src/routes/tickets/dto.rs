@@ -13,6 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::conventions::patch::double_option;
+use crate::conventions::timestamps;
 use crate::conventions::validation;
 use crate::routes::tickets::Rollup;
 use crate::routes::time::TotalsOut;
@@ -77,6 +78,7 @@ pub struct TicketOut {
     pub assignee_id: Option<Uuid>,
     pub expected_close_on: Option<NaiveDate>,
     /// When the problem was reported (decides the warranty default).
+    #[serde(serialize_with = "timestamps::rfc3339")]
     pub reported_at: DateTime<Utc>,
     /// Warranty work is billed at zero.
     pub warranty: bool,
@@ -87,11 +89,16 @@ pub struct TicketOut {
     pub paid: bool,
     pub tags: Vec<String>,
     pub created_by: Option<Uuid>,
+    #[serde(serialize_with = "timestamps::rfc3339_opt")]
     pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamps::rfc3339_opt")]
     pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamps::rfc3339_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    #[serde(serialize_with = "timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamps::rfc3339")]
     pub updated_at: DateTime<Utc>,
     pub progress: ProgressOut,
     /// Time logged on the ticket and its tasks.
