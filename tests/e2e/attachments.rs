@@ -8,9 +8,9 @@ use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::PageRequest;
 use servdesk_persistence::jobs::{self, JobFilter};
 
-use crate::support::{TestApp, create, expect_problem, id};
+use crate::support::{TestApp, create, expect_problem, files_under, id};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
 
 fn file(name: &str, content_type: Option<&str>, bytes: Vec<u8>) -> Part {
     let part = Part::bytes(bytes).file_name(name.to_owned());
@@ -31,15 +31,7 @@ async fn ticket(app: &TestApp, token: &str) -> Value {
 
 /// Files in the storage directory (the object store's local default).
 pub(crate) fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut dirs = vec![app.state.config.data_dir.join("attachments")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() { dirs.push(path) } else { found.push(path) }
-        }
-    }
-    found
+    files_under(&app.state.config.data_dir.join("attachments"))
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ mod email_out;
 mod jobs;
 mod openapi;
 mod planner;
+mod s3;
 mod sms;
 mod tasks;
 mod ticket_actions;

@@ -252,6 +252,19 @@ pub fn mail_servers() -> MailServers {
     }
 }
 
+/// Every file below `dir` (none if it does not exist).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() { dirs.push(path) } else { found.push(path) }
+        }
+    }
+    found
+}
+
 /// A fresh address in the test mail domain, with its own mailbox.
 pub fn mailbox_address(name: &str) -> String {
     format!("{name}-{}@example.test", uuid::Uuid::now_v7().simple())

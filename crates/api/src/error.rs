@@ -11,6 +11,8 @@ use serde::Serialize;
 use servdesk_persistence::StoreError;
 use utoipa::ToSchema;
 
+use crate::storage::StorageError;
+
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.
@@ -106,6 +108,19 @@ impl ApiError {
         Self {
             cause: Some(cause.to_string()),
             ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred; it has been logged")
+        }
+    }
+
+    /// The object store did not answer (a bucket unreachable, credentials refused): 503, and
+    /// the request leaves nothing behind. An object missing behind an existing row is a
+    /// broken invariant, not an outage: 500.
+    pub fn storage(e: StorageError) -> Self {
+        if e.is_not_found() {
+            return Self::internal(e);
+        }
+        Self {
+            cause: Some(e.to_string()),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "the file store is not available; retry later")
         }
     }
 

@@ -69,7 +69,7 @@ pub async fn receive(state: &AppState, raw: Bytes, received_by: Actor) -> ApiRes
     let now = now();
     let id = Uuid::now_v7();
     let raw_key = Storage::inbound_key(id, now);
-    state.storage.put(&raw_key, raw.clone()).await.map_err(ApiError::internal)?;
+    state.storage.put(&raw_key, raw.clone()).await.map_err(ApiError::storage)?;
     let mut stored_files: Vec<StoredFile> = Vec::new();
     for index in 0..parsed.files.len() {
         let file_id = Uuid::now_v7();

@@ -145,6 +145,7 @@ fn created(stored: Vec<Attachment>) -> HttpResponse {
         (status = 201, body = UploadedOut),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -174,6 +175,7 @@ pub async fn upload_to_ticket(
         (status = 201, body = UploadedOut),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -283,7 +285,8 @@ pub struct DownloadParams {
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -303,7 +306,7 @@ pub async fn content(
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     let inline = params.disposition.as_deref() == Some("inline") && may_be_shown_inline(&attachment.content_type);
-    let stream = state.storage.read(&attachment.storage_key).await.map_err(ApiError::internal)?;
+    let stream = state.storage.read(&attachment.storage_key).await.map_err(ApiError::storage)?;
     Ok(HttpResponse::Ok()
         .content_type(attachment.content_type.as_str())
         .insert_header((header::CONTENT_DISPOSITION, disposition(&attachment.filename, inline)))

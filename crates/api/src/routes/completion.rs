@@ -267,6 +267,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`task_closed`: done or cancelled; `already_completed`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`attachment_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parts: `not_a_photo`, `not_png`, `signature_incomplete`, `invalid_quantity`, unknown checklist lines, time spans", body = Problem, content_type = "application/problem+json")
     ),

@@ -31,7 +31,8 @@ use crate::state::AppState;
         (status = 201, body = InboundOutcome, description = "stored as a comment or a call"),
         (status = 200, body = InboundOutcome, description = "`duplicate`, `ignored` or `bounce`"),
         (status = 400, description = "`empty_message`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`message_too_large`", body = Problem, content_type = "application/problem+json")
+        (status = 413, description = "`message_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []), ("bearer" = []))
 )]

@@ -54,7 +54,8 @@ pub struct ReportParams {
     params(("id" = Uuid, Path), ReportParams),
     responses(
         (status = 200, content_type = "application/pdf", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage_unavailable`: the file store did not answer", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -91,7 +92,7 @@ pub async fn report(
 async fn read_file(state: &AppState, attachment_id: Uuid) -> ApiResult<Bytes> {
     let file = attachments::get(&state.db, attachment_id).await?;
     let chunks: Vec<Bytes> =
-        state.storage.read(&file.storage_key).await.map_err(ApiError::internal)?.try_collect().await.map_err(ApiError::internal)?;
+        state.storage.read(&file.storage_key).await.map_err(ApiError::storage)?.try_collect().await.map_err(ApiError::storage)?;
     Ok(Bytes::from(chunks.concat()))
 }
 
@@ -111,7 +112,7 @@ async fn keep(
     let key = crate::storage::Storage::attachment_key(id, now);
     let sha256 = hex::encode(Sha256::digest(&pdf));
     let size_bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
-    state.storage.put(&key, pdf).await.map_err(ApiError::internal)?;
+    state.storage.put(&key, pdf).await.map_err(ApiError::storage)?;
     let result = async {
         let txn = state.db.begin().await?;
         let new = NewAttachment {
