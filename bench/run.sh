@@ -39,9 +39,15 @@ token=$(curl -sf --noproxy '*' -X POST "$base/api/v1/auth/login" -H 'content-typ
 customer=$(psql -tA "$url" -c "SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET 500")
 ticket=$(psql -tA "$url" -c "SELECT id FROM tickets ORDER BY number DESC LIMIT 1 OFFSET 12345")
 
+# CPU time the hypervisor gave to other guests while a scenario ran ("steal"): on a shared
+# VM it can take a third of the machine and halve the figures, so every scenario reports it.
+cpu_ticks() { awk '/^cpu / { total = 0; for (i = 2; i <= NF; i++) total += $i; print total, $9 }' /proc/stat; }
 run() {
   echo "== $1"
+  read -r total_before steal_before < <(cpu_ticks)
   wrk -t2 -c16 -d"$duration" --latency -H "Authorization: Bearer $token" "${@:2}" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
+  read -r total_after steal_after < <(cpu_ticks)
+  echo "    cpu steal: $(( 100 * (steal_after - steal_before) / (total_after - total_before + 1) ))%"
 }
 run "first page of the default list" "$base/api/v1/tickets"
 run "filtered list (customer, open)" "$base/api/v1/tickets?customer_id=$customer&status_class=new"

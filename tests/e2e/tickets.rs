@@ -266,6 +266,11 @@ async fn tickets_filter_by_status_class_queue_and_customer() {
     let other_new =
         create(&app, &admin, "/api/v1/dictionaries/ticket-statuses", json!({"name": "Fresh", "class": "new", "is_default": true})).await;
     assert_eq!(other_new["is_default"], true);
+    // A ticket in a status added a moment ago is listed under its class at once.
+    let fresh = create(&app, &admin, "/api/v1/tickets", json!({"title": "Fresh one"})).await;
+    assert_eq!(fresh["status"]["id"], other_new["id"]);
+    let new: Value = app.get("/api/v1/tickets?status_class=new", &admin).await.json().await.unwrap();
+    assert_eq!(titles(new).len(), 3);
     expect_problem(
         app.delete(&format!("/api/v1/dictionaries/ticket-statuses/{}", new_status["id"].as_str().unwrap()), &admin).await,
         409,

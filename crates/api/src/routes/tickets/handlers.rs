@@ -192,9 +192,15 @@ pub async fn list(
 ) -> ApiResult<web::Json<Paged<TicketOut>>> {
     let visibility = visibility(&state.db, auth.principal()).await?;
     let f = filter.into_inner();
+    // A class filter lists its statuses from the dictionary snapshot (a status added by
+    // another process joins within the snapshot's 5 s, as it does on display).
+    let status_ids = match f.status_class {
+        Some(class) => Some(statuses(&state, &state.db, &[]).await?.iter().filter(|s| s.class == Some(class)).map(|s| s.id).collect()),
+        None => None,
+    };
     let filter = TicketFilter {
         q: f.q,
-        status_class: f.status_class.map(|c| c.as_str().to_owned()),
+        status_ids,
         status_id: f.status_id,
         team_id: f.team_id,
         assignee_id: f.assignee_id,
