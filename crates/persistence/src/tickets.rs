@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::entities::{dictionary_entries, tasks, ticket_events, tickets as row};
 use crate::error::StoreError;
-use crate::page::{self, Page, PageRequest};
+use crate::page::{self, Cursor, Page, PageRequest};
 use crate::sequences;
 use crate::versioned::{self, Columns};
 
@@ -123,6 +123,40 @@ pub struct TicketFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub updated_from: Option<DateTime<Utc>>,
     pub updated_to: Option<DateTime<Utc>>,
+}
+
+impl TicketFilter {
+    /// Whether `q` is the only criterion (every field named, so a new one must be decided here).
+    fn is_words_alone(&self) -> bool {
+        let TicketFilter {
+            q: _,
+            status_ids,
+            status_id,
+            team_id,
+            assignee_id,
+            unassigned,
+            customer_id,
+            contact_id,
+            equipment_id,
+            priority_id,
+            category_id,
+            type_id,
+            channel,
+            warranty,
+            created_from,
+            created_to,
+            updated_from,
+            updated_to,
+        } = self;
+        status_ids.is_none()
+            && [status_id, team_id, assignee_id, customer_id, contact_id, equipment_id, priority_id, category_id, type_id]
+                .iter()
+                .all(|v| v.is_none())
+            && unassigned.is_none()
+            && channel.is_none()
+            && warranty.is_none()
+            && [created_from, created_to, updated_from, updated_to].iter().all(|v| v.is_none())
+    }
 }
 
 fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
@@ -393,11 +427,27 @@ pub async fn list(
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // A ticket number is looked up as such (a unique index); anything else as words.
         let looks_like_number = q.len() <= 32 && q.contains('-') && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        // Words alone, seen by someone who sees everything, in creation order: the page is
+        // the first matches in the search table's own id order (what a desk's search box
+        // asks most), found without reading a ticket that is not shown.
+        let words_alone = conn.get_database_backend() == DbBackend::Postgres
+            && !looks_like_number
+            && matches!(visibility, Visibility::All)
+            && filter.is_words_alone()
+            && !req.sort.by_change()
+            && req.updated_since.is_none();
+        let after = match req.after.filter(|c| req.sort.continues(*c)) {
+            Some(Cursor::Id(id) | Cursor::IdDesc(id)) => Some(id),
+            _ => None,
+        };
+        let first =
+            if words_alone { crate::search::first_matches(conn, q, req.sort.descending(), after, req.limit + 1).await? } else { None };
         let by_number = row::Column::Number.eq(q.to_uppercase());
-        select = select.filter(match crate::search::matching(conn.get_database_backend(), q) {
-            Some(text) if looks_like_number => Condition::any().add(by_number).add(text),
-            Some(text) => Condition::all().add(text),
-            None => Condition::all().add(by_number),
+        select = select.filter(match (first, crate::search::matching(conn.get_database_backend(), q)) {
+            (Some(ids), _) => Condition::all().add(row::Column::Id.is_in(ids)),
+            (None, Some(text)) if looks_like_number => Condition::any().add(by_number).add(text),
+            (None, Some(text)) => Condition::all().add(text),
+            (None, None) => Condition::all().add(by_number),
         });
     }
     if let Some(ids) = &filter.status_ids {

@@ -13,6 +13,9 @@ use crate::error::StoreError;
 use crate::tickets;
 use servdesk_domain::tickets::Ticket;
 
+mod first_matches;
+pub use first_matches::{Chunks, first_matches, first_matches_in};
+
 /// Query terms: lower-cased runs of letters and digits (what both tokenisers index).
 pub fn terms(q: &str) -> Vec<String> {
     q.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).take(16).collect()
@@ -70,34 +73,37 @@ pub async fn store(conn: &impl ConnectionTrait, ticket_id: Uuid, document: Strin
 
 /// `tickets.id IN (tickets matching every term)`; `None` when `q` has no terms.
 pub fn matching(backend: DbBackend, q: &str) -> Option<SimpleExpr> {
-    let terms = terms(q);
-    if terms.is_empty() {
-        return None;
-    }
-    Some(match backend {
-        DbBackend::Postgres => Expr::cust_with_values(
-            "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ts @@ to_tsquery('simple', $1))",
-            [terms.join(" & ")],
-        ),
-        _ => {
-            let query = terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" ");
-            Expr::cust_with_values("tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ticket_search MATCH ?)", [query])
-        }
-    })
+    matching_terms(backend, &terms(q), Join::All)
 }
 
 /// `tickets.id IN (tickets matching any term)`: candidates for "similar".
 pub fn matching_any(backend: DbBackend, terms: &[String]) -> Option<SimpleExpr> {
+    matching_terms(backend, terms, Join::Any)
+}
+
+enum Join {
+    All,
+    Any,
+}
+
+fn matching_terms(backend: DbBackend, terms: &[String], join: Join) -> Option<SimpleExpr> {
     if terms.is_empty() {
         return None;
     }
     Some(match backend {
         DbBackend::Postgres => Expr::cust_with_values(
             "tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ts @@ to_tsquery('simple', $1))",
-            [terms.join(" | ")],
+            [terms.join(match join {
+                Join::All => " & ",
+                Join::Any => " | ",
+            })],
         ),
         _ => {
-            let query = terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
+            let quoted = terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>();
+            let query = quoted.join(match join {
+                Join::All => " ",
+                Join::Any => " OR ",
+            });
             Expr::cust_with_values("tickets.id IN (SELECT ticket_id FROM ticket_search WHERE ticket_search MATCH ?)", [query])
         }
     })
