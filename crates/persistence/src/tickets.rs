@@ -424,6 +424,13 @@ pub async fn list(
         return Ok(Page { items: Vec::new(), next: None });
     };
     let mut select = row::Entity::find().filter(cond);
+    let fetch = |select: Select<row::Entity>| async move {
+        page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| {
+            (r.0.updated_at, r.0.id)
+        })
+        .await?
+        .try_map(|r| to_ticket(r.0))
+    };
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // A ticket number is looked up as such (a unique index); anything else as words.
         let looks_like_number = q.len() <= 32 && q.contains('-') && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -436,18 +443,27 @@ pub async fn list(
             && filter.is_words_alone()
             && !req.sort.by_change()
             && req.updated_since.is_none();
-        let after = match req.after.filter(|c| req.sort.continues(*c)) {
-            Some(Cursor::Id(id) | Cursor::IdDesc(id)) => Some(id),
-            _ => None,
-        };
-        let first =
-            if words_alone { crate::search::first_matches(conn, q, req.sort.descending(), after, req.limit + 1).await? } else { None };
+        if words_alone {
+            let after = match req.after.filter(|c| req.sort.continues(*c)) {
+                Some(Cursor::Id(id) | Cursor::IdDesc(id)) => Some(id),
+                _ => None,
+            };
+            let descending = req.sort.descending();
+            if let Some(chunk) = crate::search::in_first_chunk(q, descending, after, req.limit + 1) {
+                let page = fetch(select.clone().filter(chunk)).await?;
+                if page.next.is_some() {
+                    return Ok(page);
+                }
+            }
+            if let Some(ids) = crate::search::first_matches(conn, q, descending, after, req.limit + 1).await? {
+                return fetch(select.filter(row::Column::Id.is_in(ids))).await;
+            }
+        }
         let by_number = row::Column::Number.eq(q.to_uppercase());
-        select = select.filter(match (first, crate::search::matching(conn.get_database_backend(), q)) {
-            (Some(ids), _) => Condition::all().add(row::Column::Id.is_in(ids)),
-            (None, Some(text)) if looks_like_number => Condition::any().add(by_number).add(text),
-            (None, Some(text)) => Condition::all().add(text),
-            (None, None) => Condition::all().add(by_number),
+        select = select.filter(match crate::search::matching(conn.get_database_backend(), q) {
+            Some(text) if looks_like_number => Condition::any().add(by_number).add(text),
+            Some(text) => Condition::all().add(text),
+            None => Condition::all().add(by_number),
         });
     }
     if let Some(ids) = &filter.status_ids {
@@ -487,9 +503,7 @@ pub async fn list(
     if let Some(to) = filter.updated_to {
         select = select.filter(row::Column::UpdatedAt.lt(to));
     }
-    page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| (r.0.updated_at, r.0.id))
-        .await?
-        .try_map(|r| to_ticket(r.0))
+    fetch(select).await
 }
 
 pub async fn update(

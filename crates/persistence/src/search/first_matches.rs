@@ -17,6 +17,7 @@
 //! computed in a sub-select the planner cannot look into, or it would plan every execution
 //! afresh for the words' own statistics (a seventh of the walk's time) to the same plan.
 
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ConnectionTrait, QueryResult, Statement, Value};
 use uuid::Uuid;
 
@@ -84,6 +85,19 @@ pub async fn first_matches_in(
     }
 }
 
+/// `tickets.id IN (the first `n` matches among the first chunk of documents after `after`)`:
+/// the page in the ticket list's own statement, one round trip, when the first chunk holds
+/// it, as it does for the words a desk searches most. When the page comes out short, the
+/// caller asks [`first_matches`]. `None` when `q` has no terms.
+pub fn in_first_chunk(q: &str, descending: bool, after: Option<Uuid>, n: u64) -> Option<SimpleExpr> {
+    let terms = terms(q);
+    if terms.is_empty() {
+        return None;
+    }
+    let (sql, values) = Search { query: terms.join(" & "), descending }.walk_statement(after, Chunks::MEASURED.first, n);
+    Some(Expr::cust_with_values(format!("tickets.id IN ({sql})"), values))
+}
+
 struct Search {
     /// `to_tsquery('simple', …)` text: every term.
     query: String,
@@ -102,6 +116,11 @@ impl Search {
 
     /// The matches among the next `chunk` documents after `from`, at most `n`.
     async fn walk(&self, conn: &impl ConnectionTrait, from: Option<Uuid>, chunk: u64, n: u64) -> Result<Vec<Uuid>, StoreError> {
+        let (sql, values) = self.walk_statement(from, chunk, n);
+        ids(conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?)
+    }
+
+    fn walk_statement(&self, from: Option<Uuid>, chunk: u64, n: u64) -> (String, Vec<Value>) {
         let direction = self.direction();
         let after = from.map(|_| format!("WHERE {}", self.beyond(2))).unwrap_or_default();
         let sql = format!(
@@ -110,7 +129,7 @@ impl Search {
         );
         let mut values: Vec<Value> = vec![self.query.clone().into()];
         values.extend(from.map(Value::from));
-        ids(conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?)
+        (sql, values)
     }
 
     /// The `chunk`-th document after `from` (read from the primary key alone).
