@@ -111,19 +111,6 @@ impl ApiError {
         }
     }
 
-    /// The object store did not answer (a bucket unreachable, credentials refused): 503, and
-    /// the request leaves nothing behind. An object missing behind an existing row is a
-    /// broken invariant, not an outage: 500.
-    pub fn storage(e: StorageError) -> Self {
-        if e.is_not_found() {
-            return Self::internal(e);
-        }
-        Self {
-            cause: Some(e.to_string()),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "the file store is not available; retry later")
-        }
-    }
-
     pub fn problem(&self) -> Problem {
         problem(self.status, self.code, self.detail.clone(), self.errors.clone())
     }
@@ -172,6 +159,21 @@ impl ResponseError for ApiError {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
+    }
+}
+
+/// The object store did not answer (a bucket unreachable, credentials refused): 503, and
+/// the request leaves nothing behind. An object missing behind an existing row is a broken
+/// invariant, not an outage: 500.
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        if e.is_not_found() {
+            return Self::internal(e);
+        }
+        Self {
+            cause: Some(e.to_string()),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "the file store is not available; retry later")
+        }
     }
 }
 

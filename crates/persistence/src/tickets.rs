@@ -206,6 +206,11 @@ fn positional(select: Select<row::Entity>) -> Selector<SelectModel<row::Position
     all_columns(select).into_model()
 }
 
+/// At most `n` tickets of `select`, read by position.
+async fn limited(conn: &impl ConnectionTrait, select: Select<row::Entity>, n: u64) -> Result<Vec<Ticket>, StoreError> {
+    page::all_limited_as::<_, row::Positional>(conn, all_columns(select), n).await?.into_iter().map(|r| to_ticket(r.0)).collect()
+}
+
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -730,7 +735,7 @@ pub async fn open_for(
         .filter(whose)
         .filter(row::Column::StatusId.not_in_subquery(closed_statuses()))
         .order_by_desc(row::Column::Id);
-    page::all_limited_as::<_, row::Positional>(conn, all_columns(select), limit).await?.into_iter().map(|r| to_ticket(r.0)).collect()
+    limited(conn, select, limit).await
 }
 
 /// Closed (or cancelled) tickets other than `ticket` that share a word of its text, its
@@ -762,7 +767,7 @@ pub async fn similar_candidates(
         .filter(row::Column::Id.ne(ticket.id))
         .filter(row::Column::StatusId.in_subquery(closed_statuses()))
         .order_by_desc(row::Column::Id);
-    page::all_limited_as::<_, row::Positional>(conn, all_columns(select), limit).await?.into_iter().map(|r| to_ticket(r.0)).collect()
+    limited(conn, select, limit).await
 }
 
 /// The equipment of each of `ticket_ids` (tickets without equipment are absent).

@@ -69,14 +69,14 @@ pub async fn receive(state: &AppState, raw: Bytes, received_by: Actor) -> ApiRes
     let now = now();
     let id = Uuid::now_v7();
     let raw_key = Storage::inbound_key(id, now);
-    state.storage.put(&raw_key, raw.clone()).await.map_err(ApiError::storage)?;
+    state.storage.put(&raw_key, raw.clone()).await?;
     let mut stored_files: Vec<StoredFile> = Vec::new();
     for index in 0..parsed.files.len() {
         let file_id = Uuid::now_v7();
         let key = Storage::attachment_key(file_id, now);
         if let Err(e) = state.storage.put(&key, Bytes::from(parsed.files[index].bytes.clone())).await {
             discard(state, &raw_key, &stored_files).await;
-            return Err(ApiError::internal(e));
+            return Err(e.into());
         }
         stored_files.push(StoredFile { id: file_id, key, index });
     }

@@ -160,7 +160,7 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
     let now = Utc::now();
     let id = Uuid::now_v7();
     let storage_key = crate::storage::Storage::attachment_key(id, now);
-    let mut upload = storage.begin(&storage_key).await.map_err(ApiError::storage)?;
+    let mut upload = storage.begin(&storage_key).await?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     let result = async {
@@ -177,7 +177,7 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
         upload.abort().await;
         return Err(err);
     }
-    upload.finish().await.map_err(ApiError::storage)?;
+    upload.finish().await?;
     Ok(Received {
         part: FILE_PART.to_owned(),
         id,
@@ -219,7 +219,7 @@ async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_byt
         ));
     }
     hasher.update(&chunk);
-    upload.write(chunk).await.map_err(ApiError::storage)
+    Ok(upload.write(chunk).await?)
 }
 
 /// The part's file name, preferring the RFC 2231 `filename*` (UTF-8) over plain `filename`.

@@ -306,7 +306,7 @@ pub async fn content(
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     let inline = params.disposition.as_deref() == Some("inline") && may_be_shown_inline(&attachment.content_type);
-    let stream = state.storage.read(&attachment.storage_key).await.map_err(ApiError::storage)?;
+    let stream = state.storage.read(&attachment.storage_key).await?;
     Ok(HttpResponse::Ok()
         .content_type(attachment.content_type.as_str())
         .insert_header((header::CONTENT_DISPOSITION, disposition(&attachment.filename, inline)))

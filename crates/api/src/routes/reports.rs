@@ -91,8 +91,7 @@ pub async fn report(
 
 async fn read_file(state: &AppState, attachment_id: Uuid) -> ApiResult<Bytes> {
     let file = attachments::get(&state.db, attachment_id).await?;
-    let chunks: Vec<Bytes> =
-        state.storage.read(&file.storage_key).await.map_err(ApiError::storage)?.try_collect().await.map_err(ApiError::storage)?;
+    let chunks: Vec<Bytes> = state.storage.read(&file.storage_key).await?.try_collect().await?;
     Ok(Bytes::from(chunks.concat()))
 }
 
@@ -112,7 +111,7 @@ async fn keep(
     let key = crate::storage::Storage::attachment_key(id, now);
     let sha256 = hex::encode(Sha256::digest(&pdf));
     let size_bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
-    state.storage.put(&key, pdf).await.map_err(ApiError::storage)?;
+    state.storage.put(&key, pdf).await?;
     let result = async {
         let txn = state.db.begin().await?;
         let new = NewAttachment {
