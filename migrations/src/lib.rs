@@ -23,6 +23,7 @@ mod m20261122_000015_ticket_has_work;
 mod m20261122_000016_channels;
 mod m20261122_000017_email_comments;
 mod m20261123_000018_drop_redundant_ticket_indexes;
+mod m20261123_000019_ticket_terms;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_channels::Migration),
             Box::new(m20261122_000017_email_comments::Migration),
             Box::new(m20261123_000018_drop_redundant_ticket_indexes::Migration),
+            Box::new(m20261123_000019_ticket_terms::Migration),
         ]
     }
 }

@@ -370,25 +370,46 @@ async fn a_search_pages_through_every_match_in_creation_order_both_ways_with_or_
 }
 
 #[tokio::test]
-async fn a_search_walks_in_growing_chunks_and_lets_the_index_collect_words_that_are_rare_there() {
+async fn a_search_reads_the_postings_its_document_changes_keep_and_finds_the_same_matches_whichever_words_lead() {
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return; // SQLite's FTS5 answers in one statement; the chunked walk is PostgreSQL's.
+        return; // SQLite's FTS5 table is the inverted index; the postings are PostgreSQL's.
     }
+    use sea_orm::ConnectionTrait;
+    use servdesk_persistence::search::{Chunks, Words};
     let admin = app.admin_token().await;
+    let mut tickets = Vec::new();
     for i in 0..40 {
         // "fax" only in the oldest three, "site" in all, "noisy" in every second one.
         let via = if i < 3 { "fax" } else { "phone" };
         let fault = if i % 2 == 0 { "noisy" } else { "cold" };
-        create(
-            &app,
-            &admin,
-            "/api/v1/tickets",
-            json!({"title": format!("Boiler {fault} at site {i}"), "description": format!("Reported by {via}")}),
-        )
-        .await;
+        let title = format!("Boiler {fault} at site {i}");
+        tickets.push(create(&app, &admin, "/api/v1/tickets", json!({"title": title, "description": format!("Reported by {via}")})).await);
     }
+    // A document gains words (a comment) and loses some (a new title).
+    let commented = id(&tickets[30]);
+    let comment = json!({"body": "Customer sent a FAX", "visibility": "internal"});
+    assert_eq!(app.post(&format!("/api/v1/tickets/{commented}/comments"), &admin, comment).await.status(), 201);
+    let retitled = id(&tickets[20]);
+    assert_eq!(app.patch(&format!("/api/v1/tickets/{retitled}"), &admin, json!({"title": "Boiler quiet now"})).await.status(), 200);
+    let rows = |sql: &'static str| async move {
+        let rows = db.query_all_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql)).await.unwrap();
+        rows.iter().map(|r| r.try_get_by_index::<i64>(0).unwrap()).collect::<Vec<_>>()
+    };
+    // Every document's words are its postings, and nothing else is.
+    let postings_match_documents = || async {
+        rows("SELECT count(*) FROM ((SELECT l, ticket_id FROM ticket_search, unnest(tsvector_to_array(ts)) AS l EXCEPT SELECT term, ticket_id FROM ticket_terms) \
+              UNION ALL (SELECT term, ticket_id FROM ticket_terms EXCEPT SELECT l, ticket_id FROM ticket_search, unnest(tsvector_to_array(ts)) AS l)) AS differing")
+            .await
+    };
+    assert_eq!(postings_match_documents().await, [0], "postings after creates, a comment and a new title");
+    assert_eq!(rows("SELECT count(*) FROM ticket_terms WHERE term = 'site'").await, [39], "the new title has no 'site'");
+    db.execute_unprepared(&format!("DELETE FROM ticket_search WHERE ticket_id = '{commented}'")).await.unwrap();
+    assert_eq!(postings_match_documents().await, [0], "a removed document's postings go with it");
+    servdesk_persistence::search::refresh(db, commented.parse().unwrap()).await.unwrap();
+    assert_eq!(postings_match_documents().await, [0], "and come back with it");
+
     let expected = |q: &'static str, descending: bool| async move {
         let sql = format!(
             "SELECT ticket_id FROM ticket_search WHERE ts @@ to_tsquery('simple', '{}') ORDER BY ticket_id {}",
@@ -398,19 +419,33 @@ async fn a_search_walks_in_growing_chunks_and_lets_the_index_collect_words_that_
         let rows = db.query_all_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql)).await.unwrap();
         rows.iter().map(|r| r.try_get_by_index::<uuid::Uuid>(0).unwrap()).collect::<Vec<_>>()
     };
-    use sea_orm::ConnectionTrait;
-    use servdesk_persistence::search::{Chunks, first_matches_in};
-    let chunks = Chunks { first: 2, sparse: 3 };
-    for (q, descending) in [("noisy site", false), ("noisy site", true), ("fax", true), ("fax", false), ("site", true)] {
-        let all = expected(q, descending).await;
-        // From the start and after each match, pages of five: every one is the next five.
-        for start in 0..all.len() {
-            let after = start.checked_sub(1).map(|i: usize| all[i]);
-            let page = first_matches_in(db, q, descending, after, 5, chunks).await.unwrap().unwrap();
-            assert_eq!(page, all[start..(start + 5).min(all.len())], "{q:?} descending={descending} after #{start}");
+    let chunks = Chunks { first: 2 };
+    let searches: [(&str, &[&[&str]]); 4] = [
+        ("noisy site", &[&["noisy"], &["site"], &["noisy", "site"], &["site", "noisy"]]),
+        ("fax", &[&["fax"]]),
+        ("fax boiler", &[&["fax"], &["boiler"], &["fax", "boiler"], &["boiler", "fax"]]),
+        ("site", &[&["site"]]),
+    ];
+    for (q, leaders) in searches {
+        for descending in [false, true] {
+            let all = expected(q, descending).await;
+            assert!(!all.is_empty());
+            for leaders in leaders {
+                let words = Words::led_by(q, descending, leaders);
+                // From the start and after each match, pages of five: every one is the next five.
+                for start in 0..all.len() {
+                    let after = start.checked_sub(1).map(|i: usize| all[i]);
+                    let page = words.first_matches_in(db, after, 5, chunks).await.unwrap();
+                    assert_eq!(
+                        page,
+                        all[start..(start + 5).min(all.len())],
+                        "{q:?} led by {leaders:?}, descending={descending}, after #{start}"
+                    );
+                }
+            }
         }
     }
-    assert!(first_matches_in(db, " -- ", true, None, 5, chunks).await.unwrap().is_none(), "no terms, no search");
+    assert!(Words::plan(db, " -- ", true).await.unwrap().is_none(), "no terms, no search");
 }
 
 #[tokio::test]

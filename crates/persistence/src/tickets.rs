@@ -439,9 +439,9 @@ pub async fn list(
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // A ticket number is looked up as such (a unique index); anything else as words.
         let looks_like_number = q.len() <= 32 && q.contains('-') && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        // Words alone, seen by someone who sees everything, in creation order: the page is
-        // the first matches in the search table's own id order (what a desk's search box
-        // asks most), found without reading a ticket that is not shown.
+        // Words alone, seen by someone who sees everything, in creation order (what a desk's
+        // search box asks most): the page is the first matches in id order, read from the
+        // search's postings without reading a ticket that is not shown.
         let words_alone = conn.get_database_backend() == DbBackend::Postgres
             && !looks_like_number
             && matches!(visibility, Visibility::All)
@@ -453,14 +453,12 @@ pub async fn list(
                 Some(Cursor::Id(id) | Cursor::IdDesc(id)) => Some(id),
                 _ => None,
             };
-            let descending = req.sort.descending();
-            if let Some(chunk) = crate::search::in_first_chunk(q, descending, after, req.limit + 1) {
-                let page = fetch(select.clone().filter(chunk)).await?;
+            if let Some(words) = crate::search::Words::plan(conn, q, req.sort.descending()).await? {
+                let page = fetch(select.clone().filter(words.in_first_chunk(after, req.limit + 1))).await?;
                 if page.next.is_some() {
                     return Ok(page);
                 }
-            }
-            if let Some(ids) = crate::search::first_matches(conn, q, descending, after, req.limit + 1).await? {
+                let ids = words.first_matches(conn, after, req.limit + 1).await?;
                 return fetch(select.filter(row::Column::Id.is_in(ids))).await;
             }
         }

@@ -14,7 +14,8 @@ use crate::tickets;
 use servdesk_domain::tickets::Ticket;
 
 mod first_matches;
-pub use first_matches::{Chunks, first_matches, first_matches_in, in_first_chunk};
+mod rarity;
+pub use first_matches::{Chunks, Words};
 
 /// Query terms: lower-cased runs of letters and digits (what both tokenisers index).
 pub fn terms(q: &str) -> Vec<String> {
