@@ -49,6 +49,10 @@ run() {
   read -r total_after steal_after < <(cpu_ticks)
   echo "    cpu steal: $(( 100 * (steal_after - steal_before) / (total_after - total_before + 1) ))%"
 }
+# The machine's own speed, so that runs at different hours can be compared: a request that
+# touches no table. The same binary on the same data can answer a third fewer requests when
+# the host is busy, and that does not always show as steal.
+run "calibration: liveness, no database" "$base/health"
 run "first page of the default list" "$base/api/v1/tickets"
 run "filtered list (customer, open)" "$base/api/v1/tickets?customer_id=$customer&status_class=new"
 run "full-text search" "$base/api/v1/tickets?q=boiler%20noisy%20site"
