@@ -58,21 +58,25 @@ impl Words {
     /// The search for `q` in id order (down when `descending`), led by its rarest word and,
     /// when about as rare, the next one; `None` when `q` has no word that can lead.
     pub async fn plan(conn: &impl ConnectionTrait, q: &str, descending: bool) -> Result<Option<Words>, StoreError> {
-        let terms: Vec<String> = terms(q).into_iter().filter(|t| t.len() <= LONGEST_LEXEME).collect();
-        if terms.is_empty() {
+        let terms = terms(q);
+        let can_lead: Vec<String> = terms.iter().filter(|t| t.len() <= LONGEST_LEXEME).cloned().collect();
+        if can_lead.is_empty() {
             return Ok(None);
         }
-        let shares = rarity::shares(conn, &terms).await?;
-        let mut by_rarity: Vec<(f32, &String)> = shares.into_iter().zip(&terms).collect();
+        let shares = rarity::shares(conn, &can_lead).await?;
+        let mut by_rarity: Vec<(f32, &String)> = shares.into_iter().zip(&can_lead).collect();
         by_rarity.sort_by(|a, b| a.0.total_cmp(&b.0));
         let rarest = by_rarity[0].0;
         let leaders = by_rarity.iter().take(2).filter(|(share, _)| *share <= rarest * MERGE_WITHIN).map(|(_, t)| t.as_str());
-        Ok(Some(Words::led_by(q, descending, &leaders.collect::<Vec<_>>())))
+        Ok(Some(Words::of_terms(&terms, descending, &leaders.collect::<Vec<_>>())))
     }
 
     /// The search for `q` led by `leaders` (one or two of its words; tests choose them).
     pub fn led_by(q: &str, descending: bool, leaders: &[&str]) -> Words {
-        let terms = terms(q);
+        Words::of_terms(&terms(q), descending, leaders)
+    }
+
+    fn of_terms(terms: &[String], descending: bool, leaders: &[&str]) -> Words {
         Words {
             query: terms.join(" & "),
             leaders: leaders.iter().map(|t| t.to_string()).collect(),
