@@ -201,7 +201,7 @@ async fn a_duplicate_while_the_first_is_in_flight_gets_409() {
         hex::encode(h.finalize())
     };
     let subject = format!("user:{}", me["id"].as_str().unwrap());
-    let now = servdesk_api::state::now();
+    let now = servdesk_usecases::now();
     let begun =
         idempotency::begin(&app.state.db, &subject, "k1", &fingerprint, now, chrono::Duration::hours(24), chrono::Duration::minutes(5))
             .await

@@ -9,8 +9,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use mail_parser::MessageParser;
 use reqwest::Method;
 use serde_json::{Value, json};
-use servdesk_api::channels::imap::ImapPoll;
-use servdesk_api::config::{ImapSecurity, ImapSettings};
+use servdesk_channels::imap::ImapPoll;
+use servdesk_usecases::config::{ImapSecurity, ImapSettings};
 
 use crate::support::{TestApp, create, expect_problem, id, mail_servers, mailbox_address};
 
@@ -326,7 +326,7 @@ async fn the_agents_reply_reaches_the_customer_and_their_answer_comes_back_throu
     relay.send(answer).await.unwrap();
     assert_eq!(servers.inbox(&desk, 1).await.len(), 1, "delivered to the desk's mailbox");
 
-    let poller = ImapPoll::new(app.state.clone(), app.state.config.imap.clone().unwrap());
+    let poller = ImapPoll::new(app.state.desk.clone(), app.state.config.imap.clone().unwrap());
     assert_eq!(poller.poll().await.unwrap(), 1);
     let comments: Value = app.get(&format!("/api/v1/tickets/{t}/comments"), &admin).await.json().await.unwrap();
     let last = comments["items"].as_array().unwrap().last().unwrap().clone();
@@ -345,7 +345,7 @@ async fn the_agents_reply_reaches_the_customer_and_their_answer_comes_back_throu
         .unwrap();
     relay.send(again).await.unwrap();
     let raw = servers.inbox(&desk, 2).await.pop().unwrap();
-    servdesk_api::channels::inbound::receive(&app.state, raw.into(), Default::default()).await.unwrap();
+    servdesk_channels::inbound::receive(&app.state, raw.into(), Default::default()).await.unwrap();
     assert_eq!(poller.poll().await.unwrap(), 1, "read again after the 'crash'");
     let comments: Value = app.get(&format!("/api/v1/tickets/{t}/comments"), &admin).await.json().await.unwrap();
     let valves = comments["items"].as_array().unwrap().iter().filter(|c| c["body"] == "And bring the spare valve.").count();
@@ -372,7 +372,7 @@ async fn the_poller_moves_what_it_filed_when_told_to() {
     })
     .await;
     servers.append(&desk, &fixture("utf-8-html-only.eml"), "Filed").await;
-    let poller = ImapPoll::new(app.state.clone(), app.state.config.imap.clone().unwrap());
+    let poller = ImapPoll::new(app.state.desk.clone(), app.state.config.imap.clone().unwrap());
     assert_eq!(poller.poll().await.unwrap(), 1);
     assert_eq!(servers.count(&desk, "INBOX").await, 0);
     assert_eq!(servers.count(&desk, "Filed").await, 1);

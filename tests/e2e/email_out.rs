@@ -6,7 +6,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use servdesk_api::config::Config;
+use servdesk_usecases::config::Config;
 
 use crate::support::{MailServers, TestApp, create, expect_problem, id, mail_servers, mailbox_address};
 
@@ -422,9 +422,9 @@ async fn a_delivery_whose_worker_died_is_taken_over_and_sent_once() {
     create(&app, &admin, "/api/v1/tickets", json!({"title": "Crash", "contact_id": contact_id})).await;
 
     // Compose only (no relay in this registry), then a worker claims the delivery and dies.
-    let composer = servdesk_api::worker::Registry::standard()
-        .register_shared("notify.ticket_created", std::sync::Arc::new(servdesk_api::channels::Compose::new(app.state.clone())));
-    servdesk_api::worker::Worker::new(app.state.db.clone(), composer, app.state.config.worker.clone()).run_once().await.unwrap();
+    let composer = servdesk_usecases::jobs::Registry::standard()
+        .register_shared("notify.ticket_created", std::sync::Arc::new(servdesk_channels::Compose::new(app.state.desk.clone())));
+    servdesk_usecases::jobs::Worker::new(app.state.db.clone(), composer, app.state.config.worker.clone()).run_once().await.unwrap();
     let now = chrono::Utc::now();
     let claimed = servdesk_persistence::jobs::claim(
         &app.state.db,

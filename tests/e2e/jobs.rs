@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
-use servdesk_api::config::WorkerSettings;
-use servdesk_api::worker::{JobFuture, JobHandler, Registry, Worker};
 use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::jobs::{self, Job, NewJob};
 use servdesk_persistence::{DatabaseConnection, idempotency};
+use servdesk_usecases::config::WorkerSettings;
+use servdesk_usecases::jobs::{JobFuture, JobHandler, Registry, Worker};
 use tokio::sync::{Notify, watch};
 
 use crate::support::{TestApp, expect_problem};
@@ -28,7 +28,7 @@ fn fast(lock_timeout: Duration) -> WorkerSettings {
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
-    servdesk_api::state::now()
+    servdesk_usecases::now()
 }
 
 /// Counts how often each job ran.
@@ -256,7 +256,7 @@ async fn housekeeping_purges_expired_idempotency_records() {
             .await
             .unwrap();
     assert!(matches!(begun, idempotency::Begin::Started));
-    jobs::enqueue(&app.state.db, NewJob::now(servdesk_api::worker::HOUSEKEEPING, json!({}), now()), now()).await.unwrap();
+    jobs::enqueue(&app.state.db, NewJob::now(servdesk_usecases::jobs::HOUSEKEEPING, json!({}), now()), now()).await.unwrap();
     Worker::new(app.state.db.clone(), Registry::standard(), fast(Duration::from_secs(30))).run_once().await.unwrap();
     // The key is free again: a new request with it starts afresh.
     let again = idempotency::begin(&app.state.db, "user:x", "old", "g", now(), chrono::Duration::hours(24), chrono::Duration::minutes(5))

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use reqwest::{Method, RequestBuilder, Response};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use servdesk_api::config::Config;
 use servdesk_api::state::AppState;
+use servdesk_usecases::config::Config;
 
 pub const ADMIN_EMAIL: &str = "admin@servdesk.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-1234";
@@ -60,7 +60,7 @@ impl TestApp {
         let server = servdesk_api::app::server(state.clone(), listener).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
-        servdesk_api::storage::install_crypto_provider();
+        servdesk_usecases::storage::install_crypto_provider();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         TestApp { base, client, state, handle, db, dir }
     }
@@ -202,8 +202,8 @@ impl TestApp {
     /// Runs the job worker (every handler this app's configuration registers) until no
     /// job is due; returns how many ran.
     pub async fn run_jobs(&self) -> usize {
-        let registry = servdesk_api::worker::Registry::for_state(&self.state).unwrap();
-        let worker = servdesk_api::worker::Worker::new(self.state.db.clone(), registry, self.state.config.worker.clone());
+        let registry = servdesk_channels::registry(&self.state).unwrap();
+        let worker = servdesk_usecases::jobs::Worker::new(self.state.db.clone(), registry, self.state.config.worker.clone());
         let mut total = 0;
         for _ in 0..100 {
             let ran = worker.run_once().await.unwrap();

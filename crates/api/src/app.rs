@@ -1,6 +1,7 @@
 //! Assembling the process: connect and prepare the database, build the HTTP server with its
 //! middleware stack, start the in-process worker.
 
+use servdesk_domain::errors::code;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -15,14 +16,15 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::authenticate;
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
-use crate::config::Config;
 use crate::conventions::{idempotency, problems};
 use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
 use crate::state::AppState;
-use crate::storage::Storage;
 use crate::{bootstrap, openapi, routes};
+use servdesk_usecases::Desk;
+use servdesk_usecases::config::Config;
+use servdesk_usecases::storage::Storage;
 
 /// Opens the configured database (creating the SQLite data directory) and applies pending
 /// migrations unless that is switched off.
@@ -46,14 +48,10 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     let storage = Storage::from_config(&config)?;
     tracing::info!(storage = storage.description(), "attachments storage");
     Ok(AppState {
-        db,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         session_holders: Arc::new(SessionHolders::new(config.session_check)),
-        config: Arc::new(config),
+        desk: Desk::new(db, Arc::new(config), storage),
         metrics: Arc::new(Metrics::default()),
-        storage,
-        statuses: Arc::default(),
-        priorities: Arc::default(),
     })
 }
 
@@ -106,9 +104,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             "/docs",
             web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
         )
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such route"))
-        }))
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::new(code::NOT_FOUND, "no such route")) }))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(authenticate))
         .wrap(cors(&state.config.cors_origins))

@@ -6,8 +6,8 @@ use servdesk_persistence::{DatabaseConnection, settings, users};
 
 use crate::auth::passwords;
 use crate::auth::tokens::random_token;
-use crate::config::Config;
 use crate::state::now;
+use servdesk_usecases::config::Config;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 

@@ -8,10 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use servdesk_domain::errors::{Code, ErrorKind};
 use servdesk_persistence::StoreError;
+use servdesk_usecases::Error;
+pub use servdesk_usecases::FieldError;
+use servdesk_usecases::storage::StorageError;
 use utoipa::ToSchema;
-
-use crate::storage::StorageError;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -37,86 +39,101 @@ pub struct Problem {
     pub detail: Option<String>,
     /// Per-field errors of a validation failure.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldErrorOut>,
 }
 
+/// One invalid field of a `validation_failed` problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldError {
+#[schema(as = FieldError)]
+pub struct FieldErrorOut {
     /// The field's name as in the request (dotted path for nested fields).
     pub field: String,
     pub code: String,
     pub message: String,
 }
 
+/// A use case's error on its way out as a problem document. The only place that knows
+/// HTTP statuses: [`status_of`] maps each kind of the domain's error table to one.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub detail: Option<String>,
-    pub errors: Vec<FieldError>,
-    pub retry_after_secs: Option<u64>,
-    /// What went wrong inside, for the log only (never sent).
-    pub cause: Option<String>,
+pub struct ApiError(pub Error);
+
+/// The HTTP status of each kind of error.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Malformed => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Precondition => StatusCode::PRECONDITION_FAILED,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::Unprocessable | ErrorKind::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: Some(detail.into()), errors: Vec::new(), retry_after_secs: None, cause: None }
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        Self(Error::new(code, detail))
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    pub fn status(&self) -> StatusCode {
+        status_of(self.0.kind())
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "your role or key scopes do not allow this")
+        Self(Error::forbidden())
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        Self(Error::not_found())
     }
 
     pub fn stale_version() -> Self {
-        Self::new(StatusCode::PRECONDITION_FAILED, "stale_version", "the resource changed since you read it; fetch it again")
+        Self(Error::stale_version())
     }
 
-    pub fn too_many_requests(code: &'static str, retry_after_secs: u64) -> Self {
-        Self {
-            retry_after_secs: Some(retry_after_secs.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, "too many attempts; retry later")
-        }
+    pub fn too_many_requests(code: Code, retry_after_secs: u64) -> Self {
+        Self(Error::too_many_requests(code, retry_after_secs))
     }
 
     /// A 422 for one field.
-    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() }])
+    pub fn invalid_field(field: &str, code: Code, message: impl Into<String>) -> Self {
+        Self(Error::invalid_field(field, code, message))
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "the request has invalid fields") }
+        Self(Error::validation(errors))
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self {
-            cause: Some(cause.to_string()),
-            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred; it has been logged")
-        }
+        Self(Error::internal(cause))
     }
 
     pub fn problem(&self) -> Problem {
-        problem(self.status, self.code, self.detail.clone(), self.errors.clone())
+        let errors = self
+            .0
+            .errors
+            .iter()
+            .map(|e| FieldErrorOut { field: e.field.clone(), code: e.code.clone(), message: e.message.clone() })
+            .collect();
+        problem(self.status(), self.0.code.as_str(), self.0.detail.clone(), errors)
     }
 }
 
-pub fn problem(status: StatusCode, code: &str, detail: Option<String>, errors: Vec<FieldError>) -> Problem {
+impl std::ops::Deref for ApiError {
+    type Target = Error;
+
+    fn deref(&self) -> &Error {
+        &self.0
+    }
+}
+
+pub fn problem(status: StatusCode, code: &str, detail: Option<String>, errors: Vec<FieldErrorOut>) -> Problem {
     Problem {
         type_uri: format!("urn:servdesk:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -135,8 +152,8 @@ pub fn problem_response(status: StatusCode, body: &Problem) -> HttpResponse {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.code)?;
-        if let Some(cause) = &self.cause {
+        write!(f, "{} {}", self.status().as_u16(), self.0.code)?;
+        if let Some(cause) = &self.0.cause {
             write!(f, ": {cause}")?;
         }
         Ok(())
@@ -145,15 +162,16 @@ impl std::fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
-            tracing::error!(code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(code = self.0.code.as_str(), cause = self.0.cause.as_deref().unwrap_or(""), "request failed");
         }
-        let mut response = problem_response(self.status, &self.problem());
-        if let Some(secs) = self.retry_after_secs
+        let mut response = problem_response(status, &self.problem());
+        if let Some(secs) = self.0.retry_after_secs
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -162,35 +180,27 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The object store did not answer (a bucket unreachable, credentials refused): 503, and
-/// the request leaves nothing behind. An object missing behind an existing row is a broken
-/// invariant, not an outage: 500.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        if e.is_not_found() {
-            return Self::internal(e);
-        }
-        Self {
-            cause: Some(e.to_string()),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", "the file store is not available; retry later")
-        }
+        Self(e.into())
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::not_found(),
-            StoreError::StaleVersion => ApiError::stale_version(),
-            StoreError::Conflict { code, message } => ApiError::conflict(code, message),
-            StoreError::Db(e) => ApiError::internal(e),
-        }
+        Self(err.into())
     }
 }
 
 impl From<servdesk_persistence::DbErr> for ApiError {
     fn from(err: servdesk_persistence::DbErr) -> Self {
-        ApiError::internal(err)
+        Self(err.into())
     }
 }
 

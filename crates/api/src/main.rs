@@ -4,11 +4,11 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use servdesk_api::config::{Config, LogFormat};
-use servdesk_api::worker::{Registry, Worker};
 use servdesk_api::{app, auth::passwords, openapi, state::now};
 use servdesk_domain::{Email, Role, password};
 use servdesk_persistence::{db, users};
+use servdesk_usecases::config::{Config, LogFormat};
+use servdesk_usecases::jobs::Worker;
 use tokio::sync::watch;
 
 #[global_allocator]
@@ -136,7 +136,7 @@ async fn serve(config: Config, with_worker: bool) -> Result<(), String> {
     let listener = TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     tracing::info!(address = %bind, docs = %format!("http://{bind}/docs/"), "Servdesk is listening");
     let (stop, stopped) = watch::channel(false);
-    let registry = Registry::for_state(&state)?;
+    let registry = servdesk_channels::registry(&state)?;
     let worker = with_worker.then(|| tokio::spawn(Worker::new(state.db.clone(), registry, worker_settings).run(stopped)));
     let server = app::server(state, listener).map_err(|e| e.to_string())?;
     let result = server.await.map_err(|e| e.to_string());
@@ -151,7 +151,7 @@ async fn run_worker(config: Config) -> Result<(), String> {
     let settings = config.worker.clone();
     let state = app::prepare(config).await?;
     let (stop, stopped) = watch::channel(false);
-    let worker = tokio::spawn(Worker::new(state.db.clone(), Registry::for_state(&state)?, settings).run(stopped));
+    let worker = tokio::spawn(Worker::new(state.db.clone(), servdesk_channels::registry(&state)?, settings).run(stopped));
     shutdown_signal().await;
     let _ = stop.send(true);
     worker.await.map_err(|e| e.to_string())

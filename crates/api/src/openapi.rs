@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::error::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
+use crate::error::{FieldErrorOut, PROBLEM_CONTENT_TYPE, Problem};
 use crate::routes::{self, tags};
 
 #[derive(OpenApi)]
@@ -39,7 +39,7 @@ use crate::routes::{self, tags};
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics")
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldErrorOut))
 )]
 struct Base;
 

@@ -24,6 +24,16 @@ pub fn domain_of(address: &str) -> Option<String> {
     addr.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase()).filter(|d| !d.is_empty())
 }
 
+/// The address of a mailbox written `Name <address>` or `address`, if it is one.
+pub fn mailbox_address(mailbox: &str) -> Option<crate::Email> {
+    let mailbox = mailbox.trim();
+    let address = match mailbox.rsplit_once('<') {
+        Some((_, rest)) => rest.strip_suffix('>')?,
+        None => mailbox,
+    };
+    crate::Email::parse(address.trim()).ok()
+}
+
 /// A Message-ID as stored: trimmed, without angle brackets.
 pub fn normalize_message_id(raw: &str) -> Option<String> {
     let id = raw.trim().trim_start_matches('<').trim_end_matches('>').trim();
@@ -217,6 +227,14 @@ pub fn classify_inbound(s: InboundSignals<'_>) -> InboundKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailbox_is_an_address_with_or_without_a_name() {
+        assert_eq!(mailbox_address("Servdesk <desk@example.com>").map(|e| e.to_string()), Some("desk@example.com".to_owned()));
+        assert_eq!(mailbox_address("desk@example.com").map(|e| e.to_string()), Some("desk@example.com".to_owned()));
+        assert!(mailbox_address("Servdesk <desk@example.com").is_none());
+        assert!(mailbox_address("not an address").is_none());
+    }
 
     #[test]
     fn message_ids_are_ours_and_bracketless() {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::dictionaries::StatusClass;
 use crate::directory::{Equipment, Product};
+use crate::errors::{Code, DomainError, code, field};
 
 named_enum! {
     /// Where a call or ticket came from.
@@ -135,6 +136,16 @@ pub enum WarrantyError {
     ReasonRequired,
 }
 
+impl DomainError for WarrantyError {
+    fn code(&self) -> Code {
+        field::WARRANTY_REASON_REQUIRED
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("warranty_reason")
+    }
+}
+
 /// Decides the warranty flag: by the equipment's warranty on the reported date, unless the
 /// caller asks for the other value and says why.
 pub fn warranty(
@@ -161,6 +172,22 @@ pub enum SerialError {
     Ambiguous,
     #[error("does not match the serial number format {0} of the product")]
     PatternMismatch(String),
+}
+
+impl DomainError for SerialError {
+    fn code(&self) -> Code {
+        match self {
+            Self::ProductRequired | Self::Ambiguous => field::PRODUCT_REQUIRED,
+            Self::PatternMismatch(_) => field::SERIAL_PATTERN,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::ProductRequired | Self::Ambiguous => "product_id",
+            Self::PatternMismatch(_) => "serial_number",
+        })
+    }
 }
 
 /// Resolves a ticket's serial number against the units that carry it (`known`) and the
@@ -240,13 +267,13 @@ pub enum StatusError {
     ReopenWindowPassed,
 }
 
-impl StatusError {
-    pub fn code(&self) -> &'static str {
+impl DomainError for StatusError {
+    fn code(&self) -> Code {
         match self {
-            Self::UseClose => "use_close",
-            Self::Closed => "ticket_closed",
-            Self::NotClosed => "ticket_not_closed",
-            Self::ReopenWindowPassed => "reopen_window_passed",
+            Self::UseClose => code::USE_CLOSE,
+            Self::Closed => code::TICKET_CLOSED,
+            Self::NotClosed => code::TICKET_NOT_CLOSED,
+            Self::ReopenWindowPassed => code::REOPEN_WINDOW_PASSED,
         }
     }
 }

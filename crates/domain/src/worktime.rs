@@ -6,6 +6,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::errors::{Code, DomainError, field};
+
 named_enum! {
     /// How an entry came to be.
     EntrySource {
@@ -90,6 +92,26 @@ pub enum SpanRefused {
     MinutesOutOfRange,
     #[error("time cannot be logged in the future")]
     InTheFuture,
+}
+
+impl DomainError for SpanRefused {
+    fn code(&self) -> Code {
+        match self {
+            Self::Inverted => field::BEFORE_START,
+            Self::TooLong => field::TOO_LONG,
+            Self::Incomplete => field::INCOMPLETE_SPAN,
+            Self::MinutesOutOfRange => field::OUT_OF_RANGE,
+            Self::InTheFuture => field::IN_THE_FUTURE,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Inverted | Self::TooLong => "ended_at",
+            Self::MinutesOutOfRange => "minutes",
+            Self::Incomplete | Self::InTheFuture => "started_at",
+        })
+    }
 }
 
 /// When and how long: measured from a start and an end, or declared as minutes on a day.

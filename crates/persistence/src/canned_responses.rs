@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use crate::entities::canned_responses as row;
@@ -35,7 +36,7 @@ pub struct CannedChanges {
 
 fn taken(err: sea_orm::DbErr) -> StoreError {
     if is_unique_violation(&err) {
-        StoreError::conflict("name_taken", "a canned response with this name and language exists")
+        StoreError::conflict(code::NAME_TAKEN, "a canned response with this name and language exists")
     } else {
         err.into()
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use servdesk_domain::completion::{Completion, Material};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use crate::entities::{task_completions as row, task_materials as material_row};
@@ -36,7 +37,7 @@ pub async fn create(conn: &impl ConnectionTrait, c: &Completion, now: DateTime<U
         created_at: Set(now),
     };
     row::Entity::insert(model).exec_without_returning(conn).await.map_err(|e| {
-        if is_unique_violation(&e) { StoreError::conflict("already_completed", "this task was completed already") } else { e.into() }
+        if is_unique_violation(&e) { StoreError::conflict(code::ALREADY_COMPLETED, "this task was completed already") } else { e.into() }
     })?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use crate::entities::dictionary_entries as row;
@@ -101,7 +102,7 @@ async fn name_taken(
 }
 
 fn name_conflict() -> StoreError {
-    StoreError::conflict("name_taken", "this list already has an entry with that name")
+    StoreError::conflict(code::NAME_TAKEN, "this list already has an entry with that name")
 }
 
 /// Clears the default flag of the other entries in `entry`'s default scope.
@@ -127,7 +128,7 @@ async fn clear_other_defaults(
 }
 
 fn default_required() -> StoreError {
-    StoreError::conflict("default_required", "this is the default of its list; make another entry the default first")
+    StoreError::conflict(code::DEFAULT_REQUIRED, "this is the default of its list; make another entry the default first")
 }
 
 pub async fn create(conn: &impl ConnectionTrait, new: NewEntry, now: DateTime<Utc>) -> Result<Entry, StoreError> {
@@ -219,7 +220,7 @@ pub async fn delete(conn: &impl ConnectionTrait, kind: DictionaryKind, id: Uuid)
     }
     row::Entity::delete_by_id(id).exec(conn).await.map_err(|e| {
         if is_foreign_key_violation(&e) {
-            StoreError::conflict("dictionary_entry_in_use", "records refer to this entry; deactivate it instead (PATCH active=false)")
+            StoreError::conflict(code::DICTIONARY_ENTRY_IN_USE, "records refer to this entry; deactivate it instead (PATCH active=false)")
         } else {
             e.into()
         }

@@ -1,6 +1,7 @@
 //! Errors a store reports, named after what the caller has to tell the client.
 
 use sea_orm::{DbErr, SqlErr};
+use servdesk_domain::errors::Code;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -11,7 +12,7 @@ pub enum StoreError {
     StaleVersion,
     /// A uniqueness rule was broken; `code` names the rule for the client.
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: Code, message: String },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -22,7 +23,7 @@ impl StoreError {
         Self::Db(DbErr::Custom(format!("corrupt {table} row: {detail}")))
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }
     }
 }

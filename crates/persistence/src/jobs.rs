@@ -6,6 +6,7 @@
 //! complete them or record the failure, which schedules a retry with backoff or, after
 //! `max_attempts`, parks the job as `dead` for an admin to see and retry.
 
+use servdesk_domain::errors::code;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -241,7 +242,7 @@ pub async fn retry(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) ->
         .exec(conn)
         .await?;
     if result.rows_affected == 0 {
-        return Err(StoreError::conflict("job_not_dead", "only a dead job can be retried"));
+        return Err(StoreError::conflict(code::JOB_NOT_DEAD, "only a dead job can be retried"));
     }
     get(conn, id).await
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use crate::entities::{team_members, teams};
@@ -24,7 +25,7 @@ pub struct TeamChanges {
 }
 
 fn name_taken(err: sea_orm::DbErr) -> StoreError {
-    if is_unique_violation(&err) { StoreError::conflict("team_name_taken", "a team with this name already exists") } else { err.into() }
+    if is_unique_violation(&err) { StoreError::conflict(code::TEAM_NAME_TAKEN, "a team with this name already exists") } else { err.into() }
 }
 
 pub async fn create(
@@ -93,7 +94,7 @@ async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Res
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
     teams::Entity::delete_by_id(id).exec(conn).await.map_err(|e| {
-        if is_foreign_key_violation(&e) { StoreError::conflict("team_in_use", "records refer to this team") } else { e.into() }
+        if is_foreign_key_violation(&e) { StoreError::conflict(code::TEAM_IN_USE, "records refer to this team") } else { e.into() }
     })?;
     Ok(())
 }

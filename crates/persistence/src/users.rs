@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use servdesk_domain::errors::code;
 use servdesk_domain::{Email, Role};
 use uuid::Uuid;
 
@@ -79,7 +80,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
 }
 
 fn email_taken(err: sea_orm::DbErr) -> StoreError {
-    if is_unique_violation(&err) { StoreError::conflict("email_taken", "a user with this email already exists") } else { err.into() }
+    if is_unique_violation(&err) { StoreError::conflict(code::EMAIL_TAKEN, "a user with this email already exists") } else { err.into() }
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User, StoreError> {
@@ -206,7 +207,7 @@ pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreEr
 }
 
 fn history() -> StoreError {
-    StoreError::conflict("user_has_history", "this user has history; deactivate them instead (PATCH active=false)")
+    StoreError::conflict(code::USER_HAS_HISTORY, "this user has history; deactivate them instead (PATCH active=false)")
 }
 
 pub async fn count_active_with_role(conn: &impl ConnectionTrait, role: Role) -> Result<u64, StoreError> {

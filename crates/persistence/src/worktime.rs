@@ -1,6 +1,7 @@
 //! Time worked: running stopwatches (one per user, the user being the key, so a second start
 //! cannot slip in even under concurrency) and the time entries with their totals.
 
+use servdesk_domain::errors::code;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,7 +36,7 @@ pub async fn start(conn: &impl ConnectionTrait, timer: &Timer, now: DateTime<Utc
         created_at: Set(now),
     };
     timers::Entity::insert(model).exec_without_returning(conn).await.map_err(|e| {
-        if is_unique_violation(&e) { StoreError::conflict("timer_running", "a stopwatch is already running") } else { e.into() }
+        if is_unique_violation(&e) { StoreError::conflict(code::TIMER_RUNNING, "a stopwatch is already running") } else { e.into() }
     })?;
     Ok(())
 }

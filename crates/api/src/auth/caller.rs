@@ -10,6 +10,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
+use servdesk_domain::errors::{Code, code};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::api_keys;
 
@@ -22,7 +23,7 @@ use crate::state::{AppState, now};
 enum AuthOutcome {
     Anonymous,
     Authenticated(Principal),
-    Rejected { code: &'static str, detail: &'static str },
+    Rejected { code: Code, detail: &'static str },
 }
 
 /// The authenticated caller of a request; extracting it answers 401 for anyone else.
@@ -52,9 +53,9 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(match req.extensions().get::<AuthOutcome>() {
             Some(AuthOutcome::Authenticated(p)) => Ok(Caller(p.clone())),
-            Some(AuthOutcome::Rejected { code, detail }) => Err(ApiError::unauthorized(code, *detail)),
+            Some(AuthOutcome::Rejected { code, detail }) => Err(ApiError::new(*code, *detail)),
             Some(AuthOutcome::Anonymous) | None => {
-                Err(ApiError::unauthorized("missing_credentials", "send `Authorization: Bearer <access token or API key>`"))
+                Err(ApiError::new(code::MISSING_CREDENTIALS, "send `Authorization: Bearer <access token or API key>`"))
             }
         })
     }
@@ -96,7 +97,7 @@ pub async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'st
 }
 
 fn rejected_malformed() -> AuthOutcome {
-    AuthOutcome::Rejected { code: "invalid_credentials", detail: "the Authorization header must be `Bearer <token>`" }
+    AuthOutcome::Rejected { code: code::INVALID_CREDENTIALS, detail: "the Authorization header must be `Bearer <token>`" }
 }
 
 async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError> {
@@ -106,31 +107,31 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
     let claims = match state.jwt.verify(token) {
         Ok(c) => c,
         Err(TokenError::Expired) => {
-            return Ok(AuthOutcome::Rejected { code: "token_expired", detail: "the access token expired; refresh it" });
+            return Ok(AuthOutcome::Rejected { code: code::TOKEN_EXPIRED, detail: "the access token expired; refresh it" });
         }
-        Err(TokenError::Invalid) => return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" }),
+        Err(TokenError::Invalid) => return Ok(AuthOutcome::Rejected { code: code::INVALID_TOKEN, detail: "the token is not valid" }),
     };
     // Checked on every request (remembered for a moment: see `holders`) so logout,
     // deactivation and role changes apply now, not when the access token happens to expire.
     let holder = match state.session_holders.get(&state.db, claims.sid).await {
         Ok(h) => h,
         Err(servdesk_persistence::StoreError::NotFound) => {
-            return Ok(AuthOutcome::Rejected { code: "invalid_token", detail: "the token is not valid" });
+            return Ok(AuthOutcome::Rejected { code: code::INVALID_TOKEN, detail: "the token is not valid" });
         }
         Err(e) => return Err(e.into()),
     };
     if holder.revoked || holder.user_id != claims.sub {
-        return Ok(AuthOutcome::Rejected { code: "session_revoked", detail: "this session was ended; log in again" });
+        return Ok(AuthOutcome::Rejected { code: code::SESSION_REVOKED, detail: "this session was ended; log in again" });
     }
     if !holder.active {
-        return Ok(AuthOutcome::Rejected { code: "user_inactive", detail: "this account is deactivated" });
+        return Ok(AuthOutcome::Rejected { code: code::USER_INACTIVE, detail: "this account is deactivated" });
     }
     // The role is read now, not from the token, so a role change applies at once.
     Ok(AuthOutcome::Authenticated(Principal::User { id: holder.user_id, role: holder.role, session_id: claims.sid }))
 }
 
 async fn resolve_api_key(state: &AppState, prefix: &str, secret: &str) -> Result<AuthOutcome, ApiError> {
-    let invalid = AuthOutcome::Rejected { code: "invalid_api_key", detail: "unknown or revoked API key" };
+    let invalid = AuthOutcome::Rejected { code: code::INVALID_API_KEY, detail: "unknown or revoked API key" };
     let Some((key, secret_hash)) = api_keys::find_by_prefix(&state.db, prefix).await? else {
         return Ok(invalid);
     };

@@ -5,6 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
+use servdesk_domain::errors::code;
 
 use crate::error::ApiError;
 
@@ -30,7 +31,7 @@ pub fn versioned<T: Serialize>(mut builder: actix_web::HttpResponseBuilder, vers
 pub struct IfMatch(pub Option<i64>);
 
 fn parse(value: &HeaderValue) -> Result<Option<i64>, ApiError> {
-    let invalid = || ApiError::bad_request("invalid_if_match", "If-Match must be an ETag from this API, like \"3\"");
+    let invalid = || ApiError::new(code::INVALID_IF_MATCH, "If-Match must be an ETag from this API, like \"3\"");
     let raw = value.to_str().map_err(|_| invalid())?.trim();
     if raw == "*" {
         return Ok(None);

@@ -13,6 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
+use servdesk_domain::errors::code;
 use servdesk_persistence::idempotency::{self, Begin, StoredResponse};
 use sha2::{Digest, Sha256};
 
@@ -48,10 +49,7 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
     let key = match key {
         Ok(k) if !k.is_empty() && k.len() <= 255 => k,
         _ => {
-            return Ok(fail(
-                req,
-                ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters"),
-            ));
+            return Ok(fail(req, ApiError::new(code::INVALID_IDEMPOTENCY_KEY, "Idempotency-Key must be 1–255 visible ASCII characters")));
         }
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -72,16 +70,15 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
             .and_then(|ct| ct.parse::<actix_web::mime::Mime>().ok())
             .and_then(|m| m.get_param(actix_web::mime::BOUNDARY).map(|b| format!("--{}", b.as_str())))
             .unwrap_or_default();
-        let spooled = match Spooled::write(&mut payload, &state.config.data_dir.join("spool"), limit, &mut hasher, boundary.as_bytes())
-            .await
-        {
-            Ok(s) => s,
-            Err(SpoolError::TooLarge(_)) => {
-                return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
-            }
-            Err(SpoolError::Body(e)) => return Ok(fail(req, ApiError::bad_request("invalid_body", e))),
-            Err(e @ SpoolError::Disk(_)) => return Ok(fail(req, ApiError::internal(e))),
-        };
+        let spooled =
+            match Spooled::write(&mut payload, &state.config.data_dir.join("spool"), limit, &mut hasher, boundary.as_bytes()).await {
+                Ok(s) => s,
+                Err(SpoolError::TooLarge(_)) => {
+                    return Ok(fail(req, ApiError::new(code::PAYLOAD_TOO_LARGE, "the request body is too large")));
+                }
+                Err(SpoolError::Body(e)) => return Ok(fail(req, ApiError::new(code::MALFORMED_BODY, e))),
+                Err(e @ SpoolError::Disk(_)) => return Ok(fail(req, ApiError::internal(e))),
+            };
         match spooled.payload().await {
             Ok(p) => req.set_payload(p),
             Err(e) => return Ok(fail(req, ApiError::internal(e))),
@@ -93,10 +90,10 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
         while let Some(chunk) = payload.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
-                Err(e) => return Ok(fail(req, ApiError::bad_request("invalid_body", e.to_string()))),
+                Err(e) => return Ok(fail(req, ApiError::new(code::MALFORMED_BODY, e.to_string()))),
             };
             if body.len() + chunk.len() > limit {
-                return Ok(fail(req, ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")));
+                return Ok(fail(req, ApiError::new(code::PAYLOAD_TOO_LARGE, "the request body is too large")));
             }
             body.extend_from_slice(&chunk);
         }
@@ -120,17 +117,12 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
     .await;
     match begun {
         Err(e) => Ok(fail(req, e.into())),
-        Ok(Begin::Mismatch) => Ok(fail(
-            req,
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request",
-            ),
-        )),
+        Ok(Begin::Mismatch) => {
+            Ok(fail(req, ApiError::new(code::IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key was used with a different request")))
+        }
         Ok(Begin::InFlight) => Ok(fail(
             req,
-            ApiError::conflict("idempotency_key_in_flight", "a request with this Idempotency-Key is still being processed; retry shortly"),
+            ApiError::new(code::IDEMPOTENCY_KEY_IN_FLIGHT, "a request with this Idempotency-Key is still being processed; retry shortly"),
         )),
         Ok(Begin::Replay(record)) => {
             let status = u16::try_from(record.response_status.unwrap_or(200))

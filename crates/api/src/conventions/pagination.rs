@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use servdesk_domain::errors::{code, field};
 use servdesk_persistence::{Cursor, Page, PageRequest, Sort};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -51,13 +52,13 @@ impl PageParams {
     /// sense there. Answers the id to continue after and the page size.
     pub fn append_only(&self, what: &str) -> Result<(Option<uuid::Uuid>, u64), ApiError> {
         if self.updated_since.is_some() {
-            return Err(ApiError::bad_request(
-                "unsupported_filter",
+            return Err(ApiError::new(
+                code::UNSUPPORTED_FILTER,
                 format!("{what} do not change; page with cursor instead of updated_since"),
             ));
         }
         if self.sort.as_deref().is_some_and(|s| s != "created") {
-            return Err(ApiError::invalid_field("sort", "unsupported", format!("{what} are listed oldest first only")));
+            return Err(ApiError::invalid_field("sort", field::UNSUPPORTED, format!("{what} are listed oldest first only")));
         }
         let req = self.to_request()?;
         let after = match req.after {
@@ -71,7 +72,7 @@ impl PageParams {
         let limit = match self.limit {
             None => DEFAULT_LIMIT,
             Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as u64,
-            Some(_) => return Err(ApiError::invalid_field("limit", "range", "must be between 1 and 200")),
+            Some(_) => return Err(ApiError::invalid_field("limit", field::RANGE, "must be between 1 and 200")),
         };
         let sort = match (self.sort.as_deref(), self.updated_since.is_some()) {
             (None | Some("created"), false) => Sort::Created,
@@ -79,9 +80,13 @@ impl PageParams {
             (None | Some("updated"), true) | (Some("updated"), false) => Sort::Updated,
             (Some("-updated"), false) => Sort::UpdatedDesc,
             (Some(_), true) => {
-                return Err(ApiError::invalid_field("sort", "unsupported", "with updated_since a list is ordered by change, oldest first"));
+                return Err(ApiError::invalid_field(
+                    "sort",
+                    field::UNSUPPORTED,
+                    "with updated_since a list is ordered by change, oldest first",
+                ));
             }
-            (Some(_), false) => return Err(ApiError::invalid_field("sort", "unknown", "one of created, -created, updated, -updated")),
+            (Some(_), false) => return Err(ApiError::invalid_field("sort", field::UNKNOWN, "one of created, -created, updated, -updated")),
         };
         let after = self.cursor.as_deref().map(decode).transpose()?;
         if after.is_some_and(|c| !sort.continues(c)) {
@@ -92,7 +97,7 @@ impl PageParams {
 }
 
 fn invalid_cursor() -> ApiError {
-    ApiError::bad_request("invalid_cursor", "the cursor is malformed or belongs to a different query")
+    ApiError::new(code::INVALID_CURSOR, "the cursor is malformed or belongs to a different query")
 }
 
 fn decode(raw: &str) -> Result<Cursor, ApiError> {

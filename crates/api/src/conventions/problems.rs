@@ -8,6 +8,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, web};
+use servdesk_domain::errors::code;
 
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, problem, problem_response};
 
@@ -18,28 +19,26 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", err.to_string())
+            ApiError::new(code::PAYLOAD_TOO_LARGE, err.to_string())
         }
-        JsonPayloadError::ContentType => {
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as application/json")
-        }
+        JsonPayloadError::ContentType => ApiError::new(code::UNSUPPORTED_MEDIA_TYPE, "send the body as application/json"),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("the body does not match the schema: {e}"))
+            ApiError::new(code::INVALID_BODY, format!("the body does not match the schema: {e}"))
         }
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
-        other => ApiError::bad_request("invalid_body", other.to_string()),
+        JsonPayloadError::Deserialize(e) => ApiError::new(code::MALFORMED_JSON, format!("the body is not valid JSON: {e}")),
+        other => ApiError::new(code::MALFORMED_BODY, other.to_string()),
     }
 }
 
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req: &HttpRequest| {
-        ApiError::bad_request("invalid_path_parameter", format!("a path parameter is malformed: {err}")).into()
+        ApiError::new(code::INVALID_PATH_PARAMETER, format!("a path parameter is malformed: {err}")).into()
     })
 }
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| {
-        ApiError::bad_request("invalid_query", format!("the query string is malformed: {err}")).into()
+        ApiError::new(code::INVALID_QUERY, format!("the query string is malformed: {err}")).into()
     })
 }
 
@@ -59,20 +58,20 @@ pub async fn normalize(req: ServiceRequest, next: Next<impl MessageBody + 'stati
         return Ok(res);
     }
     let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such route or resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not accept this method"),
-        StatusCode::BAD_REQUEST => ("bad_request", "the request is malformed"),
-        StatusCode::UNAUTHORIZED => ("unauthorized", "authentication is required"),
-        StatusCode::FORBIDDEN => ("forbidden", "not allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported content type"),
-        s if s.is_server_error() => ("internal_error", "an internal error occurred; it has been logged"),
-        _ => ("request_failed", "the request failed"),
+        StatusCode::NOT_FOUND => (code::NOT_FOUND, "no such route or resource"),
+        StatusCode::METHOD_NOT_ALLOWED => (code::METHOD_NOT_ALLOWED, "this route does not accept this method"),
+        StatusCode::BAD_REQUEST => (code::BAD_REQUEST, "the request is malformed"),
+        StatusCode::UNAUTHORIZED => (code::UNAUTHORIZED, "authentication is required"),
+        StatusCode::FORBIDDEN => (code::FORBIDDEN, "not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (code::PAYLOAD_TOO_LARGE, "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (code::UNSUPPORTED_MEDIA_TYPE, "unsupported content type"),
+        s if s.is_server_error() => (code::INTERNAL_ERROR, "an internal error occurred; it has been logged"),
+        _ => (code::REQUEST_FAILED, "the request failed"),
     };
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), "error response without a problem body");
     }
-    let body = problem(status, code, Some(detail.to_owned()), Vec::new());
+    let body = problem(status, code.as_str(), Some(detail.to_owned()), Vec::new());
     let (req, old) = res.into_parts();
     let mut fresh = problem_response(status, &body);
     // Keep headers that matter to the client (Allow on 405, CORS, Retry-After).

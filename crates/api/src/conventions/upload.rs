@@ -4,17 +4,17 @@
 //! or none is: on any failure the objects already written are removed.
 
 use actix_multipart::{Field, Multipart, MultipartError};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{Charset, ContentDisposition};
 use bytes::{Bytes, BytesMut};
 use chrono::Utc;
 use futures_util::StreamExt;
 use servdesk_domain::attachments::{self, Rejection, SNIFF_BYTES};
+use servdesk_domain::errors::{code, field};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{Storage, Upload};
+use servdesk_usecases::storage::{Storage, Upload};
 
 /// Files one request may carry.
 pub const MAX_FILES: usize = 20;
@@ -87,7 +87,7 @@ pub async fn receive_form(storage: &Storage, max_bytes: u64, mut payload: Multip
             let name = field.name().unwrap_or("").to_owned();
             if spec.fields.contains(&name.as_str()) {
                 if fields.iter().any(|(n, _)| *n == name) {
-                    return Err(ApiError::invalid_field(&name, "repeated_part", "send this part once"));
+                    return Err(ApiError::invalid_field(&name, field::REPEATED_PART, "send this part once"));
                 }
                 let text = read_text(&mut field, &name).await?;
                 fields.push((name, text));
@@ -95,10 +95,10 @@ pub async fn receive_form(storage: &Storage, max_bytes: u64, mut payload: Multip
             }
             if !spec.files.contains(&name.as_str()) {
                 let expected = spec.files.iter().chain(spec.fields).map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-                return Err(ApiError::invalid_field(&name, "unknown_part", format!("this form takes parts named {expected}")));
+                return Err(ApiError::invalid_field(&name, field::UNKNOWN_PART, format!("this form takes parts named {expected}")));
             }
             if received.len() == MAX_FILES {
-                return Err(ApiError::invalid_field(&name, "too_many_files", format!("at most {MAX_FILES} files per request")));
+                return Err(ApiError::invalid_field(&name, field::TOO_MANY_FILES, format!("at most {MAX_FILES} files per request")));
             }
             let mut file = receive_one(storage, max_bytes, &mut field).await?;
             file.part = name;
@@ -106,7 +106,11 @@ pub async fn receive_form(storage: &Storage, max_bytes: u64, mut payload: Multip
         }
         if spec.require_files && received.is_empty() {
             let part = spec.files.first().copied().unwrap_or(FILE_PART);
-            return Err(ApiError::invalid_field(part, "required", format!("send the files as multipart/form-data parts named \"{part}\"")));
+            return Err(ApiError::invalid_field(
+                part,
+                field::REQUIRED,
+                format!("send the files as multipart/form-data parts named \"{part}\""),
+            ));
         }
         Ok(())
     }
@@ -154,12 +158,12 @@ async fn receive_one(storage: &Storage, max_bytes: u64, field: &mut Field) -> Ap
         }
     }
     let content_type = attachments::classify(&head, declared.as_deref()).map_err(|r| match r {
-        Rejection::Forbidden { .. } => ApiError::invalid_field(FILE_PART, "forbidden_type", format!("{filename}: {r}")),
-        Rejection::Mismatch { .. } => ApiError::invalid_field(FILE_PART, "content_type_mismatch", format!("{filename}: {r}")),
+        Rejection::Forbidden { .. } => ApiError::invalid_field(FILE_PART, field::FORBIDDEN_TYPE, format!("{filename}: {r}")),
+        Rejection::Mismatch { .. } => ApiError::invalid_field(FILE_PART, field::CONTENT_TYPE_MISMATCH, format!("{filename}: {r}")),
     })?;
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let storage_key = crate::storage::Storage::attachment_key(id, now);
+    let storage_key = servdesk_usecases::storage::Storage::attachment_key(id, now);
     let mut upload = storage.begin(&storage_key).await?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
@@ -195,15 +199,11 @@ async fn read_text(field: &mut Field, name: &str) -> ApiResult<String> {
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(malformed)?;
         if buf.len() + chunk.len() > MAX_FIELD_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "part_too_large",
-                format!("part {name:?} is over {MAX_FIELD_BYTES} bytes"),
-            ));
+            return Err(ApiError::new(code::PART_TOO_LARGE, format!("part {name:?} is over {MAX_FIELD_BYTES} bytes")));
         }
         buf.extend_from_slice(&chunk);
     }
-    String::from_utf8(buf.to_vec()).map_err(|_| ApiError::invalid_field(name, "not_utf8", "this part must be UTF-8 text"))
+    String::from_utf8(buf.to_vec()).map_err(|_| ApiError::invalid_field(name, field::NOT_UTF8, "this part must be UTF-8 text"))
 }
 
 async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_bytes: u64, chunk: Bytes, filename: &str) -> ApiResult<()> {
@@ -212,11 +212,7 @@ async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_byt
     }
     *size += chunk.len() as u64;
     if *size > max_bytes {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "attachment_too_large",
-            format!("{filename} is larger than the limit of {max_bytes} bytes"),
-        ));
+        return Err(ApiError::new(code::ATTACHMENT_TOO_LARGE, format!("{filename} is larger than the limit of {max_bytes} bytes")));
     }
     hasher.update(&chunk);
     Ok(upload.write(chunk).await?)
@@ -237,9 +233,9 @@ fn filename(disposition: Option<&ContentDisposition>) -> String {
 fn malformed(err: MultipartError) -> ApiError {
     match err {
         MultipartError::ContentTypeMissing | MultipartError::ContentTypeParse | MultipartError::ContentTypeIncompatible => {
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send files as multipart/form-data")
+            ApiError::new(code::UNSUPPORTED_MEDIA_TYPE, "send files as multipart/form-data")
         }
-        other => ApiError::bad_request("malformed_multipart", format!("the multipart body could not be read: {other}")),
+        other => ApiError::new(code::MALFORMED_MULTIPART, format!("the multipart body could not be read: {other}")),
     }
 }
 

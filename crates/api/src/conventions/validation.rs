@@ -1,6 +1,7 @@
 //! Field validators for request DTOs (`#[validate(custom(function = …))]`), each naming the
 //! rule in its error code. Domain newtypes decide; these only translate their verdicts.
 
+use servdesk_domain::errors::{Code, field};
 use std::borrow::Cow;
 
 use servdesk_domain::phone::{PhoneNumber, Region};
@@ -18,18 +19,18 @@ pub struct Fields(Vec<FieldError>);
 
 impl Fields {
     pub fn check(dto: &impl Validate) -> Self {
-        Fields(dto.validate().err().map(|e| ApiError::from(e).errors).unwrap_or_default())
+        Fields(dto.validate().err().map(|e| ApiError::from(e).0.errors).unwrap_or_default())
     }
 
-    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
+    pub fn add(&mut self, field: &str, code: Code, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
     }
 
     pub fn email(&mut self, field: &str, raw: Option<&str>) -> Option<Email> {
         match Email::parse(raw?) {
             Ok(e) => Some(e),
             Err(e) => {
-                self.add(field, "email", e.to_string());
+                self.add(field, field::EMAIL, e.to_string());
                 None
             }
         }
@@ -39,7 +40,7 @@ impl Fields {
         match PhoneNumber::parse(raw?, region) {
             Ok(p) => Some(p),
             Err(e) => {
-                self.add(field, "phone", e.to_string());
+                self.add(field, field::PHONE, e.to_string());
                 None
             }
         }
@@ -55,20 +56,20 @@ impl Fields {
     }
 }
 
-fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
-    ValidationError::new(code).with_message(message.into())
+fn error(code: Code, message: impl Into<Cow<'static, str>>) -> ValidationError {
+    ValidationError::new(code.as_str()).with_message(message.into())
 }
 
 pub fn email(value: &str) -> Result<(), ValidationError> {
-    Email::parse(value).map(|_| ()).map_err(|e| error("email", e.to_string()))
+    Email::parse(value).map(|_| ()).map_err(|e| error(field::EMAIL, e.to_string()))
 }
 
 pub fn not_blank(value: &str) -> Result<(), ValidationError> {
-    if value.trim().is_empty() { Err(error("blank", "must not be blank")) } else { Ok(()) }
+    if value.trim().is_empty() { Err(error(field::BLANK, "must not be blank")) } else { Ok(()) }
 }
 
 pub fn password(value: &str) -> Result<(), ValidationError> {
-    password::check(value).map_err(|e| error("password_policy", e.to_string()))
+    password::check(value).map_err(|e| error(field::PASSWORD_POLICY, e.to_string()))
 }
 
 /// A staff phone number: digits with an optional leading `+`, spaces allowed (removed).
@@ -77,17 +78,14 @@ pub fn phone(value: &str) -> Result<(), ValidationError> {
     if (5..=20).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(error("phone", "must be a phone number (digits, optional leading +)"))
+        Err(error(field::PHONE, "must be a phone number (digits, optional leading +)"))
     }
 }
 
 /// A referenced record that does not exist is a field error of the request (422), not a 404
 /// of the route.
 pub fn referenced<T>(field: &str, found: Result<T, StoreError>) -> ApiResult<T> {
-    match found {
-        Err(StoreError::NotFound) => Err(ApiError::invalid_field(field, "not_found", "no such record")),
-        other => Ok(other?),
-    }
+    Ok(servdesk_usecases::error::referenced(field, found)?)
 }
 
 /// Trims optional free text; blank becomes absent.

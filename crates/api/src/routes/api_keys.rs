@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::ApiKey;
 use servdesk_domain::Scope;
+use servdesk_domain::errors::code;
 use servdesk_persistence::api_keys::{self, NewApiKey};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -78,7 +79,7 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Paged<ApiKeyOut>>> {
     if page.updated_since.is_some() {
-        return Err(ApiError::bad_request("unsupported_filter", "API keys cannot be listed by updated_since"));
+        return Err(ApiError::new(code::UNSUPPORTED_FILTER, "API keys cannot be listed by updated_since"));
     }
     let page = api_keys::list(&state.db, page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, ApiKeyOut::from)))

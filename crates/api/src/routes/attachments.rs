@@ -10,6 +10,7 @@ use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::attachments::may_be_shown_inline;
+use servdesk_domain::errors::code;
 use servdesk_domain::tickets::EventKind;
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner};
@@ -22,8 +23,8 @@ use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::upload::{self, Received};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tickets::{actor, visibility};
 use crate::state::{AppState, now};
+use servdesk_usecases::access::{actor, visibility};
 
 #[derive(Serialize, ToSchema)]
 pub struct AttachmentOut {
@@ -355,7 +356,7 @@ pub async fn remove(auth: Authorized<can::TicketsComment>, state: web::Data<AppS
         return Err(ApiError::forbidden());
     }
     if attachment.comment_id.is_some() {
-        return Err(ApiError::conflict("attachment_in_comment", "the file is part of a comment and stays with it"));
+        return Err(ApiError::new(code::ATTACHMENT_IN_COMMENT, "the file is part of a comment and stays with it"));
     }
     attachments::delete(&txn, attachment.id).await?;
     if let Some(ticket_id) = attachment.ticket_id {

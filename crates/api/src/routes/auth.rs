@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::Email;
+use servdesk_domain::errors::code;
 use servdesk_persistence::sessions::Consumed;
 use servdesk_persistence::{TransactionTrait, login_failures, sessions, users};
 use utoipa::ToSchema;
@@ -45,7 +46,7 @@ fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "the email or the password is wrong")
+    ApiError::new(code::INVALID_CREDENTIALS, "the email or the password is wrong")
 }
 
 async fn check_limit(state: &AppState, subject: &str, max: u64) -> ApiResult<()> {
@@ -54,7 +55,7 @@ async fn check_limit(state: &AppState, subject: &str, max: u64) -> ApiResult<()>
     let (count, oldest) = login_failures::since(&state.db, subject, now - window).await?;
     if count >= max {
         let retry_after = oldest.map_or(window, |o| o + window - now).num_seconds().max(1);
-        return Err(ApiError::too_many_requests("too_many_login_attempts", retry_after.unsigned_abs()));
+        return Err(ApiError::too_many_requests(code::TOO_MANY_LOGIN_ATTEMPTS, retry_after.unsigned_abs()));
     }
     Ok(())
 }
@@ -137,7 +138,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
         Consumed::Fresh(session) => {
             let user = users::get(&txn, session.user_id).await?;
             if !user.active {
-                return Err(ApiError::unauthorized("user_inactive", "this account is deactivated"));
+                return Err(ApiError::new(code::USER_INACTIVE, "this account is deactivated"));
             }
             let pair = issue_pair(&state, &txn, &user, &session).await?;
             txn.commit().await?;
@@ -148,9 +149,9 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
             txn.commit().await?;
             state.session_holders.forget_session(session_id);
             tracing::warn!("refresh token reused; session revoked");
-            Err(ApiError::unauthorized("refresh_token_reused", "this refresh token was already used; the session has been ended"))
+            Err(ApiError::new(code::REFRESH_TOKEN_REUSED, "this refresh token was already used; the session has been ended"))
         }
-        Consumed::Invalid => Err(ApiError::unauthorized("invalid_refresh_token", "unknown, expired or revoked refresh token")),
+        Consumed::Invalid => Err(ApiError::new(code::INVALID_REFRESH_TOKEN, "unknown, expired or revoked refresh token")),
     }
 }
 

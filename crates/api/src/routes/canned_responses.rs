@@ -1,6 +1,7 @@
 //! Canned responses: reply templates per language with `{{ variable }}` placeholders, checked
 //! when saved and rendered for a ticket.
 
+use servdesk_domain::errors::field;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -97,7 +98,7 @@ fn check_body(fields: &mut Fields, body: Option<&str>) {
     if let Some(body) = body
         && let Err(e) = canned::check(body)
     {
-        fields.add("body", "template", e.to_string());
+        fields.add("body", field::TEMPLATE, e.to_string());
     }
 }
 
@@ -216,9 +217,9 @@ pub async fn render(
     body: web::Json<RenderCanned>,
 ) -> ApiResult<web::Json<RenderedCanned>> {
     let canned = canned_responses::get(&state.db, id.into_inner()).await?;
-    let visibility = super::tickets::visibility(&state.db, auth.principal()).await?;
+    let visibility = servdesk_usecases::access::visibility(&state.db, auth.principal()).await?;
     let ticket = referenced("ticket_id", tickets::get_visible(&state.db, body.ticket_id, &visibility).await)?;
-    let statuses = super::tickets::handlers::statuses(&state, &state.db, &[ticket.status_id]).await?;
+    let statuses = servdesk_usecases::tickets::statuses(&state, &state.db, &[ticket.status_id]).await?;
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("ticket.number", ticket.number.clone());
     values.insert("ticket.title", ticket.title.clone());

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::checklists::{self as rules, ChecklistItem};
+use servdesk_domain::errors::code;
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
@@ -16,9 +17,8 @@ use validator::Validate;
 use crate::auth::{Authorized, can};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tasks::visible_task;
-use crate::routes::tickets::{actor, visibility};
 use crate::state::{AppState, now};
+use servdesk_usecases::access::{actor, visibility, visible_task};
 
 #[derive(Serialize, ToSchema)]
 pub struct ChecklistItemOut {
@@ -261,7 +261,7 @@ pub async fn remove(auth: Authorized<can::TasksWork>, state: web::Data<AppState>
     let txn = state.db.begin().await?;
     let item = checklists::get(&txn, id.into_inner()).await?;
     let owner = writable_owner(&txn, principal, Target::of(&item)).await?;
-    rules::check_delete(&item).map_err(|e| ApiError::conflict("checklist_item_checked", e.to_string()))?;
+    rules::check_delete(&item).map_err(|e| ApiError::new(code::CHECKLIST_ITEM_CHECKED, e.to_string()))?;
     checklists::delete(&txn, item.id).await?;
     let rest: Vec<Uuid> = checklists::list(&txn, owner).await?.iter().map(|i| i.id).collect();
     checklists::reorder(&txn, &rest, now).await?;

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::completion::{self as rules, Completion, Material};
+use servdesk_domain::errors::{code, field};
 use servdesk_domain::tasks::TaskStatus;
 use servdesk_domain::tickets::EventKind;
 use servdesk_domain::worktime::{self as time_rules, EntrySource};
@@ -21,10 +22,11 @@ use crate::conventions::upload::{self, Form, FormSpec, Received};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::routes::attachments::AttachmentOut;
 use crate::routes::tags;
-use crate::routes::tasks::{TaskOut, close_by_system, visible_task};
-use crate::routes::tickets::actor;
-use crate::routes::time::{Target, span_error, write_entry};
+use crate::routes::tasks::TaskOut;
 use crate::state::{AppState, now};
+use servdesk_usecases::access::{actor, visible_task};
+use servdesk_usecases::tasks::close_by_system;
+use servdesk_usecases::time::{Target, write_entry};
 
 const DATA_PART: &str = "data";
 const PHOTO_PART: &str = "photo";
@@ -164,9 +166,9 @@ struct Checked {
 fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
     let raw = form
         .field(DATA_PART)
-        .ok_or_else(|| ApiError::invalid_field(DATA_PART, "required", "send the completion as a JSON part named \"data\""))?;
+        .ok_or_else(|| ApiError::invalid_field(DATA_PART, field::REQUIRED, "send the completion as a JSON part named \"data\""))?;
     let data: CompletionData = serde_json::from_str(raw)
-        .map_err(|e| ApiError::invalid_field(DATA_PART, "invalid_json", format!("the data part is not a valid completion: {e}")))?;
+        .map_err(|e| ApiError::invalid_field(DATA_PART, field::INVALID_JSON, format!("the data part is not a valid completion: {e}")))?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut fail = |field: String, code: &str, message: String| errors.push(FieldError { field, code: code.to_owned(), message });
     if data.work_done.trim().is_empty() {
@@ -239,7 +241,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
                 spans.push((span, t.note.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()), t.billable.unwrap_or(true)))
             }
             Err(e) => {
-                let refused = span_error(e);
+                let refused = servdesk_usecases::Error::domain(&e);
                 for mut fe in refused.errors {
                     fe.field = format!("time_entries[{i}].{}", fe.field);
                     errors.push(fe);
@@ -285,7 +287,7 @@ pub async fn complete(
     // Refuse early what cannot succeed, before receiving the files.
     let (task, _) = visible_task(&state.db, principal, id).await?;
     if !rules::can_complete(task.status) {
-        return Err(ApiError::conflict("task_closed", format!("task {} is {}", task.number, task.status)));
+        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}", task.number, task.status)));
     }
     let spec = FormSpec { files: &[PHOTO_PART, SIGNATURE_PART], fields: &[DATA_PART], require_files: false };
     let form = upload::receive_form(&state.storage, state.config.attachment_max_bytes, payload, &spec).await?;
@@ -303,7 +305,7 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
     let txn = state.db.begin().await?;
     let (task, ticket) = visible_task(&txn, principal, task_id).await?;
     if !rules::can_complete(task.status) {
-        return Err(ApiError::conflict("task_closed", format!("task {} is {}", task.number, task.status)));
+        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}", task.number, task.status)));
     }
     let user = principal.user_id();
     // Checklist results: only the task's own lines.
@@ -315,11 +317,9 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
                 checklists::update(&txn, line.id, None, Some((result.checked, user)), now).await?;
             }
             Some(_) => {}
-            None => unknown.push(FieldError {
-                field: format!("checklist[{i}].item_id"),
-                code: "not_found".into(),
-                message: "not a line of this task's checklist".into(),
-            }),
+            None => {
+                unknown.push(FieldError::new(format!("checklist[{i}].item_id"), field::NOT_FOUND, "not a line of this task's checklist"))
+            }
         }
     }
     if !unknown.is_empty() {
@@ -345,7 +345,7 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
     };
     completions::create(&txn, &completion, now).await?;
     if !checked.spans.is_empty() {
-        let worker = user.ok_or_else(|| ApiError::invalid_field("time_entries", "user_only", "only staff members log time"))?;
+        let worker = user.ok_or_else(|| ApiError::invalid_field("time_entries", field::USER_ONLY, "only staff members log time"))?;
         let target = Target { customer_id: task.customer_id.or(ticket.customer_id), ticket: ticket.clone(), task_id: Some(task.id) };
         for (span, note, billable) in checked.spans {
             write_entry(&txn, principal, &target, worker, span, note, billable, false, EntrySource::Completion, now).await?;

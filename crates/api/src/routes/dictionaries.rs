@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::errors::field;
 use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::dictionaries::{self, EntryChanges, NewEntry};
 use utoipa::{IntoParams, ToSchema};
@@ -126,7 +127,7 @@ pub struct EntryPath {
 fn lines(raw: Option<Vec<String>>, fields: &mut Fields) -> Option<Vec<String>> {
     let lines: Vec<String> = raw?.into_iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect();
     if lines.iter().any(|l| l.chars().count() > 500) {
-        fields.add("default_checklist", "length", "each line at most 500 characters");
+        fields.add("default_checklist", field::LENGTH, "each line at most 500 characters");
     }
     Some(lines)
 }
@@ -140,7 +141,7 @@ fn shape(
     is_default: bool,
 ) {
     for error in kind.check_shape(class, parent, has_checklist, is_default) {
-        fields.add(error.field(), "not_for_this_kind", error.to_string());
+        fields.add(error.field(), field::NOT_FOR_THIS_KIND, error.to_string());
     }
 }
 

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
+use servdesk_domain::errors::code;
 use servdesk_persistence::{db, jobs};
 use utoipa::ToSchema;
 
@@ -35,7 +36,7 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Status>> {
     if db::ping(&state.db).await {
         Ok(web::Json(Status { status: "ready" }))
     } else {
-        Err(ApiError::new(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database does not answer"))
+        Err(ApiError::new(code::DATABASE_UNAVAILABLE, "the database does not answer"))
     }
 }
 

@@ -4,13 +4,45 @@
 use actix_web::{HttpResponse, post, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
+use serde::Serialize;
+use servdesk_domain::errors::code;
+use servdesk_usecases::access::actor;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::tags;
-use super::tickets::actor;
 use crate::auth::{Authorized, can};
-use crate::channels::inbound::{self, InboundOutcome};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
+
+/// What became of an incoming email.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InboundOutcome {
+    /// `comment` (a reply on its ticket), `call` (a new call), `duplicate` (this Message-ID
+    /// was stored before), `ignored` (automated, or our own message) or `bounce` (a delivery
+    /// failure of one of our messages, which is now marked failed).
+    pub outcome: &'static str,
+    /// The stored message (`GET /messages/{id}`).
+    pub message_id: Uuid,
+    pub ticket_id: Option<Uuid>,
+    pub call_id: Option<Uuid>,
+    pub comment_id: Option<Uuid>,
+    /// Why it was ignored, or why a reply became a new call.
+    pub reason: Option<String>,
+}
+
+impl From<servdesk_usecases::inbound::InboundOutcome> for InboundOutcome {
+    fn from(o: servdesk_usecases::inbound::InboundOutcome) -> Self {
+        Self {
+            outcome: o.outcome,
+            message_id: o.message_id,
+            ticket_id: o.ticket_id,
+            call_id: o.call_id,
+            comment_id: o.comment_id,
+            reason: o.reason,
+        }
+    }
+}
 
 /// Takes one raw RFC 5322 message (`Content-Type: message/rfc822`) from an API key with
 /// `inbound:write`. A reply (our ticket number in the subject, or answering a message we
@@ -45,20 +77,19 @@ pub async fn receive_email(
     let max = state.config.inbound_max_bytes;
     let mut raw = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::new(code::MALFORMED_BODY, e.to_string()))?;
         if raw.len() + chunk.len() > max {
             return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "message_too_large",
+                code::MESSAGE_TOO_LARGE,
                 format!("messages up to {max} bytes are accepted (SERVDESK_INBOUND_MAX_BYTES)"),
             ));
         }
         raw.extend_from_slice(&chunk);
     }
     if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("empty_message", "the body must be a raw RFC 5322 message"));
+        return Err(ApiError::new(code::EMPTY_MESSAGE, "the body must be a raw RFC 5322 message"));
     }
-    let outcome = inbound::receive(&state, raw.freeze(), actor(auth.principal())).await?;
+    let outcome = InboundOutcome::from(servdesk_channels::inbound::receive(&state, raw.freeze(), actor(auth.principal())).await?);
     let created = matches!(outcome.outcome, "comment" | "call");
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(outcome))
 }

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::Principal;
+use servdesk_domain::errors::field;
 use servdesk_persistence::{TransactionTrait, api_keys, sessions, users};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -55,13 +56,10 @@ pub async fn get_me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web
 pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: web::Json<ChangePassword>) -> ApiResult<HttpResponse> {
     let user_id = caller.user_id()?;
     let body = body.into_inner();
-    let mut errors = body.validate().err().map(|e| ApiError::from(e).errors).unwrap_or_default();
+    let mut errors = body.validate().err().map(|e| ApiError::from(e).0.errors).unwrap_or_default();
     let current_hash = users::password_hash(&state.db, user_id).await?;
     if !passwords::verify(Some(current_hash), body.current_password).await? {
-        errors.insert(
-            0,
-            FieldError { field: "current_password".into(), code: "wrong_password".into(), message: "the current password is wrong".into() },
-        );
+        errors.insert(0, FieldError::new("current_password", field::WRONG_PASSWORD, "the current password is wrong"));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::directory::NotificationChannel;
+use servdesk_domain::errors::{code, field};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
 use servdesk_domain::notifications::{self, NotificationEvent, TemplateText};
 use servdesk_persistence::directory::customers;
@@ -19,15 +20,15 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::directory::referenced;
 use super::tags;
-use super::tickets::visibility;
 use crate::auth::{Authorized, can};
-use crate::channels::{DELIVER_EMAIL, DELIVER_SMS};
 use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation::referenced;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_usecases::access::visibility;
+use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS};
 
 fn event_of(name: &str) -> ApiResult<NotificationEvent> {
     NotificationEvent::parse(name).ok_or_else(ApiError::not_found)
@@ -39,7 +40,11 @@ fn language_of(raw: &str) -> ApiResult<String> {
     let ok = (2..=16).contains(&tag.len())
         && tag.split('-').all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
         && tag.split('-').next().is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase()));
-    if ok { Ok(tag) } else { Err(ApiError::invalid_field("language", "invalid_language", "a BCP 47 language tag such as en, pl or pt-BR")) }
+    if ok {
+        Ok(tag)
+    } else {
+        Err(ApiError::invalid_field("language", field::INVALID_LANGUAGE, "a BCP 47 language tag such as en, pl or pt-BR"))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -197,7 +202,7 @@ pub async fn put_template(
     let (event, language) = (event_of(&path.0)?, language_of(&path.1)?);
     let body = body.into_inner();
     let text = TemplateText { subject: body.subject, text: body.body_text, html: body.body_html, sms: body.sms_text };
-    let rendered = notifications::check(event, &text).map_err(|e| ApiError::invalid_field(e.part, "template_invalid", e.message))?;
+    let rendered = notifications::check(event, &text).map_err(|e| ApiError::invalid_field(e.part, field::TEMPLATE_INVALID, e.message))?;
     let stored = templates::put(&state.db, event, &language, &text, auth.principal().user_id(), now()).await?;
     Ok(web::Json(TemplateSaved {
         template: TemplateOut::custom(stored),
@@ -472,7 +477,7 @@ pub async fn retry_message(
     let txn = state.db.begin().await?;
     let message = messages::get(&txn, id).await?;
     if !messages::requeue(&txn, id, now).await? {
-        return Err(ApiError::conflict("message_not_failed", format!("the message is {}, not a failed outbound one", message.status)));
+        return Err(ApiError::new(code::MESSAGE_NOT_FAILED, format!("the message is {}, not a failed outbound one", message.status)));
     }
     let kind = if message.channel == NotificationChannel::Email { DELIVER_EMAIL } else { DELIVER_SMS };
     // A fresh job: the first one finished (failed) and its unique key is spent.

@@ -2,6 +2,7 @@
 //! the unplanned pile beside them, and each person's iCalendar feed (a URL with a revocable
 //! token, because calendar apps cannot send an Authorization header).
 
+use servdesk_domain::errors::code;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -90,7 +91,7 @@ pub async fn planner(
     let _ = auth;
     let p = params.into_inner();
     if p.to <= p.from || p.to - p.from > Duration::days(MAX_RANGE_DAYS) {
-        return Err(ApiError::bad_request("invalid_range", format!("`to` must be after `from`, at most {MAX_RANGE_DAYS} days")));
+        return Err(ApiError::new(code::INVALID_RANGE, format!("`to` must be after `from`, at most {MAX_RANGE_DAYS} days")));
     }
     let mut assignees = p.assignee_id.map(|a| vec![a]);
     if let Some(team) = p.team_id {
@@ -223,7 +224,7 @@ pub async fn feed(
     id: web::Path<Uuid>,
     params: web::Query<FeedParams>,
 ) -> ApiResult<HttpResponse> {
-    let refused = || ApiError::unauthorized("invalid_feed_token", "this calendar link is not valid (revoked or replaced?)");
+    let refused = || ApiError::new(code::INVALID_FEED_TOKEN, "this calendar link is not valid (revoked or replaced?)");
     let (user, hash) = users::with_calendar_token(&state.db, id.into_inner()).await.map_err(|_| refused())?;
     let valid = hash.is_some_and(|h| constant_time_eq(&h, &sha256_hex(&params.token)));
     if !valid || !user.active {

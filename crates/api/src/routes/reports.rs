@@ -28,14 +28,13 @@ use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::reports::intervention::{self, ChecklistLine, Report, Signature, THUMBNAIL_PIXELS, TimeLine};
-use crate::reports::pdf::Image;
 use crate::routes::completion::completion_files;
 use crate::routes::planner::address;
 use crate::routes::tags;
-use crate::routes::tasks::visible_task;
-use crate::routes::tickets::{actor, visibility};
 use crate::state::{AppState, now};
+use servdesk_documents::intervention::{self, ChecklistLine, Report, Signature, THUMBNAIL_PIXELS, TimeLine};
+use servdesk_documents::pdf::Image;
+use servdesk_usecases::access::{actor, visibility, visible_task};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -108,7 +107,7 @@ async fn keep(
 ) -> ApiResult<()> {
     let now = now();
     let id = Uuid::now_v7();
-    let key = crate::storage::Storage::attachment_key(id, now);
+    let key = servdesk_usecases::storage::Storage::attachment_key(id, now);
     let sha256 = hex::encode(Sha256::digest(&pdf));
     let size_bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
     state.storage.put(&key, pdf).await?;

@@ -3,20 +3,19 @@
 //! open task closes the ticket (as the system).
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use servdesk_domain::errors::{code, field};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
-use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
-use servdesk_domain::tickets::{self as ticket_rules, EventKind, Ticket};
+use servdesk_domain::tickets::{self as ticket_rules, EventKind};
 use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
-use servdesk_persistence::tickets::Actor;
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, dictionaries, tickets, users, worktime};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, tickets, worktime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -25,13 +24,18 @@ use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
+use crate::conventions::validation::referenced;
 use crate::conventions::validation::{self, clean};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tickets::{actor, references, visibility};
 use crate::routes::time::TotalsOut;
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_usecases::access::{actor, partner_of, visibility, visible_task};
+use servdesk_usecases::references;
+use servdesk_usecases::tasks::close_by_system;
+use servdesk_usecases::tasks::notify_assignee;
+use servdesk_usecases::tickets::class_of;
 
 /// Job kind the channels deliver: the assignee's email about a task given to them.
 
@@ -169,57 +173,6 @@ pub struct TaskFilterParams {
     pub status: Option<TaskStatus>,
 }
 
-/// The partner a partner user works for (`None` for everyone else).
-pub(crate) async fn partner_of(conn: &impl ConnectionTrait, principal: &Principal) -> ApiResult<Option<Uuid>> {
-    match principal {
-        Principal::User { id, role: Role::Partner, .. } => Ok(Some(
-            users::get(conn, *id).await?.partner_id.ok_or_else(|| ApiError::internal(format!("partner user {id} has no partner")))?,
-        )),
-        _ => Ok(None),
-    }
-}
-
-/// The ticket of a task if the caller may see it. Technicians see the tasks given to them
-/// (and, through them, their tickets); partners the tasks given to their partner (but not
-/// the tickets: the ticket answered is for the caller's rules only); others what they see
-/// of tickets.
-pub(crate) async fn visible_task(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(Task, Ticket)> {
-    let task = tasks::get(conn, id).await?;
-    match principal {
-        Principal::User { id: user, role: Role::Technician, .. } if task.assignee_id != Some(*user) => {
-            return Err(ApiError::not_found());
-        }
-        Principal::User { role: Role::Partner, .. } => {
-            if task.partner_id.is_none() || task.partner_id != partner_of(conn, principal).await? {
-                return Err(ApiError::not_found());
-            }
-            let ticket = tickets::get(conn, task.ticket_id).await?;
-            return Ok((task, ticket));
-        }
-        _ => {}
-    }
-    let visibility = visibility(conn, principal).await?;
-    let ticket = tickets::get_visible(conn, task.ticket_id, &visibility).await?;
-    Ok((task, ticket))
-}
-
-pub(crate) async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> ApiResult<StatusClass> {
-    dictionaries::get(conn, DictionaryKind::TicketStatus, status_id)
-        .await?
-        .class
-        .ok_or_else(|| ApiError::internal(format!("status {status_id} has no class")))
-}
-
-/// Queues the assignee's notification of a task given to them (when the task asks for it).
-async fn notify_assignee(conn: &impl ConnectionTrait, task: &Task, ticket: &Ticket, at: DateTime<Utc>) -> ApiResult<()> {
-    let Some(assignee) = task.assignee_id.filter(|_| task.notify_assignee) else { return Ok(()) };
-    let user = users::get(conn, assignee).await?;
-    let payload =
-        json!({"task_id": task.id, "task_number": task.number, "ticket_id": ticket.id, "ticket_number": ticket.number, "user_id": user.id});
-    crate::channels::queue(conn, NotificationEvent::TaskAssigned, payload, at).await?;
-    Ok(())
-}
-
 /// Adds a task to a ticket. Customer, location, contact and priority default from the
 /// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
 #[utoipa::path(
@@ -243,25 +196,25 @@ pub async fn create(
     let body = body.into_inner();
     body.validate()?;
     rules::check_window(body.planned_start, body.planned_end)
-        .map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
+        .map_err(|e| ApiError::invalid_field("planned_end", field::BEFORE_START, e.to_string()))?;
     let principal = auth.principal();
     let now = now();
     let txn = state.db.begin().await?;
     let visibility = visibility(&txn, principal).await?;
     let ticket = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
     if matches!(class_of(&txn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled) {
-        return Err(ApiError::conflict("ticket_closed", format!("ticket {} is closed; reopen it to add tasks", ticket.number)));
+        return Err(ApiError::new(code::TICKET_CLOSED, format!("ticket {} is closed; reopen it to add tasks", ticket.number)));
     }
     let category = references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, body.category_id).await?;
     if let Some(kind) = references::dictionary(&txn, "type_id", DictionaryKind::TaskType, body.type_id).await?
         && (body.category_id.is_none() || kind.parent_id != body.category_id)
     {
-        return Err(ApiError::invalid_field("type_id", "wrong_category", "the task type belongs to another task category"));
+        return Err(ApiError::invalid_field("type_id", field::WRONG_CATEGORY, "the task type belongs to another task category"));
     }
     references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
     references::assignee(&txn, body.assignee_id).await?;
     if let Some(partner) = body.partner_id {
-        crate::routes::directory::referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
+        referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
     }
     let (customer_id, location_id, contact_id) = match (body.customer_id, body.location_id, body.contact_id) {
         (None, None, None) => (ticket.customer_id, ticket.location_id, ticket.contact_id),
@@ -411,7 +364,7 @@ pub async fn change_status(
     let now = now();
     let txn = state.db.begin().await?;
     let (task, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
-    rules::check_transition(task.status, body.status).map_err(|e| ApiError::conflict("invalid_transition", e.to_string()))?;
+    rules::check_transition(task.status, body.status).map_err(|e| ApiError::new(code::INVALID_TRANSITION, e.to_string()))?;
     let changed = tasks::set_status(&txn, task.id, if_match.0, body.status, now).await?;
     let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": body.status, "note": clean(body.note)});
     tickets::append_event(&txn, ticket.id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
@@ -422,32 +375,6 @@ pub async fn change_status(
     let out = TaskOut::read(&txn, changed).await?;
     txn.commit().await?;
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
-}
-
-/// The ticket whose last open task was just completed moves to the default status of the
-/// configured class (closed unless set to resolved), as the system.
-pub(crate) async fn close_by_system(conn: &impl ConnectionTrait, state: &AppState, ticket: &Ticket, now: DateTime<Utc>) -> ApiResult<()> {
-    let from = class_of(conn, ticket.status_id).await?;
-    let to_class = state.config.tasks_done_ticket_class;
-    if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
-        return Ok(());
-    }
-    let (_, target) = crate::routes::tickets::move_to_class(conn, ticket, from, to_class, None, now).await?;
-    let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
-    let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
-    tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;
-    crate::channels::status_changed(conn, ticket, from, to_class, now).await?;
-    Ok(())
-}
-
-/// Cancels a ticket's open tasks (a coordinator closing the ticket asked for it).
-pub(crate) async fn cancel_open(conn: &impl ConnectionTrait, principal: &Principal, open: &[Task], now: DateTime<Utc>) -> ApiResult<()> {
-    for task in open {
-        tasks::set_status(conn, task.id, None, TaskStatus::Cancelled, now).await?;
-        let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": TaskStatus::Cancelled, "note": "cancelled with the ticket"});
-        tickets::append_event(conn, task.ticket_id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
-    }
-    Ok(())
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -522,11 +449,12 @@ pub async fn update(
     let txn = state.db.begin().await?;
     let (current, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
     if !current.status.is_open() {
-        return Err(ApiError::conflict("task_closed", format!("task {} is {}; it can no longer change", current.number, current.status)));
+        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}; it can no longer change", current.number, current.status)));
     }
     let planned_start = body.planned_start.unwrap_or(current.planned_start);
     let planned_end = body.planned_end.unwrap_or(current.planned_end);
-    rules::check_window(planned_start, planned_end).map_err(|e| ApiError::invalid_field("planned_end", "before_start", e.to_string()))?;
+    rules::check_window(planned_start, planned_end)
+        .map_err(|e| ApiError::invalid_field("planned_end", field::BEFORE_START, e.to_string()))?;
     let category_id = body.category_id.unwrap_or(current.category_id);
     let type_id = body.type_id.unwrap_or(current.type_id);
     if let Some(Some(category)) = body.category_id {
@@ -536,14 +464,14 @@ pub async fn update(
         && let Some(kind) = references::dictionary(&txn, "type_id", DictionaryKind::TaskType, type_id).await?
         && (category_id.is_none() || kind.parent_id != category_id)
     {
-        return Err(ApiError::invalid_field("type_id", "wrong_category", "the task type belongs to another task category"));
+        return Err(ApiError::invalid_field("type_id", field::WRONG_CATEGORY, "the task type belongs to another task category"));
     }
     references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
     if let Some(assignee) = body.assignee_id {
         references::assignee(&txn, assignee).await?;
     }
     if let Some(Some(partner)) = body.partner_id {
-        crate::routes::directory::referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
+        referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
     }
     let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
     let customer_id = if touches_party {

@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::{EventKind, Ticket};
 use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer, Totals};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter, NewEntry};
+use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,11 +20,12 @@ use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::clean;
+use crate::conventions::validation::referenced;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tasks::{class_of, visible_task};
-use crate::routes::tickets::{actor, visibility};
 use crate::state::{AppState, now};
+use servdesk_usecases::access::actor;
+use servdesk_usecases::time::{Target, check_open, target, write_entry};
 
 /// Minutes and labour cost (minor units) of a set of entries.
 #[derive(Serialize, ToSchema, Default, Clone, Copy)]
@@ -221,110 +222,6 @@ pub struct EntryPage {
     pub totals: TotalsOut,
 }
 
-/// What time is logged against: a ticket, and possibly one of its tasks.
-pub(crate) struct Target {
-    pub ticket: Ticket,
-    pub task_id: Option<Uuid>,
-    pub customer_id: Option<Uuid>,
-}
-
-/// Resolves what the caller logs time on: a task they may work on, or a ticket they see.
-/// Partners log time only on their partner's tasks (they see no tickets).
-pub(crate) async fn target(
-    conn: &impl ConnectionTrait,
-    principal: &Principal,
-    ticket_id: Option<Uuid>,
-    task_id: Option<Uuid>,
-) -> ApiResult<Target> {
-    match (ticket_id, task_id) {
-        (_, Some(task)) => {
-            let (task, ticket) = visible_task(conn, principal, task).await.map_err(|e| referenced_as("task_id", e))?;
-            if ticket_id.is_some_and(|t| t != ticket.id) {
-                return Err(ApiError::invalid_field("task_id", "wrong_ticket", "the task belongs to another ticket"));
-            }
-            let customer_id = task.customer_id.or(ticket.customer_id);
-            Ok(Target { ticket, task_id: Some(task.id), customer_id })
-        }
-        (Some(ticket), None) => {
-            let visibility = visibility(conn, principal).await?;
-            let ticket =
-                tickets::get_visible(conn, ticket, &visibility).await.map_err(|e| referenced_as("ticket_id", ApiError::from(e)))?;
-            Ok(Target { customer_id: ticket.customer_id, ticket, task_id: None })
-        }
-        (None, None) => Err(ApiError::invalid_field("ticket_id", "required", "name the ticket or the task worked on")),
-    }
-}
-
-/// A referenced ticket or task the caller cannot see is a field error, not a missing route.
-fn referenced_as(field: &str, err: ApiError) -> ApiError {
-    if err.status == actix_web::http::StatusCode::NOT_FOUND { ApiError::invalid_field(field, "not_found", "no such record") } else { err }
-}
-
-/// No time on a closed (or cancelled) ticket, except by coordinators.
-async fn check_open(conn: &impl ConnectionTrait, principal: &Principal, ticket: &Ticket) -> ApiResult<()> {
-    let closed = matches!(class_of(conn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled);
-    if closed && !principal.can(Permission::TimeManage) {
-        return Err(ApiError::conflict("ticket_closed", format!("ticket {} is closed; only coordinators log time on it", ticket.number)));
-    }
-    Ok(())
-}
-
-pub(crate) fn span_error(e: rules::SpanRefused) -> ApiError {
-    let field = match e {
-        rules::SpanRefused::Inverted | rules::SpanRefused::TooLong => "ended_at",
-        rules::SpanRefused::MinutesOutOfRange => "minutes",
-        rules::SpanRefused::Incomplete | rules::SpanRefused::InTheFuture => "started_at",
-    };
-    let code = match e {
-        rules::SpanRefused::Inverted => "before_start",
-        rules::SpanRefused::TooLong => "too_long",
-        rules::SpanRefused::Incomplete => "incomplete_span",
-        rules::SpanRefused::MinutesOutOfRange => "out_of_range",
-        rules::SpanRefused::InTheFuture => "in_the_future",
-    };
-    ApiError::invalid_field(field, code, e.to_string())
-}
-
-/// Writes an entry for `span` on `target` by `user_id`, with its cost and billability, and its
-/// timeline event.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn write_entry(
-    conn: &impl ConnectionTrait,
-    principal: &Principal,
-    target: &Target,
-    user_id: Uuid,
-    span: rules::Span,
-    note: Option<String>,
-    marked_billable: bool,
-    needs_review: bool,
-    source: EntrySource,
-    now: DateTime<Utc>,
-) -> ApiResult<TimeEntry> {
-    let rate = users::get(conn, user_id).await?.cost_rate_minor;
-    let new = NewEntry {
-        user_id,
-        ticket_id: target.ticket.id,
-        task_id: target.task_id,
-        customer_id: target.customer_id,
-        started_at: span.started_at,
-        ended_at: span.ended_at,
-        work_date: span.work_date,
-        minutes: span.minutes,
-        note,
-        billable: rules::is_billable(marked_billable, target.ticket.warranty.flag),
-        rate_minor: rate,
-        cost_minor: rules::cost_minor(i64::from(span.minutes), rate),
-        needs_review,
-        source,
-        created_by: principal.user_id(),
-    };
-    let entry = store::create(conn, new, now).await?;
-    let data = json!({"entry_id": entry.id, "user_id": user_id, "task_id": entry.task_id, "minutes": entry.minutes,
-        "billable": entry.billable, "source": entry.source, "needs_review": entry.needs_review});
-    tickets::append_event(conn, target.ticket.id, EventKind::TimeLogged, actor(principal), data, now).await?;
-    Ok(entry)
-}
-
 /// Stops the caller's stopwatch (if one runs) and writes its entry.
 async fn stop_running(
     conn: &impl ConnectionTrait,
@@ -337,10 +234,10 @@ async fn stop_running(
     let Some(timer) = store::take(conn, user_id).await? else { return Ok(None) };
     let end = match body.ended_at {
         Some(end) if end <= timer.started_at => {
-            return Err(ApiError::invalid_field("ended_at", "before_start", "the stopwatch started after that"));
+            return Err(ApiError::invalid_field("ended_at", field::BEFORE_START, "the stopwatch started after that"));
         }
         Some(end) if end > now + Duration::minutes(1) => {
-            return Err(ApiError::invalid_field("ended_at", "in_the_future", "time cannot be logged in the future"));
+            return Err(ApiError::invalid_field("ended_at", field::IN_THE_FUTURE, "time cannot be logged in the future"));
         }
         Some(end) => end,
         None => now,
@@ -365,7 +262,7 @@ async fn stop_running(
 }
 
 fn own_user(principal: &Principal) -> ApiResult<Uuid> {
-    principal.user_id().ok_or_else(|| ApiError::new(actix_web::http::StatusCode::FORBIDDEN, "user_only", "only staff members track time"))
+    principal.user_id().ok_or_else(|| ApiError::new(code::USER_ONLY, "only staff members track time"))
 }
 
 /// The caller's running stopwatch.
@@ -408,7 +305,7 @@ pub async fn start_timer(
     let now = now();
     let started_at = body.started_at.map(servdesk_domain::time::truncate).unwrap_or(now);
     if started_at > now + Duration::minutes(1) {
-        return Err(ApiError::invalid_field("started_at", "in_the_future", "a stopwatch cannot start in the future"));
+        return Err(ApiError::invalid_field("started_at", field::IN_THE_FUTURE, "a stopwatch cannot start in the future"));
     }
     let txn = state.db.begin().await?;
     let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
@@ -446,7 +343,7 @@ pub async fn stop_timer(
     let txn = state.db.begin().await?;
     let entry = stop_running(&txn, &state, principal, user, body, now())
         .await?
-        .ok_or_else(|| ApiError::conflict("no_timer", "no stopwatch is running"))?;
+        .ok_or_else(|| ApiError::new(code::NO_TIMER, "no stopwatch is running"))?;
     txn.commit().await?;
     Ok(created(format!("/api/v1/time-entries/{}", entry.id), entry.version, &TimeEntryOut::from(entry)))
 }
@@ -479,10 +376,11 @@ pub async fn create_entry(
         return Err(ApiError::forbidden());
     }
     let now = now();
-    let span = rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(span_error)?;
+    let span =
+        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| servdesk_usecases::Error::domain(&e))?;
     let txn = state.db.begin().await?;
     if user != me {
-        crate::routes::directory::referenced("user_id", users::get(&txn, user).await)?;
+        referenced("user_id", users::get(&txn, user).await)?;
     }
     let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
     check_open(&txn, principal, &target.ticket).await?;
@@ -559,7 +457,7 @@ pub async fn update_entry(
     let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
     let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
     let span = if respan {
-        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(span_error)?
+        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| servdesk_usecases::Error::domain(&e))?
     } else {
         rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes }
     };
@@ -636,7 +534,7 @@ pub async fn list_entries(
     if let (Some(from), Some(to)) = (f.from, f.to)
         && to < from
     {
-        return Err(ApiError::bad_request("invalid_range", "`to` is before `from`"));
+        return Err(ApiError::new(code::INVALID_RANGE, "`to` is before `from`"));
     }
     let mut filter = EntryFilter {
         user_id: f.user_id,

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use servdesk_domain::errors::{code, field};
 use servdesk_domain::staff::{self, User};
 use servdesk_domain::{Email, Permission, Principal, Role};
 use servdesk_persistence::directory::partners;
@@ -138,16 +139,16 @@ pub struct UserFilterParams {
 
 /// Checks that a partner user names an existing partner and nobody else names one.
 async fn partner_link(conn: &impl ConnectionTrait, role: Role, partner_id: Option<Uuid>) -> ApiResult<()> {
-    staff::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", "partner_link", e.to_string()))?;
+    staff::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", field::PARTNER_LINK, e.to_string()))?;
     if let Some(partner) = partner_id {
-        crate::routes::directory::referenced("partner_id", partners::get(conn, partner).await)?;
+        crate::conventions::validation::referenced("partner_id", partners::get(conn, partner).await)?;
     }
     Ok(())
 }
 
 /// An email already checked by the DTO's validation, as the domain type.
 pub(crate) fn checked_email(raw: &str) -> ApiResult<Email> {
-    Email::parse(raw).map_err(|e| ApiError::invalid_field("email", "email", e.to_string()))
+    Email::parse(raw).map_err(|e| ApiError::invalid_field("email", field::EMAIL, e.to_string()))
 }
 
 /// Lists staff accounts.
@@ -262,7 +263,7 @@ pub async fn patch(
         partner_link(&txn, changes.role.unwrap_or(current.role), partner).await?;
     }
     if current.loses_admin(changes.role, changes.active) && users::count_active_with_role(&txn, Role::Admin).await? <= 1 {
-        return Err(ApiError::conflict("last_admin", "this is the last active admin; make someone else admin first"));
+        return Err(ApiError::new(code::LAST_ADMIN, "this is the last active admin; make someone else admin first"));
     }
     let deactivating = changes.active == Some(false) && current.active;
     let user = users::update(&txn, id, if_match.0, changes, now()).await?;

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use servdesk_domain::Email;
 use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::errors::code;
 use servdesk_domain::phone::PhoneNumber;
 use uuid::Uuid;
 
@@ -242,6 +243,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("contact_in_use", "contact"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::CONTACT_IN_USE, "contact"))?;
     Ok(())
 }

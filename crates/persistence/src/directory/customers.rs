@@ -5,6 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use servdesk_domain::Email;
 use servdesk_domain::directory::{Customer, CustomerKind};
+use servdesk_domain::errors::code;
 use servdesk_domain::phone::PhoneNumber;
 use uuid::Uuid;
 
@@ -174,6 +175,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("customer_in_use", "customer"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::CUSTOMER_IN_USE, "customer"))?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use servdesk_domain::directory::Equipment;
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use super::in_use;
@@ -64,7 +65,7 @@ fn to_equipment(m: row::Model) -> Equipment {
 
 fn serial_taken(err: sea_orm::DbErr) -> StoreError {
     if is_unique_violation(&err) {
-        StoreError::conflict("serial_number_taken", "this product already has a unit with this serial number")
+        StoreError::conflict(code::SERIAL_NUMBER_TAKEN, "this product already has a unit with this serial number")
     } else {
         err.into()
     }
@@ -158,6 +159,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("equipment_in_use", "equipment"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::EQUIPMENT_IN_USE, "equipment"))?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use servdesk_domain::directory::Location;
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use super::in_use;
@@ -132,6 +133,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("location_in_use", "location"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::LOCATION_IN_USE, "location"))?;
     Ok(())
 }

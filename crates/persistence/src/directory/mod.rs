@@ -22,7 +22,7 @@ pub(crate) fn phone(raw: Option<String>) -> Option<PhoneNumber> {
 }
 
 /// 409 when rows elsewhere still refer to the one being deleted.
-pub(crate) fn in_use(code: &'static str, what: &str) -> impl FnOnce(sea_orm::DbErr) -> StoreError {
+pub(crate) fn in_use(code: servdesk_domain::errors::Code, what: &str) -> impl FnOnce(sea_orm::DbErr) -> StoreError {
     let message = format!("records refer to this {what}; deactivate it instead (PATCH active=false)");
     move |err| if crate::error::is_foreign_key_violation(&err) { StoreError::conflict(code, message) } else { err.into() }
 }

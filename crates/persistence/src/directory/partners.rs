@@ -5,6 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use servdesk_domain::Email;
 use servdesk_domain::directory::Partner;
+use servdesk_domain::errors::code;
 use servdesk_domain::phone::PhoneNumber;
 use uuid::Uuid;
 
@@ -122,6 +123,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("partner_in_use", "partner"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::PARTNER_IN_USE, "partner"))?;
     Ok(())
 }

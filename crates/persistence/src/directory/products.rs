@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use servdesk_domain::directory::{Product, SerialPattern};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use super::in_use;
@@ -48,7 +49,7 @@ fn to_product(m: row::Model) -> Result<Product, StoreError> {
 }
 
 fn sku_taken(err: sea_orm::DbErr) -> StoreError {
-    if is_unique_violation(&err) { StoreError::conflict("sku_taken", "a product with this SKU already exists") } else { err.into() }
+    if is_unique_violation(&err) { StoreError::conflict(code::SKU_TAKEN, "a product with this SKU already exists") } else { err.into() }
 }
 
 fn months(m: u32) -> i32 {
@@ -126,6 +127,6 @@ pub async fn update(
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     get(conn, id).await?;
-    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use("product_in_use", "product"))?;
+    row::Entity::delete_by_id(id).exec(conn).await.map_err(in_use(code::PRODUCT_IN_USE, "product"))?;
     Ok(())
 }

@@ -2,67 +2,17 @@
 //! once: the outcome is recorded only while the call is still untriaged.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde_json::json;
-use servdesk_domain::Principal;
-use servdesk_domain::calls::{CallState, check_triage, suggested_title};
-use servdesk_domain::tickets::{CommentVisibility, EventKind, Ticket};
-use servdesk_persistence::calls::{self, Call};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, tickets};
+use servdesk_persistence::calls;
+use servdesk_usecases::calls::{self as triage, Conversion};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{CallFilterParams, CallOut, ConvertCall, DismissCall, MergeCall};
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
-use crate::conventions::validation::referenced;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tickets::dto::CreateTicket;
-use crate::routes::tickets::{actor, handlers, visibility};
-use crate::state::{AppState, now};
-
-fn already_triaged(call: &Call) -> ApiError {
-    ApiError::conflict("already_triaged", format!("call {} was already {}", call.number, call.state.as_str()))
-}
-
-/// Opens the ticket a call becomes, prefilled from the call; `overrides` win.
-pub(crate) async fn convert(
-    txn: &impl ConnectionTrait,
-    state: &AppState,
-    principal: &Principal,
-    call: &Call,
-    overrides: ConvertCall,
-) -> ApiResult<Ticket> {
-    check_triage(call.state).map_err(|_| already_triaged(call))?;
-    let body = CreateTicket {
-        title: overrides.title.unwrap_or_else(|| suggested_title(call.subject.as_deref(), call.body.as_deref(), &call.number)),
-        description: overrides.description,
-        details: call.body.clone(),
-        channel: Some(call.channel),
-        customer_id: overrides.customer_id.or(call.customer_id),
-        location_id: overrides.location_id,
-        contact_id: overrides.contact_id.or(call.contact_id),
-        equipment_id: overrides.equipment_id,
-        serial_number: overrides.serial_number,
-        product_id: overrides.product_id,
-        category_id: overrides.category_id,
-        type_id: overrides.type_id,
-        priority_id: overrides.priority_id,
-        team_id: overrides.team_id,
-        assignee_id: overrides.assignee_id,
-        reported_at: Some(call.created_at),
-        ..CreateTicket::default()
-    };
-    let alarm_key = call.dedup_key.clone();
-    let ticket = handlers::open(txn, state, principal, body, Some(call.id), alarm_key).await?;
-    if !calls::triage(txn, call.id, CallState::Converted, Some(ticket.id), None, actor(principal), now()).await? {
-        return Err(already_triaged(call));
-    }
-    attachments::follow_call(txn, call.id, ticket.id, None).await?;
-    // The call's emails (its acknowledgement, the original) become the ticket's thread.
-    servdesk_persistence::messages::move_call_to_ticket(txn, call.id, ticket.id).await?;
-    Ok(ticket)
-}
+use crate::state::AppState;
 
 /// Lists calls; `state=untriaged` is the coordinators' queue, oldest first.
 #[utoipa::path(
@@ -115,11 +65,7 @@ pub async fn convert_call(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let txn = state.db.begin().await?;
-    let call = calls::get(&txn, id.into_inner()).await?;
-    convert(&txn, &state, auth.principal(), &call, body).await?;
-    let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    let call = triage::convert_call(&state, auth.principal(), id.into_inner(), body.into()).await?;
     Ok(HttpResponse::Ok().json(CallOut::from(call)))
 }
 
@@ -142,39 +88,7 @@ pub async fn merge(
     id: web::Path<Uuid>,
     body: web::Json<MergeCall>,
 ) -> ApiResult<HttpResponse> {
-    let principal = auth.principal();
-    let txn = state.db.begin().await?;
-    let call = calls::get(&txn, id.into_inner()).await?;
-    check_triage(call.state).map_err(|_| already_triaged(&call))?;
-    let visibility = visibility(&txn, principal).await?;
-    let ticket = referenced("ticket_id", tickets::get_visible(&txn, body.ticket_id, &visibility).await)?;
-    let from =
-        call.from_email.clone().or(call.from_phone.clone()).or(call.from_name.clone()).unwrap_or_else(|| "unknown sender".to_owned());
-    let text = format!(
-        "Call {} ({}, from {from}): {}\n\n{}",
-        call.number,
-        call.channel.as_str(),
-        call.subject.as_deref().unwrap_or(""),
-        call.body.as_deref().unwrap_or("")
-    );
-    let comment =
-        comments::create(&txn, ticket.id, actor(principal), CommentVisibility::Internal, text.trim().to_owned(), &[], now()).await?;
-    tickets::append_event(
-        &txn,
-        ticket.id,
-        EventKind::CallMerged,
-        actor(principal),
-        json!({"call_id": call.id, "call_number": call.number, "comment_id": comment.id}),
-        now(),
-    )
-    .await?;
-    if !calls::triage(&txn, call.id, CallState::Merged, Some(ticket.id), None, actor(principal), now()).await? {
-        return Err(already_triaged(&call));
-    }
-    attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
-    servdesk_persistence::messages::move_call_to_ticket(&txn, call.id, ticket.id).await?;
-    let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    let call = triage::merge(&state, auth.principal(), id.into_inner(), body.ticket_id).await?;
     Ok(HttpResponse::Ok().json(CallOut::from(call)))
 }
 
@@ -197,13 +111,26 @@ pub async fn dismiss(
     id: web::Path<Uuid>,
     body: web::Json<DismissCall>,
 ) -> ApiResult<HttpResponse> {
-    let txn = state.db.begin().await?;
-    let call = calls::get(&txn, id.into_inner()).await?;
-    check_triage(call.state).map_err(|_| already_triaged(&call))?;
-    if !calls::triage(&txn, call.id, CallState::Dismissed, None, Some(body.reason), actor(auth.principal()), now()).await? {
-        return Err(already_triaged(&call));
-    }
-    let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    let call = triage::dismiss(&state, auth.principal(), id.into_inner(), body.reason).await?;
     Ok(HttpResponse::Ok().json(CallOut::from(call)))
+}
+
+impl From<ConvertCall> for Conversion {
+    fn from(c: ConvertCall) -> Self {
+        Self {
+            title: c.title,
+            description: c.description,
+            customer_id: c.customer_id,
+            location_id: c.location_id,
+            contact_id: c.contact_id,
+            equipment_id: c.equipment_id,
+            serial_number: c.serial_number,
+            product_id: c.product_id,
+            category_id: c.category_id,
+            type_id: c.type_id,
+            priority_id: c.priority_id,
+            team_id: c.team_id,
+            assignee_id: c.assignee_id,
+        }
+    }
 }

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::errors::field;
 use servdesk_domain::phone::PhoneNumber;
 use servdesk_persistence::directory::contacts::{self, ContactChanges, ContactFilter, NewContact};
 use servdesk_persistence::directory::customers;
@@ -194,7 +195,7 @@ pub async fn lookup(
 ) -> ApiResult<web::Json<CallerCard>> {
     let mut fields = Fields::default();
     if query.phone.is_none() && query.email.is_none() {
-        fields.add("phone", "required", "give phone or email");
+        fields.add("phone", field::REQUIRED, "give phone or email");
     }
     let phone = fields.phone("phone", query.phone.as_deref(), state.config.default_phone_region);
     let email = fields.email("email", query.email.as_deref());
@@ -208,11 +209,11 @@ pub async fn lookup(
         let customer = customers::get(&state.db, contact.customer_id).await?;
         matches.push(CallerMatch { contact: contact.into(), customer: customer.into() });
     }
-    let visibility = crate::routes::tickets::visibility(&state.db, auth.principal()).await?;
+    let visibility = servdesk_usecases::access::visibility(&state.db, auth.principal()).await?;
     let open = servdesk_persistence::tickets::open_for(&state.db, &contact_ids, &customer_ids, &visibility, 20).await?;
     let needed: Vec<uuid::Uuid> = open.iter().map(|t| t.status_id).collect();
-    let statuses = crate::routes::tickets::handlers::statuses(&state, &state.db, &needed).await?;
-    let progress = crate::routes::tickets::progress(&state.db, &open).await?;
+    let statuses = servdesk_usecases::tickets::statuses(&state, &state.db, &needed).await?;
+    let progress = servdesk_usecases::tickets::progress(&state.db, &open).await?;
     let open_tickets = open.into_iter().map(|t| crate::routes::tickets::dto::TicketOut::new(t, &statuses, &progress)).collect();
     Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
 }

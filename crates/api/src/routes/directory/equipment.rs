@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{self, Equipment, Product};
+use servdesk_domain::errors::field;
 use servdesk_persistence::directory::equipment::{self, EquipmentChanges, EquipmentFilter, NewEquipment};
 use servdesk_persistence::directory::{customers, locations, products};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait};
@@ -113,7 +114,11 @@ fn check_serial(product: &Product, serial: &str) -> ApiResult<()> {
         return Ok(());
     }
     let expected = product.serial_pattern.as_ref().map_or("a non-blank value", |p| p.as_str());
-    Err(ApiError::invalid_field("serial_number", "serial_pattern", format!("does not match {}'s serial format {expected}", product.name)))
+    Err(ApiError::invalid_field(
+        "serial_number",
+        field::SERIAL_PATTERN,
+        format!("does not match {}'s serial format {expected}", product.name),
+    ))
 }
 
 /// The customer a unit belongs to after the change: the location decides when both are given
@@ -126,7 +131,7 @@ async fn owner(conn: &impl ConnectionTrait, customer_id: Option<Uuid>, location_
     let location = referenced("location_id", locations::get(conn, location_id).await)?;
     match customer_id {
         Some(c) if c != location.customer_id => {
-            Err(ApiError::invalid_field("location_id", "location_of_another_customer", "the location belongs to another customer"))
+            Err(ApiError::invalid_field("location_id", field::LOCATION_OF_ANOTHER_CUSTOMER, "the location belongs to another customer"))
         }
         _ => Ok(Some(location.customer_id)),
     }

@@ -64,7 +64,8 @@ fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
     if value.len() == 2 && value.chars().all(|c| c.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("country").with_message("an ISO 3166-1 alpha-2 code in capitals, like SI".into()))
+        Err(validator::ValidationError::new(servdesk_domain::errors::field::COUNTRY.as_str())
+            .with_message("an ISO 3166-1 alpha-2 code in capitals, like SI".into()))
     }
 }
 

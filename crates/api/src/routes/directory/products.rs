@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{Product, SerialPattern};
+use servdesk_domain::errors::field;
 use servdesk_persistence::directory::products::{self, NewProduct, ProductChanges};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -95,7 +96,7 @@ fn pattern(fields: &mut Fields, raw: Option<&str>) -> Option<SerialPattern> {
     match SerialPattern::parse(raw?.trim()) {
         Ok(p) => Some(p),
         Err(e) => {
-            fields.add("serial_pattern", "pattern", e.to_string());
+            fields.add("serial_pattern", field::PATTERN, e.to_string());
             None
         }
     }

@@ -4,6 +4,8 @@
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use serde_json::json;
+use servdesk_domain::errors::{code, field};
+use servdesk_usecases::Error;
 
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::tickets::{self as rules, EventKind, Ticket};
@@ -14,15 +16,17 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::TicketOut;
-use super::{actor, progress, references, visibility};
 use crate::auth::{Authorized, Caller, can};
-use crate::channels;
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, clean};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
+use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::notify;
+use servdesk_usecases::references;
+use servdesk_usecases::tickets::{move_to_class, progress};
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"status_id": "01933b5e-0000-7000-8000-000000000010", "note": "Waiting for the spare part"}))]
@@ -96,7 +100,7 @@ impl Loaded {
     async fn finish(self, ticket: Ticket, kind: EventKind, caller: &Caller, data: serde_json::Value) -> ApiResult<HttpResponse> {
         let at = now();
         tickets::append_event(&self.txn, ticket.id, kind, actor(caller.principal()), data, at).await?;
-        channels::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, caller.principal().user_id(), at).await?;
+        notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, caller.principal().user_id(), at).await?;
         let progress = progress(&self.txn, [&ticket]).await?;
         self.txn.commit().await?;
         Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &self.statuses, &progress)))
@@ -112,7 +116,7 @@ async fn load(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Loaded> 
 }
 
 fn status_error(e: rules::StatusError) -> ApiError {
-    ApiError::conflict(e.code(), e.to_string())
+    Error::domain(&e).into()
 }
 
 /// Moves a ticket to another status within its open life (closing: `/close`). Stamps the
@@ -200,14 +204,14 @@ pub async fn claim(auth: Authorized<can::TicketsWrite>, state: web::Data<AppStat
     let user_id = auth.user_id()?;
     let loaded = load(&state, &auth, id.into_inner()).await?;
     if loaded.ticket.assignee_id.is_some() {
-        return Err(ApiError::conflict("already_assigned", "someone already has this ticket; ask a coordinator or a hand-over"));
+        return Err(ApiError::new(code::ALREADY_ASSIGNED, "someone already has this ticket; ask a coordinator or a hand-over"));
     }
     let in_team = match loaded.ticket.team_id {
         Some(team) => teams::of_user(&loaded.txn, user_id).await?.contains(&team),
         None => false,
     };
     if !in_team {
-        return Err(ApiError::conflict("not_in_team", "only members of the ticket's team can claim it from the queue"));
+        return Err(ApiError::new(code::NOT_IN_TEAM, "only members of the ticket's team can claim it from the queue"));
     }
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, None, loaded.ticket.team_id, Some(user_id), now()).await?;
     loaded.finish(ticket, EventKind::Claimed, &auth, json!({"assignee": user_id})).await
@@ -239,7 +243,7 @@ pub async fn handover(
     let loaded = load(&state, &auth, id.into_inner()).await?;
     let coordinates = auth.principal().can(servdesk_domain::Permission::TicketsCoordinate);
     if loaded.ticket.assignee_id != Some(user_id) && !coordinates {
-        return Err(ApiError::conflict("not_assignee", "only the ticket's assignee (or a coordinator) can hand it over"));
+        return Err(ApiError::new(code::NOT_ASSIGNEE, "only the ticket's assignee (or a coordinator) can hand it over"));
     }
     references::assignee(&loaded.txn, Some(body.assignee_id)).await?;
     let ticket =
@@ -282,21 +286,12 @@ pub async fn close(
         if !body.cancel_open_tasks {
             let errors = open
                 .iter()
-                .map(|t| FieldError {
-                    field: "cancel_open_tasks".to_owned(),
-                    code: "open_task".to_owned(),
-                    message: format!("{} {} ({})", t.number, t.title, t.status),
-                })
+                .map(|t| FieldError::new("cancel_open_tasks", field::OPEN_TASK, format!("{} {} ({})", t.number, t.title, t.status)))
                 .collect();
-            return Err(ApiError {
-                errors,
-                ..ApiError::conflict(
-                    "open_tasks",
-                    format!("{} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them", open.len()),
-                )
-            });
+            let detail = format!("{} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them", open.len());
+            return Err(Error::new(code::OPEN_TASKS, detail).with_errors(errors).into());
         }
-        crate::routes::tasks::cancel_open(&loaded.txn, auth.principal(), &open, now()).await?;
+        servdesk_usecases::tasks::cancel_open(&loaded.txn, auth.principal(), &open, now()).await?;
     }
     let closed = dictionaries::default_of(&loaded.txn, DictionaryKind::TicketStatus, Some(StatusClass::Closed)).await?;
     let stamps = rules::stamps_after(loaded.ticket.stamps(), from, StatusClass::Closed, now());
@@ -330,8 +325,8 @@ pub async fn reopen(
     body.validate()?;
     let loaded = load(&state, &auth, id.into_inner()).await?;
     let from = loaded.class(loaded.ticket.status_id)?;
-    super::check_reopen(&state.config, from, loaded.ticket.closed_at, now()).map_err(status_error)?;
-    let (ticket, open) = super::move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Open, if_match.0, now()).await?;
+    rules::check_reopen(from, loaded.ticket.closed_at, state.policy.reopen_window, now()).map_err(status_error)?;
+    let (ticket, open) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Open, if_match.0, now()).await?;
     let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(open.id), "note": clean(body.into_inner().note)});
     loaded.finish(ticket, EventKind::Reopened, &auth, data).await
 }

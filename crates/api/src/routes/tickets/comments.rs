@@ -16,9 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{actor, visibility};
 use crate::auth::{Authorized, can};
-use crate::channels::{self, Recipient};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -26,6 +24,9 @@ use crate::routes::attachments::AttachmentOut;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_domain::errors::field;
+use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::notify::{self, Recipient};
 
 /// Job kinds the channels deliver (registered by the worker that sends them).
 
@@ -138,7 +139,7 @@ pub async fn create(
         delivery = match contact.as_ref().and_then(Recipient::of_contact) {
             Some(to) => {
                 let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to.to_json()});
-                let job = channels::queue(&txn, NotificationEvent::PublicReply, payload, now).await?;
+                let job = notify::queue(&txn, NotificationEvent::PublicReply, payload, now).await?;
                 json!({"queued_job_id": job, "channel": to.channel, "to": to.address})
             }
             None => json!({"not_sent": "the ticket has no contact with an email address or phone number"}),
@@ -146,7 +147,7 @@ pub async fn create(
     }
     for user in &mentioned {
         let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "user_id": user.id});
-        channels::queue(&txn, NotificationEvent::Mention, payload, now).await?;
+        notify::queue(&txn, NotificationEvent::Mention, payload, now).await?;
     }
     let data = json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
     tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;
@@ -164,7 +165,7 @@ async fn attach(conn: &impl ConnectionTrait, ticket_id: Uuid, comment_id: Uuid, 
     if attachments::attach_to_comment(conn, ticket_id, comment_id, &ids).await? != ids.len() as u64 {
         return Err(ApiError::invalid_field(
             "attachment_ids",
-            "not_attachable",
+            field::NOT_ATTACHABLE,
             "each id must be a file uploaded to this ticket and not yet sent with another comment",
         ));
     }

@@ -15,9 +15,9 @@ use validator::Validate;
 use crate::conventions::patch::double_option;
 use crate::conventions::timestamps;
 use crate::conventions::validation;
-use crate::routes::tickets::Rollup;
 use crate::routes::time::TotalsOut;
 use crate::wire;
+use servdesk_usecases::tickets::Rollup;
 
 /// A ticket's status with its class (behaviour keys off the class).
 #[derive(Serialize, ToSchema, Clone)]
@@ -201,6 +201,34 @@ pub struct CreateTicket {
     #[serde(default)]
     #[validate(length(max = 50))]
     pub tags: Vec<String>,
+}
+
+impl From<CreateTicket> for servdesk_usecases::tickets::OpenTicket {
+    fn from(b: CreateTicket) -> Self {
+        Self {
+            title: b.title,
+            description: b.description,
+            details: b.details,
+            channel: b.channel,
+            customer_id: b.customer_id,
+            location_id: b.location_id,
+            contact_id: b.contact_id,
+            equipment_id: b.equipment_id,
+            serial_number: b.serial_number,
+            product_id: b.product_id,
+            category_id: b.category_id,
+            type_id: b.type_id,
+            priority_id: b.priority_id,
+            team_id: b.team_id,
+            assignee_id: b.assignee_id,
+            expected_close_on: b.expected_close_on,
+            reported_at: b.reported_at,
+            warranty: b.warranty,
+            warranty_reason: b.warranty_reason,
+            paid: b.paid,
+            tags: b.tags,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema, Validate)]

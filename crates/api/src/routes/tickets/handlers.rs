@@ -2,72 +2,28 @@
 //! timeline event, answer.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use servdesk_domain::Principal;
-use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
-use servdesk_domain::tickets::{self as rules, Channel, EventKind};
+use servdesk_domain::dictionaries::DictionaryKind;
+use servdesk_domain::tickets::{self as rules, EventKind};
 use servdesk_persistence::directory::equipment;
-use servdesk_persistence::tickets::{self, NewTicket, TicketChanges, TicketFilter};
-use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, dictionaries};
+use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
+use servdesk_persistence::{Cursor, TransactionTrait};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTicket};
-use super::references;
-use super::{actor, progress, visibility};
 use crate::auth::{Authorized, can};
-use crate::channels;
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
-
-/// The ticket statuses for showing tickets, from the process's snapshot unless it lacks one of
-/// `needed` (a status created since) — then read again through `conn`, which inside a
-/// transaction must be that transaction (SQLite has one connection).
-pub(crate) async fn statuses(state: &AppState, conn: &impl ConnectionTrait, needed: &[Uuid]) -> ApiResult<Arc<Vec<Entry>>> {
-    let covers = |all: &Vec<Entry>| needed.iter().all(|id| all.iter().any(|s| s.id == *id));
-    if let Some(snapshot) = state.statuses.fresh(covers) {
-        return Ok(snapshot);
-    }
-    Ok(state.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?))
-}
-
-/// The defaults a new ticket takes, from the snapshots (read when stale): the default
-/// priority and the default status of class `new`.
-async fn ticket_defaults(state: &AppState, conn: &impl ConnectionTrait) -> ApiResult<(Uuid, Uuid)> {
-    let has_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default);
-    let priorities = match state.priorities.fresh(has_default) {
-        Some(p) => p,
-        None => state.priorities.store(dictionaries::list(conn, DictionaryKind::Priority, None, None).await?),
-    };
-    let new_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default && e.class == Some(StatusClass::New));
-    let statuses = match state.statuses.fresh(new_default) {
-        Some(s) => s,
-        None => state.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?),
-    };
-    let priority = priorities.iter().find(|e| e.is_default).map(|e| e.id);
-    let status = statuses.iter().find(|e| e.is_default && e.class == Some(StatusClass::New)).map(|e| e.id);
-    match (priority, status) {
-        (Some(p), Some(s)) => Ok((p, s)),
-        _ => Err(ApiError::internal("the dictionaries lack a default priority or a default status of class new")),
-    }
-}
-
-fn warranty_error(e: rules::WarrantyError) -> ApiError {
-    ApiError::invalid_field("warranty_reason", "warranty_reason_required", e.to_string())
-}
-
-fn clean_tags(tags: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
-    out.sort();
-    out.dedup();
-    out
-}
+use servdesk_usecases::Error;
+use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::references;
+use servdesk_usecases::tickets::{clean_tags, open, progress, statuses};
 
 /// Opens a ticket (coordinators, agents, `tickets:write` keys). Its number is
 /// `T-YYYY-NNNNNN`, its status the default of class `new`.
@@ -86,78 +42,11 @@ pub async fn create(
     let body = body.into_inner();
     body.validate()?;
     let txn = state.db.begin().await?;
-    let ticket = open(&txn, &state, auth.principal(), body, None, None).await?;
+    let ticket = open(&txn, &state, auth.principal(), body.into(), None, None).await?;
     let statuses = statuses(&state, &txn, &[ticket.status_id]).await?;
     txn.commit().await?;
     // A new ticket has no tasks yet.
     Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
-}
-
-/// Opening a ticket, shared by `POST /tickets` and converting a call: checks references,
-/// resolves the unit and the warranty, writes the ticket and its `created` event.
-pub(crate) async fn open(
-    txn: &impl ConnectionTrait,
-    state: &AppState,
-    principal: &Principal,
-    body: CreateTicket,
-    call_id: Option<Uuid>,
-    alarm_key: Option<String>,
-) -> ApiResult<servdesk_domain::tickets::Ticket> {
-    let now = now();
-    references::dictionary(txn, "category_id", DictionaryKind::TicketCategory, body.category_id).await?;
-    references::dictionary(txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
-    references::dictionary(txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    references::team(txn, body.team_id).await?;
-    references::assignee(txn, body.assignee_id).await?;
-    let serial = clean(body.serial_number);
-    let (unit, serial) = references::unit(txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
-    let customer =
-        references::party(txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
-    let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
-    let warranty =
-        rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref()).map_err(warranty_error)?;
-    let (default_priority, status_id) = ticket_defaults(state, txn).await?;
-    let priority_id = body.priority_id.unwrap_or(default_priority);
-    let channel = body.channel.unwrap_or(match principal {
-        Principal::ApiKey { .. } => Channel::Api,
-        Principal::User { .. } => Channel::Phone,
-    });
-    let new = NewTicket {
-        title: body.title.trim().to_owned(),
-        description: clean(body.description),
-        details: clean(body.details),
-        channel,
-        call_id,
-        customer_id: customer,
-        location_id: body.location_id,
-        contact_id: body.contact_id,
-        equipment_id: unit.as_ref().map(|u| u.id),
-        serial_number: serial,
-        category_id: body.category_id,
-        type_id: body.type_id,
-        priority_id,
-        status_id,
-        team_id: body.team_id,
-        assignee_id: body.assignee_id,
-        expected_close_on: body.expected_close_on,
-        reported_at,
-        warranty,
-        paid: body.paid,
-        tags: clean_tags(body.tags),
-        created_by: principal.user_id(),
-        alarm_key,
-    };
-    let monitoring = new.alarm_key.is_some();
-    let ticket = tickets::create(txn, new, &state.config.ticket_prefix, actor(principal), now).await?;
-    // An alarm's contact hears about it from their monitoring, not from us.
-    if !monitoring {
-        channels::ticket_created(txn, &ticket, now).await?;
-    }
-    if ticket.assignee_id.is_some() {
-        let unassigned = servdesk_domain::tickets::Ticket { assignee_id: None, ..ticket.clone() };
-        channels::ticket_changed(txn, &unassigned, &ticket, &[], principal.user_id(), now).await?;
-    }
-    Ok(ticket)
 }
 
 /// One ticket (404 also when the caller may not see it).
@@ -275,7 +164,7 @@ pub async fn update(
             };
             Some(
                 rules::warranty(unit.as_ref(), current.reported_at.date_naive(), Some(flag), body.warranty_reason.as_deref())
-                    .map_err(warranty_error)?,
+                    .map_err(|e| Error::domain(&e))?,
             )
         }
         None => None,

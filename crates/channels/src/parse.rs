@@ -5,39 +5,7 @@
 
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 use servdesk_domain::mail::{message_ids_in, normalize_message_id};
-
-/// A file of the message: attachments and inline images alike.
-pub struct File {
-    pub filename: String,
-    pub content_type: Option<String>,
-    pub bytes: Vec<u8>,
-    /// Shown inside the HTML (`Content-Disposition: inline` / `Content-ID`).
-    pub inline: bool,
-}
-
-#[derive(Default)]
-pub struct Parsed {
-    pub message_id: Option<String>,
-    pub from_address: Option<String>,
-    pub from_name: Option<String>,
-    pub to: Vec<String>,
-    pub subject: Option<String>,
-    pub date: Option<String>,
-    /// `In-Reply-To` then `References`, as Message-IDs.
-    pub thread: Vec<String>,
-    pub auto_submitted: Option<String>,
-    pub precedence: Option<String>,
-    pub list: bool,
-    pub autoreply_header: bool,
-    pub delivery_report: bool,
-    /// Message-IDs named inside a delivery report (the message that bounced).
-    pub reported_ids: Vec<String>,
-    pub text: String,
-    pub html: Option<String>,
-    pub files: Vec<File>,
-    /// The parser could not read it as a message; `text` is the raw bytes.
-    pub malformed: bool,
-}
+pub use servdesk_usecases::inbound::{File, Parsed};
 
 fn first_address(address: Option<&Address<'_>>) -> (Option<String>, Option<String>) {
     let first = address.and_then(|a| a.first());

@@ -18,9 +18,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::inbound;
-use crate::config::{ImapSecurity, ImapSettings};
-use crate::state::AppState;
-use crate::worker::{JobFuture, JobHandler};
+use servdesk_usecases::Desk;
+use servdesk_usecases::config::{ImapSecurity, ImapSettings};
+use servdesk_usecases::jobs::{JobFuture, JobHandler};
 
 pub const POLL_IMAP: &str = "mail.poll_imap";
 
@@ -28,12 +28,12 @@ pub const POLL_IMAP: &str = "mail.poll_imap";
 const BATCH: usize = 100;
 
 pub struct ImapPoll {
-    state: AppState,
+    state: Desk,
     settings: ImapSettings,
 }
 
 impl ImapPoll {
-    pub fn new(state: AppState, settings: ImapSettings) -> Self {
+    pub fn new(state: Desk, settings: ImapSettings) -> Self {
         Self { state, settings }
     }
 }

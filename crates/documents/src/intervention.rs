@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use servdesk_domain::completion::{Material, format_minutes, format_money, format_quantity};
 
-use super::pdf::{CONTENT_WIDTH, Column, Document, Image, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, text_width};
+use crate::pdf::{CONTENT_WIDTH, Column, Document, Image, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, text_width};
 
 /// Largest side of a photo thumbnail or signature in the report, in pixels (PNGs are scaled
 /// down to it; JPEGs are drawn at thumbnail size as they are).

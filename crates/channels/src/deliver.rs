@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::DeliveryError;
 use super::sms::SmsGateway;
 use super::smtp::{FileToSend, Smtp};
-use crate::state::{AppState, now};
-use crate::worker::{JobFuture, JobHandler};
+use servdesk_usecases::jobs::{JobFuture, JobHandler};
+use servdesk_usecases::{Desk, now};
 
 enum Channel {
     Email(Smtp),
@@ -26,16 +26,16 @@ enum Channel {
 }
 
 pub struct Deliver {
-    state: AppState,
+    state: Desk,
     channel: Channel,
 }
 
 impl Deliver {
-    pub fn email(state: AppState, smtp: Smtp) -> Self {
+    pub fn email(state: Desk, smtp: Smtp) -> Self {
         Self { state, channel: Channel::Email(smtp) }
     }
 
-    pub fn sms(state: AppState, gateway: SmsGateway) -> Self {
+    pub fn sms(state: Desk, gateway: SmsGateway) -> Self {
         Self { state, channel: Channel::Sms(gateway) }
     }
 }

@@ -1,5 +1,7 @@
-//! Channels: notifications composed from templates into the outbox, and delivered from
-//! there by email (SMTP) or SMS (an HTTP gateway) — by the job worker, never in a request.
+//! Servdesk's channels: notifications composed from templates into the outbox and delivered
+//! from there by email (SMTP) or SMS (an HTTP gateway), and inbound email read from an IMAP
+//! mailbox (or posted raw) — by the job worker, never in a request. MIME is parsed here; what
+//! a message means for the desk is decided by the use cases.
 //!
 //! Two jobs per message. `notify.<event>` is enqueued by the change that causes it, in the
 //! same transaction; it picks the recipient, channel and language, renders the template and
@@ -11,22 +13,18 @@ mod compose;
 mod deliver;
 pub mod imap;
 pub mod inbound;
-mod notices;
-mod parse;
+pub mod parse;
 pub mod sms;
 pub mod smtp;
 
 use std::sync::Arc;
 
-use crate::state::AppState;
-use crate::worker::Registry;
+use servdesk_usecases::Desk;
+use servdesk_usecases::jobs::Registry;
+use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS};
 
 pub use compose::Compose;
 pub use deliver::Deliver;
-pub use notices::{Recipient, queue, status_changed, ticket_changed, ticket_created};
-
-pub const DELIVER_EMAIL: &str = "deliver.email";
-pub const DELIVER_SMS: &str = "deliver.sms";
 
 /// A failed delivery: `permanent` ones are not retried.
 #[derive(Debug, Clone)]
@@ -45,9 +43,14 @@ impl DeliveryError {
     }
 }
 
+/// Everything a Servdesk worker runs: the standard handlers and the channels.
+pub fn registry(desk: &Desk) -> Result<Registry, String> {
+    register(Registry::standard(), desk)
+}
+
 /// Adds the channel handlers to `registry`: composing always, delivery for the channels
 /// that are configured (without a relay or gateway, messages wait in the outbox).
-pub fn register(mut registry: Registry, state: &AppState) -> Result<Registry, String> {
+pub fn register(mut registry: Registry, state: &Desk) -> Result<Registry, String> {
     let compose = Arc::new(Compose::new(state.clone()));
     for event in servdesk_domain::notifications::NotificationEvent::ALL {
         registry = registry.register_shared(&event.job_kind(), compose.clone());

@@ -18,16 +18,16 @@ use servdesk_persistence::{
 };
 use uuid::Uuid;
 
-use super::{DELIVER_EMAIL, DELIVER_SMS, Recipient};
-use crate::state::{AppState, now};
-use crate::worker::{JobFuture, JobHandler};
+use servdesk_usecases::jobs::{JobFuture, JobHandler};
+use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS, Recipient};
+use servdesk_usecases::{Desk, now};
 
 pub struct Compose {
-    state: AppState,
+    state: Desk,
 }
 
 impl Compose {
-    pub fn new(state: AppState) -> Self {
+    pub fn new(state: Desk) -> Self {
         Self { state }
     }
 }

@@ -1,4 +1,5 @@
-//! The job worker: claims due jobs, runs their handlers, records the outcome.
+//! The job runner and the registry of job kinds: claims due jobs, runs their handlers,
+//! records the outcome.
 //!
 //! While a handler runs, the worker keeps extending the job's lock (every third of the lock
 //! timeout); if the worker dies, the lock runs out and another worker takes the job over.
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::config::WorkerSettings;
-use crate::state::now;
+use crate::now;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 
@@ -57,11 +58,6 @@ impl Registry {
     pub fn every(mut self, kind: &str, interval: std::time::Duration) -> Self {
         self.recurring.push((kind.to_owned(), interval));
         self
-    }
-
-    /// Everything a Servdesk process runs: the standard handlers and the channels.
-    pub fn for_state(state: &crate::state::AppState) -> Result<Self, String> {
-        crate::channels::register(Self::standard(), state)
     }
 
     fn kinds(&self) -> Vec<String> {

@@ -8,11 +8,11 @@
 //! Message-ID delivered twice is stored once.
 
 use bytes::Bytes;
-use serde::Serialize;
 use serde_json::json;
 use servdesk_domain::Email;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::directory::NotificationChannel;
+use servdesk_domain::errors::code;
 use servdesk_domain::mail::{self, InboundKind, InboundSignals, split_reply};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
 use servdesk_domain::tickets::{self as ticket_rules, Channel, EventKind, Ticket};
@@ -22,18 +22,48 @@ use servdesk_persistence::directory::contacts;
 use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, calls, messages, tickets};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::parse::{self, Parsed};
-use crate::error::{ApiError, ApiResult};
-use crate::routes::calls::dto::CreateCall;
-use crate::routes::calls::intake;
-use crate::state::{AppState, now};
+use crate::calls::Intake;
 use crate::storage::Storage;
+use crate::tickets::{class_of, move_to_class};
+use crate::{Desk, Error, Result, now};
+
+/// A file of the message: attachments and inline images alike.
+pub struct File {
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+    /// Shown inside the HTML (`Content-Disposition: inline` / `Content-ID`).
+    pub inline: bool,
+}
+
+#[derive(Default)]
+pub struct Parsed {
+    pub message_id: Option<String>,
+    pub from_address: Option<String>,
+    pub from_name: Option<String>,
+    pub to: Vec<String>,
+    pub subject: Option<String>,
+    pub date: Option<String>,
+    /// `In-Reply-To` then `References`, as Message-IDs.
+    pub thread: Vec<String>,
+    pub auto_submitted: Option<String>,
+    pub precedence: Option<String>,
+    pub list: bool,
+    pub autoreply_header: bool,
+    pub delivery_report: bool,
+    /// Message-IDs named inside a delivery report (the message that bounced).
+    pub reported_ids: Vec<String>,
+    pub text: String,
+    pub html: Option<String>,
+    pub files: Vec<File>,
+    /// The parser could not read it as a message; `text` is the raw bytes.
+    pub malformed: bool,
+}
 
 /// What became of an incoming email.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct InboundOutcome {
     /// `comment` (a reply on its ticket), `call` (a new call), `duplicate` (this Message-ID
     /// was stored before), `ignored` (automated, or our own message) or `bounce` (a delivery
@@ -56,9 +86,8 @@ enum Target {
     NewCall,
 }
 
-/// Stores and files one raw message.
-pub async fn receive(state: &AppState, raw: Bytes, received_by: Actor) -> ApiResult<InboundOutcome> {
-    let parsed = parse::parse(&raw);
+/// Stores and files one raw message, parsed by the channel that received it.
+pub async fn file(state: &Desk, raw: Bytes, parsed: Parsed, received_by: Actor) -> Result<InboundOutcome> {
     let message_id = parsed.message_id.clone().unwrap_or_else(|| {
         // Without a Message-ID, its content identifies it: a redelivery is still stored once.
         format!("sha256-{}@servdesk.invalid", hex::encode(Sha256::digest(&raw)))
@@ -112,7 +141,7 @@ struct StoredFile {
     index: usize,
 }
 
-async fn discard(state: &AppState, raw_key: &str, files: &[StoredFile]) {
+async fn discard(state: &Desk, raw_key: &str, files: &[StoredFile]) {
     let mut keys: Vec<String> = files.iter().map(|f| f.key.clone()).collect();
     keys.push(raw_key.to_owned());
     for key in keys {
@@ -120,7 +149,7 @@ async fn discard(state: &AppState, raw_key: &str, files: &[StoredFile]) {
     }
 }
 
-async fn is_ours(conn: &impl ConnectionTrait, state: &AppState, message_id: &str) -> Result<bool, StoreError> {
+async fn is_ours(conn: &impl ConnectionTrait, state: &Desk, message_id: &str) -> Result<bool, StoreError> {
     let our_domain = mail::domain_of(&state.config.mail.from);
     if our_domain.is_none_or(|d| mail::domain_of(message_id).as_deref() != Some(d.as_str())) {
         return Ok(false);
@@ -137,7 +166,7 @@ struct Answers {
     untriaged_call: Option<calls::Call>,
 }
 
-async fn answers(conn: &impl ConnectionTrait, state: &AppState, parsed: &Parsed) -> Result<Answers, StoreError> {
+async fn answers(conn: &impl ConnectionTrait, state: &Desk, parsed: &Parsed) -> Result<Answers, StoreError> {
     if let Some(number) = parsed.subject.as_deref().and_then(|s| mail::ticket_number_in_subject(s, &state.config.ticket_prefix))
         && let Some(ticket) = tickets::by_number(conn, &number).await?
     {
@@ -155,20 +184,15 @@ async fn answers(conn: &impl ConnectionTrait, state: &AppState, parsed: &Parsed)
     })
 }
 
-async fn target(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    ticket: Option<Ticket>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<Target> {
+async fn target(conn: &impl ConnectionTrait, state: &Desk, ticket: Option<Ticket>, now: chrono::DateTime<chrono::Utc>) -> Result<Target> {
     let Some(ticket) = ticket else { return Ok(Target::NewCall) };
-    let class = crate::routes::tasks::class_of(conn, ticket.status_id).await?;
+    let class = class_of(conn, ticket.status_id).await?;
     if !ticket_rules::is_closed(class) {
         return Ok(Target::Ticket(ticket));
     }
-    match crate::routes::tickets::check_reopen(&state.config, class, ticket.closed_at, now) {
+    match ticket_rules::check_reopen(class, ticket.closed_at, state.policy.reopen_window, now) {
         Ok(()) => {
-            let (reopened, open) = crate::routes::tickets::move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
+            let (reopened, open) = move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
             let data = json!({"from": {"id": ticket.status_id}, "to": {"id": open.id, "name": open.name}, "reason": "email_reply"});
             tickets::append_event(conn, ticket.id, EventKind::Reopened, Actor::default(), data, now).await?;
             Ok(Target::Ticket(reopened))
@@ -179,7 +203,7 @@ async fn target(
 
 #[allow(clippy::too_many_arguments)]
 async fn file_message(
-    state: &AppState,
+    state: &Desk,
     parsed: &Parsed,
     message_id: &str,
     id: Uuid,
@@ -187,7 +211,7 @@ async fn file_message(
     files: &[StoredFile],
     received_by: Actor,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<InboundOutcome> {
+) -> Result<InboundOutcome> {
     let txn = state.db.begin().await?;
     let signals = InboundSignals {
         our_message_id: is_ours(&txn, state, message_id).await?,
@@ -312,7 +336,7 @@ async fn file_message(
         }
     }
     if !messages::insert_received(&txn, &message, Some(raw_key.to_owned())).await? {
-        return Err(ApiError::conflict("duplicate_message", "this Message-ID was stored meanwhile"));
+        return Err(Error::new(code::DUPLICATE_MESSAGE, "this Message-ID was stored meanwhile"));
     }
     txn.commit().await?;
     Ok(out)
@@ -330,14 +354,14 @@ async fn sender_contact(conn: &impl ConnectionTrait, parsed: &Parsed) -> Result<
 #[allow(clippy::too_many_arguments)]
 async fn new_call(
     conn: &impl ConnectionTrait,
-    state: &AppState,
+    state: &Desk,
     parsed: &Parsed,
     message_id: &str,
     previous: Option<&Ticket>,
     earlier_call: Option<&calls::Call>,
     received_by: Actor,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<calls::Call> {
+) -> Result<calls::Call> {
     let mut metadata = json!({
         "message_id": message_id,
         "to": parsed.to,
@@ -357,12 +381,12 @@ async fn new_call(
         metadata["malformed"] = json!(true);
     }
     let from_email = parsed.from_address.as_deref().and_then(|a| Email::parse(a).ok());
-    let body = CreateCall {
+    let body = Intake {
         channel: Channel::Email,
         subject: parsed.subject.clone().filter(|s| !s.is_empty()).map(|s| s.chars().take(998).collect()),
         body: Some(parsed.text.clone()),
         from_name: parsed.from_name.clone().filter(|n| !n.is_empty()),
-        from_email: from_email.as_ref().map(|e| e.to_string()),
+        from_email,
         from_phone: None,
         customer_id: None,
         contact_id: None,
@@ -371,7 +395,7 @@ async fn new_call(
         auto_convert: false,
         metadata: Some(metadata),
     };
-    intake::register(conn, state, &body, from_email.as_ref(), None, received_by, now).await
+    crate::calls::register(conn, state, &body, received_by, now).await
 }
 
 /// Rows for the files already in the object store.

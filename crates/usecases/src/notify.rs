@@ -1,5 +1,8 @@
 //! Queuing notifications from the changes that cause them, and who a notification goes to
 //! when that is decided by the change (a call's sender, a reply's contact).
+//!
+//! Two jobs per message. `notify.<event>` is enqueued by the change that causes it, in the
+//! same transaction; the channels compose it into a message with its `deliver.<channel>` job.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +14,11 @@ use servdesk_domain::tickets::Ticket;
 use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::{ConnectionTrait, StoreError, users};
 use uuid::Uuid;
+
+/// The job kind that sends an outbound email.
+pub const DELIVER_EMAIL: &str = "deliver.email";
+/// The job kind that sends an SMS.
+pub const DELIVER_SMS: &str = "deliver.sms";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipient {

@@ -2,11 +2,11 @@
 //! The README documents every variable; keep the two in step.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::phone::Region;
+use servdesk_domain::policy::{self, Policy};
 use servdesk_domain::tickets::Channel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,18 @@ pub struct Config {
     pub inbound_max_bytes: usize,
     /// The mailbox the worker polls for inbound email, if any.
     pub imap: Option<ImapSettings>,
+}
+
+impl Config {
+    /// The rules this configuration sets, for the domain.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            reopen_window: policy::duration(self.reopen_window),
+            timer_max: policy::duration(self.timer_max),
+            tasks_done_class: self.tasks_done_ticket_class,
+            acknowledge_channels: self.acknowledge_channels.clone(),
+        }
+    }
 }
 
 /// An IMAP mailbox polled for inbound email.
@@ -307,7 +319,7 @@ impl Config {
         }
         c.mail.smtp_url = var("SERVDESK_SMTP_URL");
         if let Some(from) = var("SERVDESK_MAIL_FROM") {
-            lettre::message::Mailbox::from_str(&from).map_err(|e| format!("SERVDESK_MAIL_FROM: {e}"))?;
+            servdesk_domain::mail::mailbox_address(&from).ok_or_else(|| format!("SERVDESK_MAIL_FROM: {from:?} is not `Name <address>`"))?;
             c.mail.from = from;
         }
         c.mail.timeout = secs("SERVDESK_SMTP_TIMEOUT_SECS", c.mail.timeout)?;

@@ -6,7 +6,7 @@ use reqwest::Method;
 use servdesk_domain::messages::Message;
 
 use super::DeliveryError;
-use crate::config::SmsSettings;
+use servdesk_usecases::config::SmsSettings;
 
 pub struct SmsGateway {
     client: reqwest::Client,

@@ -7,7 +7,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use servdesk_domain::messages::Message;
 
 use super::DeliveryError;
-use crate::config::MailSettings;
+use servdesk_usecases::config::MailSettings;
 
 /// `Auto-Submitted` (RFC 3834): tells vacation responders and ticket systems on the other
 /// side not to answer, which is what keeps two robots from mailing each other forever.

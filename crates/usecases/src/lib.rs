@@ -1,0 +1,66 @@
+//! Servdesk's use cases: one function per thing a user or a system wants done, each one
+//! transaction with its timeline events and its outbox and job rows. The HTTP API, the
+//! channels' job handlers and the worker call these; none of them knows HTTP.
+//!
+//! Also here: the installation's configuration, the file store, the job runner and the
+//! registry of job kinds, since every process (server, worker) shares them.
+
+pub mod access;
+pub mod cache;
+pub mod calls;
+pub mod config;
+pub mod error;
+pub mod inbound;
+pub mod jobs;
+pub mod notify;
+pub mod references;
+pub mod storage;
+pub mod tasks;
+pub mod tickets;
+pub mod time;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use servdesk_domain::dictionaries::Entry;
+use servdesk_domain::policy::Policy;
+use servdesk_persistence::DatabaseConnection;
+
+use crate::cache::Snapshot;
+use crate::config::Config;
+use crate::storage::Storage;
+
+pub use error::{Error, FieldError, Result};
+
+/// What every use case works with: the database, the configuration, the file store and the
+/// dictionary snapshots. Cheap to clone.
+#[derive(Clone)]
+pub struct Desk {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    /// The rules the configuration sets (reopen window, timer maximum, …).
+    pub policy: Arc<Policy>,
+    pub storage: Storage,
+    /// The ticket status dictionary, shown with every ticket.
+    pub statuses: Arc<Snapshot<Vec<Entry>>>,
+    /// The priorities, whose default every new ticket without one takes.
+    pub priorities: Arc<Snapshot<Vec<Entry>>>,
+}
+
+impl Desk {
+    pub fn new(db: DatabaseConnection, config: Arc<Config>, storage: Storage) -> Self {
+        let policy = Arc::new(config.policy());
+        Self { db, config, policy, storage, statuses: Arc::default(), priorities: Arc::default() }
+    }
+
+    /// A dictionary changed through this process: drop the snapshots at once.
+    pub fn dictionaries_changed(&self) {
+        self.statuses.invalidate();
+        self.priorities.invalidate();
+    }
+}
+
+/// The current time as the domain stores it (microseconds).
+pub fn now() -> DateTime<Utc> {
+    servdesk_domain::time::truncate(Utc::now())
+}

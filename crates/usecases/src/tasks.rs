@@ -1,0 +1,52 @@
+//! Tasks as other use cases touch them: cancelling a ticket's open tasks with it, and the
+//! ticket that moves on when its last open task is done.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use servdesk_domain::Principal;
+use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::notifications::NotificationEvent;
+use servdesk_domain::tasks::{Task, TaskStatus};
+use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_persistence::tickets::Actor;
+use servdesk_persistence::{ConnectionTrait, tasks, tickets, users};
+
+use crate::access::actor;
+use crate::tickets::{class_of, move_to_class};
+use crate::{Desk, Result, notify};
+
+/// The ticket whose last open task was just completed moves to the default status of the
+/// configured class (closed unless set to resolved), as the system.
+pub async fn close_by_system(conn: &impl ConnectionTrait, desk: &Desk, ticket: &Ticket, now: DateTime<Utc>) -> Result<()> {
+    let from = class_of(conn, ticket.status_id).await?;
+    let to_class = desk.policy.tasks_done_class;
+    if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
+        return Ok(());
+    }
+    let (_, target) = move_to_class(conn, ticket, from, to_class, None, now).await?;
+    let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
+    let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
+    tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;
+    notify::status_changed(conn, ticket, from, to_class, now).await?;
+    Ok(())
+}
+
+/// Cancels a ticket's open tasks (a coordinator closing the ticket asked for it).
+pub async fn cancel_open(conn: &impl ConnectionTrait, principal: &Principal, open: &[Task], now: DateTime<Utc>) -> Result<()> {
+    for task in open {
+        tasks::set_status(conn, task.id, None, TaskStatus::Cancelled, now).await?;
+        let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": TaskStatus::Cancelled, "note": "cancelled with the ticket"});
+        tickets::append_event(conn, task.ticket_id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
+    }
+    Ok(())
+}
+
+/// Queues the assignee's notification of a task given to them (when the task asks for it).
+pub async fn notify_assignee(conn: &impl ConnectionTrait, task: &Task, ticket: &Ticket, at: DateTime<Utc>) -> Result<()> {
+    let Some(assignee) = task.assignee_id.filter(|_| task.notify_assignee) else { return Ok(()) };
+    let user = users::get(conn, assignee).await?;
+    let payload =
+        json!({"task_id": task.id, "task_number": task.number, "ticket_id": ticket.id, "ticket_number": ticket.number, "user_id": user.id});
+    notify::queue(conn, NotificationEvent::TaskAssigned, payload, at).await?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Tickets: opening one (from a request or a call), the dictionary snapshots every ticket is
+//! shown with, and moving a ticket between status classes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use servdesk_domain::Principal;
+use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::tickets::{self as rules, Channel, Ticket};
+use servdesk_persistence::tickets::{self, NewTicket};
+use servdesk_persistence::{ConnectionTrait, dictionaries};
+use uuid::Uuid;
+
+use crate::access::actor;
+use crate::{Desk, Error, Result, notify, now, references};
+
+pub use servdesk_persistence::rollups::Rollup;
+
+/// What a new ticket is made of, as a person or a system asked for it (already checked for
+/// shape by the caller; references and rules are checked here).
+#[derive(Debug, Clone, Default)]
+pub struct OpenTicket {
+    pub title: String,
+    pub description: Option<String>,
+    pub details: Option<String>,
+    pub channel: Option<Channel>,
+    pub customer_id: Option<Uuid>,
+    pub location_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub equipment_id: Option<Uuid>,
+    pub serial_number: Option<String>,
+    pub product_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub type_id: Option<Uuid>,
+    pub priority_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub expected_close_on: Option<NaiveDate>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub warranty: Option<bool>,
+    pub warranty_reason: Option<String>,
+    pub paid: bool,
+    pub tags: Vec<String>,
+}
+
+/// Trims optional free text; blank becomes absent.
+pub fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The ticket statuses for showing tickets, from the process's snapshot unless it lacks one of
+/// `needed` (a status created since) — then read again through `conn`, which inside a
+/// transaction must be that transaction (SQLite has one connection).
+pub async fn statuses(desk: &Desk, conn: &impl ConnectionTrait, needed: &[Uuid]) -> Result<Arc<Vec<Entry>>> {
+    let covers = |all: &Vec<Entry>| needed.iter().all(|id| all.iter().any(|s| s.id == *id));
+    if let Some(snapshot) = desk.statuses.fresh(covers) {
+        return Ok(snapshot);
+    }
+    Ok(desk.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?))
+}
+
+/// The defaults a new ticket takes, from the snapshots (read when stale): the default
+/// priority and the default status of class `new`.
+async fn ticket_defaults(desk: &Desk, conn: &impl ConnectionTrait) -> Result<(Uuid, Uuid)> {
+    let has_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default);
+    let priorities = match desk.priorities.fresh(has_default) {
+        Some(p) => p,
+        None => desk.priorities.store(dictionaries::list(conn, DictionaryKind::Priority, None, None).await?),
+    };
+    let new_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default && e.class == Some(StatusClass::New));
+    let statuses = match desk.statuses.fresh(new_default) {
+        Some(s) => s,
+        None => desk.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?),
+    };
+    let priority = priorities.iter().find(|e| e.is_default).map(|e| e.id);
+    let status = statuses.iter().find(|e| e.is_default && e.class == Some(StatusClass::New)).map(|e| e.id);
+    match (priority, status) {
+        (Some(p), Some(s)) => Ok((p, s)),
+        _ => Err(Error::internal("the dictionaries lack a default priority or a default status of class new")),
+    }
+}
+
+/// Opening a ticket, shared by `POST /tickets` and converting a call: checks references,
+/// resolves the unit and the warranty, writes the ticket and its `created` event, queues
+/// the contact's and the assignee's notices.
+pub async fn open(
+    txn: &impl ConnectionTrait,
+    desk: &Desk,
+    principal: &Principal,
+    body: OpenTicket,
+    call_id: Option<Uuid>,
+    alarm_key: Option<String>,
+) -> Result<Ticket> {
+    let now = now();
+    references::dictionary(txn, "category_id", DictionaryKind::TicketCategory, body.category_id).await?;
+    references::dictionary(txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
+    references::dictionary(txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    references::team(txn, body.team_id).await?;
+    references::assignee(txn, body.assignee_id).await?;
+    let serial = clean(body.serial_number);
+    let (unit, serial) = references::unit(txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
+    let customer =
+        references::party(txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
+    let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
+    let warranty = rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref())
+        .map_err(|e| Error::domain(&e))?;
+    let (default_priority, status_id) = ticket_defaults(desk, txn).await?;
+    let priority_id = body.priority_id.unwrap_or(default_priority);
+    let channel = body.channel.unwrap_or(match principal {
+        Principal::ApiKey { .. } => Channel::Api,
+        Principal::User { .. } => Channel::Phone,
+    });
+    let new = NewTicket {
+        title: body.title.trim().to_owned(),
+        description: clean(body.description),
+        details: clean(body.details),
+        channel,
+        call_id,
+        customer_id: customer,
+        location_id: body.location_id,
+        contact_id: body.contact_id,
+        equipment_id: unit.as_ref().map(|u| u.id),
+        serial_number: serial,
+        category_id: body.category_id,
+        type_id: body.type_id,
+        priority_id,
+        status_id,
+        team_id: body.team_id,
+        assignee_id: body.assignee_id,
+        expected_close_on: body.expected_close_on,
+        reported_at,
+        warranty,
+        paid: body.paid,
+        tags: clean_tags(body.tags),
+        created_by: principal.user_id(),
+        alarm_key,
+    };
+    let monitoring = new.alarm_key.is_some();
+    let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, actor(principal), now).await?;
+    // An alarm's contact hears about it from their monitoring, not from us.
+    if !monitoring {
+        notify::ticket_created(txn, &ticket, now).await?;
+    }
+    if ticket.assignee_id.is_some() {
+        let unassigned = Ticket { assignee_id: None, ..ticket.clone() };
+        notify::ticket_changed(txn, &unassigned, &ticket, &[], principal.user_id(), now).await?;
+    }
+    Ok(ticket)
+}
+
+/// The rollups of each of `tickets`: progress from their tasks' statuses and all their
+/// checklist lines (the ticket's own and its tasks'), and the time logged on them.
+/// Only tickets that ever had work are read; the rest have nothing to sum.
+pub async fn progress<'a>(conn: &impl ConnectionTrait, tickets: impl IntoIterator<Item = &'a Ticket>) -> Result<HashMap<Uuid, Rollup>> {
+    let worked: Vec<Uuid> = tickets.into_iter().filter(|t| t.has_work).map(|t| t.id).collect();
+    Ok(servdesk_persistence::rollups::of_tickets(conn, &worked).await?)
+}
+
+/// The class of a ticket status.
+pub async fn class_of(conn: &impl ConnectionTrait, status_id: Uuid) -> Result<StatusClass> {
+    dictionaries::get(conn, DictionaryKind::TicketStatus, status_id)
+        .await?
+        .class
+        .ok_or_else(|| Error::internal(format!("status {status_id} has no class")))
+}
+
+/// Moves a ticket to the default status of class `to` (reopening it, closing it when its
+/// work is done), with the stamps that change of class calls for. Returns the changed ticket
+/// and the status it took; the caller records the event.
+pub async fn move_to_class(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    from: StatusClass,
+    to: StatusClass,
+    expected_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(Ticket, Entry)> {
+    let target = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(to)).await?;
+    let stamps = rules::stamps_after(ticket.stamps(), from, to, now);
+    let moved = tickets::set_status(conn, ticket, expected_version, target.id, stamps, now).await?;
+    Ok((moved, target))
+}

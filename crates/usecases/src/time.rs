@@ -1,0 +1,94 @@
+//! Time worked, as the stopwatch, time entries and field completion write it: what time is
+//! logged against, and one entry with its cost and its timeline event.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::errors::{code, field};
+use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry};
+use servdesk_domain::{Permission, Principal};
+use servdesk_persistence::worktime::{self as store, NewEntry};
+use servdesk_persistence::{ConnectionTrait, tickets, users};
+use uuid::Uuid;
+
+use crate::access::{actor, visibility, visible_task};
+use crate::tickets::class_of;
+use crate::{Error, Result};
+
+/// What time is logged against: a ticket, and possibly one of its tasks.
+pub struct Target {
+    pub ticket: Ticket,
+    pub task_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+}
+
+/// Resolves what the caller logs time on: a task they may work on, or a ticket they see.
+/// Partners log time only on their partner's tasks (they see no tickets).
+pub async fn target(conn: &impl ConnectionTrait, principal: &Principal, ticket_id: Option<Uuid>, task_id: Option<Uuid>) -> Result<Target> {
+    match (ticket_id, task_id) {
+        (_, Some(task)) => {
+            let (task, ticket) = visible_task(conn, principal, task).await.map_err(|e| e.referenced_as("task_id"))?;
+            if ticket_id.is_some_and(|t| t != ticket.id) {
+                return Err(Error::invalid_field("task_id", field::WRONG_TICKET, "the task belongs to another ticket"));
+            }
+            let customer_id = task.customer_id.or(ticket.customer_id);
+            Ok(Target { ticket, task_id: Some(task.id), customer_id })
+        }
+        (Some(ticket), None) => {
+            let visibility = visibility(conn, principal).await?;
+            let ticket = tickets::get_visible(conn, ticket, &visibility).await.map_err(|e| Error::from(e).referenced_as("ticket_id"))?;
+            Ok(Target { customer_id: ticket.customer_id, ticket, task_id: None })
+        }
+        (None, None) => Err(Error::invalid_field("ticket_id", field::REQUIRED, "name the ticket or the task worked on")),
+    }
+}
+
+/// No time on a closed (or cancelled) ticket, except by coordinators.
+pub async fn check_open(conn: &impl ConnectionTrait, principal: &Principal, ticket: &Ticket) -> Result<()> {
+    let closed = matches!(class_of(conn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled);
+    if closed && !principal.can(Permission::TimeManage) {
+        return Err(Error::new(code::TICKET_CLOSED, format!("ticket {} is closed; only coordinators log time on it", ticket.number)));
+    }
+    Ok(())
+}
+
+/// Writes an entry for `span` on `target` by `user_id`, with its cost and billability, and its
+/// timeline event.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_entry(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    target: &Target,
+    user_id: Uuid,
+    span: rules::Span,
+    note: Option<String>,
+    marked_billable: bool,
+    needs_review: bool,
+    source: EntrySource,
+    now: DateTime<Utc>,
+) -> Result<TimeEntry> {
+    let rate = users::get(conn, user_id).await?.cost_rate_minor;
+    let new = NewEntry {
+        user_id,
+        ticket_id: target.ticket.id,
+        task_id: target.task_id,
+        customer_id: target.customer_id,
+        started_at: span.started_at,
+        ended_at: span.ended_at,
+        work_date: span.work_date,
+        minutes: span.minutes,
+        note,
+        billable: rules::is_billable(marked_billable, target.ticket.warranty.flag),
+        rate_minor: rate,
+        cost_minor: rules::cost_minor(i64::from(span.minutes), rate),
+        needs_review,
+        source,
+        created_by: principal.user_id(),
+    };
+    let entry = store::create(conn, new, now).await?;
+    let data = json!({"entry_id": entry.id, "user_id": user_id, "task_id": entry.task_id, "minutes": entry.minutes,
+        "billable": entry.billable, "source": entry.source, "needs_review": entry.needs_review});
+    tickets::append_event(conn, target.ticket.id, EventKind::TimeLogged, actor(principal), data, now).await?;
+    Ok(entry)
+}
