@@ -101,3 +101,33 @@ fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401()
         }
     }
 }
+
+/// Words in backticks in error descriptions that are field or parameter names, not codes.
+const NAMED_FIELDS: [&str; 7] = ["customer_id", "errors", "from", "to", "task_id", "ticket_id", "started_at"];
+
+#[test]
+fn every_code_an_error_response_documents_is_in_the_table_of_codes() {
+    let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let known = |name: &str| servdesk_domain::errors::problem_code(name).is_some() || servdesk_domain::errors::field_code(name).is_some();
+    let mut documented = 0;
+    for (method, path, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            if !status.starts_with('4') && !status.starts_with('5') {
+                continue;
+            }
+            let description = response["description"].as_str().unwrap_or_default();
+            for (i, word) in description.split('`').enumerate() {
+                let quoted = i % 2 == 1 && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !word.is_empty();
+                if quoted && !NAMED_FIELDS.contains(&word) {
+                    assert!(known(word), "{method} {path} {status} documents `{word}`, which is no code of servdesk_domain::errors");
+                    documented += 1;
+                }
+            }
+        }
+    }
+    assert!(documented > 100, "only {documented} codes documented");
+    let problem_codes = doc["components"]["schemas"]["Problem"]["properties"]["code"]["description"].as_str().unwrap();
+    for code in servdesk_domain::errors::code::ALL {
+        assert!(problem_codes.contains(&format!("`{}`", code.as_str())), "the Problem schema does not list `{code}`");
+    }
+}

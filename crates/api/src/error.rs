@@ -33,7 +33,7 @@ pub struct Problem {
     pub type_uri: String,
     pub title: String,
     pub status: u16,
-    /// Stable, machine-readable; clients branch on this, never on `title` or `detail`.
+    /// Stable, machine-readable (the document lists every code).
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -53,7 +53,32 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     add_security_schemes(&mut api);
     add_shared_errors(&mut api);
+    describe_error_codes(&mut api);
     api
+}
+
+/// Lists every code of the domain's error table on the schemas that carry them: a client
+/// generated from the document sees each code with what it means, and a code the server
+/// can produce is always among them (both come from `servdesk_domain::errors`).
+fn describe_error_codes(api: &mut utoipa::openapi::OpenApi) {
+    use servdesk_domain::errors::{Code, code, field};
+    use utoipa::openapi::schema::Schema;
+    let listing = |intro: &str, table: &[Code]| {
+        let lines: Vec<String> = table.iter().map(|c| format!("- `{}`: {}", c.as_str(), c.summary())).collect();
+        format!("{intro}\n\n{}", lines.join("\n"))
+    };
+    let Some(components) = api.components.as_mut() else { return };
+    let targets = [
+        ("Problem", listing("Stable and machine-readable: clients branch on this, never on `title` or `detail`. One of:", code::ALL)),
+        ("FieldError", listing("The rule the field broke (or a validator's rule name). One of:", field::ALL)),
+    ];
+    for (schema, description) in targets {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
+            && let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut("code")
+        {
+            property.description = Some(description);
+        }
+    }
 }
 
 fn add_security_schemes(api: &mut utoipa::openapi::OpenApi) {

@@ -6,6 +6,7 @@
 //! repeated trigger (`dedup_key`) lands on the open ticket of that key instead of becoming a
 //! new call.
 
+use crate::dictionaries::StatusClass;
 use crate::tickets::Channel;
 
 named_enum! {
@@ -32,6 +33,32 @@ named_enum! {
         Trigger = "trigger",
         Resolve = "resolve",
     }
+}
+
+/// What a monitoring call does to the open ticket of its alarm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmEffect {
+    /// The alarm fired again: counted on the ticket, no new call.
+    Repeated,
+    /// The alarm cleared: recorded on the ticket, which is resolved when the customer asks
+    /// for that and it is still in its open life.
+    Cleared { resolve_ticket: bool },
+}
+
+/// The effect of a monitoring call on its alarm's open ticket (of class `ticket_class`);
+/// `auto_resolve` is the customer's switch.
+pub fn alarm_effect(action: AlarmAction, auto_resolve: bool, ticket_class: StatusClass) -> AlarmEffect {
+    match action {
+        AlarmAction::Trigger => AlarmEffect::Repeated,
+        AlarmAction::Resolve => AlarmEffect::Cleared {
+            resolve_ticket: auto_resolve && !matches!(ticket_class, StatusClass::Resolved | StatusClass::Closed | StatusClass::Cancelled),
+        },
+    }
+}
+
+/// The named lock that keeps two first triggers of one alarm from opening two tickets.
+pub fn alarm_lock_name(dedup_key: &str) -> String {
+    format!("alarm:{}", dedup_key.chars().take(240).collect::<String>())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +99,30 @@ pub fn suggested_title(subject: Option<&str>, body: Option<&str>, number: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_trigger_is_counted_on_the_alarms_ticket() {
+        assert_eq!(alarm_effect(AlarmAction::Trigger, true, StatusClass::Open), AlarmEffect::Repeated);
+    }
+
+    #[test]
+    fn a_cleared_alarm_resolves_its_ticket_only_when_the_customer_asks_for_it() {
+        assert_eq!(alarm_effect(AlarmAction::Resolve, true, StatusClass::Open), AlarmEffect::Cleared { resolve_ticket: true });
+        assert_eq!(alarm_effect(AlarmAction::Resolve, false, StatusClass::Open), AlarmEffect::Cleared { resolve_ticket: false });
+    }
+
+    #[test]
+    fn a_cleared_alarm_leaves_a_ticket_already_resolved_or_ended_as_it_is() {
+        for class in [StatusClass::Resolved, StatusClass::Closed, StatusClass::Cancelled] {
+            assert_eq!(alarm_effect(AlarmAction::Resolve, true, class), AlarmEffect::Cleared { resolve_ticket: false });
+        }
+    }
+
+    #[test]
+    fn an_alarms_lock_is_named_by_its_key_cut_to_a_storable_length() {
+        assert_eq!(alarm_lock_name("plant-3/pump-7"), "alarm:plant-3/pump-7");
+        assert_eq!(alarm_lock_name(&"x".repeat(500)).chars().count(), 246);
+    }
 
     #[test]
     fn a_call_is_triaged_once() {

@@ -229,6 +229,10 @@ pub mod field {
         INVALID_JSON = "invalid_json", InvalidField, "a form part is not the JSON it should be";
         NOT_FOUND = "not_found", InvalidField, "no such record";
         INACTIVE = "inactive", InvalidField, "the referenced record is deactivated";
+        INVALID_QUANTITY = "invalid_quantity", InvalidField, "not a quantity (at most three decimals, positive)";
+        SIGNATURE_INCOMPLETE = "signature_incomplete", InvalidField, "a signature needs the signer's name, and a name needs the signature";
+        NOT_PNG = "not_png", InvalidField, "the signature must be a PNG image";
+        NOT_A_PHOTO = "not_a_photo", InvalidField, "photos are JPEG or PNG images";
         NOT_ATTACHABLE = "not_attachable", InvalidField, "the file cannot be attached here (another ticket's, or in a comment already)";
         NOT_FOR_THIS_KIND = "not_for_this_kind", InvalidField, "the field does not apply to this kind of dictionary";
         CONTACT_OF_ANOTHER_CUSTOMER = "contact_of_another_customer", InvalidField, "the contact belongs to another customer";
@@ -279,7 +283,7 @@ mod tests {
     #[test]
     fn every_code_is_lower_snake_case() {
         for c in code::ALL.iter().chain(field::ALL) {
-            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{c}");
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'), "{c}");
             assert!(!c.summary().is_empty(), "{c} has no summary");
         }
     }

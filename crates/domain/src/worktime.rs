@@ -75,6 +75,65 @@ pub fn is_billable(marked_billable: bool, under_warranty: bool) -> bool {
     marked_billable && !under_warranty
 }
 
+/// How far ahead of the server's clock a device's clock may run: a time up to this far in
+/// the future is accepted as now-ish.
+pub const CLOCK_SKEW: Duration = Duration::minutes(1);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimerRefused {
+    #[error("a stopwatch cannot start in the future")]
+    StartsInTheFuture,
+    #[error("the stopwatch started after that")]
+    EndsBeforeStart,
+    #[error("time cannot be logged in the future")]
+    EndsInTheFuture,
+}
+
+impl DomainError for TimerRefused {
+    fn code(&self) -> Code {
+        match self {
+            Self::StartsInTheFuture | Self::EndsInTheFuture => field::IN_THE_FUTURE,
+            Self::EndsBeforeStart => field::BEFORE_START,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::StartsInTheFuture => "started_at",
+            Self::EndsBeforeStart | Self::EndsInTheFuture => "ended_at",
+        })
+    }
+}
+
+/// A stopped stopwatch: the span it covered, flagged for review when it ran past the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    pub span: Span,
+    pub needs_review: bool,
+}
+
+impl Timer {
+    /// A stopwatch may start now or earlier (a forgotten start), never later.
+    pub fn check_start(started_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), TimerRefused> {
+        if started_at > now + CLOCK_SKEW { Err(TimerRefused::StartsInTheFuture) } else { Ok(()) }
+    }
+
+    /// Stops the stopwatch at `end` (now when not given). The work happened: a stopwatch
+    /// forgotten over night gives one entry across midnight, flagged when longer than `max`
+    /// instead of refused.
+    pub fn stop(&self, end: Option<DateTime<Utc>>, now: DateTime<Utc>, max: Duration) -> Result<Stopped, TimerRefused> {
+        let end = match end {
+            Some(end) if end <= self.started_at => return Err(TimerRefused::EndsBeforeStart),
+            Some(end) if end > now + CLOCK_SKEW => return Err(TimerRefused::EndsInTheFuture),
+            Some(end) => end,
+            None => now,
+        };
+        let minutes = i32::try_from(minutes_between(self.started_at, end)).unwrap_or(i32::MAX);
+        let span = Span { started_at: Some(self.started_at), ended_at: Some(end), work_date: self.started_at.date_naive(), minutes };
+        Ok(Stopped { span, needs_review: needs_review(self.started_at, end, max) })
+    }
+}
+
 /// Whether a stopwatch ran longer than the allowed maximum (forgotten, most likely).
 pub fn needs_review(start: DateTime<Utc>, end: DateTime<Utc>, max: Duration) -> bool {
     end - start > max
@@ -173,6 +232,43 @@ pub struct Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn timer_started(at: DateTime<Utc>) -> Timer {
+        Timer { user_id: Uuid::nil(), ticket_id: Uuid::nil(), task_id: None, started_at: at, note: None }
+    }
+
+    #[test]
+    fn a_stopwatch_cannot_start_in_the_future_but_a_minute_of_clock_skew_is_now() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
+        assert_eq!(Timer::check_start(now + Duration::minutes(5), now), Err(TimerRefused::StartsInTheFuture));
+        assert_eq!(Timer::check_start(now + Duration::seconds(30), now), Ok(()));
+        assert_eq!(Timer::check_start(now - Duration::hours(3), now), Ok(()));
+    }
+
+    #[test]
+    fn stopping_a_stopwatch_covers_the_time_since_it_started() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
+        let stopped = timer_started(now - Duration::minutes(90)).stop(None, now, Duration::hours(12)).unwrap();
+        assert_eq!(stopped.span.minutes, 90);
+        assert_eq!(stopped.span.ended_at, Some(now));
+        assert!(!stopped.needs_review);
+    }
+
+    #[test]
+    fn a_stopwatch_stopped_before_it_started_or_in_the_future_is_refused() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
+        let timer = timer_started(now - Duration::hours(1));
+        assert_eq!(timer.stop(Some(now - Duration::hours(2)), now, Duration::hours(12)), Err(TimerRefused::EndsBeforeStart));
+        assert_eq!(timer.stop(Some(now + Duration::hours(1)), now, Duration::hours(12)), Err(TimerRefused::EndsInTheFuture));
+    }
+
+    #[test]
+    fn a_stopwatch_forgotten_past_the_limit_is_kept_and_flagged_for_review() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(2);
+        let stopped = timer_started(now - Duration::hours(14)).stop(None, now, Duration::hours(12)).unwrap();
+        assert_eq!(stopped.span.minutes, 14 * 60);
+        assert!(stopped.needs_review);
+    }
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use servdesk_domain::calls::{AlarmAction, CallState, DismissReason, check_triage, looks_automated, suggested_title};
+use servdesk_domain::calls::{
+    AlarmAction, AlarmEffect, CallState, DismissReason, alarm_effect, alarm_lock_name, check_triage, looks_automated, suggested_title,
+};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::Contact;
 use servdesk_domain::errors::{code, field};
@@ -100,53 +102,40 @@ async fn sender(
 async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Intake, principal: &Principal) -> Result<IntakeOutcome> {
     let now = now();
     let detail = json!({"subject": body.subject, "body": body.body, "channel": body.channel.as_str(), "metadata": body.metadata});
-    match body.action {
-        AlarmAction::Trigger => {
+    let auto_resolve = match (body.action, ticket.customer_id) {
+        (AlarmAction::Resolve, Some(id)) => customers::get(txn, id).await?.auto_resolve_alarms,
+        _ => false,
+    };
+    let statuses = dictionaries::list(txn, DictionaryKind::TicketStatus, None, None).await?;
+    let from = statuses.iter().find(|s| s.id == ticket.status_id).and_then(|s| s.class).unwrap_or(StatusClass::Open);
+    let (outcome, count) = match alarm_effect(body.action, auto_resolve, from) {
+        AlarmEffect::Repeated => {
             let count = tickets::repeat_alarm(txn, ticket.id, now).await?;
-            tickets::append_event(txn, ticket.id, EventKind::AlarmRepeated, actor(principal), json!({"count": count, "call": detail}), now)
-                .await?;
-            Ok(IntakeOutcome {
-                outcome: "deduplicated",
-                call: None,
-                ticket_id: Some(ticket.id),
-                ticket_number: Some(ticket.number.clone()),
-                alarm_count: Some(count),
-            })
+            let data = json!({"count": count, "call": detail});
+            tickets::append_event(txn, ticket.id, EventKind::AlarmRepeated, actor(principal), data, now).await?;
+            ("deduplicated", count)
         }
-        AlarmAction::Resolve => {
+        AlarmEffect::Cleared { resolve_ticket } => {
             tickets::resolve_alarm(txn, ticket.id, now).await?;
-            let auto_resolve = match ticket.customer_id {
-                Some(id) => customers::get(txn, id).await?.auto_resolve_alarms,
-                None => false,
-            };
-            let statuses = dictionaries::list(txn, DictionaryKind::TicketStatus, None, None).await?;
-            let from = statuses.iter().find(|s| s.id == ticket.status_id).and_then(|s| s.class).unwrap_or(StatusClass::Open);
-            let resolves = auto_resolve && !matches!(from, StatusClass::Resolved | StatusClass::Closed | StatusClass::Cancelled);
-            if resolves {
+            if resolve_ticket {
                 let current = tickets::get(txn, ticket.id).await?;
                 let resolved = dictionaries::default_of(txn, DictionaryKind::TicketStatus, Some(StatusClass::Resolved)).await?;
                 let stamps = rules::stamps_after(current.stamps(), from, StatusClass::Resolved, now);
                 tickets::set_status(txn, &current, None, resolved.id, stamps, now).await?;
             }
-            tickets::append_event(
-                txn,
-                ticket.id,
-                EventKind::AlarmResolved,
-                actor(principal),
-                json!({"ticket_resolved": resolves, "call": detail}),
-                now,
-            )
-            .await?;
+            let data = json!({"ticket_resolved": resolve_ticket, "call": detail});
+            tickets::append_event(txn, ticket.id, EventKind::AlarmResolved, actor(principal), data, now).await?;
             let (_, count, _, _) = tickets::alarm(txn, ticket.id).await?;
-            Ok(IntakeOutcome {
-                outcome: "resolved",
-                call: None,
-                ticket_id: Some(ticket.id),
-                ticket_number: Some(ticket.number.clone()),
-                alarm_count: Some(count),
-            })
+            ("resolved", count)
         }
-    }
+    };
+    Ok(IntakeOutcome {
+        outcome,
+        call: None,
+        ticket_id: Some(ticket.id),
+        ticket_number: Some(ticket.number.clone()),
+        alarm_count: Some(count),
+    })
 }
 
 /// Stores a new call and queues its acknowledgement (unless the channel or the customer
@@ -197,7 +186,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
     let txn = desk.db.begin().await?;
     if let Some(key) = &body.dedup_key {
         // Concurrent first triggers of one alarm must not open two tickets.
-        locks::hold(&txn, &format!("alarm:{}", key.chars().take(240).collect::<String>())).await?;
+        locks::hold(&txn, &alarm_lock_name(key)).await?;
     }
     if let Some(key) = &body.dedup_key
         && let Some(ticket) = tickets::open_by_alarm_key(&txn, key).await?

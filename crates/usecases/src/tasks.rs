@@ -7,7 +7,7 @@ use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tasks::{Task, TaskStatus};
-use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::tickets::{EventKind, Ticket, after_tasks_done};
 use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, tasks, tickets, users};
 
@@ -19,10 +19,7 @@ use crate::{Desk, Result, notify};
 /// configured class (closed unless set to resolved), as the system.
 pub async fn close_by_system(conn: &impl ConnectionTrait, desk: &Desk, ticket: &Ticket, now: DateTime<Utc>) -> Result<()> {
     let from = class_of(conn, ticket.status_id).await?;
-    let to_class = desk.policy.tasks_done_class;
-    if from == to_class || matches!(from, StatusClass::Closed | StatusClass::Cancelled) {
-        return Ok(());
-    }
+    let Some(to_class) = after_tasks_done(from, &desk.policy) else { return Ok(()) };
     let (_, target) = move_to_class(conn, ticket, from, to_class, None, now).await?;
     let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
     let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});

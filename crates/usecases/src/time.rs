@@ -6,15 +6,15 @@ use serde_json::json;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::{EventKind, Ticket};
-use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry};
+use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::worktime::{self as store, NewEntry};
-use servdesk_persistence::{ConnectionTrait, tickets, users};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use uuid::Uuid;
 
 use crate::access::{actor, visibility, visible_task};
 use crate::tickets::class_of;
-use crate::{Error, Result};
+use crate::{Desk, Error, Result, now};
 
 /// What time is logged against: a ticket, and possibly one of its tasks.
 pub struct Target {
@@ -91,4 +91,74 @@ pub async fn write_entry(
         "billable": entry.billable, "source": entry.source, "needs_review": entry.needs_review});
     tickets::append_event(conn, target.ticket.id, EventKind::TimeLogged, actor(principal), data, now).await?;
     Ok(entry)
+}
+
+/// A stopwatch to start: on a ticket or one of its tasks, now or at a time already past.
+pub struct StartTimer {
+    pub ticket_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    /// Stop the stopwatch already running (writing its entry) instead of refusing.
+    pub switch: bool,
+}
+
+/// The staff member a principal is: only people track time.
+pub fn own_user(principal: &Principal) -> Result<Uuid> {
+    principal.user_id().ok_or_else(|| Error::new(code::USER_ONLY, "only staff members track time"))
+}
+
+/// Starts the caller's stopwatch; with `switch` the running one is stopped first and its
+/// entry returned.
+pub async fn start_timer(desk: &Desk, principal: &Principal, start: StartTimer) -> Result<(Timer, Option<TimeEntry>)> {
+    let user = own_user(principal)?;
+    let now = now();
+    let started_at = start.started_at.map(servdesk_domain::time::truncate).unwrap_or(now);
+    Timer::check_start(started_at, now).map_err(|e| Error::domain(&e))?;
+    let txn = desk.db.begin().await?;
+    let target = target(&txn, principal, start.ticket_id, start.task_id).await?;
+    check_open(&txn, principal, &target.ticket).await?;
+    let stopped = if start.switch { stop_running(&txn, desk, principal, user, None, None, now).await? } else { None };
+    let timer =
+        Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: crate::tickets::clean(start.note) };
+    store::start(&txn, &timer, now).await?;
+    txn.commit().await?;
+    Ok((timer, stopped))
+}
+
+/// Stops the caller's stopwatch and writes its entry (`no_timer` when none runs).
+pub async fn stop_timer(desk: &Desk, principal: &Principal, ended_at: Option<DateTime<Utc>>, note: Option<String>) -> Result<TimeEntry> {
+    let user = own_user(principal)?;
+    let txn = desk.db.begin().await?;
+    let entry = stop_running(&txn, desk, principal, user, ended_at, note, now())
+        .await?
+        .ok_or_else(|| Error::new(code::NO_TIMER, "no stopwatch is running"))?;
+    txn.commit().await?;
+    Ok(entry)
+}
+
+/// Stops `user_id`'s stopwatch (if one runs) and writes its entry. The work happened: a
+/// ticket closed meanwhile still gets it.
+async fn stop_running(
+    conn: &impl ConnectionTrait,
+    desk: &Desk,
+    principal: &Principal,
+    user_id: Uuid,
+    ended_at: Option<DateTime<Utc>>,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<TimeEntry>> {
+    let Some(timer) = store::take(conn, user_id).await? else { return Ok(None) };
+    let stopped = timer.stop(ended_at, now, desk.policy.timer_max).map_err(|e| Error::domain(&e))?;
+    let (ticket, task) = match timer.task_id {
+        Some(task) => {
+            let task = servdesk_persistence::tasks::get(conn, task).await?;
+            (tickets::get(conn, task.ticket_id).await?, Some(task))
+        }
+        None => (tickets::get(conn, timer.ticket_id).await?, None),
+    };
+    let customer_id = task.as_ref().and_then(|t| t.customer_id).or(ticket.customer_id);
+    let target = Target { ticket, task_id: task.map(|t| t.id), customer_id };
+    let note = crate::tickets::clean(note).or(timer.note);
+    Ok(Some(write_entry(conn, principal, &target, user_id, stopped.span, note, true, stopped.needs_review, EntrySource::Timer, now).await?))
 }

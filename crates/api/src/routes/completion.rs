@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::completion::{self as rules, Completion, Material};
-use servdesk_domain::errors::{code, field};
+use servdesk_domain::errors::{Code, code, field};
 use servdesk_domain::tasks::TaskStatus;
 use servdesk_domain::tickets::EventKind;
 use servdesk_domain::worktime::{self as time_rules, EntrySource};
@@ -170,27 +170,27 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
     let data: CompletionData = serde_json::from_str(raw)
         .map_err(|e| ApiError::invalid_field(DATA_PART, field::INVALID_JSON, format!("the data part is not a valid completion: {e}")))?;
     let mut errors: Vec<FieldError> = Vec::new();
-    let mut fail = |field: String, code: &str, message: String| errors.push(FieldError { field, code: code.to_owned(), message });
+    let mut fail = |field: String, code: Code, message: String| errors.push(FieldError::new(field, code, message));
     if data.work_done.trim().is_empty() {
-        fail("work_done".into(), "required", "say what was done".into());
+        fail("work_done".into(), field::REQUIRED, "say what was done".into());
     } else if data.work_done.len() > 20_000 {
-        fail("work_done".into(), "too_long", "at most 20000 characters".into());
+        fail("work_done".into(), field::TOO_LONG, "at most 20000 characters".into());
     }
     let completed_at = data.completed_at.map(servdesk_domain::time::truncate).unwrap_or(now);
     if completed_at > now + Duration::minutes(1) {
-        fail("completed_at".into(), "in_the_future", "a task cannot be completed in the future".into());
+        fail("completed_at".into(), field::IN_THE_FUTURE, "a task cannot be completed in the future".into());
     }
     let mut materials = Vec::with_capacity(data.materials.len());
     for (i, m) in data.materials.iter().enumerate() {
         let at = |f: &str| format!("materials[{i}].{f}");
         if m.description.trim().is_empty() || m.description.len() > 500 {
-            fail(at("description"), "required", "a description of up to 500 characters".into());
+            fail(at("description"), field::REQUIRED, "a description of up to 500 characters".into());
         }
         if m.unit.trim().is_empty() || m.unit.len() > 16 {
-            fail(at("unit"), "required", "a unit of up to 16 characters".into());
+            fail(at("unit"), field::REQUIRED, "a unit of up to 16 characters".into());
         }
         if !(0..=1_000_000_000).contains(&m.unit_price_minor) {
-            fail(at("unit_price_minor"), "out_of_range", "between 0 and 1000000000".into());
+            fail(at("unit_price_minor"), field::OUT_OF_RANGE, "between 0 and 1000000000".into());
         }
         match rules::parse_quantity(&m.quantity.to_string()) {
             Ok(quantity_milli) => materials.push(Material {
@@ -200,34 +200,34 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
                 unit_price_minor: m.unit_price_minor,
                 total_minor: rules::line_total_minor(quantity_milli, m.unit_price_minor),
             }),
-            Err(e) => fail(at("quantity"), "invalid_quantity", e.to_string()),
+            Err(e) => fail(at("quantity"), field::INVALID_QUANTITY, e.to_string()),
         }
     }
     let has_signature = form.files.iter().any(|f| f.part == SIGNATURE_PART);
     if let Err(e) = rules::check_signature(has_signature, data.signer_name.as_deref()) {
         let field = if has_signature { "signer_name" } else { SIGNATURE_PART };
-        fail(field.into(), "signature_incomplete", e.to_string());
+        fail(field.into(), field::SIGNATURE_INCOMPLETE, e.to_string());
     }
     if data.signer_name.as_ref().is_some_and(|n| n.len() > 200) {
-        fail("signer_name".into(), "too_long", "at most 200 characters".into());
+        fail("signer_name".into(), field::TOO_LONG, "at most 200 characters".into());
     }
     let signed_at = has_signature.then(|| data.signed_at.map(servdesk_domain::time::truncate).unwrap_or(completed_at));
     if signed_at.is_some_and(|s| s > now + Duration::minutes(1)) {
-        fail("signed_at".into(), "in_the_future", "a signature cannot be in the future".into());
+        fail("signed_at".into(), field::IN_THE_FUTURE, "a signature cannot be in the future".into());
     }
     let signatures = form.files.iter().filter(|f| f.part == SIGNATURE_PART).count();
     if signatures > 1 {
-        fail(SIGNATURE_PART.into(), "repeated_part", "one signature per completion".into());
+        fail(SIGNATURE_PART.into(), field::REPEATED_PART, "one signature per completion".into());
     }
     for file in &form.files {
         match file.part.as_str() {
             SIGNATURE_PART if file.content_type != "image/png" => {
-                fail(SIGNATURE_PART.into(), "not_png", format!("{}: the signature must be a PNG image", file.filename));
+                fail(SIGNATURE_PART.into(), field::NOT_PNG, format!("{}: the signature must be a PNG image", file.filename));
             }
             PHOTO_PART if !matches!(file.content_type.as_str(), "image/jpeg" | "image/png") => {
                 fail(
                     PHOTO_PART.into(),
-                    "not_a_photo",
+                    field::NOT_A_PHOTO,
                     format!("{}: photos are JPEG or PNG images ({} is not)", file.filename, file.content_type),
                 );
             }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use servdesk_domain::errors::{code, field};
+use servdesk_domain::errors::code;
 use servdesk_domain::tickets::{EventKind, Ticket};
 use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer, Totals};
 use servdesk_domain::{Permission, Principal};
@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::actor;
-use servdesk_usecases::time::{Target, check_open, target, write_entry};
+use servdesk_usecases::time::{self, check_open, target, write_entry};
 
 /// Minutes and labour cost (minor units) of a set of entries.
 #[derive(Serialize, ToSchema, Default, Clone, Copy)]
@@ -222,49 +222,6 @@ pub struct EntryPage {
     pub totals: TotalsOut,
 }
 
-/// Stops the caller's stopwatch (if one runs) and writes its entry.
-async fn stop_running(
-    conn: &impl ConnectionTrait,
-    state: &AppState,
-    principal: &Principal,
-    user_id: Uuid,
-    body: StopTimer,
-    now: DateTime<Utc>,
-) -> ApiResult<Option<TimeEntry>> {
-    let Some(timer) = store::take(conn, user_id).await? else { return Ok(None) };
-    let end = match body.ended_at {
-        Some(end) if end <= timer.started_at => {
-            return Err(ApiError::invalid_field("ended_at", field::BEFORE_START, "the stopwatch started after that"));
-        }
-        Some(end) if end > now + Duration::minutes(1) => {
-            return Err(ApiError::invalid_field("ended_at", field::IN_THE_FUTURE, "time cannot be logged in the future"));
-        }
-        Some(end) => end,
-        None => now,
-    };
-    // The work happened: a ticket closed meanwhile still gets it, and a forgotten stopwatch
-    // gives one entry across midnight, flagged instead of refused.
-    let (ticket, task_id) = match timer.task_id {
-        Some(task) => {
-            let task = servdesk_persistence::tasks::get(conn, task).await?;
-            (tickets::get(conn, task.ticket_id).await?, Some(task))
-        }
-        None => (tickets::get(conn, timer.ticket_id).await?, None),
-    };
-    let customer_id = task_id.as_ref().and_then(|t| t.customer_id).or(ticket.customer_id);
-    let target = Target { ticket, task_id: task_id.map(|t| t.id), customer_id };
-    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
-    let minutes = i32::try_from(rules::minutes_between(timer.started_at, end)).unwrap_or(i32::MAX);
-    let span = rules::Span { started_at: Some(timer.started_at), ended_at: Some(end), work_date: timer.started_at.date_naive(), minutes };
-    let note = clean(body.note).or(timer.note);
-    let review = rules::needs_review(timer.started_at, end, max);
-    Ok(Some(write_entry(conn, principal, &target, user_id, span, note, true, review, EntrySource::Timer, now).await?))
-}
-
-fn own_user(principal: &Principal) -> ApiResult<Uuid> {
-    principal.user_id().ok_or_else(|| ApiError::new(code::USER_ONLY, "only staff members track time"))
-}
-
 /// The caller's running stopwatch.
 #[utoipa::path(
     tag = tags::TIME,
@@ -273,9 +230,8 @@ fn own_user(principal: &Principal) -> ApiResult<Uuid> {
 )]
 #[get("/timer")]
 pub async fn running_timer(auth: Authorized<can::TimeTrack>, state: web::Data<AppState>) -> ApiResult<web::Json<TimerView>> {
-    let user = own_user(auth.principal())?;
-    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
-    let timer = store::running(&state.db, user).await?.map(|t| TimerOut::new(t, now(), max));
+    let user = time::own_user(auth.principal())?;
+    let timer = store::running(&state.db, user).await?.map(|t| TimerOut::new(t, now(), state.policy.timer_max));
     Ok(web::Json(TimerView { timer, stopped: None }))
 }
 
@@ -300,22 +256,15 @@ pub async fn start_timer(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let user = own_user(principal)?;
-    let now = now();
-    let started_at = body.started_at.map(servdesk_domain::time::truncate).unwrap_or(now);
-    if started_at > now + Duration::minutes(1) {
-        return Err(ApiError::invalid_field("started_at", field::IN_THE_FUTURE, "a stopwatch cannot start in the future"));
-    }
-    let txn = state.db.begin().await?;
-    let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
-    check_open(&txn, principal, &target.ticket).await?;
-    let stopped = if body.switch { stop_running(&txn, &state, principal, user, StopTimer::default(), now).await? } else { None };
-    let timer = Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: clean(body.note) };
-    store::start(&txn, &timer, now).await?;
-    txn.commit().await?;
-    let max = Duration::from_std(state.config.timer_max).unwrap_or(Duration::hours(12));
-    let view = TimerView { timer: Some(TimerOut::new(timer, now, max)), stopped: stopped.map(TimeEntryOut::from) };
+    let start = time::StartTimer {
+        ticket_id: body.ticket_id,
+        task_id: body.task_id,
+        started_at: body.started_at,
+        note: body.note,
+        switch: body.switch,
+    };
+    let (timer, stopped) = time::start_timer(&state, auth.principal(), start).await?;
+    let view = TimerView { timer: Some(TimerOut::new(timer, now(), state.policy.timer_max)), stopped: stopped.map(TimeEntryOut::from) };
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -338,13 +287,7 @@ pub async fn stop_timer(
 ) -> ApiResult<HttpResponse> {
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     body.validate()?;
-    let principal = auth.principal();
-    let user = own_user(principal)?;
-    let txn = state.db.begin().await?;
-    let entry = stop_running(&txn, &state, principal, user, body, now())
-        .await?
-        .ok_or_else(|| ApiError::new(code::NO_TIMER, "no stopwatch is running"))?;
-    txn.commit().await?;
+    let entry = time::stop_timer(&state, auth.principal(), body.ended_at, body.note).await?;
     Ok(created(format!("/api/v1/time-entries/{}", entry.id), entry.version, &TimeEntryOut::from(entry)))
 }
 
@@ -370,7 +313,7 @@ pub async fn create_entry(
     let body = body.into_inner();
     body.validate()?;
     let principal = auth.principal();
-    let me = own_user(principal)?;
+    let me = time::own_user(principal)?;
     let user = body.user_id.unwrap_or(me);
     if user != me && !principal.can(Permission::TimeManage) {
         return Err(ApiError::forbidden());
@@ -548,7 +491,7 @@ pub async fn list_entries(
     };
     let principal = auth.principal();
     if !principal.can(Permission::TimeReadAll) {
-        let me = own_user(principal)?;
+        let me = time::own_user(principal)?;
         if filter.user_id.is_some_and(|u| u != me) {
             return Ok(web::Json(EntryPage { items: Vec::new(), next_cursor: None, totals: TotalsOut::default() }));
         }

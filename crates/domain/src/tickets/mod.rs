@@ -13,6 +13,12 @@ use crate::dictionaries::StatusClass;
 use crate::directory::{Equipment, Product};
 use crate::errors::{Code, DomainError, code, field};
 
+mod assignment;
+mod closing;
+
+pub use assignment::{Assignment, AssignmentRefused};
+pub use closing::{CloseDecision, after_tasks_done};
+
 named_enum! {
     /// Where a call or ticket came from.
     Channel {
@@ -265,6 +271,8 @@ pub enum StatusError {
     NotClosed,
     #[error("the reopen window has passed; open a new ticket that refers to this one")]
     ReopenWindowPassed,
+    #[error("{0} open task(s): cancel them with the ticket (cancel_open_tasks) or finish them")]
+    OpenTasks(usize),
 }
 
 impl DomainError for StatusError {
@@ -274,6 +282,7 @@ impl DomainError for StatusError {
             Self::Closed => code::TICKET_CLOSED,
             Self::NotClosed => code::TICKET_NOT_CLOSED,
             Self::ReopenWindowPassed => code::REOPEN_WINDOW_PASSED,
+            Self::OpenTasks(_) => code::OPEN_TASKS,
         }
     }
 }
@@ -325,7 +334,7 @@ pub fn stamps_after(current: Stamps, from: StatusClass, to: StatusClass, now: Da
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::directory::SerialPattern;
 
@@ -335,7 +344,7 @@ mod tests {
 
     const NONE: Stamps = Stamps { first_response_at: None, resolved_at: None, closed_at: None };
 
-    fn ticket(title: &str, equipment: Option<Uuid>, customer: Option<Uuid>) -> Ticket {
+    pub(crate) fn ticket(title: &str, equipment: Option<Uuid>, customer: Option<Uuid>) -> Ticket {
         Ticket {
             id: Uuid::now_v7(),
             number: "T-1".into(),

@@ -15,6 +15,8 @@ use uuid::Uuid;
 use crate::access::actor;
 use crate::{Desk, Error, Result, notify, now, references};
 
+pub mod actions;
+
 pub use servdesk_persistence::rollups::Rollup;
 
 /// What a new ticket is made of, as a person or a system asked for it (already checked for

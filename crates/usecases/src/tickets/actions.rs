@@ -1,0 +1,169 @@
+//! Ticket actions, for what has rules: status changes, assignment, claiming from a team
+//! queue, hand-over, closing and reopening. Each is one transaction with its timeline event
+//! and the notices it calls for; the rules themselves are the domain's.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::errors::{code, field};
+use servdesk_domain::tickets::{self as rules, CloseDecision, EventKind, Ticket};
+use servdesk_domain::{Permission, Principal};
+use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, tasks, teams, tickets};
+use uuid::Uuid;
+
+use super::{Rollup, clean, move_to_class, progress};
+use crate::access::{actor, visibility};
+use crate::{Desk, Error, FieldError, Result, notify, now, references};
+
+/// A ticket as the caller sees it after an action: with the statuses and the rollups it is
+/// shown with.
+pub struct Shown {
+    pub ticket: Ticket,
+    pub statuses: Vec<Entry>,
+    pub rollups: HashMap<Uuid, Rollup>,
+}
+
+/// The ticket a caller acts on, read inside the action's transaction.
+struct Loaded {
+    txn: DatabaseTransaction,
+    ticket: Ticket,
+    statuses: Vec<Entry>,
+}
+
+impl Loaded {
+    async fn new(desk: &Desk, principal: &Principal, id: Uuid) -> Result<Self> {
+        let txn = desk.db.begin().await?;
+        let visibility = visibility(&txn, principal).await?;
+        let ticket = tickets::get_visible(&txn, id, &visibility).await?;
+        let statuses = dictionaries::list(&txn, DictionaryKind::TicketStatus, None, None).await?;
+        Ok(Self { txn, ticket, statuses })
+    }
+
+    fn class(&self, status_id: Uuid) -> Result<StatusClass> {
+        self.statuses
+            .iter()
+            .find(|s| s.id == status_id)
+            .and_then(|s| s.class)
+            .ok_or_else(|| Error::internal(format!("status {status_id} has no class")))
+    }
+
+    fn status_ref(&self, status_id: Uuid) -> serde_json::Value {
+        let name = self.statuses.iter().find(|s| s.id == status_id).map(|s| s.name.clone());
+        json!({"id": status_id, "name": name})
+    }
+
+    /// Records the event and the notices, commits, returns the ticket to show.
+    async fn finish(self, ticket: Ticket, kind: EventKind, principal: &Principal, data: serde_json::Value) -> Result<Shown> {
+        let at = now();
+        tickets::append_event(&self.txn, ticket.id, kind, actor(principal), data, at).await?;
+        notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, principal.user_id(), at).await?;
+        let rollups = progress(&self.txn, [&ticket]).await?;
+        self.txn.commit().await?;
+        Ok(Shown { ticket, statuses: self.statuses, rollups })
+    }
+}
+
+/// Moves a ticket to another status within its open life (closing has its own action).
+pub async fn change_status(
+    desk: &Desk,
+    principal: &Principal,
+    id: Uuid,
+    expected_version: Option<i64>,
+    status_id: Uuid,
+    note: Option<String>,
+) -> Result<Shown> {
+    let loaded = Loaded::new(desk, principal, id).await?;
+    references::dictionary(&loaded.txn, "status_id", DictionaryKind::TicketStatus, Some(status_id)).await?;
+    let (from, to) = (loaded.class(loaded.ticket.status_id)?, loaded.class(status_id)?);
+    rules::check_status_change(from, to).map_err(|e| Error::domain(&e))?;
+    let stamps = rules::stamps_after(loaded.ticket.stamps(), from, to, now());
+    let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, expected_version, status_id, stamps, now()).await?;
+    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(status_id), "note": clean(note)});
+    loaded.finish(ticket, EventKind::StatusChanged, principal, data).await
+}
+
+/// Puts a ticket in a team queue and/or on a person (`None` leaves a part as it is).
+pub async fn assign(
+    desk: &Desk,
+    principal: &Principal,
+    id: Uuid,
+    expected_version: Option<i64>,
+    team_id: Option<Option<Uuid>>,
+    assignee_id: Option<Option<Uuid>>,
+    note: Option<String>,
+) -> Result<Shown> {
+    let loaded = Loaded::new(desk, principal, id).await?;
+    let team_id = team_id.unwrap_or(loaded.ticket.team_id);
+    let assignee_id = assignee_id.unwrap_or(loaded.ticket.assignee_id);
+    references::team(&loaded.txn, team_id).await?;
+    references::assignee(&loaded.txn, assignee_id).await?;
+    let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, team_id, assignee_id, now()).await?;
+    let data = json!({
+        "team": {"before": loaded.ticket.team_id, "after": team_id},
+        "assignee": {"before": loaded.ticket.assignee_id, "after": assignee_id},
+        "note": clean(note),
+    });
+    loaded.finish(ticket, EventKind::Assigned, principal, data).await
+}
+
+/// The caller takes an unassigned ticket from the queue of a team they belong to.
+pub async fn claim(desk: &Desk, principal: &Principal, id: Uuid) -> Result<Shown> {
+    let user_id = principal.user_id().ok_or_else(Error::forbidden)?;
+    let loaded = Loaded::new(desk, principal, id).await?;
+    let user_teams = teams::of_user(&loaded.txn, user_id).await?;
+    let to = loaded.ticket.claim(user_id, &user_teams).map_err(|e| Error::domain(&e))?;
+    let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, None, to.team_id, to.assignee_id, now()).await?;
+    loaded.finish(ticket, EventKind::Claimed, principal, json!({"assignee": user_id})).await
+}
+
+/// Hands a ticket over to a colleague with a note (its assignee, or a coordinator).
+pub async fn hand_over(desk: &Desk, principal: &Principal, id: Uuid, expected_version: Option<i64>, to: Uuid, note: &str) -> Result<Shown> {
+    let user_id = principal.user_id().ok_or_else(Error::forbidden)?;
+    let loaded = Loaded::new(desk, principal, id).await?;
+    let coordinates = principal.can(Permission::TicketsCoordinate);
+    let next = loaded.ticket.hand_over(user_id, coordinates, to).map_err(|e| Error::domain(&e))?;
+    references::assignee(&loaded.txn, Some(to)).await?;
+    let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, next.team_id, next.assignee_id, now()).await?;
+    let data = json!({"from": loaded.ticket.assignee_id, "to": to, "note": note.trim()});
+    loaded.finish(ticket, EventKind::HandedOver, principal, data).await
+}
+
+/// Closes a ticket (the default status of class `closed`). Open tasks are cancelled with it
+/// when asked; otherwise they refuse the close, each listed in the error.
+pub async fn close(
+    desk: &Desk,
+    principal: &Principal,
+    id: Uuid,
+    expected_version: Option<i64>,
+    note: Option<String>,
+    cancel_open_tasks: bool,
+) -> Result<Shown> {
+    let loaded = Loaded::new(desk, principal, id).await?;
+    let from = loaded.class(loaded.ticket.status_id)?;
+    let open: Vec<_> = tasks::of_ticket(&loaded.txn, loaded.ticket.id).await?.into_iter().filter(|t| t.status.is_open()).collect();
+    let decision = CloseDecision::check(from, open.len(), cancel_open_tasks).map_err(|e| {
+        let listed =
+            open.iter().map(|t| FieldError::new("cancel_open_tasks", field::OPEN_TASK, format!("{} {} ({})", t.number, t.title, t.status)));
+        let error = Error::domain(&e);
+        if error.code == code::OPEN_TASKS { error.with_errors(listed.collect()) } else { error }
+    })?;
+    if decision.cancel_open_tasks {
+        crate::tasks::cancel_open(&loaded.txn, principal, &open, now()).await?;
+    }
+    let (ticket, closed) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Closed, expected_version, now()).await?;
+    let cancelled: Vec<_> = open.iter().filter(|_| decision.cancel_open_tasks).map(|t| t.number.clone()).collect();
+    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(closed.id), "note": clean(note), "cancelled_tasks": cancelled});
+    loaded.finish(ticket, EventKind::Closed, principal, data).await
+}
+
+/// Reopens a closed ticket within the policy's reopen window (the default status of class
+/// `open`).
+pub async fn reopen(desk: &Desk, principal: &Principal, id: Uuid, expected_version: Option<i64>, note: Option<String>) -> Result<Shown> {
+    let loaded = Loaded::new(desk, principal, id).await?;
+    let from = loaded.class(loaded.ticket.status_id)?;
+    rules::check_reopen(from, loaded.ticket.closed_at, desk.policy.reopen_window, now()).map_err(|e| Error::domain(&e))?;
+    let (ticket, open) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Open, expected_version, now()).await?;
+    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(open.id), "note": clean(note)});
+    loaded.finish(ticket, EventKind::Reopened, principal, data).await
+}
