@@ -95,3 +95,11 @@ pub fn message_status() -> Object {
         servdesk_domain::messages::MessageStatus::ALL.iter().map(|s| s.as_str()),
     )
 }
+
+pub fn entry_source() -> Object {
+    string_enum("How a time entry was made.", servdesk_domain::worktime::EntrySource::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn document_kind() -> Object {
+    string_enum("The kind of a document.", servdesk_domain::documents::DocumentKind::ALL.iter().map(|s| s.as_str()))
+}

@@ -6,9 +6,8 @@
 //! between the relay's "250 OK" and our write of `sent` — can repeat a message, never lose one.
 
 use futures_util::TryStreamExt;
-use serde_json::json;
 use servdesk_domain::messages::{Message, MessageStatus, retry_after_failure};
-use servdesk_domain::tickets::EventKind;
+use servdesk_domain::timeline::{MessageFailed, TicketEvent};
 use servdesk_persistence::jobs::Job;
 use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{DatabaseConnection, StoreError, TransactionTrait, attachments, messages, tickets};
@@ -113,11 +112,16 @@ impl Deliver {
         if give_up && recorded {
             tracing::warn!(message_id = %message.id, error = %failure.message, "message failed for good");
             if let Some(ticket_id) = message.ticket_id {
-                let data = json!({
-                    "message_id": message.id, "channel": message.channel.as_str(), "to": message.to_address,
-                    "event": message.event.map(|e| e.as_str()), "error": failure.message, "attempts": attempts,
+                let event = TicketEvent::MessageFailed(MessageFailed {
+                    message_id: message.id,
+                    channel: message.channel.as_str().to_owned(),
+                    to: message.to_address.clone(),
+                    event: message.event.map(|e| e.as_str().to_owned()),
+                    error: failure.message.clone(),
+                    attempts: Some(attempts),
+                    bounce_message_id: None,
                 });
-                tickets::append_event(&txn, ticket_id, EventKind::MessageFailed, Actor::default(), data, now).await?;
+                tickets::append_event(&txn, ticket_id, Actor::default(), &event, now).await?;
             }
         }
         txn.commit().await?;

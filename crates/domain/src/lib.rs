@@ -30,6 +30,7 @@ pub mod staff;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
+pub mod timeline;
 pub mod worktime;
 
 pub use access::{ApiKey, Permission, Principal, Role, Scope};

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
+use servdesk_domain::timeline::{Created, TicketEvent};
 use uuid::Uuid;
 
 use crate::entities::{dictionary_entries, tasks, ticket_events, tickets as row};
@@ -76,10 +77,9 @@ pub struct Actor {
 pub struct Event {
     pub id: Uuid,
     pub ticket_id: Uuid,
-    pub kind: String,
     pub actor: Actor,
     pub at: DateTime<Utc>,
-    pub data: serde_json::Value,
+    pub event: TicketEvent,
 }
 
 /// Which tickets a caller may see.
@@ -276,7 +276,7 @@ pub async fn create(
     created.number = Set(number.clone());
     let ticket = to_ticket(created.clone().try_into_model()?)?;
     row::Entity::insert(created).exec_without_returning(conn).await?;
-    append_event(conn, id, EventKind::Created, actor, serde_json::json!({"number": number}), now).await?;
+    append_event(conn, id, actor, &TicketEvent::Created(Created { number: ticket.number.clone() }), now).await?;
     crate::search::store(conn, id, crate::search::document(&ticket, std::iter::empty())).await?;
     Ok(ticket)
 }
@@ -563,27 +563,27 @@ pub async fn mark_has_work(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), 
     Ok(())
 }
 
+/// Adds `event` to the ticket's timeline (in the caller's transaction, with the change).
 pub async fn append_event(
     conn: &impl ConnectionTrait,
     ticket_id: Uuid,
-    kind: EventKind,
     actor: Actor,
-    data: serde_json::Value,
+    event: &TicketEvent,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    ticket_events::Entity::insert(event_row(ticket_id, kind, actor, data, now)).exec_without_returning(conn).await?;
+    ticket_events::Entity::insert(event_row(ticket_id, actor, event, now)).exec_without_returning(conn).await?;
     Ok(())
 }
 
-fn event_row(ticket_id: Uuid, kind: EventKind, actor: Actor, data: serde_json::Value, now: DateTime<Utc>) -> ticket_events::ActiveModel {
+fn event_row(ticket_id: Uuid, actor: Actor, event: &TicketEvent, now: DateTime<Utc>) -> ticket_events::ActiveModel {
     ticket_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(event.kind().as_str().to_owned()),
         actor_user_id: Set(actor.user_id),
         actor_api_key_id: Set(actor.api_key_id),
         at: Set(now),
-        data: Set(data.to_string()),
+        data: Set(event.data().to_string()),
     }
 }
 
@@ -602,15 +602,18 @@ pub async fn events(
         crate::page::split_page(page::all_limited(conn, select.order_by_asc(ticket_events::Column::Id), limit + 1).await?, limit, |e| e.id);
     let events = rows
         .into_iter()
-        .map(|e| Event {
-            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
-            id: e.id,
-            ticket_id: e.ticket_id,
-            kind: e.kind,
-            actor: Actor { user_id: e.actor_user_id, api_key_id: e.actor_api_key_id },
-            at: e.at,
+        .map(|e| {
+            let data = serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null);
+            let event = TicketEvent::read(&e.kind, data).map_err(|err| StoreError::corrupt("ticket_events", format!("{}: {err}", e.id)))?;
+            Ok(Event {
+                id: e.id,
+                ticket_id: e.ticket_id,
+                actor: Actor { user_id: e.actor_user_id, api_key_id: e.actor_api_key_id },
+                at: e.at,
+                event,
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     Ok((events, next))
 }
 

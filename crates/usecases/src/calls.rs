@@ -12,7 +12,8 @@ use servdesk_domain::directory::Contact;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::phone::PhoneNumber;
-use servdesk_domain::tickets::{self as rules, Channel, CommentVisibility, EventKind, Ticket};
+use servdesk_domain::tickets::{self as rules, Channel, CommentVisibility, Ticket};
+use servdesk_domain::timeline::{AlarmCall, AlarmRepeated, AlarmResolved, CallMerged, TicketEvent};
 use servdesk_domain::{Email, Principal};
 use servdesk_persistence::calls::{self, Call, NewCall};
 use servdesk_persistence::directory::{contacts, customers};
@@ -101,7 +102,12 @@ async fn sender(
 
 async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Intake, principal: &Principal) -> Result<IntakeOutcome> {
     let now = now();
-    let detail = json!({"subject": body.subject, "body": body.body, "channel": body.channel.as_str(), "metadata": body.metadata});
+    let call = AlarmCall {
+        subject: body.subject.clone(),
+        body: body.body.clone(),
+        channel: body.channel.as_str().to_owned(),
+        metadata: body.metadata.clone(),
+    };
     let auto_resolve = match (body.action, ticket.customer_id) {
         (AlarmAction::Resolve, Some(id)) => customers::get(txn, id).await?.auto_resolve_alarms,
         _ => false,
@@ -111,8 +117,8 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
     let (outcome, count) = match alarm_effect(body.action, auto_resolve, from) {
         AlarmEffect::Repeated => {
             let count = tickets::repeat_alarm(txn, ticket.id, now).await?;
-            let data = json!({"count": count, "call": detail});
-            tickets::append_event(txn, ticket.id, EventKind::AlarmRepeated, actor(principal), data, now).await?;
+            let event = TicketEvent::AlarmRepeated(AlarmRepeated { count, call });
+            tickets::append_event(txn, ticket.id, actor(principal), &event, now).await?;
             ("deduplicated", count)
         }
         AlarmEffect::Cleared { resolve_ticket } => {
@@ -123,8 +129,8 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
                 let stamps = rules::stamps_after(current.stamps(), from, StatusClass::Resolved, now);
                 tickets::set_status(txn, &current, None, resolved.id, stamps, now).await?;
             }
-            let data = json!({"ticket_resolved": resolve_ticket, "call": detail});
-            tickets::append_event(txn, ticket.id, EventKind::AlarmResolved, actor(principal), data, now).await?;
+            let event = TicketEvent::AlarmResolved(AlarmResolved { ticket_resolved: resolve_ticket, call });
+            tickets::append_event(txn, ticket.id, actor(principal), &event, now).await?;
             let (_, count, _, _) = tickets::alarm(txn, ticket.id).await?;
             ("resolved", count)
         }
@@ -278,15 +284,8 @@ pub async fn merge(desk: &Desk, principal: &Principal, call_id: Uuid, ticket_id:
     );
     let comment =
         comments::create(&txn, ticket.id, actor(principal), CommentVisibility::Internal, text.trim().to_owned(), &[], now()).await?;
-    tickets::append_event(
-        &txn,
-        ticket.id,
-        EventKind::CallMerged,
-        actor(principal),
-        json!({"call_id": call.id, "call_number": call.number, "comment_id": comment.id}),
-        now(),
-    )
-    .await?;
+    let event = TicketEvent::CallMerged(CallMerged { call_id: call.id, call_number: call.number.clone(), comment_id: comment.id });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now()).await?;
     if !calls::triage(&txn, call.id, CallState::Merged, Some(ticket.id), None, actor(principal), now()).await? {
         return Err(already_triaged(&call));
     }

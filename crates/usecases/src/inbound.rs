@@ -15,7 +15,9 @@ use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::code;
 use servdesk_domain::mail::{self, InboundKind, InboundSignals, split_reply};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
-use servdesk_domain::tickets::{self as ticket_rules, Channel, EventKind, Ticket};
+use servdesk_domain::tickets::CommentVisibility;
+use servdesk_domain::tickets::{self as ticket_rules, Channel, Ticket};
+use servdesk_domain::timeline::{CommentAdded, FileRef, MessageFailed, StatusMove, StatusRef, TicketEvent, reasons};
 use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::comments::{self, EmailAuthor};
 use servdesk_persistence::directory::contacts;
@@ -193,8 +195,13 @@ async fn target(conn: &impl ConnectionTrait, state: &Desk, ticket: Option<Ticket
     match ticket_rules::check_reopen(class, ticket.closed_at, state.policy.reopen_window, now) {
         Ok(()) => {
             let (reopened, open) = move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
-            let data = json!({"from": {"id": ticket.status_id}, "to": {"id": open.id, "name": open.name}, "reason": "email_reply"});
-            tickets::append_event(conn, ticket.id, EventKind::Reopened, Actor::default(), data, now).await?;
+            let event = TicketEvent::Reopened(StatusMove {
+                from: StatusRef { id: ticket.status_id, name: None },
+                to: StatusRef { id: open.id, name: Some(open.name) },
+                note: None,
+                reason: Some(reasons::EMAIL_REPLY.to_owned()),
+            });
+            tickets::append_event(conn, ticket.id, Actor::default(), &event, now).await?;
             Ok(Target::Ticket(reopened))
         }
         Err(_) => Ok(Target::NewCallAfter(ticket)),
@@ -273,8 +280,16 @@ async fn file_message(
                 if messages::mark_bounced(&txn, original.id, &error, now).await?
                     && let Some(ticket_id) = original.ticket_id
                 {
-                    let data = json!({"message_id": original.id, "channel": "email", "to": original.to_address, "event": original.event, "error": error, "bounce_message_id": id});
-                    tickets::append_event(&txn, ticket_id, EventKind::MessageFailed, Actor::default(), data, now).await?;
+                    let event = TicketEvent::MessageFailed(MessageFailed {
+                        message_id: original.id,
+                        channel: NotificationChannel::Email.as_str().to_owned(),
+                        to: original.to_address.clone(),
+                        event: original.event.map(|e| e.as_str().to_owned()),
+                        error: error.clone(),
+                        attempts: None,
+                        bounce_message_id: Some(id),
+                    });
+                    tickets::append_event(&txn, ticket_id, Actor::default(), &event, now).await?;
                 }
                 message.ticket_id = original.ticket_id;
                 out.ticket_id = original.ticket_id;
@@ -309,11 +324,16 @@ async fn file_message(
                     if !ids.is_empty() {
                         attachments::attach_to_comment(&txn, ticket.id, comment.id, &ids).await?;
                     }
-                    let data = json!({
-                        "comment_id": comment.id, "visibility": "public", "via": "email", "from": parsed.from_address,
-                        "message_id": id, "attachments": ids,
+                    let event = TicketEvent::CommentAdded(CommentAdded {
+                        comment_id: comment.id,
+                        visibility: CommentVisibility::Public.as_str().to_owned(),
+                        attachments: files_named(parsed, files, &ids),
+                        via: Some("email".to_owned()),
+                        from: parsed.from_address.clone(),
+                        message_id: Some(id),
+                        ..CommentAdded::default()
                     });
-                    tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, Actor::default(), data, now).await?;
+                    tickets::append_event(&txn, ticket.id, Actor::default(), &event, now).await?;
                     message.ticket_id = Some(ticket.id);
                     message.comment_id = Some(comment.id);
                     out = InboundOutcome { outcome: "comment", ticket_id: Some(ticket.id), comment_id: Some(comment.id), ..out };
@@ -396,6 +416,20 @@ async fn new_call(
         metadata: Some(metadata),
     };
     crate::calls::register(conn, state, &body, received_by, now).await
+}
+
+/// The timeline's references to the stored files whose ids are `ids`.
+fn files_named(parsed: &Parsed, files: &[StoredFile], ids: &[Uuid]) -> Vec<FileRef> {
+    files
+        .iter()
+        .filter(|f| ids.contains(&f.id))
+        .map(|f| FileRef {
+            attachment_id: f.id,
+            filename: Some(servdesk_domain::attachments::safe_filename(&parsed.files[f.index].filename)),
+            size_bytes: i64::try_from(parsed.files[f.index].bytes.len()).ok(),
+            ..FileRef::default()
+        })
+        .collect()
 }
 
 /// Rows for the files already in the object store.

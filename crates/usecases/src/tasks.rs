@@ -7,7 +7,8 @@ use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tasks::{Task, TaskStatus};
-use servdesk_domain::tickets::{EventKind, Ticket, after_tasks_done};
+use servdesk_domain::tickets::{Ticket, after_tasks_done};
+use servdesk_domain::timeline::{Closing, StatusMove, StatusRef, TaskStatusChanged, TicketEvent, reasons};
 use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, tasks, tickets, users};
 
@@ -21,9 +22,14 @@ pub async fn close_by_system(conn: &impl ConnectionTrait, desk: &Desk, ticket: &
     let from = class_of(conn, ticket.status_id).await?;
     let Some(to_class) = after_tasks_done(from, &desk.policy) else { return Ok(()) };
     let (_, target) = move_to_class(conn, ticket, from, to_class, None, now).await?;
-    let kind = if to_class == StatusClass::Closed { EventKind::Closed } else { EventKind::StatusChanged };
-    let data = json!({"from": {"id": ticket.status_id}, "to": {"id": target.id, "name": target.name}, "reason": "all_tasks_done"});
-    tickets::append_event(conn, ticket.id, kind, Actor::default(), data, now).await?;
+    let (from_ref, to_ref) = (StatusRef { id: ticket.status_id, name: None }, StatusRef { id: target.id, name: Some(target.name) });
+    let reason = Some(reasons::ALL_TASKS_DONE.to_owned());
+    let event = if to_class == StatusClass::Closed {
+        TicketEvent::Closed(Closing { from: from_ref, to: to_ref, reason, ..Closing::default() })
+    } else {
+        TicketEvent::StatusChanged(StatusMove { from: from_ref, to: to_ref, note: None, reason })
+    };
+    tickets::append_event(conn, ticket.id, Actor::default(), &event, now).await?;
     notify::status_changed(conn, ticket, from, to_class, now).await?;
     Ok(())
 }
@@ -32,8 +38,14 @@ pub async fn close_by_system(conn: &impl ConnectionTrait, desk: &Desk, ticket: &
 pub async fn cancel_open(conn: &impl ConnectionTrait, principal: &Principal, open: &[Task], now: DateTime<Utc>) -> Result<()> {
     for task in open {
         tasks::set_status(conn, task.id, None, TaskStatus::Cancelled, now).await?;
-        let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": TaskStatus::Cancelled, "note": "cancelled with the ticket"});
-        tickets::append_event(conn, task.ticket_id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
+        let event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
+            task_id: task.id,
+            number: task.number.clone(),
+            from: task.status,
+            to: TaskStatus::Cancelled,
+            note: Some("cancelled with the ticket".to_owned()),
+        });
+        tickets::append_event(conn, task.ticket_id, actor(principal), &event, now).await?;
     }
     Ok(())
 }

@@ -2,10 +2,10 @@
 //! logged against, and one entry with its cost and its timeline event.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::errors::{code, field};
-use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::tickets::Ticket;
+use servdesk_domain::timeline::{TicketEvent, TimeLogged};
 use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::worktime::{self as store, NewEntry};
@@ -87,9 +87,16 @@ pub async fn write_entry(
         created_by: principal.user_id(),
     };
     let entry = store::create(conn, new, now).await?;
-    let data = json!({"entry_id": entry.id, "user_id": user_id, "task_id": entry.task_id, "minutes": entry.minutes,
-        "billable": entry.billable, "source": entry.source, "needs_review": entry.needs_review});
-    tickets::append_event(conn, target.ticket.id, EventKind::TimeLogged, actor(principal), data, now).await?;
+    let event = TicketEvent::TimeLogged(TimeLogged {
+        entry_id: entry.id,
+        user_id,
+        task_id: entry.task_id,
+        minutes: entry.minutes,
+        billable: entry.billable,
+        source: entry.source,
+        needs_review: entry.needs_review,
+    });
+    tickets::append_event(conn, target.ticket.id, actor(principal), &event, now).await?;
     Ok(entry)
 }
 

@@ -8,10 +8,9 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::attachments::may_be_shown_inline;
 use servdesk_domain::errors::code;
-use servdesk_domain::tickets::EventKind;
+use servdesk_domain::timeline::{AttachmentRemoved, AttachmentsAdded, FileRef, TicketEvent};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner};
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
@@ -117,10 +116,12 @@ async fn record(
             stored.push(attachments::create(&txn, new, now).await?);
         }
         if let Some(ticket_id) = ticket_id {
-            let files: Vec<_> =
-                stored.iter().map(|a| json!({"attachment_id": a.id, "filename": a.filename, "call_id": a.call_id})).collect();
-            tickets::append_event(&txn, ticket_id, EventKind::AttachmentAdded, actor(principal), json!({"attachments": files}), now)
-                .await?;
+            let attachments = stored
+                .iter()
+                .map(|a| FileRef { attachment_id: a.id, filename: Some(a.filename.clone()), call_id: a.call_id, ..FileRef::default() })
+                .collect();
+            let event = TicketEvent::AttachmentAdded(AttachmentsAdded { attachments });
+            tickets::append_event(&txn, ticket_id, actor(principal), &event, now).await?;
         }
         txn.commit().await?;
         Ok::<_, ApiError>(stored)
@@ -360,8 +361,12 @@ pub async fn remove(auth: Authorized<can::TicketsComment>, state: web::Data<AppS
     }
     attachments::delete(&txn, attachment.id).await?;
     if let Some(ticket_id) = attachment.ticket_id {
-        let data = json!({"attachment_id": attachment.id, "filename": attachment.filename, "sha256": attachment.sha256});
-        tickets::append_event(&txn, ticket_id, EventKind::AttachmentRemoved, actor(principal), data, now()).await?;
+        let event = TicketEvent::AttachmentRemoved(AttachmentRemoved {
+            attachment_id: attachment.id,
+            filename: attachment.filename.clone(),
+            sha256: attachment.sha256.clone(),
+        });
+        tickets::append_event(&txn, ticket_id, actor(principal), &event, now()).await?;
     }
     txn.commit().await?;
     state.storage.discard([attachment.storage_key.as_str()]).await;

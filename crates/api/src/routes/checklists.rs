@@ -4,9 +4,9 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::checklists::{self as rules, ChecklistItem};
 use servdesk_domain::errors::code;
+use servdesk_domain::timeline::{ChecklistChanged, TicketEvent};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
@@ -109,8 +109,14 @@ async fn record(
     action: &str,
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let data = json!({"item_id": item.id, "task_id": item.task_id, "action": action, "text": item.text, "checked": item.checked});
-    tickets::append_event(conn, item.ticket_id, servdesk_domain::tickets::EventKind::ChecklistChanged, actor(principal), data, at).await?;
+    let event = TicketEvent::ChecklistChanged(ChecklistChanged {
+        item_id: item.id,
+        task_id: item.task_id,
+        action: action.to_owned(),
+        text: item.text.clone(),
+        checked: item.checked,
+    });
+    tickets::append_event(conn, item.ticket_id, actor(principal), &event, at).await?;
     Ok(())
 }
 

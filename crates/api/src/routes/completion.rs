@@ -6,11 +6,10 @@ use actix_multipart::Multipart;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::completion::{self as rules, Completion, Material};
 use servdesk_domain::errors::{Code, code, field};
 use servdesk_domain::tasks::TaskStatus;
-use servdesk_domain::tickets::EventKind;
+use servdesk_domain::timeline::{TaskCompleted, TaskStatusChanged, TicketEvent};
 use servdesk_domain::worktime::{self as time_rules, EntrySource};
 use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner as FilesOf};
 use servdesk_persistence::{TransactionTrait, checklists, completions, tasks, tickets};
@@ -352,12 +351,23 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
         }
     }
     let done = tasks::set_status(&txn, task.id, None, TaskStatus::Done, checked.completed_at).await?;
-    let data =
-        json!({"task_id": task.id, "number": task.number, "from": task.status, "to": TaskStatus::Done, "note": "completed in the field"});
-    tickets::append_event(&txn, ticket.id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
-    let summary = json!({"task_id": task.id, "number": task.number, "materials": checked.materials.len(), "photos": photos.len(),
-        "signed_by": completion.signer_name, "completed_at": completion.completed_at});
-    tickets::append_event(&txn, ticket.id, EventKind::TaskCompleted, actor(principal), summary, now).await?;
+    let done_event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
+        task_id: task.id,
+        number: task.number.clone(),
+        from: task.status,
+        to: TaskStatus::Done,
+        note: Some("completed in the field".to_owned()),
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &done_event, now).await?;
+    let summary = TicketEvent::TaskCompleted(TaskCompleted {
+        task_id: task.id,
+        number: task.number.clone(),
+        materials: checked.materials.len(),
+        photos: photos.len(),
+        signed_by: completion.signer_name.clone(),
+        completed_at: Some(completion.completed_at),
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &summary, now).await?;
     let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
     if servdesk_domain::tasks::completion_closes_ticket(TaskStatus::Done, &after) {
         close_by_system(&txn, state, &ticket, now).await?;

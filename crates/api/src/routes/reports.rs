@@ -12,11 +12,11 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::Principal;
 use servdesk_domain::documents::{Document, DocumentKind, report_number};
 use servdesk_domain::tasks::{Task, TaskStatus};
-use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::tickets::Ticket;
+use servdesk_domain::timeline::{DocumentAdded, TicketEvent};
 use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::directory::{contacts, customers, equipment, locations, partners, products};
 use servdesk_persistence::documents::{self, NewDocument};
@@ -146,8 +146,13 @@ async fn keep(
                 documents::create(&txn, new, now).await?.id
             }
         };
-        let data = json!({"document_id": document, "kind": DocumentKind::InterventionReport, "number": report_number(&task.number), "attachment_id": id});
-        tickets::append_event(&txn, ticket.id, EventKind::DocumentAdded, actor(principal), data, now).await?;
+        let event = TicketEvent::DocumentAdded(DocumentAdded {
+            document_id: document,
+            kind: DocumentKind::InterventionReport,
+            number: report_number(&task.number),
+            attachment_id: id,
+        });
+        tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(())
     }

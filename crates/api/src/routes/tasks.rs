@@ -4,14 +4,14 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::errors::{code, field};
+use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
-use servdesk_domain::tickets::{self as ticket_rules, EventKind};
+use servdesk_domain::tickets::{self as ticket_rules};
 use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
@@ -244,9 +244,14 @@ pub async fn create(
     let template = category.map(|c| c.default_checklist).unwrap_or_default();
     let lines = servdesk_domain::checklists::lines_from_template(&template);
     checklists::append(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }, &lines, now).await?;
-    let data =
-        json!({"task_id": task.id, "number": task.number, "title": task.title, "status": task.status, "assignee_id": task.assignee_id});
-    tickets::append_event(&txn, ticket.id, EventKind::TaskCreated, actor(principal), data, now).await?;
+    let event = TicketEvent::TaskCreated(TaskCreated {
+        task_id: task.id,
+        number: task.number.clone(),
+        title: task.title.clone(),
+        status: task.status,
+        assignee_id: task.assignee_id,
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
     notify_assignee(&txn, &task, &ticket, now).await?;
     txn.commit().await?;
     Ok(created(format!("/api/v1/tasks/{}", task.id), task.version, &TaskOut::from(task)))
@@ -366,8 +371,14 @@ pub async fn change_status(
     let (task, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
     rules::check_transition(task.status, body.status).map_err(|e| ApiError::new(code::INVALID_TRANSITION, e.to_string()))?;
     let changed = tasks::set_status(&txn, task.id, if_match.0, body.status, now).await?;
-    let data = json!({"task_id": task.id, "number": task.number, "from": task.status, "to": body.status, "note": clean(body.note)});
-    tickets::append_event(&txn, ticket.id, EventKind::TaskStatusChanged, actor(principal), data, now).await?;
+    let event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
+        task_id: task.id,
+        number: task.number.clone(),
+        from: task.status,
+        to: body.status,
+        note: clean(body.note),
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
     let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
     if rules::completion_closes_ticket(body.status, &after) {
         close_by_system(&txn, &state, &ticket, now).await?;
@@ -502,14 +513,11 @@ pub async fn update(
         notify_assignee: body.notify_assignee,
         status: (status != current.status).then_some(status),
     };
-    let before = serde_json::to_value(TaskOut::from(current.clone())).unwrap_or_default();
     let task = tasks::update(&txn, current.id, if_match.0, changes, now).await?;
-    let after = serde_json::to_value(TaskOut::from(task.clone())).unwrap_or_default();
-    let changed = crate::conventions::patch::diff(&before, &after);
-    if !changed.is_empty() {
-        let mut data = serde_json::Map::from_iter([("task_id".to_owned(), json!(task.id)), ("number".to_owned(), json!(task.number))]);
-        data.insert("changes".to_owned(), serde_json::Value::Object(changed));
-        tickets::append_event(&txn, ticket.id, EventKind::TaskUpdated, actor(principal), serde_json::Value::Object(data), now).await?;
+    let changes = current.changes_to(&task);
+    if !changes.is_empty() {
+        let event = TicketEvent::TaskUpdated(TaskUpdated { task_id: task.id, number: task.number.clone(), changes });
+        tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
     }
     if task.assignee_id.is_some() && task.assignee_id != current.assignee_id {
         notify_assignee(&txn, &task, &ticket, now).await?;

@@ -5,9 +5,9 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::errors::code;
-use servdesk_domain::tickets::{EventKind, Ticket};
+use servdesk_domain::tickets::Ticket;
+use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeRemoved};
 use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer, Totals};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter};
@@ -419,9 +419,13 @@ pub async fn update_entry(
         needs_review: entry.needs_review && !respan,
     };
     let changed = store::update(&txn, entry.id, if_match.0, changes, now).await?;
-    let data = json!({"entry_id": entry.id, "user_id": entry.user_id,
-        "minutes": {"before": entry.minutes, "after": changed.minutes}, "billable": {"before": entry.billable, "after": changed.billable}});
-    tickets::append_event(&txn, ticket.id, EventKind::TimeChanged, actor(principal), data, now).await?;
+    let event = TicketEvent::TimeChanged(TimeChanged {
+        entry_id: entry.id,
+        user_id: entry.user_id,
+        minutes: Change { before: entry.minutes, after: changed.minutes },
+        billable: Change { before: entry.billable, after: changed.billable },
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
     txn.commit().await?;
     Ok(versioned(HttpResponse::Ok(), changed.version, &TimeEntryOut::from(changed)))
 }
@@ -451,8 +455,14 @@ pub async fn delete_entry(
     let txn = state.db.begin().await?;
     let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
     store::delete(&txn, entry.id, if_match.0).await?;
-    let data = json!({"entry_id": entry.id, "user_id": entry.user_id, "task_id": entry.task_id, "minutes": entry.minutes, "work_date": entry.work_date});
-    tickets::append_event(&txn, ticket.id, EventKind::TimeRemoved, actor(principal), data, now).await?;
+    let event = TicketEvent::TimeRemoved(TimeRemoved {
+        entry_id: entry.id,
+        user_id: entry.user_id,
+        task_id: entry.task_id,
+        minutes: entry.minutes,
+        work_date: entry.work_date,
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -59,7 +59,6 @@ named_enum! {
         TimeChanged = "time_changed",
         TimeRemoved = "time_removed",
         MessageFailed = "message_failed",
-        EmailReceived = "email_received",
     }
 }
 

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::errors::{code, field};
-use servdesk_domain::tickets::{self as rules, CloseDecision, EventKind, Ticket};
+use servdesk_domain::tickets::{self as rules, CloseDecision, Ticket};
+use servdesk_domain::timeline::{Assigned, Change, Claimed, Closing, HandedOver, StatusMove, StatusRef, TicketEvent};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, tasks, teams, tickets};
 use uuid::Uuid;
@@ -48,15 +48,20 @@ impl Loaded {
             .ok_or_else(|| Error::internal(format!("status {status_id} has no class")))
     }
 
-    fn status_ref(&self, status_id: Uuid) -> serde_json::Value {
+    fn status_ref(&self, status_id: Uuid) -> StatusRef {
         let name = self.statuses.iter().find(|s| s.id == status_id).map(|s| s.name.clone());
-        json!({"id": status_id, "name": name})
+        StatusRef { id: status_id, name }
+    }
+
+    /// A move from the ticket's status to `to` by a person, with their note.
+    fn moved(&self, to: Uuid, note: Option<String>) -> StatusMove {
+        StatusMove { from: self.status_ref(self.ticket.status_id), to: self.status_ref(to), note: clean(note), reason: None }
     }
 
     /// Records the event and the notices, commits, returns the ticket to show.
-    async fn finish(self, ticket: Ticket, kind: EventKind, principal: &Principal, data: serde_json::Value) -> Result<Shown> {
+    async fn finish(self, ticket: Ticket, event: TicketEvent, principal: &Principal) -> Result<Shown> {
         let at = now();
-        tickets::append_event(&self.txn, ticket.id, kind, actor(principal), data, at).await?;
+        tickets::append_event(&self.txn, ticket.id, actor(principal), &event, at).await?;
         notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, principal.user_id(), at).await?;
         let rollups = progress(&self.txn, [&ticket]).await?;
         self.txn.commit().await?;
@@ -79,8 +84,8 @@ pub async fn change_status(
     rules::check_status_change(from, to).map_err(|e| Error::domain(&e))?;
     let stamps = rules::stamps_after(loaded.ticket.stamps(), from, to, now());
     let ticket = tickets::set_status(&loaded.txn, &loaded.ticket, expected_version, status_id, stamps, now()).await?;
-    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(status_id), "note": clean(note)});
-    loaded.finish(ticket, EventKind::StatusChanged, principal, data).await
+    let event = TicketEvent::StatusChanged(loaded.moved(status_id, note));
+    loaded.finish(ticket, event, principal).await
 }
 
 /// Puts a ticket in a team queue and/or on a person (`None` leaves a part as it is).
@@ -99,12 +104,12 @@ pub async fn assign(
     references::team(&loaded.txn, team_id).await?;
     references::assignee(&loaded.txn, assignee_id).await?;
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, team_id, assignee_id, now()).await?;
-    let data = json!({
-        "team": {"before": loaded.ticket.team_id, "after": team_id},
-        "assignee": {"before": loaded.ticket.assignee_id, "after": assignee_id},
-        "note": clean(note),
+    let event = TicketEvent::Assigned(Assigned {
+        team: Change { before: loaded.ticket.team_id, after: team_id },
+        assignee: Change { before: loaded.ticket.assignee_id, after: assignee_id },
+        note: clean(note),
     });
-    loaded.finish(ticket, EventKind::Assigned, principal, data).await
+    loaded.finish(ticket, event, principal).await
 }
 
 /// The caller takes an unassigned ticket from the queue of a team they belong to.
@@ -114,7 +119,7 @@ pub async fn claim(desk: &Desk, principal: &Principal, id: Uuid) -> Result<Shown
     let user_teams = teams::of_user(&loaded.txn, user_id).await?;
     let to = loaded.ticket.claim(user_id, &user_teams).map_err(|e| Error::domain(&e))?;
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, None, to.team_id, to.assignee_id, now()).await?;
-    loaded.finish(ticket, EventKind::Claimed, principal, json!({"assignee": user_id})).await
+    loaded.finish(ticket, TicketEvent::Claimed(Claimed { assignee: user_id }), principal).await
 }
 
 /// Hands a ticket over to a colleague with a note (its assignee, or a coordinator).
@@ -125,8 +130,8 @@ pub async fn hand_over(desk: &Desk, principal: &Principal, id: Uuid, expected_ve
     let next = loaded.ticket.hand_over(user_id, coordinates, to).map_err(|e| Error::domain(&e))?;
     references::assignee(&loaded.txn, Some(to)).await?;
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, next.team_id, next.assignee_id, now()).await?;
-    let data = json!({"from": loaded.ticket.assignee_id, "to": to, "note": note.trim()});
-    loaded.finish(ticket, EventKind::HandedOver, principal, data).await
+    let event = TicketEvent::HandedOver(HandedOver { from: loaded.ticket.assignee_id, to, note: note.trim().to_owned() });
+    loaded.finish(ticket, event, principal).await
 }
 
 /// Closes a ticket (the default status of class `closed`). Open tasks are cancelled with it
@@ -153,8 +158,9 @@ pub async fn close(
     }
     let (ticket, closed) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Closed, expected_version, now()).await?;
     let cancelled: Vec<_> = open.iter().filter(|_| decision.cancel_open_tasks).map(|t| t.number.clone()).collect();
-    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(closed.id), "note": clean(note), "cancelled_tasks": cancelled});
-    loaded.finish(ticket, EventKind::Closed, principal, data).await
+    let StatusMove { from, to, note, reason } = loaded.moved(closed.id, note);
+    let event = TicketEvent::Closed(Closing { from, to, note, reason, cancelled_tasks: cancelled });
+    loaded.finish(ticket, event, principal).await
 }
 
 /// Reopens a closed ticket within the policy's reopen window (the default status of class
@@ -164,6 +170,6 @@ pub async fn reopen(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
     let from = loaded.class(loaded.ticket.status_id)?;
     rules::check_reopen(from, loaded.ticket.closed_at, desk.policy.reopen_window, now()).map_err(|e| Error::domain(&e))?;
     let (ticket, open) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Open, expected_version, now()).await?;
-    let data = json!({"from": loaded.status_ref(loaded.ticket.status_id), "to": loaded.status_ref(open.id), "note": clean(note)});
-    loaded.finish(ticket, EventKind::Reopened, principal, data).await
+    let event = TicketEvent::Reopened(loaded.moved(open.id, note));
+    loaded.finish(ticket, event, principal).await
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::notifications::NotificationEvent;
-use servdesk_domain::tickets::{CommentVisibility, EventKind, mentions};
+use servdesk_domain::tickets::{CommentVisibility, mentions};
+use servdesk_domain::timeline::{CommentAdded, Delivery, FileRef, TicketEvent};
 use servdesk_persistence::attachments::{self, Attachment};
 use servdesk_persistence::comments::{self, Comment};
 use servdesk_persistence::directory::contacts;
@@ -125,9 +126,15 @@ pub async fn create(
     let mut files = attach(&txn, ticket.id, comment.id, &body.attachment_ids).await?;
     let file_refs: Vec<_> = files
         .iter()
-        .map(|a| json!({"attachment_id": a.id, "filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes}))
+        .map(|a| FileRef {
+            attachment_id: a.id,
+            filename: Some(a.filename.clone()),
+            content_type: Some(a.content_type.clone()),
+            size_bytes: Some(a.size_bytes),
+            call_id: None,
+        })
         .collect();
-    let mut delivery = serde_json::Value::Null;
+    let mut delivery = None;
     if body.visibility == CommentVisibility::Public {
         if auth.principal().user_id().is_some() {
             tickets::stamp_first_response(&txn, ticket.id, now).await?;
@@ -140,17 +147,27 @@ pub async fn create(
             Some(to) => {
                 let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to.to_json()});
                 let job = notify::queue(&txn, NotificationEvent::PublicReply, payload, now).await?;
-                json!({"queued_job_id": job, "channel": to.channel, "to": to.address})
+                Some(Delivery { queued_job_id: job, channel: Some(to.channel.as_str().to_owned()), to: Some(to.address), not_sent: None })
             }
-            None => json!({"not_sent": "the ticket has no contact with an email address or phone number"}),
+            None => Some(Delivery {
+                not_sent: Some("the ticket has no contact with an email address or phone number".to_owned()),
+                ..Delivery::default()
+            }),
         };
     }
     for user in &mentioned {
         let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "user_id": user.id});
         notify::queue(&txn, NotificationEvent::Mention, payload, now).await?;
     }
-    let data = json!({"comment_id": comment.id, "visibility": comment.visibility.as_str(), "mentioned_user_ids": ids, "attachments": file_refs, "delivery": delivery});
-    tickets::append_event(&txn, ticket.id, EventKind::CommentAdded, actor(auth.principal()), data, now).await?;
+    let event = TicketEvent::CommentAdded(CommentAdded {
+        comment_id: comment.id,
+        visibility: comment.visibility.as_str().to_owned(),
+        mentioned_user_ids: ids,
+        attachments: file_refs,
+        delivery,
+        ..CommentAdded::default()
+    });
+    tickets::append_event(&txn, ticket.id, actor(auth.principal()), &event, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tickets/{}/comments", ticket.id)))

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{Entry, StatusClass};
 use servdesk_domain::tasks::Progress;
 use servdesk_domain::tickets::{Channel, Ticket};
-use servdesk_persistence::tickets::Event;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -294,25 +293,4 @@ pub struct TicketFilterParams {
     pub updated_from: Option<DateTime<Utc>>,
     /// Last changed before.
     pub updated_to: Option<DateTime<Utc>>,
-}
-
-/// One entry of the timeline; never edited, never deleted.
-#[derive(Serialize, ToSchema)]
-pub struct EventOut {
-    pub id: Uuid,
-    /// `created`, `fields_changed`, …
-    pub kind: String,
-    /// The staff member; both actors null means the system.
-    pub actor_user_id: Option<Uuid>,
-    pub actor_api_key_id: Option<Uuid>,
-    pub at: DateTime<Utc>,
-    /// What happened; for `fields_changed`, `{field: {before, after}}`.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
-
-impl From<Event> for EventOut {
-    fn from(e: Event) -> Self {
-        Self { id: e.id, kind: e.kind, actor_user_id: e.actor.user_id, actor_api_key_id: e.actor.api_key_id, at: e.at, data: e.data }
-    }
 }

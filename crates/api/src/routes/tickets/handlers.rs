@@ -5,14 +5,16 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::dictionaries::DictionaryKind;
-use servdesk_domain::tickets::{self as rules, EventKind};
+use servdesk_domain::tickets::{self as rules};
+use servdesk_domain::timeline::TicketEvent;
 use servdesk_persistence::directory::equipment;
 use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
 use servdesk_persistence::{Cursor, TransactionTrait};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::dto::{CreateTicket, EventOut, TicketFilterParams, TicketOut, UpdateTicket};
+use super::dto::{CreateTicket, TicketFilterParams, TicketOut, UpdateTicket};
+use super::events::EventOut;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
@@ -186,12 +188,10 @@ pub async fn update(
     };
     let statuses = statuses(&state, &txn, &[current.status_id]).await?;
     let progress = progress(&txn, [&current]).await?;
-    let before = serde_json::to_value(TicketOut::new(current.clone(), &statuses, &progress)).unwrap_or_default();
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
-    let after = serde_json::to_value(TicketOut::new(ticket.clone(), &statuses, &progress)).unwrap_or_default();
-    let changed = crate::conventions::patch::diff(&before, &after);
+    let changed = current.changes_to(&ticket);
     if !changed.is_empty() {
-        tickets::append_event(&txn, ticket.id, EventKind::FieldsChanged, actor(principal), serde_json::Value::Object(changed), now).await?;
+        tickets::append_event(&txn, ticket.id, actor(principal), &TicketEvent::FieldsChanged(changed), now).await?;
     }
     txn.commit().await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))

@@ -3,4 +3,5 @@
 pub mod actions;
 pub mod comments;
 pub mod dto;
+pub mod events;
 pub mod handlers;
