@@ -62,6 +62,20 @@ pub struct Location {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Location {
+    /// The address on one line, as a report or a calendar shows it: name, street, postal code
+    /// and city, country; parts that are empty are left out.
+    pub fn one_line_address(&self) -> String {
+        let city = [self.postal_code.as_deref(), Some(self.city.as_str())].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        [Some(self.name.as_str()), Some(self.address_line.as_str()), Some(city.as_str()), self.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub id: Uuid,
@@ -187,6 +201,30 @@ pub fn warranty_end(product: &Product, installed_on: Option<NaiveDate>, overridd
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locations_address_fits_on_one_line_without_empty_parts() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let site = Location {
+            id: Uuid::nil(),
+            customer_id: Uuid::nil(),
+            name: "Head office".into(),
+            address_line: "Dunajska cesta 1".into(),
+            postal_code: Some("1000".into()),
+            city: "Ljubljana".into(),
+            country: Some("SI".into()),
+            latitude: None,
+            longitude: None,
+            notes: None,
+            active: true,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        assert_eq!(site.one_line_address(), "Head office, Dunajska cesta 1, 1000 Ljubljana, SI");
+        let bare = Location { address_line: String::new(), postal_code: None, country: None, ..site };
+        assert_eq!(bare.one_line_address(), "Head office, Ljubljana");
+    }
 
     fn product(months: u32, pattern: Option<&str>) -> Product {
         Product {

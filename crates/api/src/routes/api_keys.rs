@@ -2,13 +2,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::ApiKey;
 use servdesk_domain::Scope;
 use servdesk_domain::errors::code;
 use servdesk_persistence::api_keys::{self, NewApiKey};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -16,39 +15,10 @@ use super::tags;
 use crate::auth::{Authorized, api_keys::generate, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation;
+use crate::dto::ApiKeyOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
 use crate::wire;
-
-#[derive(Serialize, ToSchema)]
-pub struct ApiKeyOut {
-    pub id: Uuid,
-    pub name: String,
-    /// The key's public part (`sdk_<prefix>_…`), to tell keys apart.
-    pub prefix: String,
-    #[schema(schema_with = wire::scopes)]
-    pub scopes: Vec<Scope>,
-    pub created_by: Uuid,
-    pub created_at: DateTime<Utc>,
-    /// Updated at most once a minute.
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKey> for ApiKeyOut {
-    fn from(k: ApiKey) -> Self {
-        Self {
-            scopes: k.scopes,
-            id: k.id,
-            name: k.name,
-            prefix: k.prefix,
-            created_by: k.created_by,
-            created_at: k.created_at,
-            last_used_at: k.last_used_at,
-            revoked_at: k.revoked_at,
-        }
-    }
-}
 
 /// The created key with its secret, shown this once.
 #[derive(Serialize, ToSchema)]
@@ -148,4 +118,9 @@ pub async fn revoke(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ApiKeyOut>> {
     Ok(web::Json(api_keys::revoke(&state.db, id.into_inner(), now()).await?.into()))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(revoke);
 }

@@ -5,7 +5,6 @@
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use servdesk_domain::attachments::may_be_shown_inline;
@@ -15,60 +14,17 @@ use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner};
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::upload::{self, Received};
+use crate::dto::AttachmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::{actor, visibility};
-
-#[derive(Serialize, ToSchema)]
-pub struct AttachmentOut {
-    pub id: Uuid,
-    pub call_id: Option<Uuid>,
-    pub ticket_id: Option<Uuid>,
-    pub comment_id: Option<Uuid>,
-    /// The task whose completion brought it.
-    pub task_id: Option<Uuid>,
-    /// `file` (uploaded), `photo` or `signature` (field completion), `report` (generated).
-    #[schema(example = "file")]
-    pub kind: String,
-    pub filename: String,
-    /// Judged from the file's bytes, not from what the uploader declared.
-    pub content_type: String,
-    pub size_bytes: i64,
-    /// Hex SHA-256 of the content (also the download's `ETag`).
-    pub sha256: String,
-    pub uploaded_by_user_id: Option<Uuid>,
-    pub uploaded_by_api_key_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    /// Where to download the content.
-    pub content_url: String,
-}
-
-impl From<Attachment> for AttachmentOut {
-    fn from(a: Attachment) -> Self {
-        Self {
-            content_url: format!("/api/v1/attachments/{}/content", a.id),
-            id: a.id,
-            call_id: a.call_id,
-            ticket_id: a.ticket_id,
-            comment_id: a.comment_id,
-            task_id: a.task_id,
-            kind: a.kind,
-            filename: a.filename,
-            content_type: a.content_type,
-            size_bytes: a.size_bytes,
-            sha256: a.sha256,
-            uploaded_by_user_id: a.uploaded_by.user_id,
-            uploaded_by_api_key_id: a.uploaded_by.api_key_id,
-            created_at: a.created_at,
-        }
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct UploadedOut {
@@ -371,4 +327,15 @@ pub async fn remove(auth: Authorized<can::TicketsComment>, state: web::Data<AppS
     txn.commit().await?;
     state.storage.discard([attachment.storage_key.as_str()]).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upload_to_ticket)
+        .service(list_for_ticket)
+        .service(upload_to_call)
+        .service(list_for_call)
+        .service(get)
+        .service(content)
+        .service(remove);
 }

@@ -7,6 +7,7 @@ use servdesk_domain::errors::code;
 use servdesk_persistence::sessions::Consumed;
 use servdesk_persistence::{TransactionTrait, login_failures, sessions, users};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::tags;
 use crate::auth::passwords;
@@ -169,4 +170,9 @@ pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>)
         state.session_holders.forget_session(session_id);
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(refresh).service(logout);
 }

@@ -3,6 +3,7 @@
 
 use servdesk_domain::errors::field;
 use std::collections::BTreeMap;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -239,4 +240,9 @@ pub async fn render(
     }
     let body = canned::render(&canned.body, &values).map_err(|e| ApiError::internal(format!("stored template no longer valid: {e}")))?;
     Ok(web::Json(RenderedCanned { body }))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(update).service(delete).service(render);
 }

@@ -11,6 +11,7 @@ use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -274,4 +275,9 @@ pub async fn remove(auth: Authorized<can::TasksWork>, state: web::Data<AppState>
     record(&txn, principal, &item, "deleted", now).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(of_ticket).service(add_to_ticket).service(of_task).service(add_to_task).service(change).service(remove);
 }

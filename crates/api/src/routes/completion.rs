@@ -11,17 +11,18 @@ use servdesk_domain::errors::{Code, code, field};
 use servdesk_domain::tasks::TaskStatus;
 use servdesk_domain::timeline::{TaskCompleted, TaskStatusChanged, TicketEvent};
 use servdesk_domain::worktime::{self as time_rules, EntrySource};
-use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner as FilesOf};
+use servdesk_persistence::attachments::{self, Attachment, NewAttachment};
 use servdesk_persistence::{TransactionTrait, checklists, completions, tasks, tickets};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
 use crate::conventions::upload::{self, Form, FormSpec, Received};
+use crate::dto::AttachmentOut;
+use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::routes::attachments::AttachmentOut;
 use crate::routes::tags;
-use crate::routes::tasks::TaskOut;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::{actor, visible_task};
 use servdesk_usecases::tasks::close_by_system;
@@ -426,24 +427,6 @@ async fn completion_out(
     })
 }
 
-/// A task's files from its completion: (photos, signature).
-pub(crate) async fn completion_files(
-    conn: &impl servdesk_persistence::ConnectionTrait,
-    task_id: Uuid,
-) -> ApiResult<(Vec<Attachment>, Option<Attachment>)> {
-    let (files, _) = attachments::list(conn, FilesOf::Task(task_id), None, 1000).await?;
-    let mut photos = Vec::new();
-    let mut signature = None;
-    for f in files {
-        match f.kind.as_str() {
-            "photo" => photos.push(f),
-            "signature" => signature = Some(f),
-            _ => {}
-        }
-    }
-    Ok((photos, signature))
-}
-
 /// The completion of a task as recorded.
 #[utoipa::path(
     tag = tags::TASKS,
@@ -462,6 +445,11 @@ pub async fn get_completion(
 ) -> ApiResult<web::Json<CompletionOut>> {
     let (task, _) = visible_task(&state.db, auth.principal(), id.into_inner()).await?;
     let completion = completions::get(&state.db, task.id).await?.ok_or_else(ApiError::not_found)?;
-    let (photos, signature) = completion_files(&state.db, task.id).await?;
+    let (photos, signature) = servdesk_usecases::documents::completion_files(&state.db, task.id).await?;
     Ok(web::Json(completion_out(&state.db, task, completion, photos, signature).await?))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(complete).service(get_completion);
 }

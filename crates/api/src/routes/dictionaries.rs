@@ -10,6 +10,7 @@ use servdesk_domain::errors::field;
 use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::dictionaries::{self, EntryChanges, NewEntry};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -299,4 +300,9 @@ pub async fn delete(
     txn.commit().await?;
     state.dictionaries_changed();
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use servdesk_domain::errors::code;
 use servdesk_usecases::access::actor;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::tags;
@@ -92,4 +93,9 @@ pub async fn receive_email(
     let outcome = InboundOutcome::from(servdesk_channels::inbound::receive(&state, raw.freeze(), actor(auth.principal())).await?);
     let created = matches!(outcome.outcome, "comment" | "call");
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(outcome))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(receive_email);
 }

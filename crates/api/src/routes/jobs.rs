@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::jobs::JobStatus;
 use servdesk_persistence::jobs::{self, Job, JobFilter};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::tags;
@@ -104,4 +105,9 @@ pub async fn get(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>,
 #[post("/jobs/{id}/retry")]
 pub async fn retry(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobOut>> {
     Ok(web::Json(jobs::retry(&state.db, id.into_inner(), now()).await?.into()))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(get).service(retry);
 }

@@ -6,13 +6,14 @@ use servdesk_domain::Principal;
 use servdesk_domain::errors::field;
 use servdesk_persistence::{TransactionTrait, api_keys, sessions, users};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::api_keys::ApiKeyOut;
 use super::tags;
-use super::users::UserOut;
 use crate::auth::{Caller, passwords};
 use crate::conventions::validation;
+use crate::dto::ApiKeyOut;
+use crate::dto::UserOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::state::{AppState, now};
 
@@ -75,4 +76,9 @@ pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: w
     txn.commit().await?;
     state.session_holders.forget_user(user_id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_me).service(change_password);
 }

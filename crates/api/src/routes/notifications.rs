@@ -17,6 +17,7 @@ use servdesk_persistence::notification_settings::{self, Switch};
 use servdesk_persistence::templates::{self, StoredTemplate};
 use servdesk_persistence::{TransactionTrait, tickets};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -509,4 +510,18 @@ pub async fn of_ticket(
     let filter = MessageFilter { ticket_id: Some(ticket.id), ..Default::default() };
     let page = messages::list(&state.db, &filter, page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, MessageOut::from)))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_templates)
+        .service(get_template)
+        .service(put_template)
+        .service(delete_template)
+        .service(list_settings)
+        .service(put_setting)
+        .service(outbox)
+        .service(get_message)
+        .service(retry_message)
+        .service(of_ticket);
 }

@@ -4,6 +4,7 @@
 
 use servdesk_domain::errors::code;
 use std::collections::BTreeMap;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Duration, Utc};
@@ -19,9 +20,9 @@ use uuid::Uuid;
 
 use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};
 use crate::auth::{Authorized, can};
+use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::tasks::TaskOut;
 use crate::state::{AppState, now};
 
 /// The widest range one planner request covers.
@@ -254,17 +255,6 @@ pub async fn feed(
         .body(body))
 }
 
-/// A location as one line a calendar app can hand to a map.
-pub(crate) fn address(l: &Location) -> String {
-    let city = [l.postal_code.as_deref(), Some(l.city.as_str())].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    [Some(l.name.as_str()), Some(l.address_line.as_str()), Some(city.as_str()), l.country.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn event(t: Task, site: Option<Location>) -> Option<Event> {
     Some(Event {
         task_id: t.id,
@@ -273,8 +263,13 @@ fn event(t: Task, site: Option<Location>) -> Option<Event> {
         end: t.planned_end,
         summary: format!("{} {}", t.number, t.title),
         description: t.description,
-        location: site.as_ref().map(address),
+        location: site.as_ref().map(Location::one_line_address),
         cancelled: t.status == TaskStatus::Cancelled,
         updated_at: t.updated_at,
     })
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(planner).service(issue_feed_token).service(revoke_own_feed_token).service(revoke_feed_token).service(feed);
 }

@@ -5,17 +5,16 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
-use std::collections::HashMap;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
 use servdesk_domain::tickets::{self as ticket_rules};
-use servdesk_domain::worktime::Totals;
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, tickets, worktime};
+use servdesk_persistence::{TransactionTrait, checklists, tickets, worktime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -26,9 +25,9 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::referenced;
 use crate::conventions::validation::{self, clean};
+use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
-use crate::routes::time::TotalsOut;
 use crate::state::{AppState, now};
 use crate::wire;
 use servdesk_usecases::access::{actor, partner_of, visibility, visible_task};
@@ -36,84 +35,6 @@ use servdesk_usecases::references;
 use servdesk_usecases::tasks::close_by_system;
 use servdesk_usecases::tasks::notify_assignee;
 use servdesk_usecases::tickets::class_of;
-
-/// Job kind the channels deliver: the assignee's email about a task given to them.
-
-#[derive(Serialize, ToSchema)]
-pub struct TaskOut {
-    pub id: Uuid,
-    pub ticket_id: Uuid,
-    /// `T-YYYY-NNNNNN/n`: the ticket's number and the task's place on it.
-    pub number: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub category_id: Option<Uuid>,
-    pub type_id: Option<Uuid>,
-    pub planned_start: Option<DateTime<Utc>>,
-    pub planned_end: Option<DateTime<Utc>>,
-    pub customer_id: Option<Uuid>,
-    pub location_id: Option<Uuid>,
-    pub contact_id: Option<Uuid>,
-    pub priority_id: Uuid,
-    pub assignee_id: Option<Uuid>,
-    pub partner_id: Option<Uuid>,
-    pub paid: bool,
-    pub notify_assignee: bool,
-    #[schema(schema_with = wire::task_status)]
-    pub status: TaskStatus,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub created_by: Option<Uuid>,
-    /// Time logged on the task.
-    pub time: TotalsOut,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TaskOut {
-    /// The task with its time totals (from `time`, the totals of the tasks at hand).
-    pub fn new(t: Task, time: &HashMap<Uuid, Totals>) -> Self {
-        let totals = time.get(&t.id).copied().unwrap_or_default().into();
-        Self { time: totals, ..Self::from(t) }
-    }
-
-    /// One task with its time totals read now.
-    pub async fn read(conn: &impl ConnectionTrait, t: Task) -> ApiResult<Self> {
-        let time = worktime::totals_by_task(conn, &[t.id]).await?;
-        Ok(Self::new(t, &time))
-    }
-}
-
-impl From<Task> for TaskOut {
-    fn from(t: Task) -> Self {
-        Self {
-            time: TotalsOut::default(),
-            id: t.id,
-            ticket_id: t.ticket_id,
-            number: t.number,
-            title: t.title,
-            description: t.description,
-            category_id: t.category_id,
-            type_id: t.type_id,
-            planned_start: t.planned_start,
-            planned_end: t.planned_end,
-            customer_id: t.customer_id,
-            location_id: t.location_id,
-            contact_id: t.contact_id,
-            priority_id: t.priority_id,
-            assignee_id: t.assignee_id,
-            partner_id: t.partner_id,
-            paid: t.paid,
-            notify_assignee: t.notify_assignee,
-            status: t.status,
-            completed_at: t.completed_at,
-            created_by: t.created_by,
-            version: t.version,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({
@@ -588,4 +509,9 @@ pub async fn similar(
             })
             .collect(),
     ))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(of_ticket).service(list).service(get).service(similar).service(update).service(change_status);
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use servdesk_persistence::teams::{Team, TeamChanges};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, teams, users};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -211,4 +212,9 @@ pub async fn remove_member(
     teams::remove_member(&txn, team_id, user_id, now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete).service(add_member).service(remove_member);
 }

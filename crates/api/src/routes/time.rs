@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::errors::code;
 use servdesk_domain::tickets::Ticket;
 use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeRemoved};
-use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer, Totals};
+use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -21,33 +22,12 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::clean;
 use crate::conventions::validation::referenced;
+use crate::dto::TotalsOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::actor;
 use servdesk_usecases::time::{self, check_open, target, write_entry};
-
-/// Minutes and labour cost (minor units) of a set of entries.
-#[derive(Serialize, ToSchema, Default, Clone, Copy)]
-pub struct TotalsOut {
-    pub entries: i64,
-    pub minutes: i64,
-    pub cost_minor: i64,
-    pub billable_minutes: i64,
-    pub billable_cost_minor: i64,
-}
-
-impl From<Totals> for TotalsOut {
-    fn from(t: Totals) -> Self {
-        Self {
-            entries: t.entries,
-            minutes: t.minutes,
-            cost_minor: t.cost_minor,
-            billable_minutes: t.billable_minutes,
-            billable_cost_minor: t.billable_cost_minor,
-        }
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct TimeEntryOut {
@@ -511,4 +491,16 @@ pub async fn list_entries(
     let totals = store::totals(&state.db, &filter).await?;
     let paged = Paged::from_page(page, TimeEntryOut::from);
     Ok(web::Json(EntryPage { items: paged.items, next_cursor: paged.next_cursor, totals: totals.into() }))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(running_timer)
+        .service(start_timer)
+        .service(stop_timer)
+        .service(create_entry)
+        .service(list_entries)
+        .service(get_entry)
+        .service(update_entry)
+        .service(delete_entry);
 }

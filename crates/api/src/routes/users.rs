@@ -1,15 +1,15 @@
 //! Staff accounts: admins manage them; staff read the directory.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use servdesk_domain::errors::{code, field};
-use servdesk_domain::staff::{self, User};
-use servdesk_domain::{Email, Permission, Principal, Role};
+use servdesk_domain::staff::{self};
+use servdesk_domain::{Email, Role};
 use servdesk_persistence::directory::partners;
 use servdesk_persistence::users::{NewUser, UserChanges, UserFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, sessions, users};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -19,61 +19,10 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
+use crate::dto::UserOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::{AppState, now};
 use crate::wire;
-
-#[derive(Serialize, ToSchema)]
-pub struct UserOut {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    #[schema(schema_with = wire::role)]
-    pub role: Role,
-    pub phone: Option<String>,
-    pub active: bool,
-    /// The partner a `partner` user works for.
-    pub partner_id: Option<Uuid>,
-    /// Cost of an hour of this person's work in minor units (cents). Shown to admins, finance
-    /// and the person themselves; `null` to others.
-    pub cost_rate_minor: Option<i64>,
-    /// Send back in `If-Match` (as the `ETag`) to update safely.
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<User> for UserOut {
-    fn from(u: User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email.to_string(),
-            name: u.name,
-            role: u.role,
-            phone: u.phone,
-            active: u.active,
-            partner_id: u.partner_id,
-            cost_rate_minor: Some(u.cost_rate_minor),
-            version: u.version,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
-
-impl UserOut {
-    /// The account as `viewer` may see it: cost rates are pay data.
-    pub fn seen_by(mut self, viewer: &Principal) -> Self {
-        let sees_rates = match viewer {
-            Principal::User { id, role, .. } => *id == self.id || matches!(role, Role::Admin | Role::Finance),
-            Principal::ApiKey { .. } => viewer.can(Permission::UsersManage),
-        };
-        if !sees_rates {
-            self.cost_rate_minor = None;
-        }
-        self
-    }
-}
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"email": "ana.kos@example.com", "name": "Ana Kos", "role": "agent", "password": "a long passphrase"}))]
@@ -321,4 +270,9 @@ pub async fn reset_password(
     txn.commit().await?;
     state.session_holders.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete).service(reset_password);
 }

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use servdesk_domain::errors::field;
 use servdesk_usecases::calls::{self, Intake, IntakeOutcome};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::dto::{CallIntakeOut, CallOut, CreateCall};
 use crate::auth::{Authorized, can};
@@ -74,4 +75,9 @@ pub async fn create(
     }
     let location = out.call.as_ref().map(|c| format!("/api/v1/calls/{}", c.id)).unwrap_or_default();
     Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(CallIntakeOut::from(out)))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create);
 }

@@ -4,3 +4,10 @@
 pub mod dto;
 pub mod intake;
 pub mod triage;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// The calls area's routes: intake and triage.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(intake::configure).configure(triage::configure);
+}

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use servdesk_persistence::calls;
 use servdesk_usecases::calls::{self as triage, Conversion};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -133,4 +134,9 @@ impl From<ConvertCall> for Conversion {
             assignee_id: c.assignee_id,
         }
     }
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(get).service(convert_call).service(merge).service(dismiss);
 }

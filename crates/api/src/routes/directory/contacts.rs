@@ -9,6 +9,7 @@ use servdesk_domain::phone::PhoneNumber;
 use servdesk_persistence::directory::contacts::{self, ContactChanges, ContactFilter, NewContact};
 use servdesk_persistence::directory::customers;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -154,7 +155,7 @@ pub struct CallerCard {
     pub matches: Vec<CallerMatch>,
     /// Open tickets of those contacts or their customers (newest first, at most 20) that
     /// the caller may see.
-    pub open_tickets: Vec<crate::routes::tickets::dto::TicketOut>,
+    pub open_tickets: Vec<crate::dto::TicketOut>,
 }
 
 fn phones(fields: &mut Fields, raw: &[String], region: servdesk_domain::phone::Region) -> Vec<PhoneNumber> {
@@ -214,7 +215,7 @@ pub async fn lookup(
     let needed: Vec<uuid::Uuid> = open.iter().map(|t| t.status_id).collect();
     let statuses = servdesk_usecases::tickets::statuses(&state, &state.db, &needed).await?;
     let progress = servdesk_usecases::tickets::progress(&state.db, &open).await?;
-    let open_tickets = open.into_iter().map(|t| crate::routes::tickets::dto::TicketOut::new(t, &statuses, &progress)).collect();
+    let open_tickets = open.into_iter().map(|t| crate::dto::TicketOut::new(t, &statuses, &progress)).collect();
     Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
 }
 
@@ -330,4 +331,9 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     contacts::delete(&txn, id.into_inner()).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(lookup).service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -9,6 +9,7 @@ use servdesk_persistence::directory::equipment::{self, EquipmentChanges, Equipme
 use servdesk_persistence::directory::{customers, locations, products};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -284,4 +285,9 @@ pub async fn patch(
 pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     equipment::delete(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

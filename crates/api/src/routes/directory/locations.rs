@@ -7,6 +7,7 @@ use servdesk_domain::directory::Location;
 use servdesk_persistence::directory::customers;
 use servdesk_persistence::directory::locations::{self, LocationChanges, NewLocation};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -237,4 +238,9 @@ pub async fn patch(
 pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     locations::delete(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

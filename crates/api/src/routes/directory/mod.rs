@@ -8,4 +8,16 @@ pub mod locations;
 pub mod partners;
 pub mod products;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 pub(crate) use crate::conventions::validation::{clean, clean_patch, referenced};
+
+/// The directory's routes. Contacts register `/contacts/lookup` before `/contacts/{id}`, which would otherwise take "lookup" for an id.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(customers::configure)
+        .configure(locations::configure)
+        .configure(contacts::configure)
+        .configure(partners::configure)
+        .configure(products::configure)
+        .configure(equipment::configure);
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::Partner;
 use servdesk_persistence::directory::partners::{self, NewPartner, PartnerChanges};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -194,4 +195,9 @@ pub async fn patch(
 pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     partners::delete(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

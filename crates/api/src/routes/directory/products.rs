@@ -7,6 +7,7 @@ use servdesk_domain::directory::{Product, SerialPattern};
 use servdesk_domain::errors::field;
 use servdesk_persistence::directory::products::{self, NewProduct, ProductChanges};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -213,4 +214,9 @@ pub async fn patch(
 pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     products::delete(&state.db, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

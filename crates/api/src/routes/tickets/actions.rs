@@ -5,14 +5,15 @@ use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use servdesk_usecases::tickets::actions::{self, Shown};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::dto::TicketOut;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
+use crate::dto::TicketOut;
 use crate::error::{ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::AppState;
@@ -216,4 +217,9 @@ pub async fn reopen(
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     Ok(respond(actions::reopen(&state, auth.principal(), id.into_inner(), if_match.0, body.into_inner().note).await?))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(change_status).service(assign).service(claim).service(handover).service(close).service(reopen);
 }

@@ -14,22 +14,21 @@ use servdesk_persistence::comments::{self, Comment};
 use servdesk_persistence::directory::contacts;
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, tickets, users};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
+use crate::dto::AttachmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::routes::attachments::AttachmentOut;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
 use servdesk_domain::errors::field;
 use servdesk_usecases::access::{actor, visibility};
 use servdesk_usecases::notify::{self, Recipient};
-
-/// Job kinds the channels deliver (registered by the worker that sends them).
 
 #[derive(Serialize, ToSchema)]
 pub struct CommentOut {
@@ -213,4 +212,9 @@ pub async fn list(
         items: items.into_iter().map(|c| CommentOut::new(c, &mut files)).collect(),
         next_cursor: next.map(|id| encode(Cursor::Id(id))),
     }))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list);
 }

@@ -2,6 +2,7 @@
 //! timeline event, answer.
 
 use std::collections::HashMap;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::dictionaries::DictionaryKind;
@@ -13,12 +14,13 @@ use servdesk_persistence::{Cursor, TransactionTrait};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::dto::{CreateTicket, TicketFilterParams, TicketOut, UpdateTicket};
+use super::dto::{CreateTicket, TicketFilterParams, UpdateTicket};
 use super::events::EventOut;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
+use crate::dto::TicketOut;
 use crate::error::{ApiResult, Problem};
 use crate::routes::tags;
 use crate::state::{AppState, now};
@@ -268,4 +270,9 @@ pub async fn similar(
             })
             .collect(),
     ))
+}
+
+/// Registers this module's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list).service(get).service(update).service(events).service(similar);
 }

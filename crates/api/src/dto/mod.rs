@@ -1,0 +1,15 @@
+//! Response types that more than one area shows. An area's own request and response types
+//! stay beside its handlers; what two areas both render lives here, so no route module
+//! imports another area's.
+
+pub mod attachments;
+pub mod tasks;
+pub mod tickets;
+pub mod time;
+pub mod users;
+
+pub use attachments::AttachmentOut;
+pub use tasks::TaskOut;
+pub use tickets::TicketOut;
+pub use time::TotalsOut;
+pub use users::{ApiKeyOut, UserOut};

@@ -1,0 +1,27 @@
+//! Time totals on the wire (shown with tickets, tasks and time lists).
+
+use serde::Serialize;
+use servdesk_domain::worktime::Totals;
+use utoipa::ToSchema;
+
+/// Minutes and labour cost (minor units) of a set of entries.
+#[derive(Serialize, ToSchema, Default, Clone, Copy)]
+pub struct TotalsOut {
+    pub entries: i64,
+    pub minutes: i64,
+    pub cost_minor: i64,
+    pub billable_minutes: i64,
+    pub billable_cost_minor: i64,
+}
+
+impl From<Totals> for TotalsOut {
+    fn from(t: Totals) -> Self {
+        Self {
+            entries: t.entries,
+            minutes: t.minutes,
+            cost_minor: t.cost_minor,
+            billable_minutes: t.billable_minutes,
+            billable_cost_minor: t.billable_cost_minor,
+        }
+    }
+}
