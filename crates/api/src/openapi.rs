@@ -2,10 +2,12 @@
 //! exist undocumented), completed here with the security schemes and the error responses
 //! every operation shares.
 
+use std::collections::BTreeMap;
+
 use actix_web::App;
-use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoResponses, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::error::{FieldErrorOut, PROBLEM_CONTENT_TYPE, Problem};
@@ -103,6 +105,24 @@ fn add_security_schemes(api: &mut utoipa::openapi::OpenApi) {
                 .build(),
         ),
     );
+}
+
+/// The 404 of an operation on one resource: none with that id, or one the caller may not see.
+pub struct NotFound;
+
+impl IntoResponses for NotFound {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([("404".to_owned(), problem("`not_found`: no such resource, or one the caller may not see"))])
+    }
+}
+
+/// The 412 of a write with `If-Match`: the resource changed since that version was read.
+pub struct StaleVersion;
+
+impl IntoResponses for StaleVersion {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([("412".to_owned(), problem("`stale_version`: the resource changed since you read it; fetch it again"))])
+    }
 }
 
 fn problem(description: &str) -> RefOr<Response> {

@@ -6,6 +6,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use servdesk_domain::errors::code;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::error::ApiError;
 
@@ -29,6 +32,22 @@ pub fn versioned<T: Serialize>(mut builder: actix_web::HttpResponseBuilder, vers
 /// when the header is absent or `*`: the write is then unconditional.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i64>);
+
+/// Documents `If-Match` on every operation that takes it (`params(..., IfMatch)`).
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new().schema_type(Type::String).examples(["\"3\""]);
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some("The `ETag` of the version you read: the write applies only to that version (412 `stale_version` otherwise); without it the write is unconditional"))
+                .schema(Some(schema))
+                .build(),
+        ]
+    }
+}
 
 fn parse(value: &HeaderValue) -> Result<Option<i64>, ApiError> {
     let invalid = || ApiError::new(code::INVALID_IF_MATCH, "If-Match must be an ETag from this API, like \"3\"");

@@ -16,7 +16,8 @@ use crate::auth::{Authorized, api_keys::generate, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation;
 use crate::dto::ApiKeyOut;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
+use crate::openapi::NotFound;
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -92,7 +93,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::API_KEYS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ApiKeyOut), NotFound),
     security(("bearer" = []))
 )]
 #[get("/api-keys/{id}")]
@@ -108,7 +109,7 @@ pub async fn get(
 #[utoipa::path(
     tag = tags::API_KEYS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiKeyOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ApiKeyOut), NotFound),
     security(("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]

@@ -22,6 +22,7 @@ use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::upload::{self, Received};
 use crate::dto::AttachmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::{actor, visibility};
@@ -101,7 +102,7 @@ fn created(stored: Vec<Attachment>) -> HttpResponse {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = UploadedOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
@@ -131,7 +132,7 @@ pub async fn upload_to_ticket(
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = UploadedOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 413, description = UPLOAD_ERRORS, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data", body = Problem, content_type = "application/problem+json")
@@ -160,7 +161,7 @@ pub async fn upload_to_call(
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Paged<AttachmentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<AttachmentOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/attachments")]
@@ -179,7 +180,7 @@ pub async fn list_for_ticket(
 #[utoipa::path(
     tag = tags::CALLS,
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Paged<AttachmentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<AttachmentOut>), NotFound),
     security(("bearer" = []))
 )]
 #[get("/calls/{id}/attachments")]
@@ -217,7 +218,7 @@ async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -
 #[utoipa::path(
     tag = tags::ATTACHMENTS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = AttachmentOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = AttachmentOut), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/attachments/{id}")]
@@ -243,7 +244,7 @@ pub struct DownloadParams {
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 503, description = "`storage_unavailable`: the file store did not answer", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -299,7 +300,7 @@ fn disposition(filename: &str, inline: bool) -> ContentDisposition {
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`attachment_in_comment`: part of a comment", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))

@@ -22,6 +22,7 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 
 #[derive(Serialize, ToSchema)]
@@ -145,7 +146,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::CANNED,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = CannedResponseOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CannedResponseOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []))
 )]
 #[get("/canned-responses/{id}")]
@@ -157,13 +158,13 @@ pub async fn get(_auth: Authorized<can::CannedRead>, state: web::Data<AppState>,
 /// Changes a canned response (coordinators).
 #[utoipa::path(
     tag = tags::CANNED,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateCannedResponse,
     responses(
         (status = 200, body = CannedResponseOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []))
 )]
@@ -193,7 +194,7 @@ pub async fn update(
 #[utoipa::path(
     tag = tags::CANNED,
     params(("id" = Uuid, Path)),
-    responses((status = 204, description = "deleted"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "deleted"), NotFound),
     security(("bearer" = []))
 )]
 #[delete("/canned-responses/{id}")]
@@ -207,7 +208,7 @@ pub async fn delete(_auth: Authorized<can::CannedManage>, state: web::Data<AppSt
     tag = tags::CANNED,
     params(("id" = Uuid, Path)),
     request_body = RenderCanned,
-    responses((status = 200, body = RenderedCanned), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = RenderedCanned), NotFound),
     security(("bearer" = []))
 )]
 #[post("/canned-responses/{id}/render")]

@@ -17,6 +17,7 @@ use validator::Validate;
 
 use crate::auth::{Authorized, can};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::{actor, visibility, visible_task};
@@ -137,7 +138,7 @@ async fn add(state: &AppState, principal: &Principal, target: Target, body: AddL
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<ChecklistItemOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<ChecklistItemOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/checklist")]
@@ -155,7 +156,7 @@ pub async fn of_ticket(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     request_body = AddLine,
-    responses((status = 201, body = ChecklistItemOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ChecklistItemOut), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/tickets/{id}/checklist")]
@@ -172,7 +173,7 @@ pub async fn add_to_ticket(
 #[utoipa::path(
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<ChecklistItemOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<ChecklistItemOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tasks/{id}/checklist")]
@@ -191,7 +192,7 @@ pub async fn of_task(
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
     request_body = AddLine,
-    responses((status = 201, body = ChecklistItemOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ChecklistItemOut), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/tasks/{id}/checklist")]
@@ -209,7 +210,7 @@ pub async fn add_to_task(
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
     request_body = ChangeLine,
-    responses((status = 200, body = ChecklistItemOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ChecklistItemOut), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[patch("/checklist-items/{id}")]
@@ -256,7 +257,7 @@ pub async fn change(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`checklist_item_checked`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))

@@ -22,6 +22,7 @@ use crate::conventions::upload::{self, Form, FormSpec, Received};
 use crate::dto::AttachmentOut;
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::{actor, visible_task};
@@ -266,7 +267,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
     request_body(content = CompletionForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = CompletionOut, headers(("Location" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`task_closed`: done or cancelled; `already_completed`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`attachment_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json"),

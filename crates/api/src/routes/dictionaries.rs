@@ -20,6 +20,7 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::Paged;
 use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -217,7 +218,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::DICTIONARIES,
     params(EntryPath),
-    responses((status = 200, body = DictionaryEntryOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = DictionaryEntryOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/dictionaries/{kind}/{id}")]
@@ -233,13 +234,13 @@ pub async fn get(
 /// Renames, reorders, re-classes or deactivates an entry, or makes it the default (admins).
 #[utoipa::path(
     tag = tags::DICTIONARIES,
-    params(EntryPath, ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(EntryPath, IfMatch),
     request_body = UpdateDictionaryEntry,
     responses(
         (status = 200, body = DictionaryEntryOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`name_taken`, `default_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []))
 )]
@@ -284,7 +285,7 @@ pub async fn patch(
     params(EntryPath),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`dictionary_entry_in_use`, `default_required`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

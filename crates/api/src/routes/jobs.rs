@@ -14,6 +14,7 @@ use super::tags;
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -83,7 +84,7 @@ pub async fn list(
 #[utoipa::path(
     tag = tags::JOBS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = JobOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = JobOut), NotFound),
     security(("bearer" = []))
 )]
 #[get("/jobs/{id}")]
@@ -97,7 +98,7 @@ pub async fn get(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>,
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = JobOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`job_not_dead`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

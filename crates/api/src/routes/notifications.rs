@@ -26,6 +26,7 @@ use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::referenced;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::state::{AppState, now};
 use crate::wire;
 use servdesk_usecases::access::visibility;
@@ -129,7 +130,7 @@ pub async fn list_templates(
 #[utoipa::path(
     tag = tags::NOTIFICATIONS,
     params(("event" = String, Path), ("language" = String, Path)),
-    responses((status = 200, body = TemplateOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TemplateOut), NotFound),
     security(("bearer" = []))
 )]
 #[get("/templates/{event}/{language}")]
@@ -187,7 +188,7 @@ pub struct PreviewOut {
     request_body = PutTemplate,
     responses(
         (status = 200, body = TemplateSaved),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 422, description = "`template_invalid` (the part and the renderer's message), `invalid_language`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -216,7 +217,7 @@ pub async fn put_template(
 #[utoipa::path(
     tag = tags::NOTIFICATIONS,
     params(("event" = String, Path), ("language" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204), NotFound),
     security(("bearer" = []))
 )]
 #[delete("/templates/{event}/{language}")]
@@ -296,7 +297,7 @@ pub struct PutSetting {
     request_body = PutSetting,
     responses(
         (status = 200, body = NotificationSettingOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 422, description = "`not_found` for an unknown `customer_id`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -444,7 +445,7 @@ pub async fn outbox(
 #[utoipa::path(
     tag = tags::NOTIFICATIONS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = MessageOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = MessageOut), NotFound),
     security(("bearer" = []))
 )]
 #[get("/messages/{id}")]
@@ -462,7 +463,7 @@ pub async fn get_message(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = MessageOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`message_not_failed`: only failed outbound messages are retried", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -495,7 +496,7 @@ pub async fn retry_message(
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Paged<MessageOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<MessageOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/messages")]

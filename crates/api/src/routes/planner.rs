@@ -22,6 +22,7 @@ use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};
 use crate::auth::{Authorized, can};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
@@ -183,7 +184,7 @@ pub async fn revoke_own_feed_token(auth: Authorized<can::TasksRead>, state: web:
 #[utoipa::path(
     tag = tags::PLANNER,
     params(("id" = Uuid, Path, description = "The user")),
-    responses((status = 204, description = "revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "revoked"), NotFound),
     security(("bearer" = []))
 )]
 #[delete("/users/{id}/calendar-token")]

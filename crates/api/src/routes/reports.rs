@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::AppState;
 use servdesk_usecases::access::visibility;
@@ -34,7 +35,7 @@ pub struct ReportParams {
     params(("id" = Uuid, Path), ReportParams),
     responses(
         (status = 200, content_type = "application/pdf", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 503, description = "`storage_unavailable`: the file store did not answer", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -104,7 +105,7 @@ impl From<Document> for DocumentOut {
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<DocumentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<DocumentOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/documents")]

@@ -27,6 +27,7 @@ use crate::conventions::validation::referenced;
 use crate::conventions::validation::{self, clean};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
@@ -102,7 +103,7 @@ pub struct TaskFilterParams {
     request_body = CreateTask,
     responses(
         (status = 201, body = TaskOut, headers(("Location" = String), ("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_closed`: closed or cancelled tickets take no new tasks", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -185,7 +186,7 @@ pub async fn create(
     responses(
         (status = 200, body = Vec<TaskOut>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        NotFound
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -213,7 +214,7 @@ pub async fn of_ticket(
 #[utoipa::path(
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = TaskOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TaskOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tasks/{id}")]
@@ -266,13 +267,13 @@ pub async fn list(
 /// Technicians move their own tasks. Completing a ticket's last open task closes the ticket.
 #[utoipa::path(
     tag = tags::TASKS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = ChangeTaskStatus,
     responses(
         (status = 200, body = TaskOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -355,13 +356,13 @@ pub struct UpdateTask {
 /// after.
 #[utoipa::path(
     tag = tags::TASKS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTask,
     responses(
         (status = 200, body = TaskOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`task_closed`: done or cancelled", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json"),
+        StaleVersion,
         (status = 422, description = "`before_start`, `wrong_category`, unknown references", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -465,7 +466,7 @@ pub struct SimilarTaskOut {
 #[utoipa::path(
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<SimilarTaskOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<SimilarTaskOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tasks/{id}/similar")]

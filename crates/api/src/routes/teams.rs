@@ -17,6 +17,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, referenced};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 
 #[derive(Serialize, ToSchema)]
@@ -112,7 +113,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = TeamOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/teams/{id}")]
@@ -125,13 +126,13 @@ pub async fn get(_auth: Authorized<can::TeamsRead>, state: web::Data<AppState>, 
 /// Renames or describes a team (admins).
 #[utoipa::path(
     tag = tags::TEAMS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTeam,
     responses(
         (status = 200, body = TeamOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`team_name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []))
 )]
@@ -157,7 +158,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`team_in_use`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -173,7 +174,7 @@ pub async fn delete(_auth: Authorized<can::TeamsManage>, state: web::Data<AppSta
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
     request_body = AddMember,
-    responses((status = 200, body = TeamOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []))
 )]
 #[post("/teams/{id}/members")]
@@ -198,7 +199,7 @@ pub async fn add_member(
 #[utoipa::path(
     tag = tags::TEAMS,
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
-    responses((status = 204, description = "removed"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "removed"), NotFound),
     security(("bearer" = []))
 )]
 #[delete("/teams/{id}/members/{user_id}")]

@@ -24,6 +24,7 @@ use crate::conventions::validation::clean;
 use crate::conventions::validation::referenced;
 use crate::dto::TotalsOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::access::actor;
@@ -339,7 +340,7 @@ async fn changeable_entry(conn: &impl ConnectionTrait, principal: &Principal, id
 #[utoipa::path(
     tag = tags::TIME,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = TimeEntryOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TimeEntryOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/time-entries/{id}")]
@@ -352,14 +353,14 @@ pub async fn get_entry(auth: Authorized<can::TimeRead>, state: web::Data<AppStat
 /// A corrected span clears the review flag.
 #[utoipa::path(
     tag = tags::TIME,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateEntry,
     responses(
         (status = 200, body = TimeEntryOut, headers(("ETag" = String))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json"),
+        StaleVersion,
         (status = 422, body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -413,13 +414,13 @@ pub async fn update_entry(
 /// Deletes an entry (own while the ticket is open; coordinators any).
 #[utoipa::path(
     tag = tags::TIME,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     responses(
         (status = 204, description = "deleted"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []))
 )]

@@ -21,6 +21,7 @@ use crate::conventions::patch::double_option;
 use crate::conventions::validation;
 use crate::dto::UserOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
 
@@ -161,7 +162,7 @@ pub async fn create(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = UserOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        NotFound
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -175,13 +176,13 @@ pub async fn get(auth: Authorized<can::UsersRead>, state: web::Data<AppState>, i
 /// the last active admin cannot be deactivated or demoted.
 #[utoipa::path(
     tag = tags::USERS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateUser,
     responses(
         (status = 200, body = UserOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`email_taken`, `last_admin`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []))
 )]
@@ -231,7 +232,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`user_has_history`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -251,7 +252,7 @@ pub async fn delete(_auth: Authorized<can::UsersManage>, state: web::Data<AppSta
     tag = tags::USERS,
     params(("id" = Uuid, Path)),
     request_body = SetPassword,
-    responses((status = 204, description = "password set"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "password set"), NotFound),
     security(("bearer" = []))
 )]
 #[post("/users/{id}/password")]

@@ -12,6 +12,7 @@ use super::dto::{CallFilterParams, CallOut, ConvertCall, DismissCall, MergeCall}
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::AppState;
 
@@ -37,7 +38,7 @@ pub async fn list(
 #[utoipa::path(
     tag = tags::CALLS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = CallOut), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = CallOut), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/calls/{id}")]
@@ -52,7 +53,7 @@ pub async fn get(_auth: Authorized<can::CallsRead>, state: web::Data<AppState>, 
     request_body = ConvertCall,
     responses(
         (status = 200, body = CallOut, description = "the call, now `converted`, with its `ticket_id`"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_triaged`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -77,7 +78,7 @@ pub async fn convert_call(
     request_body = MergeCall,
     responses(
         (status = 200, body = CallOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_triaged`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -100,7 +101,7 @@ pub async fn merge(
     request_body = DismissCall,
     responses(
         (status = 200, body = CallOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_triaged`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

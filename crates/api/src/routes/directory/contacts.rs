@@ -21,6 +21,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
@@ -260,7 +261,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ContactOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ContactOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/contacts/{id}")]
@@ -272,12 +273,12 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 /// Changes a contact; `phones` replaces the list.
 #[utoipa::path(
     tag = tags::DIRECTORY,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateContact,
     responses(
         (status = 200, body = ContactOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        NotFound,
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -320,7 +321,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`contact_in_use`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

@@ -20,6 +20,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
@@ -202,7 +203,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = EquipmentOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = EquipmentOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/equipment/{id}")]
@@ -215,13 +216,13 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 /// one stays until `warranty_end: null` restores the default.
 #[utoipa::path(
     tag = tags::DIRECTORY,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateEquipment,
     responses(
         (status = 200, body = EquipmentOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`serial_number_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -276,7 +277,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`equipment_in_use`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

@@ -18,6 +18,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
@@ -122,7 +123,7 @@ pub struct UpdateLocation {
 #[utoipa::path(
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path, description = "The customer"), PageParams),
-    responses((status = 200, body = Paged<LocationOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<LocationOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/customers/{id}/locations")]
@@ -144,7 +145,7 @@ pub async fn list(
     request_body = CreateLocation,
     responses(
         (status = 201, body = LocationOut, headers(("ETag" = String), ("Location" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        NotFound
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -177,7 +178,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = LocationOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = LocationOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/locations/{id}")]
@@ -189,12 +190,12 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 /// Changes a location.
 #[utoipa::path(
     tag = tags::DIRECTORY,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateLocation,
     responses(
         (status = 200, body = LocationOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        NotFound,
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -229,7 +230,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`location_in_use`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

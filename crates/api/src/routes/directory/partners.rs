@@ -17,6 +17,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 
@@ -136,7 +137,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = PartnerOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = PartnerOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/partners/{id}")]
@@ -148,12 +149,12 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 /// Changes a partner.
 #[utoipa::path(
     tag = tags::DIRECTORY,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdatePartner,
     responses(
         (status = 200, body = PartnerOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        NotFound,
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -186,7 +187,7 @@ pub async fn patch(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "deleted"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`partner_in_use`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))

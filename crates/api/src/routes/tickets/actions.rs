@@ -15,6 +15,7 @@ use crate::conventions::patch::double_option;
 use crate::conventions::validation;
 use crate::dto::TicketOut;
 use crate::error::{ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::AppState;
 
@@ -76,13 +77,13 @@ fn respond(shown: Shown) -> HttpResponse {
 /// first response and resolution times.
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = ChangeStatus,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_closed`, `use_close`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -102,12 +103,12 @@ pub async fn change_status(
 /// Assigns a ticket to a team queue and/or a person (coordinators).
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = Assign,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        NotFound,
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -131,7 +132,7 @@ pub async fn assign(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_assigned`, `not_in_team`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -144,11 +145,11 @@ pub async fn claim(auth: Authorized<can::TicketsWrite>, state: web::Data<AppStat
 /// Hands a ticket over to a colleague with a note (its assignee, or a coordinator).
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = Handover,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`not_assignee`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -171,11 +172,11 @@ pub async fn handover(
 /// with 409 `open_tasks` listing them (one entry of `errors` per task).
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = CloseTicket,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_closed`, `open_tasks`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
@@ -198,11 +199,11 @@ pub async fn close(
 /// of class `open`.
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = Note,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`ticket_not_closed`, `reopen_window_passed`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))

@@ -22,7 +22,8 @@ use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
 use crate::dto::AttachmentOut;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
+use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
@@ -96,7 +97,7 @@ pub struct CreateComment {
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     request_body = CreateComment,
-    responses((status = 201, body = CommentOut, headers(("Location" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = CommentOut, headers(("Location" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/tickets/{id}/comments")]
@@ -192,7 +193,7 @@ async fn attach(conn: &impl ConnectionTrait, ticket_id: Uuid, comment_id: Uuid, 
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Paged<CommentOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<CommentOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/comments")]

@@ -21,7 +21,8 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
 use crate::dto::TicketOut;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
+use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use servdesk_usecases::Error;
@@ -57,7 +58,7 @@ pub async fn create(
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = TicketOut, headers(("ETag" = String))), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = TicketOut, headers(("ETag" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}")]
@@ -122,12 +123,12 @@ pub async fn list(
 /// have their own actions. Each change is a `fields_changed` event with before and after.
 #[utoipa::path(
     tag = tags::TICKETS,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version you read")),
+    params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTicket,
     responses(
         (status = 200, body = TicketOut, headers(("ETag" = String))),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale_version`", body = Problem, content_type = "application/problem+json")
+        NotFound,
+        StaleVersion
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -203,7 +204,7 @@ pub async fn update(
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
-    responses((status = 200, body = Paged<EventOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Paged<EventOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/events")]
@@ -237,7 +238,7 @@ pub struct SimilarOut {
 #[utoipa::path(
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<SimilarOut>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<SimilarOut>), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets/{id}/similar")]
