@@ -2,13 +2,14 @@
 //! headers — stored in the outbox with its delivery job, in one transaction.
 
 use serde_json::{Value, json};
+use servdesk_domain::calls::Call;
 use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::mail;
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
 use servdesk_domain::notifications::{self, Audience, NotificationEvent, TemplateText};
 use servdesk_domain::tickets::Ticket;
-use servdesk_persistence::calls::{self, Call};
+use servdesk_persistence::calls;
 use servdesk_persistence::directory::{contacts, customers, locations};
 use servdesk_persistence::jobs::{self, Job, NewJob};
 use servdesk_persistence::messages::ThreadOf;

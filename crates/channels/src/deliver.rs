@@ -6,10 +6,10 @@
 //! between the relay's "250 OK" and our write of `sent` — can repeat a message, never lose one.
 
 use futures_util::TryStreamExt;
+use servdesk_domain::Actor;
 use servdesk_domain::messages::{Message, MessageStatus, retry_after_failure};
 use servdesk_domain::timeline::{MessageFailed, TicketEvent};
 use servdesk_persistence::jobs::Job;
-use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{DatabaseConnection, StoreError, TransactionTrait, attachments, messages, tickets};
 use uuid::Uuid;
 

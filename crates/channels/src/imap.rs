@@ -11,9 +11,9 @@ use std::sync::Arc;
 use async_imap::Client;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
+use servdesk_domain::Actor;
 use servdesk_persistence::DatabaseConnection;
 use servdesk_persistence::jobs::Job;
-use servdesk_persistence::tickets::Actor;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 

@@ -2,7 +2,7 @@
 //! here and filed by the inbound use case (`servdesk_usecases::inbound`).
 
 use bytes::Bytes;
-use servdesk_persistence::tickets::Actor;
+use servdesk_domain::Actor;
 use servdesk_usecases::inbound::{self, InboundOutcome};
 use servdesk_usecases::{Desk, Result};
 

@@ -193,8 +193,91 @@ impl Principal {
     }
 }
 
+/// Who did something: a staff member or an integration's key (neither: the system).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+}
+
+impl Actor {
+    /// The system itself (a job, an inbound email): no person, no key.
+    pub const SYSTEM: Actor = Actor { user_id: None, api_key_id: None };
+
+    /// The actor a principal acts as.
+    pub fn of(principal: &Principal) -> Self {
+        match principal {
+            Principal::User { id, .. } => Actor { user_id: Some(*id), api_key_id: None },
+            Principal::ApiKey { id, .. } => Actor { user_id: None, api_key_id: Some(*id) },
+        }
+    }
+}
+
+/// Which tickets a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    /// Tickets of these teams, assigned to the user, or created by them.
+    Agent {
+        user_id: Uuid,
+        team_ids: Vec<Uuid>,
+    },
+    /// Tickets assigned to the user (or with a task assigned to them).
+    Assigned {
+        user_id: Uuid,
+    },
+    Nothing,
+}
+
+impl Visibility {
+    /// What `principal` sees: admins, coordinators, finance and integrations all; agents
+    /// their teams' tickets (`team_ids`: the agent's teams), their own and those they
+    /// opened; technicians those assigned to them; partners none.
+    pub fn of(principal: &Principal, team_ids: impl FnOnce() -> Vec<Uuid>) -> Self {
+        match principal {
+            Principal::ApiKey { .. } => Visibility::All,
+            Principal::User { role: Role::Admin | Role::Coordinator | Role::Finance, .. } => Visibility::All,
+            Principal::User { id, role: Role::Agent, .. } => Visibility::Agent { user_id: *id, team_ids: team_ids() },
+            Principal::User { id, role: Role::Technician, .. } => Visibility::Assigned { user_id: *id },
+            Principal::User { role: Role::Partner, .. } => Visibility::Nothing,
+        }
+    }
+
+    /// Only agents' visibility depends on their teams.
+    pub fn needs_teams(principal: &Principal) -> bool {
+        matches!(principal, Principal::User { role: Role::Agent, .. })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn agents_see_their_teams_tickets_and_technicians_only_theirs() {
+        let me = Uuid::from_u128(1);
+        let team = Uuid::from_u128(7);
+        let agent = Principal::User { id: me, role: Role::Agent, session_id: Uuid::nil() };
+        assert_eq!(Visibility::of(&agent, || vec![team]), Visibility::Agent { user_id: me, team_ids: vec![team] });
+        let technician = Principal::User { id: me, role: Role::Technician, session_id: Uuid::nil() };
+        assert_eq!(Visibility::of(&technician, Vec::new), Visibility::Assigned { user_id: me });
+    }
+
+    #[test]
+    fn coordinators_and_integrations_see_every_ticket_and_partners_none() {
+        let coordinator = Principal::User { id: Uuid::nil(), role: Role::Coordinator, session_id: Uuid::nil() };
+        assert_eq!(Visibility::of(&coordinator, || unreachable!("no teams needed")), Visibility::All);
+        let partner = Principal::User { id: Uuid::nil(), role: Role::Partner, session_id: Uuid::nil() };
+        assert_eq!(Visibility::of(&partner, Vec::new), Visibility::Nothing);
+        assert!(Visibility::needs_teams(&Principal::User { id: Uuid::nil(), role: Role::Agent, session_id: Uuid::nil() }));
+        assert!(!Visibility::needs_teams(&coordinator));
+    }
+
+    #[test]
+    fn a_person_acts_as_themselves_and_a_key_as_the_key() {
+        let user = Principal::User { id: Uuid::from_u128(1), role: Role::Agent, session_id: Uuid::nil() };
+        assert_eq!(Actor::of(&user), Actor { user_id: Some(Uuid::from_u128(1)), api_key_id: None });
+        assert_eq!(Actor::SYSTEM, Actor::default());
+    }
+
     use super::*;
 
     fn user(role: Role) -> Principal {

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::Actor;
+
 /// How many leading bytes are enough to recognise a format (and to tell text from binary).
 pub const SNIFF_BYTES: usize = 8192;
 
@@ -135,6 +140,27 @@ pub fn safe_filename(raw: &str) -> String {
     let cleaned: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
     let trimmed = cleaned.trim().trim_start_matches('.').trim();
     if trimmed.is_empty() { "attachment".to_owned() } else { trimmed.to_owned() }
+}
+
+/// A file of a call, ticket, comment or task: its metadata (the bytes live in the object
+/// store under `storage_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub call_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub comment_id: Option<Uuid>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: Actor,
+    pub created_at: DateTime<Utc>,
+    /// The task whose completion brought it (photos, the signature, the report).
+    pub task_id: Option<Uuid>,
+    /// `file` (uploaded as such), `photo`, `signature` or `report`.
+    pub kind: String,
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@
 //! repeated trigger (`dedup_key`) lands on the open ticket of that key instead of becoming a
 //! new call.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::Actor;
 use crate::dictionaries::StatusClass;
 use crate::tickets::Channel;
 
@@ -59,6 +63,34 @@ pub fn alarm_effect(action: AlarmAction, auto_resolve: bool, ticket_class: Statu
 /// The named lock that keeps two first triggers of one alarm from opening two tickets.
 pub fn alarm_lock_name(dedup_key: &str) -> String {
     format!("alarm:{}", dedup_key.chars().take(240).collect::<String>())
+}
+
+/// A call as it came in, with what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub id: Uuid,
+    pub number: String,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    pub from_phone: Option<String>,
+    pub metadata: serde_json::Value,
+    pub customer_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub dedup_key: Option<String>,
+    pub action: AlarmAction,
+    pub state: CallState,
+    pub ticket_id: Option<Uuid>,
+    pub dismiss_reason: Option<DismissReason>,
+    pub triaged_by: Actor,
+    pub triaged_at: Option<DateTime<Utc>>,
+    pub acknowledged: bool,
+    pub created_by: Actor,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -33,5 +33,5 @@ pub mod time;
 pub mod timeline;
 pub mod worktime;
 
-pub use access::{ApiKey, Permission, Principal, Role, Scope};
+pub use access::{Actor, ApiKey, Permission, Principal, Role, Scope, Visibility};
 pub use email::Email;

@@ -8,26 +8,8 @@ use uuid::Uuid;
 
 use crate::entities::attachments as row;
 use crate::error::StoreError;
-use crate::tickets::Actor;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub id: Uuid,
-    pub call_id: Option<Uuid>,
-    pub ticket_id: Option<Uuid>,
-    pub comment_id: Option<Uuid>,
-    pub filename: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub storage_key: String,
-    pub uploaded_by: Actor,
-    pub created_at: DateTime<Utc>,
-    /// The task whose completion brought it (photos, the signature, the report).
-    pub task_id: Option<Uuid>,
-    /// `file` (uploaded as such), `photo`, `signature` or `report`.
-    pub kind: String,
-}
+use servdesk_domain::Actor;
+pub use servdesk_domain::attachments::Attachment;
 
 pub struct NewAttachment {
     pub id: Uuid,

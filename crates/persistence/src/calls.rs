@@ -13,34 +13,8 @@ use crate::entities::calls as row;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::sequences;
-use crate::tickets::Actor;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub id: Uuid,
-    pub number: String,
-    pub channel: Channel,
-    pub subject: Option<String>,
-    pub body: Option<String>,
-    pub from_name: Option<String>,
-    pub from_email: Option<String>,
-    pub from_phone: Option<String>,
-    pub metadata: serde_json::Value,
-    pub customer_id: Option<Uuid>,
-    pub contact_id: Option<Uuid>,
-    pub dedup_key: Option<String>,
-    pub action: AlarmAction,
-    pub state: CallState,
-    pub ticket_id: Option<Uuid>,
-    pub dismiss_reason: Option<DismissReason>,
-    pub triaged_by: Actor,
-    pub triaged_at: Option<DateTime<Utc>>,
-    pub acknowledged: bool,
-    pub created_by: Actor,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+use servdesk_domain::Actor;
+pub use servdesk_domain::calls::Call;
 
 pub struct NewCall {
     pub channel: Channel,

@@ -7,28 +7,8 @@ use uuid::Uuid;
 
 use crate::entities::ticket_comments as row;
 use crate::error::StoreError;
-use crate::tickets::Actor;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Comment {
-    pub id: Uuid,
-    pub ticket_id: Uuid,
-    pub author: Actor,
-    pub visibility: CommentVisibility,
-    pub body: String,
-    pub mentions: Vec<Uuid>,
-    pub created_at: DateTime<Utc>,
-    /// Set when it came by email.
-    pub email: Option<EmailAuthor>,
-}
-
-/// Who wrote a comment that came by email, and what they quoted below it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmailAuthor {
-    pub contact_id: Option<Uuid>,
-    pub address: String,
-    pub quoted_text: Option<String>,
-}
+use servdesk_domain::Actor;
+pub use servdesk_domain::tickets::{Comment, EmailAuthor};
 
 fn to_comment(m: row::Model) -> Result<Comment, StoreError> {
     Ok(Comment {

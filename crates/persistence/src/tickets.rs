@@ -13,6 +13,7 @@ use sea_orm::{
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
 use servdesk_domain::timeline::{Created, TicketEvent};
+pub use servdesk_domain::{Actor, Visibility};
 use uuid::Uuid;
 
 use crate::entities::{dictionary_entries, tasks, ticket_events, tickets as row};
@@ -66,13 +67,6 @@ pub struct TicketChanges {
     pub tags: Option<Vec<String>>,
 }
 
-/// Who did something: a staff member or an integration's key (neither: the system).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: Option<Uuid>,
-    pub api_key_id: Option<Uuid>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub id: Uuid,
@@ -80,22 +74,6 @@ pub struct Event {
     pub actor: Actor,
     pub at: DateTime<Utc>,
     pub event: TicketEvent,
-}
-
-/// Which tickets a caller may see.
-#[derive(Debug, Clone)]
-pub enum Visibility {
-    All,
-    /// Tickets of these teams, assigned to the user, or created by them.
-    Agent {
-        user_id: Uuid,
-        team_ids: Vec<Uuid>,
-    },
-    /// Tickets assigned to the user.
-    Assigned {
-        user_id: Uuid,
-    },
-    Nothing,
 }
 
 #[derive(Debug, Default, Clone)]

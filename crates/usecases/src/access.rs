@@ -3,8 +3,7 @@
 
 use servdesk_domain::tasks::Task;
 use servdesk_domain::tickets::Ticket;
-use servdesk_domain::{Principal, Role};
-use servdesk_persistence::tickets::{Actor, Visibility};
+use servdesk_domain::{Actor, Principal, Role, Visibility};
 use servdesk_persistence::{ConnectionTrait, tasks, teams, tickets, users};
 use uuid::Uuid;
 
@@ -14,21 +13,16 @@ use crate::{Error, Result};
 /// those of their teams, assigned to them or created by them; technicians those assigned to
 /// them and those with a task assigned to them; partners none.
 pub async fn visibility(conn: &impl ConnectionTrait, principal: &Principal) -> Result<Visibility> {
-    Ok(match principal {
-        Principal::ApiKey { .. } => Visibility::All,
-        Principal::User { role: Role::Admin | Role::Coordinator | Role::Finance, .. } => Visibility::All,
-        Principal::User { id, role: Role::Agent, .. } => Visibility::Agent { user_id: *id, team_ids: teams::of_user(conn, *id).await? },
-        Principal::User { id, role: Role::Technician, .. } => Visibility::Assigned { user_id: *id },
-        Principal::User { role: Role::Partner, .. } => Visibility::Nothing,
-    })
+    let teams = match principal.user_id() {
+        Some(user) if Visibility::needs_teams(principal) => teams::of_user(conn, user).await?,
+        _ => Vec::new(),
+    };
+    Ok(Visibility::of(principal, || teams))
 }
 
 /// Who did something, as the timeline and the rows record it.
 pub fn actor(principal: &Principal) -> Actor {
-    match principal {
-        Principal::User { id, .. } => Actor { user_id: Some(*id), api_key_id: None },
-        Principal::ApiKey { id, .. } => Actor { user_id: None, api_key_id: Some(*id) },
-    }
+    Actor::of(principal)
 }
 
 /// The partner a partner user works for (`None` for everyone else).

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use servdesk_domain::Actor;
+use servdesk_domain::calls::Call;
 use servdesk_domain::calls::{
     AlarmAction, AlarmEffect, CallState, DismissReason, alarm_effect, alarm_lock_name, check_triage, looks_automated, suggested_title,
 };
@@ -15,9 +17,8 @@ use servdesk_domain::phone::PhoneNumber;
 use servdesk_domain::tickets::{self as rules, Channel, CommentVisibility, Ticket};
 use servdesk_domain::timeline::{AlarmCall, AlarmRepeated, AlarmResolved, CallMerged, TicketEvent};
 use servdesk_domain::{Email, Principal};
-use servdesk_persistence::calls::{self, Call, NewCall};
+use servdesk_persistence::calls::{self, NewCall};
 use servdesk_persistence::directory::{contacts, customers};
-use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, dictionaries, locks, messages, tickets};
 use uuid::Uuid;
 

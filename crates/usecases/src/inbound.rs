@@ -9,7 +9,9 @@
 
 use bytes::Bytes;
 use serde_json::json;
+use servdesk_domain::Actor;
 use servdesk_domain::Email;
+use servdesk_domain::calls::Call;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::code;
@@ -21,7 +23,6 @@ use servdesk_domain::timeline::{CommentAdded, FileRef, MessageFailed, StatusMove
 use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::comments::{self, EmailAuthor};
 use servdesk_persistence::directory::contacts;
-use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, calls, messages, tickets};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -165,7 +166,7 @@ async fn is_ours(conn: &impl ConnectionTrait, state: &Desk, message_id: &str) ->
 #[derive(Default)]
 struct Answers {
     ticket: Option<Ticket>,
-    untriaged_call: Option<calls::Call>,
+    untriaged_call: Option<Call>,
 }
 
 async fn answers(conn: &impl ConnectionTrait, state: &Desk, parsed: &Parsed) -> Result<Answers, StoreError> {
@@ -378,10 +379,10 @@ async fn new_call(
     parsed: &Parsed,
     message_id: &str,
     previous: Option<&Ticket>,
-    earlier_call: Option<&calls::Call>,
+    earlier_call: Option<&Call>,
     received_by: Actor,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<calls::Call> {
+) -> Result<Call> {
     let mut metadata = json!({
         "message_id": message_id,
         "to": parsed.to,

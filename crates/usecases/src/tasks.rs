@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use servdesk_domain::Actor;
 use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tasks::{Task, TaskStatus};
 use servdesk_domain::tickets::{Ticket, after_tasks_done};
 use servdesk_domain::timeline::{Closing, StatusMove, StatusRef, TaskStatusChanged, TicketEvent, reasons};
-use servdesk_persistence::tickets::Actor;
 use servdesk_persistence::{ConnectionTrait, tasks, tickets, users};
 
 use crate::access::actor;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use servdesk_persistence::attachments::Attachment;
+use servdesk_domain::attachments::Attachment;
 use utoipa::ToSchema;
 use uuid::Uuid;
 

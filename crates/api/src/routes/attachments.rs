@@ -7,11 +7,12 @@ use actix_web::http::header::{self, Charset, ContentDisposition, DispositionPara
 use actix_web::{HttpResponse, delete, get, post, web};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
+use servdesk_domain::attachments::Attachment;
 use servdesk_domain::attachments::may_be_shown_inline;
 use servdesk_domain::errors::code;
 use servdesk_domain::timeline::{AttachmentRemoved, AttachmentsAdded, FileRef, TicketEvent};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::attachments::{self, Attachment, NewAttachment, Owner};
+use servdesk_persistence::attachments::{self, NewAttachment, Owner};
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -15,9 +15,11 @@ use crate::errors::{Code, DomainError, code, field};
 
 mod assignment;
 mod closing;
+mod comments;
 
 pub use assignment::{Assignment, AssignmentRefused};
 pub use closing::{CloseDecision, after_tasks_done};
+pub use comments::{Comment, EmailAuthor};
 
 named_enum! {
     /// Where a call or ticket came from.

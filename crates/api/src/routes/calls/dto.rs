@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use servdesk_domain::calls::Call;
 use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
 use servdesk_domain::tickets::Channel;
-use servdesk_persistence::calls::Call;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
