@@ -1,7 +1,6 @@
 //! Assembling the process: connect and prepare the database, build the HTTP server with its
 //! middleware stack, start the in-process worker.
 
-use servdesk_domain::errors::code;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -9,7 +8,11 @@ use actix_cors::Cors;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use servdesk_domain::errors::code;
 use servdesk_persistence::{DatabaseConnection, db};
+use servdesk_usecases::Desk;
+use servdesk_usecases::config::Config;
+use servdesk_usecases::storage::Storage;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -22,9 +25,6 @@ use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
 use crate::state::AppState;
 use crate::{bootstrap, openapi, routes};
-use servdesk_usecases::Desk;
-use servdesk_usecases::config::Config;
-use servdesk_usecases::storage::Storage;
 
 /// Opens the configured database (creating the SQLite data directory) and applies pending
 /// migrations unless that is switched off.

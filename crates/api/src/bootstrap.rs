@@ -3,11 +3,11 @@
 use servdesk_domain::{Email, Role, password};
 use servdesk_persistence::users::NewUser;
 use servdesk_persistence::{DatabaseConnection, settings, users};
+use servdesk_usecases::config::Config;
 
 use crate::auth::passwords;
 use crate::auth::tokens::random_token;
 use crate::state::now;
-use servdesk_usecases::config::Config;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 

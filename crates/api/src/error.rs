@@ -11,9 +11,10 @@ use serde::Serialize;
 use servdesk_domain::errors::{Code, ErrorKind};
 use servdesk_persistence::StoreError;
 use servdesk_usecases::Error;
-pub use servdesk_usecases::FieldError;
 use servdesk_usecases::storage::StorageError;
 use utoipa::ToSchema;
+
+pub use servdesk_usecases::FieldError;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 

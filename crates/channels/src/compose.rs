@@ -17,11 +17,10 @@ use servdesk_persistence::{
     DatabaseConnection, StoreError, TransactionTrait, comments, dictionaries, messages, notification_settings, tasks, templates, tickets,
     users,
 };
-use uuid::Uuid;
-
 use servdesk_usecases::jobs::{JobFuture, JobHandler};
 use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS, Recipient};
 use servdesk_usecases::{Desk, now};
+use uuid::Uuid;
 
 pub struct Compose {
     state: Desk,

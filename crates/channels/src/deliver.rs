@@ -11,13 +11,13 @@ use servdesk_domain::messages::{Message, MessageStatus, retry_after_failure};
 use servdesk_domain::timeline::{MessageFailed, TicketEvent};
 use servdesk_persistence::jobs::Job;
 use servdesk_persistence::{DatabaseConnection, StoreError, TransactionTrait, attachments, messages, tickets};
+use servdesk_usecases::jobs::{JobFuture, JobHandler};
+use servdesk_usecases::{Desk, now};
 use uuid::Uuid;
 
 use super::DeliveryError;
 use super::sms::SmsGateway;
 use super::smtp::{FileToSend, Smtp};
-use servdesk_usecases::jobs::{JobFuture, JobHandler};
-use servdesk_usecases::{Desk, now};
 
 enum Channel {
     Email(Smtp),

@@ -14,13 +14,13 @@ use futures_util::{StreamExt, TryStreamExt};
 use servdesk_domain::Actor;
 use servdesk_persistence::DatabaseConnection;
 use servdesk_persistence::jobs::Job;
+use servdesk_usecases::Desk;
+use servdesk_usecases::config::{ImapSecurity, ImapSettings};
+use servdesk_usecases::jobs::{JobFuture, JobHandler};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::inbound;
-use servdesk_usecases::Desk;
-use servdesk_usecases::config::{ImapSecurity, ImapSettings};
-use servdesk_usecases::jobs::{JobFuture, JobHandler};
 
 pub const POLL_IMAP: &str = "mail.poll_imap";
 

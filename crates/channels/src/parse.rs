@@ -5,6 +5,7 @@
 
 use mail_parser::{Address, MessageParser, MimeHeaders, PartType};
 use servdesk_domain::mail::{message_ids_in, normalize_message_id};
+
 pub use servdesk_usecases::inbound::{File, Parsed};
 
 fn first_address(address: Option<&Address<'_>>) -> (Option<String>, Option<String>) {

@@ -4,9 +4,9 @@
 use minijinja::{Environment, UndefinedBehavior, context};
 use reqwest::Method;
 use servdesk_domain::messages::Message;
+use servdesk_usecases::config::SmsSettings;
 
 use super::DeliveryError;
-use servdesk_usecases::config::SmsSettings;
 
 pub struct SmsGateway {
     client: reqwest::Client,

@@ -5,9 +5,9 @@ use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use servdesk_domain::messages::Message;
+use servdesk_usecases::config::MailSettings;
 
 use super::DeliveryError;
-use servdesk_usecases::config::MailSettings;
 
 /// `Auto-Submitted` (RFC 3834): tells vacation responders and ticket systems on the other
 /// side not to answer, which is what keeps two robots from mailing each other forever.

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use servdesk_domain::Actor;
 use uuid::Uuid;
 
 use crate::entities::attachments as row;
 use crate::error::StoreError;
-use servdesk_domain::Actor;
+
 pub use servdesk_domain::attachments::Attachment;
 
 pub struct NewAttachment {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use servdesk_domain::Actor;
 use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::Channel;
@@ -13,7 +14,7 @@ use crate::entities::calls as row;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::sequences;
-use servdesk_domain::Actor;
+
 pub use servdesk_domain::calls::Call;
 
 pub struct NewCall {

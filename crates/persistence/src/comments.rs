@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use servdesk_domain::Actor;
 use servdesk_domain::tickets::CommentVisibility;
 use uuid::Uuid;
 
 use crate::entities::ticket_comments as row;
 use crate::error::StoreError;
-use servdesk_domain::Actor;
+
 pub use servdesk_domain::tickets::{Comment, EmailAuthor};
 
 fn to_comment(m: row::Model) -> Result<Comment, StoreError> {

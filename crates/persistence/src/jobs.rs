@@ -6,12 +6,12 @@
 //! complete them or record the failure, which schedules a retry with backoff or, after
 //! `max_attempts`, parks the job as `dead` for an admin to see and retry.
 
-use servdesk_domain::errors::code;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
+use servdesk_domain::errors::code;
 use servdesk_domain::jobs::{AfterFailure, JobStatus};
 use uuid::Uuid;
 

@@ -7,9 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
-
 use servdesk_domain::Role;
+use uuid::Uuid;
 
 use crate::entities::{refresh_tokens, sessions, users};
 use crate::error::StoreError;

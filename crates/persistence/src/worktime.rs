@@ -1,12 +1,12 @@
 //! Time worked: running stopwatches (one per user, the user being the key, so a second start
 //! cannot slip in even under concurrency) and the time entries with their totals.
 
-use servdesk_domain::errors::code;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TryIntoModel};
+use servdesk_domain::errors::code;
 use servdesk_domain::worktime::{EntrySource, TimeEntry, Timer, Totals};
 use uuid::Uuid;
 

@@ -10,11 +10,11 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use servdesk_domain::attachments::{self, Rejection, SNIFF_BYTES};
 use servdesk_domain::errors::{code, field};
+use servdesk_usecases::storage::{Storage, Upload};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use servdesk_usecases::storage::{Storage, Upload};
 
 /// Files one request may carry.
 pub const MAX_FILES: usize = 20;

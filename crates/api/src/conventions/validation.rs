@@ -1,14 +1,13 @@
 //! Field validators for request DTOs (`#[validate(custom(function = …))]`), each naming the
 //! rule in its error code. Domain newtypes decide; these only translate their verdicts.
 
-use servdesk_domain::errors::{Code, field};
 use std::borrow::Cow;
 
+use servdesk_domain::errors::{Code, field};
 use servdesk_domain::phone::{PhoneNumber, Region};
 use servdesk_domain::{Email, password};
-use validator::{Validate, ValidationError};
-
 use servdesk_persistence::StoreError;
+use validator::{Validate, ValidationError};
 
 use crate::error::{ApiError, ApiResult, FieldError};
 

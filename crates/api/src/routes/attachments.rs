@@ -14,6 +14,7 @@ use servdesk_domain::timeline::{AttachmentRemoved, AttachmentsAdded, FileRef, Ti
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::attachments::{self, NewAttachment, Owner};
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
+use servdesk_usecases::access::{actor, visibility};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -26,7 +27,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
-use servdesk_usecases::access::{actor, visibility};
 
 #[derive(Serialize, ToSchema)]
 pub struct UploadedOut {

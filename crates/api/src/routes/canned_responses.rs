@@ -1,18 +1,18 @@
 //! Canned responses: reply templates per language with `{{ variable }}` placeholders, checked
 //! when saved and rendered for a ticket.
 
-use servdesk_domain::errors::field;
 use std::collections::BTreeMap;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::canned::{self, CannedResponse};
+use servdesk_domain::errors::field;
 use servdesk_persistence::canned_responses::{self, CannedChanges};
 use servdesk_persistence::directory::{contacts, customers};
 use servdesk_persistence::{tickets, users};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 

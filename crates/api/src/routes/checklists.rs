@@ -10,6 +10,7 @@ use servdesk_domain::timeline::{ChecklistChanged, TicketEvent};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
+use servdesk_usecases::access::{actor, visibility, visible_task};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -20,7 +21,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
-use servdesk_usecases::access::{actor, visibility, visible_task};
 
 #[derive(Serialize, ToSchema)]
 pub struct ChecklistItemOut {

@@ -2,20 +2,20 @@
 //! the unplanned pile beside them, and each person's iCalendar feed (a URL with a revocable
 //! token, because calendar apps cannot send an Authorization header).
 
-use servdesk_domain::errors::code;
 use std::collections::BTreeMap;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::calendar::{self, Event};
 use servdesk_domain::directory::Location;
+use servdesk_domain::errors::code;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
 use servdesk_persistence::directory::locations;
 use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
 use servdesk_persistence::{teams, users, worktime};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::documents::Document;
 use servdesk_persistence::documents::{self};
 use servdesk_persistence::tickets;
+use servdesk_usecases::access::visibility;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -16,7 +17,6 @@ use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::AppState;
-use servdesk_usecases::access::visibility;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -5,13 +5,13 @@
 
 use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use servdesk_domain::tickets::Ticket;
 use uuid::Uuid;
 
 use crate::comments;
 use crate::db::placeholder;
 use crate::error::StoreError;
 use crate::tickets;
-use servdesk_domain::tickets::Ticket;
 
 mod first_matches;
 mod rarity;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::attachments::Attachment;
+use servdesk_domain::errors::field;
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tickets::Comment;
 use servdesk_domain::tickets::{CommentVisibility, mentions};
@@ -15,6 +16,8 @@ use servdesk_persistence::attachments;
 use servdesk_persistence::comments;
 use servdesk_persistence::directory::contacts;
 use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, tickets, users};
+use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::notify::{self, Recipient};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -29,9 +32,6 @@ use crate::openapi::NotFound;
 use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
-use servdesk_domain::errors::field;
-use servdesk_usecases::access::{actor, visibility};
-use servdesk_usecases::notify::{self, Recipient};
 
 #[derive(Serialize, ToSchema)]
 pub struct CommentOut {

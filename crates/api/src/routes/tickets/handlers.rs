@@ -2,7 +2,6 @@
 //! timeline event, answer.
 
 use std::collections::HashMap;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use servdesk_domain::dictionaries::DictionaryKind;
@@ -11,6 +10,11 @@ use servdesk_domain::timeline::TicketEvent;
 use servdesk_persistence::directory::equipment;
 use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
 use servdesk_persistence::{Cursor, TransactionTrait};
+use servdesk_usecases::Error;
+use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::references;
+use servdesk_usecases::tickets::{clean_tags, open, progress, statuses};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -25,10 +29,6 @@ use crate::error::ApiResult;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
-use servdesk_usecases::Error;
-use servdesk_usecases::access::{actor, visibility};
-use servdesk_usecases::references;
-use servdesk_usecases::tickets::{clean_tags, open, progress, statuses};
 
 /// Opens a ticket (coordinators, agents, `tickets:write` keys). Its number is
 /// `T-YYYY-NNNNNN`, its status the default of class `new`.

@@ -1,22 +1,19 @@
-//! Time worked: the stopwatch (`/timer`) and time entries (`/time-entries`). Every entry
-//! keeps the user's cost rate of the moment and its cost; each write is an event on the
-//! ticket's timeline, in the same transaction.
+//! The time handlers: parse, call the use case or store, answer.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use servdesk_domain::errors::code;
 use servdesk_domain::tickets::Ticket;
 use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeRemoved};
-use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer};
+use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
-use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
+use servdesk_usecases::access::actor;
+use servdesk_usecases::time::{self, check_open, target, write_entry};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::dto::*;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
@@ -27,181 +24,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
 use crate::state::{AppState, now};
-use servdesk_usecases::access::actor;
-use servdesk_usecases::time::{self, check_open, target, write_entry};
-
-#[derive(Serialize, ToSchema)]
-pub struct TimeEntryOut {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub ticket_id: Uuid,
-    pub task_id: Option<Uuid>,
-    pub customer_id: Option<Uuid>,
-    /// Set for measured entries (stopwatch, or start and end given).
-    pub started_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    /// The day the work counts for (the day it started).
-    pub work_date: NaiveDate,
-    pub minutes: i32,
-    pub note: Option<String>,
-    /// False under warranty or when marked non-billable.
-    pub billable: bool,
-    /// The user's cost per hour (minor units) when the entry was written.
-    pub rate_minor: i64,
-    /// `minutes × rate / 60`, rounded half up to the minor unit.
-    pub cost_minor: i64,
-    /// A stopwatch ran longer than the configured maximum: check it.
-    pub needs_review: bool,
-    /// `timer`, `manual` or `completion`.
-    #[schema(example = "timer")]
-    pub source: String,
-    pub created_by: Option<Uuid>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<TimeEntry> for TimeEntryOut {
-    fn from(e: TimeEntry) -> Self {
-        Self {
-            id: e.id,
-            user_id: e.user_id,
-            ticket_id: e.ticket_id,
-            task_id: e.task_id,
-            customer_id: e.customer_id,
-            started_at: e.started_at,
-            ended_at: e.ended_at,
-            work_date: e.work_date,
-            minutes: e.minutes,
-            note: e.note,
-            billable: e.billable,
-            rate_minor: e.rate_minor,
-            cost_minor: e.cost_minor,
-            needs_review: e.needs_review,
-            source: e.source.as_str().to_owned(),
-            created_by: e.created_by,
-            version: e.version,
-            created_at: e.created_at,
-            updated_at: e.updated_at,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TimerOut {
-    pub ticket_id: Uuid,
-    pub task_id: Option<Uuid>,
-    pub started_at: DateTime<Utc>,
-    pub note: Option<String>,
-    /// Whole minutes so far.
-    pub elapsed_minutes: i64,
-    /// Running longer than the configured maximum (the entry will be flagged for review).
-    pub overdue: bool,
-}
-
-impl TimerOut {
-    fn new(t: Timer, now: DateTime<Utc>, max: Duration) -> Self {
-        Self {
-            elapsed_minutes: rules::minutes_between(t.started_at, now),
-            overdue: rules::needs_review(t.started_at, now, max),
-            ticket_id: t.ticket_id,
-            task_id: t.task_id,
-            started_at: t.started_at,
-            note: t.note,
-        }
-    }
-}
-
-/// The caller's stopwatch, and the entry a switch wrote when it stopped the previous one.
-#[derive(Serialize, ToSchema)]
-pub struct TimerView {
-    /// `null` when no stopwatch runs.
-    pub timer: Option<TimerOut>,
-    /// The entry written for the stopwatch `switch: true` stopped.
-    pub stopped: Option<TimeEntryOut>,
-}
-
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"task_id": "01933b5e-0000-7000-8000-000000000041", "note": "Diagnosis", "switch": true}))]
-pub struct StartTimer {
-    /// The ticket worked on (or give `task_id`).
-    pub ticket_id: Option<Uuid>,
-    /// The task worked on; its ticket is implied.
-    pub task_id: Option<Uuid>,
-    #[validate(length(max = 2000))]
-    pub note: Option<String>,
-    /// When work actually began, if the stopwatch is started late (not in the future).
-    pub started_at: Option<DateTime<Utc>>,
-    /// Stop the running stopwatch (writing its entry) instead of answering 409.
-    #[serde(default)]
-    pub switch: bool,
-}
-
-#[derive(Deserialize, ToSchema, Validate, Default)]
-#[schema(example = json!({"note": "Replaced the sensor"}))]
-pub struct StopTimer {
-    /// Replaces the note given at start.
-    #[validate(length(max = 2000))]
-    pub note: Option<String>,
-    /// When work actually ended, if stopped late (after the start, not in the future).
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"ticket_id": "01933b5e-0000-7000-8000-000000000040", "work_date": "2026-11-20", "minutes": 45, "note": "Phone support"}))]
-pub struct CreateEntry {
-    pub ticket_id: Option<Uuid>,
-    pub task_id: Option<Uuid>,
-    /// Someone else's time (coordinators); default: the caller.
-    pub user_id: Option<Uuid>,
-    /// With `ended_at`: a measured entry.
-    pub started_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    /// With `minutes`: a declared entry.
-    pub work_date: Option<NaiveDate>,
-    pub minutes: Option<i32>,
-    #[validate(length(max = 2000))]
-    pub note: Option<String>,
-    /// Default true; warranty work is never billable.
-    pub billable: Option<bool>,
-}
-
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"minutes": 30, "work_date": "2026-11-20", "billable": false}))]
-pub struct UpdateEntry {
-    /// Give `started_at` and `ended_at`, or `work_date` and `minutes`, to change the span.
-    pub started_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub work_date: Option<NaiveDate>,
-    pub minutes: Option<i32>,
-    #[validate(length(max = 2000))]
-    pub note: Option<String>,
-    pub billable: Option<bool>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EntryFilterParams {
-    /// Others' entries need the right to read all time.
-    pub user_id: Option<Uuid>,
-    pub customer_id: Option<Uuid>,
-    pub ticket_id: Option<Uuid>,
-    pub task_id: Option<Uuid>,
-    /// First work day included.
-    pub from: Option<NaiveDate>,
-    /// Last work day included.
-    pub to: Option<NaiveDate>,
-    pub billable: Option<bool>,
-    pub needs_review: Option<bool>,
-}
-
-/// A page of entries and the totals of everything the filter matches.
-#[derive(Serialize, ToSchema)]
-pub struct EntryPage {
-    pub items: Vec<TimeEntryOut>,
-    pub next_cursor: Option<String>,
-    pub totals: TotalsOut,
-}
 
 /// The caller's running stopwatch.
 #[utoipa::path(
@@ -492,16 +314,4 @@ pub async fn list_entries(
     let totals = store::totals(&state.db, &filter).await?;
     let paged = Paged::from_page(page, TimeEntryOut::from);
     Ok(web::Json(EntryPage { items: paged.items, next_cursor: paged.next_cursor, totals: totals.into() }))
-}
-
-/// Registers this module's routes.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(running_timer)
-        .service(start_timer)
-        .service(stop_timer)
-        .service(create_entry)
-        .service(list_entries)
-        .service(get_entry)
-        .service(update_entry)
-        .service(delete_entry);
 }

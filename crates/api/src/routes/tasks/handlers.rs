@@ -1,99 +1,33 @@
-//! Tasks (work orders) of tickets: create on a ticket, read, list, and move through their
-//! statuses. Every change is an event on the ticket's timeline; completing a ticket's last
-//! open task closes the ticket (as the system).
+//! The tasks handlers: parse, call the use case or store, answer.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use servdesk_domain::errors::{code, field};
-use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
-use utoipa_actix_web::service_config::ServiceConfig;
-
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
+use servdesk_domain::errors::{code, field};
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
 use servdesk_domain::tickets::{self as ticket_rules};
+use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
 use servdesk_persistence::{TransactionTrait, checklists, tickets, worktime};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-use validator::Validate;
-
-use crate::auth::{Authorized, can};
-use crate::conventions::etag::{IfMatch, created, versioned};
-use crate::conventions::pagination::{PageParams, Paged};
-use crate::conventions::patch::double_option;
-use crate::conventions::validation::referenced;
-use crate::conventions::validation::{self, clean};
-use crate::dto::TaskOut;
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
-use crate::state::{AppState, now};
-use crate::wire;
 use servdesk_usecases::access::{actor, partner_of, visibility, visible_task};
 use servdesk_usecases::references;
 use servdesk_usecases::tasks::close_by_system;
 use servdesk_usecases::tasks::notify_assignee;
 use servdesk_usecases::tickets::class_of;
+use uuid::Uuid;
+use validator::Validate;
 
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({
-    "title": "Replace the pressure sensor",
-    "description": "Sensor P-7 reads 0 bar; spare part in van 2",
-    "planned_start": "2026-11-24T08:00:00Z",
-    "planned_end": "2026-11-24T10:00:00Z",
-    "assignee_id": "01933b5e-0000-7000-8000-000000000030",
-    "notify_assignee": true
-}))]
-pub struct CreateTask {
-    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
-    pub title: String,
-    #[validate(length(max = 20000))]
-    pub description: Option<String>,
-    /// A task category.
-    pub category_id: Option<Uuid>,
-    /// A task type of that category.
-    pub type_id: Option<Uuid>,
-    pub planned_start: Option<DateTime<Utc>>,
-    /// After `planned_start`.
-    pub planned_end: Option<DateTime<Utc>>,
-    /// Default: the ticket's.
-    pub customer_id: Option<Uuid>,
-    /// Default: the ticket's.
-    pub location_id: Option<Uuid>,
-    /// Default: the ticket's.
-    pub contact_id: Option<Uuid>,
-    /// Default: the ticket's.
-    pub priority_id: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
-    /// A subcontractor doing the work.
-    pub partner_id: Option<Uuid>,
-    #[serde(default)]
-    pub paid: bool,
-    /// Email the assignee about the task.
-    #[serde(default)]
-    pub notify_assignee: bool,
-}
-
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"status": "in_progress", "note": "On site"}))]
-pub struct ChangeTaskStatus {
-    #[schema(schema_with = wire::task_status)]
-    pub status: TaskStatus,
-    #[validate(length(max = 2000))]
-    pub note: Option<String>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TaskFilterParams {
-    pub ticket_id: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
-    pub partner_id: Option<Uuid>,
-    #[param(schema_with = wire::task_status)]
-    pub status: Option<TaskStatus>,
-}
+use super::dto::*;
+use crate::auth::{Authorized, can};
+use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::pagination::{PageParams, Paged};
+use crate::conventions::validation::clean;
+use crate::conventions::validation::referenced;
+use crate::dto::TaskOut;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::{NotFound, StaleVersion};
+use crate::routes::tags;
+use crate::state::{AppState, now};
 
 /// Adds a task to a ticket. Customer, location, contact and priority default from the
 /// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
@@ -310,46 +244,6 @@ pub async fn change_status(
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
 
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({
-    "planned_start": "2026-11-25T08:00:00Z",
-    "planned_end": "2026-11-25T09:30:00Z",
-    "assignee_id": "01933b5e-0000-7000-8000-000000000031",
-    "notify_assignee": true
-}))]
-pub struct UpdateTask {
-    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
-    pub title: Option<String>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[validate(length(max = 20000))]
-    pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub category_id: Option<Option<Uuid>>,
-    /// Of the task's (new) category.
-    #[serde(default, deserialize_with = "double_option")]
-    pub type_id: Option<Option<Uuid>>,
-    /// Giving a `new` task a window schedules it; clearing a `scheduled` task's window makes it `new`.
-    #[serde(default, deserialize_with = "double_option")]
-    pub planned_start: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub planned_end: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub customer_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub location_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub contact_id: Option<Option<Uuid>>,
-    pub priority_id: Option<Uuid>,
-    /// Reassigns the task; the new assignee is emailed when the task says `notify_assignee`.
-    #[serde(default, deserialize_with = "double_option")]
-    pub assignee_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "double_option")]
-    pub partner_id: Option<Option<Uuid>>,
-    pub paid: Option<bool>,
-    pub notify_assignee: Option<bool>,
-}
-
 /// Changes a task's fields (`If-Match` guards against lost updates); status has its own
 /// action. Done and cancelled tasks are history and cannot be edited. A new assignee is
 /// notified when the task asks for it. Each change is a `task_updated` event with before and
@@ -449,17 +343,6 @@ pub async fn update(
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SimilarTaskOut {
-    pub task: TaskOut,
-    /// Higher is more alike: 2 per shared word of title and description, 5 for the same
-    /// equipment, 1 for the same task category.
-    pub score: u32,
-    pub same_equipment: bool,
-    pub same_category: bool,
-    pub shared_words: Vec<String>,
-}
-
 /// Past done tasks like this one — similar text, the same equipment, the same category — best
 /// first (at most 10): how was this solved before? Technicians and partners search the tasks
 /// they may see.
@@ -510,9 +393,4 @@ pub async fn similar(
             })
             .collect(),
     ))
-}
-
-/// Registers this module's routes.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(of_ticket).service(list).service(get).service(similar).service(update).service(change_status);
 }

@@ -1,0 +1,122 @@
+//! Tasks on the wire: the requests and responses of this area.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servdesk_domain::tasks::TaskStatus;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::conventions::patch::double_option;
+use crate::conventions::validation::{self};
+use crate::dto::TaskOut;
+use crate::wire;
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({
+    "title": "Replace the pressure sensor",
+    "description": "Sensor P-7 reads 0 bar; spare part in van 2",
+    "planned_start": "2026-11-24T08:00:00Z",
+    "planned_end": "2026-11-24T10:00:00Z",
+    "assignee_id": "01933b5e-0000-7000-8000-000000000030",
+    "notify_assignee": true
+}))]
+pub struct CreateTask {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub title: String,
+    #[validate(length(max = 20000))]
+    pub description: Option<String>,
+    /// A task category.
+    pub category_id: Option<Uuid>,
+    /// A task type of that category.
+    pub type_id: Option<Uuid>,
+    pub planned_start: Option<DateTime<Utc>>,
+    /// After `planned_start`.
+    pub planned_end: Option<DateTime<Utc>>,
+    /// Default: the ticket's.
+    pub customer_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub location_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub contact_id: Option<Uuid>,
+    /// Default: the ticket's.
+    pub priority_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    /// A subcontractor doing the work.
+    pub partner_id: Option<Uuid>,
+    #[serde(default)]
+    pub paid: bool,
+    /// Email the assignee about the task.
+    #[serde(default)]
+    pub notify_assignee: bool,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"status": "in_progress", "note": "On site"}))]
+pub struct ChangeTaskStatus {
+    #[schema(schema_with = wire::task_status)]
+    pub status: TaskStatus,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskFilterParams {
+    pub ticket_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    #[param(schema_with = wire::task_status)]
+    pub status: Option<TaskStatus>,
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({
+    "planned_start": "2026-11-25T08:00:00Z",
+    "planned_end": "2026-11-25T09:30:00Z",
+    "assignee_id": "01933b5e-0000-7000-8000-000000000031",
+    "notify_assignee": true
+}))]
+pub struct UpdateTask {
+    #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    pub title: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 20000))]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub category_id: Option<Option<Uuid>>,
+    /// Of the task's (new) category.
+    #[serde(default, deserialize_with = "double_option")]
+    pub type_id: Option<Option<Uuid>>,
+    /// Giving a `new` task a window schedules it; clearing a `scheduled` task's window makes it `new`.
+    #[serde(default, deserialize_with = "double_option")]
+    pub planned_start: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub planned_end: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub customer_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub location_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub contact_id: Option<Option<Uuid>>,
+    pub priority_id: Option<Uuid>,
+    /// Reassigns the task; the new assignee is emailed when the task says `notify_assignee`.
+    #[serde(default, deserialize_with = "double_option")]
+    pub assignee_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub partner_id: Option<Option<Uuid>>,
+    pub paid: Option<bool>,
+    pub notify_assignee: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarTaskOut {
+    pub task: TaskOut,
+    /// Higher is more alike: 2 per shared word of title and description, 5 for the same
+    /// equipment, 1 for the same task category.
+    pub score: u32,
+    pub same_equipment: bool,
+    pub same_category: bool,
+    pub shared_words: Vec<String>,
+}
