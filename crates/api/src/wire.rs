@@ -97,7 +97,7 @@ pub fn message_status() -> Object {
 }
 
 pub fn entry_source() -> Object {
-    string_enum("How a time entry was made.", servdesk_domain::worktime::EntrySource::ALL.iter().map(|s| s.as_str()))
+    string_enum("How a time entry was made.", servdesk_domain::time::EntrySource::ALL.iter().map(|s| s.as_str()))
 }
 
 pub fn document_kind() -> Object {

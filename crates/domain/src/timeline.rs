@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::documents::DocumentKind;
 use crate::tasks::{Task, TaskStatus};
 use crate::tickets::{EventKind, Ticket};
-use crate::worktime::EntrySource;
+use crate::time::EntrySource;
 
 /// What happened to a ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

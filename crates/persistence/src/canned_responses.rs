@@ -11,7 +11,7 @@ use crate::error::{StoreError, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::versioned::{self, Columns};
 
-pub use servdesk_domain::canned::CannedResponse;
+pub use servdesk_domain::canned_responses::CannedResponse;
 
 fn to_canned(m: row::Model) -> CannedResponse {
     CannedResponse {

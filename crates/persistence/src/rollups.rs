@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use servdesk_domain::tasks::{Progress, TaskStatus};
-use servdesk_domain::worktime::Totals;
+use servdesk_domain::time::Totals;
 use uuid::Uuid;
 
 use crate::db::placeholder;

@@ -12,7 +12,7 @@ use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::versioned::{self, Columns};
 
-pub use servdesk_domain::staff::Team;
+pub use servdesk_domain::users::Team;
 
 fn to_team(m: teams::Model) -> Team {
     Team { id: m.id, name: m.name, description: m.description, version: m.version, created_at: m.created_at, updated_at: m.updated_at }

@@ -13,7 +13,7 @@ use crate::error::{StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::versioned::{self, Columns};
 
-pub use servdesk_domain::staff::User;
+pub use servdesk_domain::users::User;
 
 fn to_user(m: users::Model) -> Result<User, StoreError> {
     Ok(User {

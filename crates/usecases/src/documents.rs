@@ -21,8 +21,8 @@ use servdesk_domain::timeline::{DocumentAdded, TicketEvent};
 use servdesk_persistence::attachments::{self, NewAttachment, Owner as FilesOf};
 use servdesk_persistence::directory::{contacts, customers, equipment, locations, partners, products};
 use servdesk_persistence::documents::{self, NewDocument};
-use servdesk_persistence::worktime::{self, EntryFilter};
-use servdesk_persistence::{ConnectionTrait, PageRequest, TransactionTrait, checklists, completions, tickets, users};
+use servdesk_persistence::time::{self, EntryFilter};
+use servdesk_persistence::{ConnectionTrait, PageRequest, TransactionTrait, checklists, completion, tickets, users};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -208,11 +208,11 @@ async fn gather(desk: &Desk, task: &Task, ticket: &Ticket) -> Result<Report> {
     }
     let filter = EntryFilter { task_id: Some(task.id), ..EntryFilter::default() };
     let mut time = Vec::new();
-    for e in worktime::list(db, &filter, PageRequest::first(1000)).await?.items {
+    for e in time::list(db, &filter, PageRequest::first(1000)).await?.items {
         time.push(TimeLine { date: e.work_date, person: name_of(e.user_id).await?, minutes: i64::from(e.minutes), note: e.note });
     }
     time.sort_by_key(|t| t.date);
-    let completion = completions::get(db, task.id).await?;
+    let completion = completion::get(db, task.id).await?;
     let (photo_files, signature_file) = completion_files(db, task.id).await?;
     let mut photos = Vec::new();
     for file in photo_files {
@@ -246,7 +246,7 @@ async fn gather(desk: &Desk, task: &Task, ticket: &Ticket) -> Result<Report> {
         work_done: completion.map(|c| c.work_done),
         checklist,
         time,
-        materials: completions::materials(db, task.id).await?,
+        materials: completion::materials(db, task.id).await?,
         currency: desk.config.currency.clone(),
         photos,
         signature,

@@ -63,5 +63,5 @@ impl Desk {
 
 /// The current time as the domain stores it (microseconds).
 pub fn now() -> DateTime<Utc> {
-    servdesk_domain::time::truncate(Utc::now())
+    servdesk_domain::clock::truncate(Utc::now())
 }

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::Ticket;
+use servdesk_domain::time::{self as rules, EntrySource, TimeEntry, Timer};
 use servdesk_domain::timeline::{TicketEvent, TimeLogged};
-use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry, Timer};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::worktime::{self as store, NewEntry};
+use servdesk_persistence::time::{self as store, NewEntry};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use uuid::Uuid;
 
@@ -120,7 +120,7 @@ pub fn own_user(principal: &Principal) -> Result<Uuid> {
 pub async fn start_timer(desk: &Desk, principal: &Principal, start: StartTimer) -> Result<(Timer, Option<TimeEntry>)> {
     let user = own_user(principal)?;
     let now = now();
-    let started_at = start.started_at.map(servdesk_domain::time::truncate).unwrap_or(now);
+    let started_at = start.started_at.map(servdesk_domain::clock::truncate).unwrap_or(now);
     Timer::check_start(started_at, now).map_err(|e| Error::domain(&e))?;
     let txn = desk.db.begin().await?;
     let target = target(&txn, principal, start.ticket_id, start.task_id).await?;

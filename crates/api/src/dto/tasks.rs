@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use servdesk_domain::tasks::{Task, TaskStatus};
-use servdesk_domain::worktime::Totals;
-use servdesk_persistence::{ConnectionTrait, worktime};
+use servdesk_domain::time::Totals;
+use servdesk_persistence::{ConnectionTrait, time};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -54,7 +54,7 @@ impl TaskOut {
 
     /// One task with its time totals read now.
     pub async fn read(conn: &impl ConnectionTrait, t: Task) -> ApiResult<Self> {
-        let time = worktime::totals_by_task(conn, &[t.id]).await?;
+        let time = time::totals_by_task(conn, &[t.id]).await?;
         Ok(Self::new(t, &time))
     }
 }

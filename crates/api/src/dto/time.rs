@@ -1,7 +1,7 @@
 //! Time totals on the wire (shown with tickets, tasks and time lists).
 
 use serde::Serialize;
-use servdesk_domain::worktime::Totals;
+use servdesk_domain::time::Totals;
 use utoipa::ToSchema;
 
 /// Minutes and labour cost (minor units) of a set of entries.

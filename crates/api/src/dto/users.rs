@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use servdesk_domain::staff::User;
+use servdesk_domain::users::User;
 use servdesk_domain::{ApiKey, Permission, Principal, Role, Scope};
 use utoipa::ToSchema;
 use uuid::Uuid;

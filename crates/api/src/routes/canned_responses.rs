@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::canned::{self, CannedResponse};
+use servdesk_domain::canned_responses::{self as rules, CannedResponse};
 use servdesk_domain::errors::field;
 use servdesk_persistence::canned_responses::{self, CannedChanges};
 use servdesk_persistence::directory::{contacts, customers};
@@ -98,7 +98,7 @@ pub struct RenderedCanned {
 
 fn check_body(fields: &mut Fields, body: Option<&str>) {
     if let Some(body) = body
-        && let Err(e) = canned::check(body)
+        && let Err(e) = rules::check(body)
     {
         fields.add("body", field::TEMPLATE, e.to_string());
     }
@@ -239,7 +239,7 @@ pub async fn render(
         values.insert("agent.name", agent.name);
         values.insert("agent.email", agent.email.to_string());
     }
-    let body = canned::render(&canned.body, &values).map_err(|e| ApiError::internal(format!("stored template no longer valid: {e}")))?;
+    let body = rules::render(&canned.body, &values).map_err(|e| ApiError::internal(format!("stored template no longer valid: {e}")))?;
     Ok(web::Json(RenderedCanned { body }))
 }
 

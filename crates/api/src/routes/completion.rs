@@ -10,10 +10,10 @@ use servdesk_domain::attachments::Attachment;
 use servdesk_domain::completion::{self as rules, Completion, Material};
 use servdesk_domain::errors::{Code, code, field};
 use servdesk_domain::tasks::TaskStatus;
+use servdesk_domain::time::{self as time_rules, EntrySource};
 use servdesk_domain::timeline::{TaskCompleted, TaskStatusChanged, TicketEvent};
-use servdesk_domain::worktime::{self as time_rules, EntrySource};
 use servdesk_persistence::attachments::{self, NewAttachment};
-use servdesk_persistence::{TransactionTrait, checklists, completions, tasks, tickets};
+use servdesk_persistence::{TransactionTrait, checklists, completion, tasks, tickets};
 use servdesk_usecases::access::{actor, visible_task};
 use servdesk_usecases::tasks::close_by_system;
 use servdesk_usecases::time::{Target, write_entry};
@@ -178,7 +178,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
     } else if data.work_done.len() > 20_000 {
         fail("work_done".into(), field::TOO_LONG, "at most 20000 characters".into());
     }
-    let completed_at = data.completed_at.map(servdesk_domain::time::truncate).unwrap_or(now);
+    let completed_at = data.completed_at.map(servdesk_domain::clock::truncate).unwrap_or(now);
     if completed_at > now + Duration::minutes(1) {
         fail("completed_at".into(), field::IN_THE_FUTURE, "a task cannot be completed in the future".into());
     }
@@ -213,7 +213,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> ApiResult<Checked> {
     if data.signer_name.as_ref().is_some_and(|n| n.len() > 200) {
         fail("signer_name".into(), field::TOO_LONG, "at most 200 characters".into());
     }
-    let signed_at = has_signature.then(|| data.signed_at.map(servdesk_domain::time::truncate).unwrap_or(completed_at));
+    let signed_at = has_signature.then(|| data.signed_at.map(servdesk_domain::clock::truncate).unwrap_or(completed_at));
     if signed_at.is_some_and(|s| s > now + Duration::minutes(1)) {
         fail("signed_at".into(), field::IN_THE_FUTURE, "a signature cannot be in the future".into());
     }
@@ -334,7 +334,7 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
         let stored = store_file(&txn, principal, ticket.id, task.id, file, now).await?;
         if file.part == SIGNATURE_PART { signature = Some(stored) } else { photos.push(stored) }
     }
-    completions::add_materials(&txn, task.id, ticket.id, &checked.materials, now).await?;
+    completion::add_materials(&txn, task.id, ticket.id, &checked.materials, now).await?;
     let completion = Completion {
         task_id: task.id,
         ticket_id: ticket.id,
@@ -345,7 +345,7 @@ async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_i
         completed_at: checked.completed_at,
         completed_by: user,
     };
-    completions::create(&txn, &completion, now).await?;
+    completion::create(&txn, &completion, now).await?;
     if !checked.spans.is_empty() {
         let worker = user.ok_or_else(|| ApiError::invalid_field("time_entries", field::USER_ONLY, "only staff members log time"))?;
         let target = Target { customer_id: task.customer_id.or(ticket.customer_id), ticket: ticket.clone(), task_id: Some(task.id) };
@@ -411,7 +411,7 @@ async fn completion_out(
     photos: Vec<Attachment>,
     signature: Option<Attachment>,
 ) -> ApiResult<CompletionOut> {
-    let materials = completions::materials(conn, task.id).await?;
+    let materials = completion::materials(conn, task.id).await?;
     let report_url = format!("/api/v1/tasks/{}/report.pdf", task.id);
     Ok(CompletionOut {
         materials_total_minor: materials.iter().map(|m| m.total_minor).sum(),
@@ -446,7 +446,7 @@ pub async fn get_completion(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CompletionOut>> {
     let (task, _) = visible_task(&state.db, auth.principal(), id.into_inner()).await?;
-    let completion = completions::get(&state.db, task.id).await?.ok_or_else(ApiError::not_found)?;
+    let completion = completion::get(&state.db, task.id).await?.ok_or_else(ApiError::not_found)?;
     let (photos, signature) = servdesk_usecases::documents::completion_files(&state.db, task.id).await?;
     Ok(web::Json(completion_out(&state.db, task, completion, photos, signature).await?))
 }

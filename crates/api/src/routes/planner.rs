@@ -13,7 +13,7 @@ use servdesk_domain::errors::code;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
 use servdesk_persistence::directory::locations;
 use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
-use servdesk_persistence::{teams, users, worktime};
+use servdesk_persistence::{teams, time, users};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -108,7 +108,7 @@ pub async fn planner(
     let unplanned = tasks::unplanned(&state.db, &filter).await?;
     let truncated = planned.len() as u64 >= PLANNER_LIMIT || unplanned.len() as u64 >= PLANNER_LIMIT;
     let ids: Vec<Uuid> = planned.iter().chain(&unplanned).map(|t| t.id).collect();
-    let time = worktime::totals_by_task(&state.db, &ids).await?;
+    let time = time::totals_by_task(&state.db, &ids).await?;
 
     let mut lanes: BTreeMap<Option<Uuid>, Vec<Task>> = BTreeMap::new();
     for task in planned {

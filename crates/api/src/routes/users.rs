@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use servdesk_domain::errors::{code, field};
-use servdesk_domain::staff::{self};
+use servdesk_domain::users as rules;
 use servdesk_domain::{Email, Role};
 use servdesk_persistence::directory::partners;
 use servdesk_persistence::users::{NewUser, UserChanges, UserFilter};
@@ -89,7 +89,7 @@ pub struct UserFilterParams {
 
 /// Checks that a partner user names an existing partner and nobody else names one.
 async fn partner_link(conn: &impl ConnectionTrait, role: Role, partner_id: Option<Uuid>) -> ApiResult<()> {
-    staff::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", field::PARTNER_LINK, e.to_string()))?;
+    rules::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", field::PARTNER_LINK, e.to_string()))?;
     if let Some(partner) = partner_id {
         crate::conventions::validation::referenced("partner_id", partners::get(conn, partner).await)?;
     }

@@ -111,7 +111,7 @@ pub async fn open(
     let (unit, serial) = references::unit(txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
     let customer =
         references::party(txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
-    let reported_at = body.reported_at.map_or(now, servdesk_domain::time::truncate);
+    let reported_at = body.reported_at.map_or(now, servdesk_domain::clock::truncate);
     let warranty = rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref())
         .map_err(|e| Error::domain(&e))?;
     let (default_priority, status_id) = ticket_defaults(desk, txn).await?;

@@ -8,7 +8,7 @@ use servdesk_domain::tickets::{self as ticket_rules};
 use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
-use servdesk_persistence::{TransactionTrait, checklists, tickets, worktime};
+use servdesk_persistence::{TransactionTrait, checklists, tickets, time};
 use servdesk_usecases::access::{actor, partner_of, visibility, visible_task};
 use servdesk_usecases::references;
 use servdesk_usecases::tasks::close_by_system;
@@ -140,7 +140,7 @@ pub async fn of_ticket(
     if let Principal::User { id: user, role: Role::Technician, .. } = auth.principal() {
         found.retain(|t| t.assignee_id == Some(*user));
     }
-    let time = worktime::totals_by_ticket_tasks(&state.db, ticket.id).await?;
+    let time = time::totals_by_ticket_tasks(&state.db, ticket.id).await?;
     Ok(web::Json(found.into_iter().map(|t| TaskOut::new(t, &time)).collect()))
 }
 
@@ -193,7 +193,7 @@ pub async fn list(
     }
     let page = tasks::list(&state.db, &filter, page.to_request()?).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
-    let time = worktime::totals_by_task(&state.db, &ids).await?;
+    let time = time::totals_by_task(&state.db, &ids).await?;
     Ok(web::Json(Paged::from_page(page, |t| TaskOut::new(t, &time))))
 }
 
@@ -380,7 +380,7 @@ pub async fn similar(
     ranked.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(b.1.id.cmp(&a.1.id)));
     ranked.truncate(10);
     let ids: Vec<Uuid> = ranked.iter().map(|(_, t)| t.id).collect();
-    let time = worktime::totals_by_task(&state.db, &ids).await?;
+    let time = time::totals_by_task(&state.db, &ids).await?;
     Ok(web::Json(
         ranked
             .into_iter()

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::worktime::{self as rules, TimeEntry, Timer};
+use servdesk_domain::time::{self as rules, TimeEntry, Timer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;

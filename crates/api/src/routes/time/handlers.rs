@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use servdesk_domain::errors::code;
 use servdesk_domain::tickets::Ticket;
+use servdesk_domain::time::{self as rules, EntrySource, TimeEntry};
 use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeRemoved};
-use servdesk_domain::worktime::{self as rules, EntrySource, TimeEntry};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::worktime::{self as store, EntryChanges, EntryFilter};
+use servdesk_persistence::time::{self as store, EntryChanges, EntryFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use servdesk_usecases::access::actor;
 use servdesk_usecases::time::{self, check_open, target, write_entry};

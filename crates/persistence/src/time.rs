@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, TryIntoModel};
 use servdesk_domain::errors::code;
-use servdesk_domain::worktime::{EntrySource, TimeEntry, Timer, Totals};
+use servdesk_domain::time::{EntrySource, TimeEntry, Timer, Totals};
 use uuid::Uuid;
 
 use crate::entities::{time_entries as row, timers};

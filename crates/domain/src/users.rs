@@ -1,4 +1,4 @@
-//! Staff: user accounts and the teams they work in.
+//! Staff: user accounts (roles, partner links) and the teams they work in.
 //!
 //! A user's email is unique (case-insensitively, see [`Email`]); users with history are
 //! deactivated, never deleted; there is always at least one active admin (checked by the
