@@ -75,7 +75,7 @@ pub struct Worker {
 }
 
 fn chrono_of(d: std::time::Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+    servdesk_domain::policy::duration(d)
 }
 
 impl Worker {

@@ -51,7 +51,7 @@ fn invalid_credentials() -> ApiError {
 }
 
 async fn check_limit(state: &AppState, subject: &str, max: u64) -> ApiResult<()> {
-    let window = chrono::Duration::from_std(state.config.login_failure_window).unwrap_or(chrono::Duration::minutes(15));
+    let window = servdesk_domain::policy::duration(state.config.login_failure_window);
     let now = now();
     let (count, oldest) = login_failures::since(&state.db, subject, now - window).await?;
     if count >= max {
@@ -114,7 +114,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     };
     let txn = state.db.begin().await?;
     login_failures::clear(&txn, &account).await?;
-    let ttl = chrono::Duration::from_std(state.config.session_ttl).unwrap_or(chrono::Duration::days(30));
+    let ttl = servdesk_domain::policy::duration(state.config.session_ttl);
     let session = sessions::create(&txn, user.id, now(), ttl).await?;
     let pair = issue_pair(&state, &txn, &user, &session).await?;
     txn.commit().await?;
