@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::errors::{Code, DomainError, code, field};
+
 named_enum! {
     /// Where a task is. `done` and `cancelled` are final.
     TaskStatus {
@@ -115,6 +117,60 @@ pub fn completion_closes_ticket(changed_to: TaskStatus, after: &[TaskStatus]) ->
 #[error("the planned end must be after the planned start")]
 pub struct WindowInverted;
 
+impl DomainError for TransitionRefused {
+    fn code(&self) -> Code {
+        code::INVALID_TRANSITION
+    }
+}
+
+impl DomainError for WindowInverted {
+    fn code(&self) -> Code {
+        field::BEFORE_START
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("planned_end")
+    }
+}
+
+/// Why a task's own fields refuse a change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskRefused {
+    #[error("task {number} is {status}; it can no longer change")]
+    Closed { number: String, status: TaskStatus },
+    #[error("the task type belongs to another task category")]
+    TypeOfAnotherCategory,
+}
+
+impl DomainError for TaskRefused {
+    fn code(&self) -> Code {
+        match self {
+            Self::Closed { .. } => code::TASK_CLOSED,
+            Self::TypeOfAnotherCategory => field::WRONG_CATEGORY,
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Closed { .. } => None,
+            Self::TypeOfAnotherCategory => Some("type_id"),
+        }
+    }
+}
+
+impl Task {
+    /// A done or cancelled task keeps what it was.
+    pub fn check_changeable(&self) -> Result<(), TaskRefused> {
+        if self.status.is_open() { Ok(()) } else { Err(TaskRefused::Closed { number: self.number.clone(), status: self.status }) }
+    }
+}
+
+/// A task type must be one of the task's category's types (`type_category`: the type's
+/// parent; a type needs its category named).
+pub fn check_type(category_id: Option<Uuid>, type_category: Option<Uuid>) -> Result<(), TaskRefused> {
+    if category_id.is_some() && type_category == category_id { Ok(()) } else { Err(TaskRefused::TypeOfAnotherCategory) }
+}
+
 /// A planned window needs its end after its start; either end may be left open.
 pub fn check_window(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Result<(), WindowInverted> {
     match (start, end) {
@@ -202,6 +258,21 @@ pub fn task_number(ticket_number: &str, n: i64) -> String {
 mod tests {
     use super::TaskStatus::*;
     use super::*;
+
+    #[test]
+    fn a_task_type_must_belong_to_the_tasks_category() {
+        let category = Some(Uuid::from_u128(1));
+        assert_eq!(check_type(category, category), Ok(()));
+        assert_eq!(check_type(category, Some(Uuid::from_u128(2))), Err(TaskRefused::TypeOfAnotherCategory));
+        assert_eq!(check_type(None, category), Err(TaskRefused::TypeOfAnotherCategory));
+    }
+
+    #[test]
+    fn a_refused_type_or_window_names_the_field_it_is_about() {
+        assert_eq!(TaskRefused::TypeOfAnotherCategory.field(), Some("type_id"));
+        assert_eq!(WindowInverted.field(), Some("planned_end"));
+        assert_eq!(TransitionRefused { from: TaskStatus::Done, to: TaskStatus::New }.code(), code::INVALID_TRANSITION);
+    }
     use chrono::TimeZone;
 
     fn hour(h: u32) -> DateTime<Utc> {

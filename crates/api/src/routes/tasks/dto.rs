@@ -120,3 +120,45 @@ pub struct SimilarTaskOut {
     pub same_category: bool,
     pub shared_words: Vec<String>,
 }
+
+impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
+    fn from(b: CreateTask) -> Self {
+        Self {
+            title: b.title,
+            description: b.description,
+            category_id: b.category_id,
+            type_id: b.type_id,
+            planned_start: b.planned_start,
+            planned_end: b.planned_end,
+            customer_id: b.customer_id,
+            location_id: b.location_id,
+            contact_id: b.contact_id,
+            priority_id: b.priority_id,
+            assignee_id: b.assignee_id,
+            partner_id: b.partner_id,
+            paid: b.paid,
+            notify_assignee: b.notify_assignee,
+        }
+    }
+}
+
+impl From<UpdateTask> for servdesk_usecases::tasks::EditTask {
+    fn from(b: UpdateTask) -> Self {
+        Self {
+            title: b.title,
+            description: b.description,
+            category_id: b.category_id,
+            type_id: b.type_id,
+            planned_start: b.planned_start,
+            planned_end: b.planned_end,
+            customer_id: b.customer_id,
+            location_id: b.location_id,
+            contact_id: b.contact_id,
+            priority_id: b.priority_id,
+            assignee_id: b.assignee_id,
+            partner_id: b.partner_id,
+            paid: b.paid,
+            notify_assignee: b.notify_assignee,
+        }
+    }
+}

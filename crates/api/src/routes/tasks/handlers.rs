@@ -1,19 +1,13 @@
 //! The tasks handlers: parse, call the use case or store, answer.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
-use servdesk_domain::errors::{code, field};
-use servdesk_domain::tasks::{self as rules, Task, TaskStatus};
+use servdesk_domain::tasks::{self as rules, Task};
 use servdesk_domain::tickets::{self as ticket_rules};
-use servdesk_domain::timeline::{TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent};
 use servdesk_domain::{Permission, Principal, Role};
-use servdesk_persistence::tasks::{self, NewTask, TaskChanges, TaskFilter};
-use servdesk_persistence::{TransactionTrait, checklists, tickets, time};
-use servdesk_usecases::access::{actor, partner_of, visibility, visible_task};
-use servdesk_usecases::references;
-use servdesk_usecases::tasks::close_by_system;
-use servdesk_usecases::tasks::notify_assignee;
-use servdesk_usecases::tickets::class_of;
+use servdesk_persistence::tasks::{self, TaskFilter};
+use servdesk_persistence::{tickets, time};
+use servdesk_usecases::access::{partner_of, visibility, visible_task};
+use servdesk_usecases::tasks as task_cases;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -21,13 +15,11 @@ use super::dto::*;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
-use crate::conventions::validation::clean;
-use crate::conventions::validation::referenced;
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion};
 use crate::routes::tags;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Adds a task to a ticket. Customer, location, contact and priority default from the
 /// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
@@ -51,65 +43,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    rules::check_window(body.planned_start, body.planned_end)
-        .map_err(|e| ApiError::invalid_field("planned_end", field::BEFORE_START, e.to_string()))?;
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let visibility = visibility(&txn, principal).await?;
-    let ticket = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
-    if matches!(class_of(&txn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled) {
-        return Err(ApiError::new(code::TICKET_CLOSED, format!("ticket {} is closed; reopen it to add tasks", ticket.number)));
-    }
-    let category = references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, body.category_id).await?;
-    if let Some(kind) = references::dictionary(&txn, "type_id", DictionaryKind::TaskType, body.type_id).await?
-        && (body.category_id.is_none() || kind.parent_id != body.category_id)
-    {
-        return Err(ApiError::invalid_field("type_id", field::WRONG_CATEGORY, "the task type belongs to another task category"));
-    }
-    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    references::assignee(&txn, body.assignee_id).await?;
-    if let Some(partner) = body.partner_id {
-        referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
-    }
-    let (customer_id, location_id, contact_id) = match (body.customer_id, body.location_id, body.contact_id) {
-        (None, None, None) => (ticket.customer_id, ticket.location_id, ticket.contact_id),
-        (c, l, p) => (references::party(&txn, c.or(ticket.customer_id), l, p).await?, l, p),
-    };
-    let status = if body.planned_start.is_some() { TaskStatus::Scheduled } else { TaskStatus::New };
-    let new = NewTask {
-        ticket_id: ticket.id,
-        title: body.title.trim().to_owned(),
-        description: clean(body.description),
-        category_id: body.category_id,
-        type_id: body.type_id,
-        planned_start: body.planned_start,
-        planned_end: body.planned_end,
-        customer_id,
-        location_id,
-        contact_id,
-        priority_id: body.priority_id.unwrap_or(ticket.priority_id),
-        assignee_id: body.assignee_id,
-        partner_id: body.partner_id,
-        paid: body.paid,
-        notify_assignee: body.notify_assignee,
-        status,
-        created_by: principal.user_id(),
-    };
-    let task = tasks::create(&txn, new, now).await?;
-    let template = category.map(|c| c.default_checklist).unwrap_or_default();
-    let lines = servdesk_domain::checklists::lines_from_template(&template);
-    checklists::append(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }, &lines, now).await?;
-    let event = TicketEvent::TaskCreated(TaskCreated {
-        task_id: task.id,
-        number: task.number.clone(),
-        title: task.title.clone(),
-        status: task.status,
-        assignee_id: task.assignee_id,
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
-    notify_assignee(&txn, &task, &ticket, now).await?;
-    txn.commit().await?;
+    let task = task_cases::add(&state, auth.principal(), id.into_inner(), body.into()).await?;
     Ok(created(format!("/api/v1/tasks/{}", task.id), task.version, &TaskOut::from(task)))
 }
 
@@ -221,26 +155,8 @@ pub async fn change_status(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let (task, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
-    rules::check_transition(task.status, body.status).map_err(|e| ApiError::new(code::INVALID_TRANSITION, e.to_string()))?;
-    let changed = tasks::set_status(&txn, task.id, if_match.0, body.status, now).await?;
-    let event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
-        task_id: task.id,
-        number: task.number.clone(),
-        from: task.status,
-        to: body.status,
-        note: clean(body.note),
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
-    let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
-    if rules::completion_closes_ticket(body.status, &after) {
-        close_by_system(&txn, &state, &ticket, now).await?;
-    }
-    let out = TaskOut::read(&txn, changed).await?;
-    txn.commit().await?;
+    let changed = task_cases::change_status(&state, auth.principal(), id.into_inner(), if_match.0, body.status, body.note).await?;
+    let out = TaskOut::read(&state.db, changed).await?;
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
 
@@ -271,75 +187,8 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let (current, ticket) = visible_task(&txn, principal, id.into_inner()).await?;
-    if !current.status.is_open() {
-        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}; it can no longer change", current.number, current.status)));
-    }
-    let planned_start = body.planned_start.unwrap_or(current.planned_start);
-    let planned_end = body.planned_end.unwrap_or(current.planned_end);
-    rules::check_window(planned_start, planned_end)
-        .map_err(|e| ApiError::invalid_field("planned_end", field::BEFORE_START, e.to_string()))?;
-    let category_id = body.category_id.unwrap_or(current.category_id);
-    let type_id = body.type_id.unwrap_or(current.type_id);
-    if let Some(Some(category)) = body.category_id {
-        references::dictionary(&txn, "category_id", DictionaryKind::TaskCategory, Some(category)).await?;
-    }
-    if (body.category_id.is_some() || body.type_id.is_some())
-        && let Some(kind) = references::dictionary(&txn, "type_id", DictionaryKind::TaskType, type_id).await?
-        && (category_id.is_none() || kind.parent_id != category_id)
-    {
-        return Err(ApiError::invalid_field("type_id", field::WRONG_CATEGORY, "the task type belongs to another task category"));
-    }
-    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    if let Some(assignee) = body.assignee_id {
-        references::assignee(&txn, assignee).await?;
-    }
-    if let Some(Some(partner)) = body.partner_id {
-        referenced("partner_id", servdesk_persistence::directory::partners::get(&txn, partner).await)?;
-    }
-    let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
-    let customer_id = if touches_party {
-        let (c, l, p) = (
-            body.customer_id.unwrap_or(current.customer_id),
-            body.location_id.unwrap_or(current.location_id),
-            body.contact_id.unwrap_or(current.contact_id),
-        );
-        Some(references::party(&txn, c, l, p).await?)
-    } else {
-        None
-    };
-    let status = rules::status_after_planning(current.status, planned_start);
-    let changes = TaskChanges {
-        title: body.title.map(|t| t.trim().to_owned()),
-        description: body.description.map(clean),
-        category_id: body.category_id,
-        type_id: body.type_id,
-        planned_start: body.planned_start,
-        planned_end: body.planned_end,
-        customer_id,
-        location_id: body.location_id,
-        contact_id: body.contact_id,
-        priority_id: body.priority_id,
-        assignee_id: body.assignee_id,
-        partner_id: body.partner_id,
-        paid: body.paid,
-        notify_assignee: body.notify_assignee,
-        status: (status != current.status).then_some(status),
-    };
-    let task = tasks::update(&txn, current.id, if_match.0, changes, now).await?;
-    let changes = current.changes_to(&task);
-    if !changes.is_empty() {
-        let event = TicketEvent::TaskUpdated(TaskUpdated { task_id: task.id, number: task.number.clone(), changes });
-        tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
-    }
-    if task.assignee_id.is_some() && task.assignee_id != current.assignee_id {
-        notify_assignee(&txn, &task, &ticket, now).await?;
-    }
-    let out = TaskOut::read(&txn, task).await?;
-    txn.commit().await?;
+    let task = task_cases::edit(&state, auth.principal(), id.into_inner(), if_match.0, body.into()).await?;
+    let out = TaskOut::read(&state.db, task).await?;
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
 
