@@ -5,19 +5,13 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use servdesk_domain::attachments::Attachment;
-use servdesk_domain::errors::field;
-use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::tickets::Comment;
-use servdesk_domain::tickets::{CommentVisibility, mentions};
-use servdesk_domain::timeline::{CommentAdded, Delivery, FileRef, TicketEvent};
+use servdesk_domain::tickets::CommentVisibility;
 use servdesk_persistence::attachments;
-use servdesk_persistence::comments;
-use servdesk_persistence::directory::contacts;
-use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, tickets, users};
-use servdesk_usecases::access::{actor, visibility};
-use servdesk_usecases::notify::{self, Recipient};
+use servdesk_persistence::{Cursor, tickets};
+use servdesk_usecases::access::visibility;
+use servdesk_usecases::comments;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -27,10 +21,10 @@ use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation;
 use crate::dto::AttachmentOut;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::openapi::NotFound;
 use crate::routes::tags;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::wire;
 
 #[derive(Serialize, ToSchema)]
@@ -111,84 +105,11 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let now = now();
-    let txn = state.db.begin().await?;
-    let visibility = visibility(&txn, auth.principal()).await?;
-    let ticket = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
-    let text = body.body.trim().to_owned();
-    let mut mentioned = Vec::new();
-    if body.visibility == CommentVisibility::Internal {
-        for login in mentions(&text) {
-            mentioned.extend(users::by_login(&txn, &login).await?);
-        }
-        mentioned.dedup_by_key(|u| u.id);
-    }
-    let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
-    let comment = comments::create(&txn, ticket.id, actor(auth.principal()), body.visibility, text.clone(), &ids, now).await?;
-    let mut files = attach(&txn, ticket.id, comment.id, &body.attachment_ids).await?;
-    let file_refs: Vec<_> = files
-        .iter()
-        .map(|a| FileRef {
-            attachment_id: a.id,
-            filename: Some(a.filename.clone()),
-            content_type: Some(a.content_type.clone()),
-            size_bytes: Some(a.size_bytes),
-            call_id: None,
-        })
-        .collect();
-    let mut delivery = None;
-    if body.visibility == CommentVisibility::Public {
-        if auth.principal().user_id().is_some() {
-            tickets::stamp_first_response(&txn, ticket.id, now).await?;
-        }
-        let contact = match ticket.contact_id {
-            Some(id) => Some(contacts::get(&txn, id).await?),
-            None => None,
-        };
-        delivery = match contact.as_ref().and_then(Recipient::of_contact) {
-            Some(to) => {
-                let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "to": to.to_json()});
-                let job = notify::queue(&txn, NotificationEvent::PublicReply, payload, now).await?;
-                Some(Delivery { queued_job_id: job, channel: Some(to.channel.as_str().to_owned()), to: Some(to.address), not_sent: None })
-            }
-            None => Some(Delivery {
-                not_sent: Some("the ticket has no contact with an email address or phone number".to_owned()),
-                ..Delivery::default()
-            }),
-        };
-    }
-    for user in &mentioned {
-        let payload = json!({"ticket_id": ticket.id, "ticket_number": ticket.number, "comment_id": comment.id, "user_id": user.id});
-        notify::queue(&txn, NotificationEvent::Mention, payload, now).await?;
-    }
-    let event = TicketEvent::CommentAdded(CommentAdded {
-        comment_id: comment.id,
-        visibility: comment.visibility.as_str().to_owned(),
-        mentioned_user_ids: ids,
-        attachments: file_refs,
-        delivery,
-        ..CommentAdded::default()
-    });
-    tickets::append_event(&txn, ticket.id, actor(auth.principal()), &event, now).await?;
-    txn.commit().await?;
+    let (ticket_id, comment, mut files) =
+        comments::add(&state, auth.principal(), id.into_inner(), body.visibility, &body.body, &body.attachment_ids).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}/comments", ticket.id)))
+        .insert_header((header::LOCATION, format!("/api/v1/tickets/{ticket_id}/comments")))
         .json(CommentOut::new(comment, &mut files)))
-}
-
-/// Puts the uploaded files on the comment; all of them or the comment is refused.
-async fn attach(conn: &impl ConnectionTrait, ticket_id: Uuid, comment_id: Uuid, ids: &[Uuid]) -> ApiResult<Vec<Attachment>> {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    if attachments::attach_to_comment(conn, ticket_id, comment_id, &ids).await? != ids.len() as u64 {
-        return Err(ApiError::invalid_field(
-            "attachment_ids",
-            field::NOT_ATTACHABLE,
-            "each id must be a file uploaded to this ticket and not yet sent with another comment",
-        ));
-    }
-    attachments::of_comments(conn, &[comment_id]).await.map_err(ApiError::from)
 }
 
 /// The conversation, oldest first.
@@ -208,7 +129,7 @@ pub async fn list(
     let (after, limit) = page.append_only("comments")?;
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
-    let (items, next) = comments::list(&state.db, ticket.id, after, limit).await?;
+    let (items, next) = servdesk_persistence::comments::list(&state.db, ticket.id, after, limit).await?;
     let ids: Vec<Uuid> = items.iter().map(|c| c.id).collect();
     let mut files = attachments::of_comments(&state.db, &ids).await?;
     Ok(web::Json(Paged {
