@@ -1,19 +1,21 @@
 //! Time worked, as the stopwatch, time entries and field completion write it: what time is
 //! logged against, and one entry with its cost and its timeline event.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::Ticket;
 use servdesk_domain::time::{self as rules, EntrySource, TimeEntry, Timer};
-use servdesk_domain::timeline::{TicketEvent, TimeLogged};
+use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeLogged, TimeRemoved};
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::time::{self as store, NewEntry};
+use servdesk_persistence::time::{self as store, EntryChanges, NewEntry};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use uuid::Uuid;
 
 use crate::access::{actor, visibility, visible_task};
+use crate::error::referenced;
 use crate::tickets::class_of;
+use crate::tickets::clean;
 use crate::{Desk, Error, Result, now};
 
 /// What time is logged against: a ticket, and possibly one of its tasks.
@@ -168,4 +170,124 @@ async fn stop_running(
     let target = Target { ticket, task_id: task.map(|t| t.id), customer_id };
     let note = crate::tickets::clean(note).or(timer.note);
     Ok(Some(write_entry(conn, principal, &target, user_id, stopped.span, note, true, stopped.needs_review, EntrySource::Timer, now).await?))
+}
+
+/// Time a person logged by hand (shape already checked): on a ticket or task, for
+/// themselves or (coordinators) a colleague, as two ends or a date and minutes.
+pub struct LogTime {
+    pub ticket_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub work_date: Option<NaiveDate>,
+    pub minutes: Option<i32>,
+    pub note: Option<String>,
+    pub billable: Option<bool>,
+}
+
+/// Logs time by hand, with its cost and its timeline event.
+pub async fn log(desk: &Desk, principal: &Principal, body: LogTime) -> Result<TimeEntry> {
+    let me = own_user(principal)?;
+    let user = body.user_id.unwrap_or(me);
+    if user != me && !principal.can(Permission::TimeManage) {
+        return Err(Error::forbidden());
+    }
+    let now = now();
+    let span = rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| Error::domain(&e))?;
+    let txn = desk.db.begin().await?;
+    if user != me {
+        referenced("user_id", users::get(&txn, user).await)?;
+    }
+    let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
+    check_open(&txn, principal, &target.ticket).await?;
+    let entry =
+        write_entry(&txn, principal, &target, user, span, clean(body.note), body.billable.unwrap_or(true), false, EntrySource::Manual, now)
+            .await?;
+    txn.commit().await?;
+    Ok(entry)
+}
+
+/// A time entry the caller may see: their own, or anyone's with `time:read_all`.
+pub async fn visible_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> Result<TimeEntry> {
+    let entry = store::get(conn, id).await?;
+    if principal.can(Permission::TimeReadAll) || principal.user_id() == Some(entry.user_id) { Ok(entry) } else { Err(Error::not_found()) }
+}
+
+/// An entry the caller may change (their own, or anyone's as a coordinator) on a ticket
+/// still open to time, with that ticket.
+async fn changeable_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> Result<(TimeEntry, Ticket)> {
+    let entry = visible_entry(conn, principal, id).await?;
+    if principal.user_id() != Some(entry.user_id) && !principal.can(Permission::TimeManage) {
+        return Err(Error::forbidden());
+    }
+    let ticket = tickets::get(conn, entry.ticket_id).await?;
+    check_open(conn, principal, &ticket).await?;
+    Ok((entry, ticket))
+}
+
+/// A correction of a time entry: a new span (replacing the old one), note or billability.
+pub struct ChangeTime {
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub work_date: Option<NaiveDate>,
+    pub minutes: Option<i32>,
+    pub note: Option<String>,
+    pub billable: Option<bool>,
+}
+
+/// Corrects an entry: its cost follows the span at the rate it was logged with; a new span
+/// clears the review flag.
+pub async fn change(desk: &Desk, principal: &Principal, id: Uuid, expected_version: Option<i64>, body: ChangeTime) -> Result<TimeEntry> {
+    let now = now();
+    let txn = desk.db.begin().await?;
+    let (entry, ticket) = changeable_entry(&txn, principal, id).await?;
+    let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
+    let span = if respan {
+        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| Error::domain(&e))?
+    } else {
+        rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes }
+    };
+    let billable = match body.billable {
+        Some(marked) => rules::is_billable(marked, ticket.warranty.flag),
+        None => entry.billable,
+    };
+    let changes = EntryChanges {
+        started_at: span.started_at,
+        ended_at: span.ended_at,
+        work_date: span.work_date,
+        minutes: span.minutes,
+        note: if body.note.is_some() { clean(body.note) } else { entry.note.clone() },
+        billable,
+        cost_minor: rules::cost_minor(i64::from(span.minutes), entry.rate_minor),
+        needs_review: entry.needs_review && !respan,
+    };
+    let changed = store::update(&txn, entry.id, expected_version, changes, now).await?;
+    let event = TicketEvent::TimeChanged(TimeChanged {
+        entry_id: entry.id,
+        user_id: entry.user_id,
+        minutes: Change { before: entry.minutes, after: changed.minutes },
+        billable: Change { before: entry.billable, after: changed.billable },
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Removes an entry, with its timeline event.
+pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid, expected_version: Option<i64>) -> Result<()> {
+    let now = now();
+    let txn = desk.db.begin().await?;
+    let (entry, ticket) = changeable_entry(&txn, principal, id).await?;
+    store::delete(&txn, entry.id, expected_version).await?;
+    let event = TicketEvent::TimeRemoved(TimeRemoved {
+        entry_id: entry.id,
+        user_id: entry.user_id,
+        task_id: entry.task_id,
+        minutes: entry.minutes,
+        work_date: entry.work_date,
+    });
+    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    txn.commit().await?;
+    Ok(())
 }

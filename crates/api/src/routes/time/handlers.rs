@@ -1,15 +1,10 @@
 //! The time handlers: parse, call the use case or store, answer.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use servdesk_domain::Permission;
 use servdesk_domain::errors::code;
-use servdesk_domain::tickets::Ticket;
-use servdesk_domain::time::{self as rules, EntrySource, TimeEntry};
-use servdesk_domain::timeline::{Change, TicketEvent, TimeChanged, TimeRemoved};
-use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::time::{self as store, EntryChanges, EntryFilter};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
-use servdesk_usecases::access::actor;
-use servdesk_usecases::time::{self, check_open, target, write_entry};
+use servdesk_persistence::time::{self as store, EntryFilter};
+use servdesk_usecases::time::{self};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -17,8 +12,6 @@ use super::dto::*;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
-use crate::conventions::validation::clean;
-use crate::conventions::validation::referenced;
 use crate::dto::TotalsOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion};
@@ -115,47 +108,19 @@ pub async fn create_entry(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let me = time::own_user(principal)?;
-    let user = body.user_id.unwrap_or(me);
-    if user != me && !principal.can(Permission::TimeManage) {
-        return Err(ApiError::forbidden());
-    }
-    let now = now();
-    let span =
-        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| servdesk_usecases::Error::domain(&e))?;
-    let txn = state.db.begin().await?;
-    if user != me {
-        referenced("user_id", users::get(&txn, user).await)?;
-    }
-    let target = target(&txn, principal, body.ticket_id, body.task_id).await?;
-    check_open(&txn, principal, &target.ticket).await?;
-    let entry =
-        write_entry(&txn, principal, &target, user, span, clean(body.note), body.billable.unwrap_or(true), false, EntrySource::Manual, now)
-            .await?;
-    txn.commit().await?;
+    let log = time::LogTime {
+        ticket_id: body.ticket_id,
+        task_id: body.task_id,
+        user_id: body.user_id,
+        started_at: body.started_at,
+        ended_at: body.ended_at,
+        work_date: body.work_date,
+        minutes: body.minutes,
+        note: body.note,
+        billable: body.billable,
+    };
+    let entry = time::log(&state, auth.principal(), log).await?;
     Ok(created(format!("/api/v1/time-entries/{}", entry.id), entry.version, &TimeEntryOut::from(entry)))
-}
-
-/// An entry the caller may see: their own, or any with the right to read all time.
-async fn visible_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<TimeEntry> {
-    let entry = store::get(conn, id).await?;
-    if principal.can(Permission::TimeReadAll) || principal.user_id() == Some(entry.user_id) {
-        Ok(entry)
-    } else {
-        Err(ApiError::not_found())
-    }
-}
-
-/// An entry the caller may change: their own while its ticket is open; coordinators any.
-async fn changeable_entry(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<(TimeEntry, Ticket)> {
-    let entry = visible_entry(conn, principal, id).await?;
-    if principal.user_id() != Some(entry.user_id) && !principal.can(Permission::TimeManage) {
-        return Err(ApiError::forbidden());
-    }
-    let ticket = tickets::get(conn, entry.ticket_id).await?;
-    check_open(conn, principal, &ticket).await?;
-    Ok((entry, ticket))
 }
 
 /// One time entry.
@@ -167,7 +132,7 @@ async fn changeable_entry(conn: &impl ConnectionTrait, principal: &Principal, id
 )]
 #[get("/time-entries/{id}")]
 pub async fn get_entry(auth: Authorized<can::TimeRead>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let entry = visible_entry(&state.db, auth.principal(), id.into_inner()).await?;
+    let entry = time::visible_entry(&state.db, auth.principal(), id.into_inner()).await?;
     Ok(versioned(HttpResponse::Ok(), entry.version, &TimeEntryOut::from(entry)))
 }
 
@@ -197,39 +162,15 @@ pub async fn update_entry(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
-    let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
-    let span = if respan {
-        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| servdesk_usecases::Error::domain(&e))?
-    } else {
-        rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes }
+    let change = time::ChangeTime {
+        started_at: body.started_at,
+        ended_at: body.ended_at,
+        work_date: body.work_date,
+        minutes: body.minutes,
+        note: body.note,
+        billable: body.billable,
     };
-    let billable = match body.billable {
-        Some(marked) => rules::is_billable(marked, ticket.warranty.flag),
-        None => entry.billable,
-    };
-    let changes = EntryChanges {
-        started_at: span.started_at,
-        ended_at: span.ended_at,
-        work_date: span.work_date,
-        minutes: span.minutes,
-        note: if body.note.is_some() { clean(body.note) } else { entry.note.clone() },
-        billable,
-        cost_minor: rules::cost_minor(i64::from(span.minutes), entry.rate_minor),
-        needs_review: entry.needs_review && !respan,
-    };
-    let changed = store::update(&txn, entry.id, if_match.0, changes, now).await?;
-    let event = TicketEvent::TimeChanged(TimeChanged {
-        entry_id: entry.id,
-        user_id: entry.user_id,
-        minutes: Change { before: entry.minutes, after: changed.minutes },
-        billable: Change { before: entry.billable, after: changed.billable },
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
-    txn.commit().await?;
+    let changed = time::change(&state, auth.principal(), id.into_inner(), if_match.0, change).await?;
     Ok(versioned(HttpResponse::Ok(), changed.version, &TimeEntryOut::from(changed)))
 }
 
@@ -253,20 +194,7 @@ pub async fn delete_entry(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let (entry, ticket) = changeable_entry(&txn, principal, id.into_inner()).await?;
-    store::delete(&txn, entry.id, if_match.0).await?;
-    let event = TicketEvent::TimeRemoved(TimeRemoved {
-        entry_id: entry.id,
-        user_id: entry.user_id,
-        task_id: entry.task_id,
-        minutes: entry.minutes,
-        work_date: entry.work_date,
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
-    txn.commit().await?;
+    time::remove(&state, auth.principal(), id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
