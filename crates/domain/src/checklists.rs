@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::errors::{Code, DomainError, code};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecklistItem {
     pub id: Uuid,
@@ -25,6 +27,13 @@ pub struct ChecklistItem {
 #[error("a checked line is a record of work done; uncheck it first")]
 pub struct CheckedLineKept;
 
+impl DomainError for CheckedLineKept {
+    fn code(&self) -> Code {
+        code::CHECKLIST_ITEM_CHECKED
+    }
+}
+
+/// A checked line stays on the checklist.
 pub fn check_delete(item: &ChecklistItem) -> Result<(), CheckedLineKept> {
     if item.checked { Err(CheckedLineKept) } else { Ok(()) }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::access::Role;
 use crate::email::Email;
+use crate::errors::{Code, DomainError, code, field};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -32,6 +33,22 @@ impl User {
     pub fn loses_admin(&self, new_role: Option<Role>, new_active: Option<bool>) -> bool {
         self.active && self.role == Role::Admin && (new_active == Some(false) || new_role.is_some_and(|r| r != Role::Admin))
     }
+
+    /// The change may go ahead unless it takes away the last active admin (`active_admins`:
+    /// how many there are now).
+    pub fn check_admin_kept(&self, new_role: Option<Role>, new_active: Option<bool>, active_admins: u64) -> Result<(), LastAdmin> {
+        if self.loses_admin(new_role, new_active) && active_admins <= 1 { Err(LastAdmin) } else { Ok(()) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this is the last active admin; make someone else admin first")]
+pub struct LastAdmin;
+
+impl DomainError for LastAdmin {
+    fn code(&self) -> Code {
+        code::LAST_ADMIN
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +57,16 @@ pub enum PartnerLinkRefused {
     Missing,
     #[error("only partner users work for a partner")]
     NotAPartner,
+}
+
+impl DomainError for PartnerLinkRefused {
+    fn code(&self) -> Code {
+        field::PARTNER_LINK
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some("partner_id")
+    }
 }
 
 /// Partner users (subcontractors' field staff) belong to exactly one partner; staff of our
@@ -86,6 +113,14 @@ mod tests {
     fn deactivating_or_demoting_an_active_admin_loses_an_admin() {
         assert!(admin(true).loses_admin(None, Some(false)));
         assert!(admin(true).loses_admin(Some(Role::Agent), None));
+    }
+
+    #[test]
+    fn the_last_active_admin_is_neither_demoted_nor_deactivated() {
+        assert_eq!(admin(true).check_admin_kept(Some(Role::Agent), None, 1), Err(LastAdmin));
+        assert_eq!(admin(true).check_admin_kept(None, Some(false), 1), Err(LastAdmin));
+        assert_eq!(admin(true).check_admin_kept(None, Some(false), 2), Ok(()));
+        assert_eq!(admin(true).check_admin_kept(None, Some(true), 1), Ok(()));
     }
 
     #[test]

@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::checklists::{self as rules, ChecklistItem};
-use servdesk_domain::errors::code;
 use servdesk_domain::timeline::{ChecklistChanged, TicketEvent};
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::checklists::{self, Owner};
@@ -269,7 +268,7 @@ pub async fn remove(auth: Authorized<can::TasksWork>, state: web::Data<AppState>
     let txn = state.db.begin().await?;
     let item = checklists::get(&txn, id.into_inner()).await?;
     let owner = writable_owner(&txn, principal, Target::of(&item)).await?;
-    rules::check_delete(&item).map_err(|e| ApiError::new(code::CHECKLIST_ITEM_CHECKED, e.to_string()))?;
+    rules::check_delete(&item).map_err(|e| servdesk_usecases::Error::domain(&e))?;
     checklists::delete(&txn, item.id).await?;
     let rest: Vec<Uuid> = checklists::list(&txn, owner).await?.iter().map(|i| i.id).collect();
     checklists::reorder(&txn, &rest, now).await?;

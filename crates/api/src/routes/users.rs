@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
-use servdesk_domain::errors::{code, field};
+use servdesk_domain::errors::field;
 use servdesk_domain::users as rules;
 use servdesk_domain::{Email, Role};
 use servdesk_persistence::directory::partners;
@@ -24,6 +24,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_usecases::Error;
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"email": "ana.kos@example.com", "name": "Ana Kos", "role": "agent", "password": "a long passphrase"}))]
@@ -89,7 +90,7 @@ pub struct UserFilterParams {
 
 /// Checks that a partner user names an existing partner and nobody else names one.
 async fn partner_link(conn: &impl ConnectionTrait, role: Role, partner_id: Option<Uuid>) -> ApiResult<()> {
-    rules::check_partner_link(role, partner_id).map_err(|e| ApiError::invalid_field("partner_id", field::PARTNER_LINK, e.to_string()))?;
+    rules::check_partner_link(role, partner_id).map_err(|e| Error::domain(&e))?;
     if let Some(partner) = partner_id {
         crate::conventions::validation::referenced("partner_id", partners::get(conn, partner).await)?;
     }
@@ -212,8 +213,9 @@ pub async fn patch(
         let partner = changes.partner_id.unwrap_or(current.partner_id);
         partner_link(&txn, changes.role.unwrap_or(current.role), partner).await?;
     }
-    if current.loses_admin(changes.role, changes.active) && users::count_active_with_role(&txn, Role::Admin).await? <= 1 {
-        return Err(ApiError::new(code::LAST_ADMIN, "this is the last active admin; make someone else admin first"));
+    if current.loses_admin(changes.role, changes.active) {
+        let admins = users::count_active_with_role(&txn, Role::Admin).await?;
+        current.check_admin_kept(changes.role, changes.active, admins).map_err(|e| Error::domain(&e))?;
     }
     let deactivating = changes.active == Some(false) && current.active;
     let user = users::update(&txn, id, if_match.0, changes, now()).await?;
