@@ -9,6 +9,7 @@ pub mod access;
 pub mod cache;
 pub mod calls;
 pub mod comments;
+pub mod completion;
 pub mod config;
 pub mod documents;
 pub mod error;

@@ -8,21 +8,17 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::attachments::Attachment;
 use servdesk_domain::completion::{self as rules, Completion, Material};
-use servdesk_domain::errors::{Code, code, field};
-use servdesk_domain::tasks::TaskStatus;
-use servdesk_domain::time::{self as time_rules, EntrySource};
-use servdesk_domain::timeline::{TaskCompleted, TaskStatusChanged, TicketEvent};
-use servdesk_persistence::attachments::{self, NewAttachment};
-use servdesk_persistence::{TransactionTrait, checklists, completion, tasks, tickets};
-use servdesk_usecases::access::{actor, visible_task};
-use servdesk_usecases::tasks::close_by_system;
-use servdesk_usecases::time::{Target, write_entry};
+use servdesk_domain::errors::{Code, field};
+use servdesk_domain::time::{self as time_rules};
+use servdesk_persistence::completion;
+use servdesk_usecases::access::visible_task;
+use servdesk_usecases::completion::{self as completion_cases, Completed, CompletionFile};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
-use crate::conventions::upload::{self, Form, FormSpec, Received};
+use crate::conventions::upload::{self, Form, FormSpec};
 use crate::dto::AttachmentOut;
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -288,9 +284,7 @@ pub async fn complete(
     let id = id.into_inner();
     // Refuse early what cannot succeed, before receiving the files.
     let (task, _) = visible_task(&state.db, principal, id).await?;
-    if !rules::can_complete(task.status) {
-        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}", task.number, task.status)));
-    }
+    task.check_changeable().map_err(servdesk_usecases::Error::from_domain)?;
     let spec = FormSpec { files: &[PHOTO_PART, SIGNATURE_PART], fields: &[DATA_PART], require_files: false };
     let form = upload::receive_form(&state.storage, state.config.attachment_max_bytes, payload, &spec).await?;
     let result = record(&state, principal, id, &form).await;
@@ -302,106 +296,32 @@ pub async fn complete(
 }
 
 async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_id: Uuid, form: &Form) -> ApiResult<CompletionOut> {
-    let now = now();
-    let checked = check(form, now)?;
-    let txn = state.db.begin().await?;
-    let (task, ticket) = visible_task(&txn, principal, task_id).await?;
-    if !rules::can_complete(task.status) {
-        return Err(ApiError::new(code::TASK_CLOSED, format!("task {} is {}", task.number, task.status)));
-    }
-    let user = principal.user_id();
-    // Checklist results: only the task's own lines.
-    let lines = checklists::list(&txn, checklists::Owner::Task { ticket_id: ticket.id, task_id: task.id }).await?;
-    let mut unknown = Vec::new();
-    for (i, result) in checked.data.checklist.iter().enumerate() {
-        match lines.iter().find(|l| l.id == result.item_id) {
-            Some(line) if line.checked != result.checked => {
-                checklists::update(&txn, line.id, None, Some((result.checked, user)), now).await?;
-            }
-            Some(_) => {}
-            None => {
-                unknown.push(FieldError::new(format!("checklist[{i}].item_id"), field::NOT_FOUND, "not a line of this task's checklist"))
-            }
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ApiError::validation(unknown));
-    }
-    // Files: photos and the signature, on the ticket and the task.
-    let mut photos = Vec::new();
-    let mut signature: Option<Attachment> = None;
-    for file in &form.files {
-        let stored = store_file(&txn, principal, ticket.id, task.id, file, now).await?;
-        if file.part == SIGNATURE_PART { signature = Some(stored) } else { photos.push(stored) }
-    }
-    completion::add_materials(&txn, task.id, ticket.id, &checked.materials, now).await?;
-    let completion = Completion {
-        task_id: task.id,
-        ticket_id: ticket.id,
-        work_done: checked.data.work_done.trim().to_owned(),
-        signer_name: signature.as_ref().and(checked.data.signer_name.as_ref().map(|n| n.trim().to_owned())),
-        signed_at: checked.signed_at,
-        signature_attachment_id: signature.as_ref().map(|a| a.id),
+    let checked = check(form, now())?;
+    let files = form
+        .files
+        .iter()
+        .map(|f| CompletionFile {
+            id: f.id,
+            filename: f.filename.clone(),
+            content_type: f.content_type.clone(),
+            size_bytes: f.size_bytes,
+            sha256: f.sha256.clone(),
+            storage_key: f.storage_key.clone(),
+            signature: f.part == SIGNATURE_PART,
+        })
+        .collect();
+    let completed = Completed {
+        work_done: checked.data.work_done,
+        signer_name: checked.data.signer_name,
+        checklist: checked.data.checklist.iter().map(|c| (c.item_id, c.checked)).collect(),
+        materials: checked.materials,
+        spans: checked.spans,
         completed_at: checked.completed_at,
-        completed_by: user,
+        signed_at: checked.signed_at,
+        files,
     };
-    completion::create(&txn, &completion, now).await?;
-    if !checked.spans.is_empty() {
-        let worker = user.ok_or_else(|| ApiError::invalid_field("time_entries", field::USER_ONLY, "only staff members log time"))?;
-        let target = Target { customer_id: task.customer_id.or(ticket.customer_id), ticket: ticket.clone(), task_id: Some(task.id) };
-        for (span, note, billable) in checked.spans {
-            write_entry(&txn, principal, &target, worker, span, note, billable, false, EntrySource::Completion, now).await?;
-        }
-    }
-    let done = tasks::set_status(&txn, task.id, None, TaskStatus::Done, checked.completed_at).await?;
-    let done_event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
-        task_id: task.id,
-        number: task.number.clone(),
-        from: task.status,
-        to: TaskStatus::Done,
-        note: Some("completed in the field".to_owned()),
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &done_event, now).await?;
-    let summary = TicketEvent::TaskCompleted(TaskCompleted {
-        task_id: task.id,
-        number: task.number.clone(),
-        materials: checked.materials.len(),
-        photos: photos.len(),
-        signed_by: completion.signer_name.clone(),
-        completed_at: Some(completion.completed_at),
-    });
-    tickets::append_event(&txn, ticket.id, actor(principal), &summary, now).await?;
-    let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
-    if servdesk_domain::tasks::completion_closes_ticket(TaskStatus::Done, &after) {
-        close_by_system(&txn, state, &ticket, now).await?;
-    }
-    let out = completion_out(&txn, done, completion, photos, signature).await?;
-    txn.commit().await?;
-    Ok(out)
-}
-
-async fn store_file(
-    conn: &impl servdesk_persistence::ConnectionTrait,
-    principal: &servdesk_domain::Principal,
-    ticket_id: Uuid,
-    task_id: Uuid,
-    file: &Received,
-    now: DateTime<Utc>,
-) -> ApiResult<Attachment> {
-    let new = NewAttachment {
-        id: file.id,
-        call_id: None,
-        ticket_id: Some(ticket_id),
-        filename: file.filename.clone(),
-        content_type: file.content_type.clone(),
-        size_bytes: file.size_bytes,
-        sha256: file.sha256.clone(),
-        storage_key: file.storage_key.clone(),
-        uploaded_by: actor(principal),
-        task_id: Some(task_id),
-        kind: if file.part == SIGNATURE_PART { "signature" } else { "photo" },
-    };
-    Ok(attachments::create(conn, new, now).await?)
+    let recorded = completion_cases::record(state, principal, task_id, completed).await?;
+    completion_out(&state.db, recorded.task, recorded.completion, recorded.photos, recorded.signature).await
 }
 
 async fn completion_out(

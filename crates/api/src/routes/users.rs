@@ -8,6 +8,7 @@ use servdesk_domain::{Email, Role};
 use servdesk_persistence::directory::partners;
 use servdesk_persistence::users::{NewUser, UserChanges, UserFilter};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, sessions, users};
+use servdesk_usecases::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -24,7 +25,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
-use servdesk_usecases::Error;
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"email": "ana.kos@example.com", "name": "Ana Kos", "role": "agent", "password": "a long passphrase"}))]
