@@ -8,6 +8,7 @@
 pub mod access;
 pub mod cache;
 pub mod calls;
+pub mod checklists;
 pub mod comments;
 pub mod completion;
 pub mod config;

@@ -4,22 +4,22 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::checklists::{self as rules, ChecklistItem};
-use servdesk_domain::timeline::{ChecklistChanged, TicketEvent};
-use servdesk_domain::{Permission, Principal};
+use servdesk_domain::Principal;
+use servdesk_domain::checklists::ChecklistItem;
 use servdesk_persistence::checklists::{self, Owner};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
-use servdesk_usecases::access::{actor, visibility, visible_task};
+use servdesk_persistence::tickets;
+use servdesk_usecases::access::{visibility, visible_task};
+use servdesk_usecases::checklists::{self as checklist_cases, ChecklistOf};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, can};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::routes::tags;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct ChecklistItemOut {
@@ -72,64 +72,9 @@ pub struct ChangeLine {
     pub position: Option<i32>,
 }
 
-/// Whose list a request names.
-#[derive(Clone, Copy)]
-enum Target {
-    Ticket(Uuid),
-    Task(Uuid),
-}
-
-impl Target {
-    fn of(item: &ChecklistItem) -> Self {
-        item.task_id.map_or(Target::Ticket(item.ticket_id), Target::Task)
-    }
-}
-
-/// The list a caller may change: a task's for who may work on the task (technicians their
-/// own), a ticket's own for who may change the ticket.
-async fn writable_owner(conn: &impl ConnectionTrait, principal: &Principal, target: Target) -> ApiResult<Owner> {
-    match target {
-        Target::Task(task) => {
-            let (task, _) = visible_task(conn, principal, task).await?;
-            Ok(Owner::Task { ticket_id: task.ticket_id, task_id: task.id })
-        }
-        Target::Ticket(ticket_id) => {
-            let ticket = tickets::get_visible(conn, ticket_id, &visibility(conn, principal).await?).await?;
-            if !principal.can(Permission::TicketsWrite) {
-                return Err(ApiError::forbidden());
-            }
-            Ok(Owner::Ticket(ticket.id))
-        }
-    }
-}
-
-async fn record(
-    conn: &impl ConnectionTrait,
-    principal: &Principal,
-    item: &ChecklistItem,
-    action: &str,
-    at: DateTime<Utc>,
-) -> ApiResult<()> {
-    let event = TicketEvent::ChecklistChanged(ChecklistChanged {
-        item_id: item.id,
-        task_id: item.task_id,
-        action: action.to_owned(),
-        text: item.text.clone(),
-        checked: item.checked,
-    });
-    tickets::append_event(conn, item.ticket_id, actor(principal), &event, at).await?;
-    Ok(())
-}
-
-async fn add(state: &AppState, principal: &Principal, target: Target, body: AddLine) -> ApiResult<HttpResponse> {
+async fn add(state: &AppState, principal: &Principal, target: ChecklistOf, body: AddLine) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let now = now();
-    let txn = state.db.begin().await?;
-    let owner = writable_owner(&txn, principal, target).await?;
-    let mut added = checklists::append(&txn, owner, &[body.text.trim().to_owned()], now).await?;
-    let item = added.pop().ok_or_else(|| ApiError::internal("no line added"))?;
-    record(&txn, principal, &item, "added", now).await?;
-    txn.commit().await?;
+    let item = checklist_cases::add(state, principal, target, &body.text).await?;
     Ok(HttpResponse::Created().json(ChecklistItemOut::from(item)))
 }
 
@@ -165,7 +110,7 @@ pub async fn add_to_ticket(
     id: web::Path<Uuid>,
     body: web::Json<AddLine>,
 ) -> ApiResult<HttpResponse> {
-    add(&state, auth.principal(), Target::Ticket(id.into_inner()), body.into_inner()).await
+    add(&state, auth.principal(), ChecklistOf::Ticket(id.into_inner()), body.into_inner()).await
 }
 
 /// A task's checklist (copied from its category's template when the task was created).
@@ -201,7 +146,7 @@ pub async fn add_to_task(
     id: web::Path<Uuid>,
     body: web::Json<AddLine>,
 ) -> ApiResult<HttpResponse> {
-    add(&state, auth.principal(), Target::Task(id.into_inner()), body.into_inner()).await
+    add(&state, auth.principal(), ChecklistOf::Task(id.into_inner()), body.into_inner()).await
 }
 
 /// Edits, checks or unchecks, or moves a line.
@@ -221,32 +166,7 @@ pub async fn change(
 ) -> ApiResult<web::Json<ChecklistItemOut>> {
     let body = body.into_inner();
     body.validate()?;
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let item = checklists::get(&txn, id.into_inner()).await?;
-    let owner = writable_owner(&txn, principal, Target::of(&item)).await?;
-    let mut item = item;
-    if body.text.is_some() || body.checked.is_some_and(|c| c != item.checked) {
-        let checked = body.checked.filter(|c| *c != item.checked).map(|c| (c, principal.user_id()));
-        let action = match checked {
-            Some((true, _)) => "checked",
-            Some((false, _)) => "unchecked",
-            None => "edited",
-        };
-        item = checklists::update(&txn, item.id, body.text.map(|t| t.trim().to_owned()), checked, now).await?;
-        record(&txn, principal, &item, action, now).await?;
-    }
-    if let Some(position) = body.position {
-        let order: Vec<Uuid> = checklists::list(&txn, owner).await?.iter().map(|i| i.id).collect();
-        let moved = rules::moved(&order, item.id, position).ok_or_else(ApiError::not_found)?;
-        if moved != order {
-            checklists::reorder(&txn, &moved, now).await?;
-            item = checklists::get(&txn, item.id).await?;
-            record(&txn, principal, &item, "moved", now).await?;
-        }
-    }
-    txn.commit().await?;
+    let item = checklist_cases::change(&state, auth.principal(), id.into_inner(), body.text, body.checked, body.position).await?;
     Ok(web::Json(item.into()))
 }
 
@@ -263,17 +183,7 @@ pub async fn change(
 )]
 #[delete("/checklist-items/{id}")]
 pub async fn remove(auth: Authorized<can::TasksWork>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let principal = auth.principal();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let item = checklists::get(&txn, id.into_inner()).await?;
-    let owner = writable_owner(&txn, principal, Target::of(&item)).await?;
-    rules::check_delete(&item).map_err(|e| servdesk_usecases::Error::domain(&e))?;
-    checklists::delete(&txn, item.id).await?;
-    let rest: Vec<Uuid> = checklists::list(&txn, owner).await?.iter().map(|i| i.id).collect();
-    checklists::reorder(&txn, &rest, now).await?;
-    record(&txn, principal, &item, "deleted", now).await?;
-    txn.commit().await?;
+    checklist_cases::remove(&state, auth.principal(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
