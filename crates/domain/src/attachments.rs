@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::Actor;
+use crate::errors::{Code, DomainError, code};
 
 /// How many leading bytes are enough to recognise a format (and to tell text from binary).
 pub const SNIFF_BYTES: usize = 8192;
@@ -163,9 +164,73 @@ pub struct Attachment {
     pub kind: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemovalRefused {
+    #[error("only who uploaded a file (or a coordinator) removes it")]
+    NotUploader,
+    #[error("the file is part of a comment and stays with it")]
+    InComment,
+}
+
+impl DomainError for RemovalRefused {
+    fn code(&self) -> Code {
+        match self {
+            Self::NotUploader => code::FORBIDDEN,
+            Self::InComment => code::ATTACHMENT_IN_COMMENT,
+        }
+    }
+}
+
+impl Attachment {
+    /// A file is removed by who uploaded it, or by a coordinator; one sent with a comment is
+    /// part of what was said and stays.
+    pub fn check_removal(&self, by: Actor, coordinates: bool) -> Result<(), RemovalRefused> {
+        if self.uploaded_by != by && !coordinates {
+            return Err(RemovalRefused::NotUploader);
+        }
+        if self.comment_id.is_some() {
+            return Err(RemovalRefused::InComment);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn uploaded_by(user: u128, comment: Option<Uuid>) -> Attachment {
+        Attachment {
+            id: Uuid::nil(),
+            call_id: None,
+            ticket_id: Some(Uuid::nil()),
+            comment_id: comment,
+            filename: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 1,
+            sha256: String::new(),
+            storage_key: String::new(),
+            uploaded_by: Actor { user_id: Some(Uuid::from_u128(user)), api_key_id: None },
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            task_id: None,
+            kind: "file".into(),
+        }
+    }
+
+    #[test]
+    fn who_uploaded_a_file_removes_it_and_so_does_a_coordinator() {
+        let me = Actor { user_id: Some(Uuid::from_u128(1)), api_key_id: None };
+        let colleague = Actor { user_id: Some(Uuid::from_u128(2)), api_key_id: None };
+        assert_eq!(uploaded_by(1, None).check_removal(me, false), Ok(()));
+        assert_eq!(uploaded_by(1, None).check_removal(colleague, false), Err(RemovalRefused::NotUploader));
+        assert_eq!(uploaded_by(1, None).check_removal(colleague, true), Ok(()));
+    }
+
+    #[test]
+    fn a_file_sent_with_a_comment_stays_with_it() {
+        let me = Actor { user_id: Some(Uuid::from_u128(1)), api_key_id: None };
+        assert_eq!(uploaded_by(1, Some(Uuid::nil())).check_removal(me, true), Err(RemovalRefused::InComment));
+    }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
     const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n";

@@ -11,23 +11,19 @@ use servdesk_domain::errors::field;
 use servdesk_domain::tasks::{Task, TaskStatus};
 use servdesk_domain::time::{EntrySource, Span};
 use servdesk_domain::timeline::{TaskCompleted, TaskStatusChanged, TicketEvent};
-use servdesk_persistence::attachments::{self, NewAttachment};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, completion, tasks, tickets};
+use servdesk_persistence::attachments::{self};
+use servdesk_persistence::{TransactionTrait, checklists, completion, tasks, tickets};
 use uuid::Uuid;
 
 use crate::access::{actor, visible_task};
+use crate::attachments::StoredFile;
 use crate::tasks::close_by_system;
 use crate::time::{Target, write_entry};
 use crate::{Desk, Error, FieldError, Result, now};
 
 /// A file of the completion, already in the file store.
 pub struct CompletionFile {
-    pub id: Uuid,
-    pub filename: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub storage_key: String,
+    pub file: StoredFile,
     /// The customer's signature (else a photo).
     pub signature: bool,
 }
@@ -83,7 +79,8 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
     let mut photos = Vec::new();
     let mut signature: Option<Attachment> = None;
     for file in &done.files {
-        let stored = store_file(&txn, principal, ticket.id, task.id, file, now).await?;
+        let kind = if file.signature { "signature" } else { "photo" };
+        let stored = attachments::create(&txn, file.file.row(None, Some(ticket.id), Some(task.id), actor(principal), kind), now).await?;
         if file.signature { signature = Some(stored) } else { photos.push(stored) }
     }
     completion::add_materials(&txn, task.id, ticket.id, &done.materials, now).await?;
@@ -129,28 +126,4 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
     }
     txn.commit().await?;
     Ok(Recorded { task: finished, completion, photos, signature })
-}
-
-async fn store_file(
-    conn: &impl ConnectionTrait,
-    principal: &Principal,
-    ticket_id: Uuid,
-    task_id: Uuid,
-    file: &CompletionFile,
-    now: DateTime<Utc>,
-) -> Result<Attachment> {
-    let new = NewAttachment {
-        id: file.id,
-        call_id: None,
-        ticket_id: Some(ticket_id),
-        filename: file.filename.clone(),
-        content_type: file.content_type.clone(),
-        size_bytes: file.size_bytes,
-        sha256: file.sha256.clone(),
-        storage_key: file.storage_key.clone(),
-        uploaded_by: actor(principal),
-        task_id: Some(task_id),
-        kind: if file.signature { "signature" } else { "photo" },
-    };
-    Ok(attachments::create(conn, new, now).await?)
 }

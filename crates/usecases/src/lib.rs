@@ -6,6 +6,7 @@
 //! registry of job kinds, since every process (server, worker) shares them.
 
 pub mod access;
+pub mod attachments;
 pub mod cache;
 pub mod calls;
 pub mod checklists;

@@ -10,6 +10,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use servdesk_domain::attachments::{self, Rejection, SNIFF_BYTES};
 use servdesk_domain::errors::{code, field};
+use servdesk_usecases::attachments::StoredFile;
 use servdesk_usecases::storage::{Storage, Upload};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -32,6 +33,20 @@ pub struct Received {
     pub size_bytes: i64,
     pub sha256: String,
     pub storage_key: String,
+}
+
+impl Received {
+    /// The file as the use cases take it: in the file store, waiting for its row.
+    pub fn stored(&self) -> StoredFile {
+        StoredFile {
+            id: self.id,
+            filename: self.filename.clone(),
+            content_type: self.content_type.clone(),
+            size_bytes: self.size_bytes,
+            sha256: self.sha256.clone(),
+            storage_key: self.storage_key.clone(),
+        }
+    }
 }
 
 /// Reads every part of `payload` into `storage`. The caller records the files in its

@@ -7,26 +7,25 @@ use actix_web::http::header::{self, Charset, ContentDisposition, DispositionPara
 use actix_web::{HttpResponse, delete, get, post, web};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
+use servdesk_domain::Principal;
 use servdesk_domain::attachments::Attachment;
 use servdesk_domain::attachments::may_be_shown_inline;
-use servdesk_domain::errors::code;
-use servdesk_domain::timeline::{AttachmentRemoved, AttachmentsAdded, FileRef, TicketEvent};
-use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::attachments::{self, NewAttachment, Owner};
-use servdesk_persistence::{ConnectionTrait, Cursor, TransactionTrait, calls, tickets};
-use servdesk_usecases::access::{actor, visibility};
+use servdesk_persistence::attachments::{self, Owner};
+use servdesk_persistence::{ConnectionTrait, Cursor, calls, tickets};
+use servdesk_usecases::access::visibility;
+use servdesk_usecases::attachments as attachment_cases;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged, encode};
-use crate::conventions::upload::{self, Received};
+use crate::conventions::upload::{self};
 use crate::dto::AttachmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::routes::tags;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct UploadedOut {
@@ -44,52 +43,6 @@ pub struct UploadForm {
 }
 
 const UPLOAD_ERRORS: &str = "`attachment_too_large` (413) beyond the configured size; 422 `content_type_mismatch` when a file declared as an image, audio, video or PDF is not one, `forbidden_type` for executables and scripts";
-
-/// Writes the rows of files already in the object store (removing the objects if that fails).
-async fn record(
-    state: &AppState,
-    principal: &Principal,
-    call_id: Option<Uuid>,
-    ticket_id: Option<Uuid>,
-    received: Vec<Received>,
-) -> ApiResult<Vec<Attachment>> {
-    let now = now();
-    let result = async {
-        let txn = state.db.begin().await?;
-        let mut stored = Vec::with_capacity(received.len());
-        for r in &received {
-            let new = NewAttachment {
-                id: r.id,
-                call_id,
-                ticket_id,
-                filename: r.filename.clone(),
-                content_type: r.content_type.clone(),
-                size_bytes: r.size_bytes,
-                sha256: r.sha256.clone(),
-                storage_key: r.storage_key.clone(),
-                uploaded_by: actor(principal),
-                task_id: None,
-                kind: "file",
-            };
-            stored.push(attachments::create(&txn, new, now).await?);
-        }
-        if let Some(ticket_id) = ticket_id {
-            let attachments = stored
-                .iter()
-                .map(|a| FileRef { attachment_id: a.id, filename: Some(a.filename.clone()), call_id: a.call_id, ..FileRef::default() })
-                .collect();
-            let event = TicketEvent::AttachmentAdded(AttachmentsAdded { attachments });
-            tickets::append_event(&txn, ticket_id, actor(principal), &event, now).await?;
-        }
-        txn.commit().await?;
-        Ok::<_, ApiError>(stored)
-    }
-    .await;
-    if result.is_err() {
-        upload::discard(&state.storage, &received).await;
-    }
-    result
-}
 
 fn created(stored: Vec<Attachment>) -> HttpResponse {
     HttpResponse::Created().json(UploadedOut { items: stored.into_iter().map(AttachmentOut::from).collect() })
@@ -121,7 +74,8 @@ pub async fn upload_to_ticket(
     let visibility = visibility(&state.db, auth.principal()).await?;
     let ticket = tickets::get_visible(&state.db, id.into_inner(), &visibility).await?;
     let received = upload::receive(&state.storage, state.config.attachment_max_bytes, payload).await?;
-    let stored = record(&state, auth.principal(), None, Some(ticket.id), received).await?;
+    let files: Vec<_> = received.iter().map(upload::Received::stored).collect();
+    let stored = attachment_cases::record(&state, auth.principal(), None, Some(ticket.id), &files).await?;
     Ok(created(stored))
 }
 
@@ -154,7 +108,8 @@ pub async fn upload_to_call(
         return Err(ApiError::not_found());
     }
     let received = upload::receive(&state.storage, state.config.attachment_max_bytes, payload).await?;
-    let stored = record(&state, auth.principal(), Some(call.id), call.ticket_id, received).await?;
+    let files: Vec<_> = received.iter().map(upload::Received::stored).collect();
+    let stored = attachment_cases::record(&state, auth.principal(), Some(call.id), call.ticket_id, &files).await?;
     Ok(created(stored))
 }
 
@@ -201,20 +156,6 @@ async fn list(conn: &impl ConnectionTrait, owner: Owner, page: &PageParams) -> A
     Ok(web::Json(Paged { items: items.into_iter().map(AttachmentOut::from).collect(), next_cursor: next.map(|id| encode(Cursor::Id(id))) }))
 }
 
-/// The attachment if the caller may see it: through its ticket, or as a call not on a ticket.
-async fn visible(conn: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ApiResult<Attachment> {
-    let attachment = attachments::get(conn, id).await?;
-    match attachment.ticket_id {
-        Some(ticket_id) => {
-            let visibility = visibility(conn, principal).await?;
-            tickets::get_visible(conn, ticket_id, &visibility).await?;
-        }
-        None if principal.can(Permission::CallsRead) => {}
-        None => return Err(ApiError::not_found()),
-    }
-    Ok(attachment)
-}
-
 /// An attachment's metadata.
 #[utoipa::path(
     tag = tags::ATTACHMENTS,
@@ -228,7 +169,7 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<AttachmentOut>> {
-    Ok(web::Json(visible(&state.db, auth.principal(), id.into_inner()).await?.into()))
+    Ok(web::Json(attachment_cases::visible(&state.db, auth.principal(), id.into_inner()).await?.into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -258,7 +199,7 @@ pub async fn content(
     params: web::Query<DownloadParams>,
     req: actix_web::HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let attachment = visible(&state.db, auth.principal(), id.into_inner()).await?;
+    let attachment = attachment_cases::visible(&state.db, auth.principal(), id.into_inner()).await?;
     let etag = format!("\"{}\"", attachment.sha256);
     let cached =
         req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
@@ -308,26 +249,7 @@ fn disposition(filename: &str, inline: bool) -> ContentDisposition {
 )]
 #[delete("/attachments/{id}")]
 pub async fn remove(auth: Authorized<can::TicketsComment>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let principal = auth.principal();
-    let txn = state.db.begin().await?;
-    let attachment = visible(&txn, principal, id.into_inner()).await?;
-    if attachment.uploaded_by != actor(principal) && !principal.can(Permission::TicketsCoordinate) {
-        return Err(ApiError::forbidden());
-    }
-    if attachment.comment_id.is_some() {
-        return Err(ApiError::new(code::ATTACHMENT_IN_COMMENT, "the file is part of a comment and stays with it"));
-    }
-    attachments::delete(&txn, attachment.id).await?;
-    if let Some(ticket_id) = attachment.ticket_id {
-        let event = TicketEvent::AttachmentRemoved(AttachmentRemoved {
-            attachment_id: attachment.id,
-            filename: attachment.filename.clone(),
-            sha256: attachment.sha256.clone(),
-        });
-        tickets::append_event(&txn, ticket_id, actor(principal), &event, now()).await?;
-    }
-    txn.commit().await?;
-    state.storage.discard([attachment.storage_key.as_str()]).await;
+    attachment_cases::remove(&state, auth.principal(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

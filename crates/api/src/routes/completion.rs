@@ -297,19 +297,7 @@ pub async fn complete(
 
 async fn record(state: &AppState, principal: &servdesk_domain::Principal, task_id: Uuid, form: &Form) -> ApiResult<CompletionOut> {
     let checked = check(form, now())?;
-    let files = form
-        .files
-        .iter()
-        .map(|f| CompletionFile {
-            id: f.id,
-            filename: f.filename.clone(),
-            content_type: f.content_type.clone(),
-            size_bytes: f.size_bytes,
-            sha256: f.sha256.clone(),
-            storage_key: f.storage_key.clone(),
-            signature: f.part == SIGNATURE_PART,
-        })
-        .collect();
+    let files = form.files.iter().map(|f| CompletionFile { file: f.stored(), signature: f.part == SIGNATURE_PART }).collect();
     let completed = Completed {
         work_done: checked.data.work_done,
         signer_name: checked.data.signer_name,
