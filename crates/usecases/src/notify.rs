@@ -9,11 +9,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use servdesk_domain::dictionaries::{Entry, StatusClass};
 use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::errors::code;
+use servdesk_domain::messages::Message;
 use servdesk_domain::notifications::{NotificationEvent, choose_channel, status_notice};
 use servdesk_domain::tickets::Ticket;
 use servdesk_persistence::jobs::{self, NewJob};
-use servdesk_persistence::{ConnectionTrait, StoreError, users};
+use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, messages, users};
 use uuid::Uuid;
+
+use crate::{Desk, Error, Result, now};
 
 /// The job kind that sends an outbound email.
 pub const DELIVER_EMAIL: &str = "deliver.email";
@@ -125,4 +129,23 @@ pub async fn status_changed(
         queue(conn, event, json!({"ticket_id": ticket.id, "ticket_number": ticket.number}), at).await?;
     }
     Ok(())
+}
+
+/// Sends a failed outbound message again: it goes back to `queued` with a fresh delivery
+/// job (the first job finished, and its unique key is spent). Only a failed message is
+/// retried; the store's conditional update makes two retries at once queue it once.
+pub async fn retry(desk: &Desk, id: Uuid) -> Result<Message> {
+    let now = now();
+    let txn = desk.db.begin().await?;
+    let message = messages::get(&txn, id).await?;
+    if !messages::requeue(&txn, id, now).await? {
+        return Err(Error::new(code::MESSAGE_NOT_FAILED, format!("the message is {}, not a failed outbound one", message.status)));
+    }
+    let kind = if message.channel == NotificationChannel::Email { DELIVER_EMAIL } else { DELIVER_SMS };
+    let mut job = NewJob::now(kind, json!({"message_id": id}), now);
+    job.unique_key = Some(format!("deliver:{id}:{}", now.timestamp_micros()));
+    jobs::enqueue(&txn, job, now).await?;
+    let message = messages::get(&txn, id).await?;
+    txn.commit().await?;
+    Ok(message)
 }

@@ -1,19 +1,15 @@
 //! The notifications handlers: parse, call the use case or store, answer.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use serde_json::json;
-use servdesk_domain::directory::NotificationChannel;
-use servdesk_domain::errors::{code, field};
+use servdesk_domain::errors::field;
 use servdesk_domain::messages::MessageDirection;
 use servdesk_domain::notifications::{self, NotificationEvent, TemplateText};
 use servdesk_persistence::directory::customers;
-use servdesk_persistence::jobs::{self, NewJob};
 use servdesk_persistence::messages::{self, MessageFilter};
 use servdesk_persistence::notification_settings::{self, Switch};
 use servdesk_persistence::templates::{self};
 use servdesk_persistence::{TransactionTrait, tickets};
 use servdesk_usecases::access::visibility;
-use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -264,21 +260,7 @@ pub async fn retry_message(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<MessageOut>> {
-    let id = id.into_inner();
-    let now = now();
-    let txn = state.db.begin().await?;
-    let message = messages::get(&txn, id).await?;
-    if !messages::requeue(&txn, id, now).await? {
-        return Err(ApiError::new(code::MESSAGE_NOT_FAILED, format!("the message is {}, not a failed outbound one", message.status)));
-    }
-    let kind = if message.channel == NotificationChannel::Email { DELIVER_EMAIL } else { DELIVER_SMS };
-    // A fresh job: the first one finished (failed) and its unique key is spent.
-    let mut job = NewJob::now(kind, json!({"message_id": id}), now);
-    job.unique_key = Some(format!("deliver:{id}:{}", now.timestamp_micros()));
-    jobs::enqueue(&txn, job, now).await?;
-    let message = messages::get(&txn, id).await?;
-    txn.commit().await?;
-    Ok(web::Json(message.into()))
+    Ok(web::Json(servdesk_usecases::notify::retry(&state, id.into_inner()).await?.into()))
 }
 
 /// A ticket's messages, both ways, oldest first: the emails and SMS sent to its contact and
