@@ -6,309 +6,27 @@
 //! (Polish, Czech, Slovak, Slovenian, Croatian, Italian, German…) by their standard glyph
 //! names, so viewers draw them and text extraction reads them back as Unicode.
 
-use std::io::Write;
-
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+mod image;
+mod text;
+
+pub use image::Image;
+use image::ImageData;
+pub use text::{encode, text_width, wrap};
+use text::EXTRA;
+
 pub const PAGE_WIDTH: f32 = 595.0;
+
 pub const PAGE_HEIGHT: f32 = 842.0;
+
 pub const MARGIN: f32 = 48.0;
+
 pub const CONTENT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
 
 const REGULAR: Name = Name(b"F1");
+
 const BOLD: Name = Name(b"F2");
-
-/// Characters beyond ASCII: (character, glyph name, the ASCII letter whose width it has).
-const EXTRA: &[(char, &str, char)] = &[
-    ('Ą', "Aogonek", 'A'),
-    ('ą', "aogonek", 'a'),
-    ('Ć', "Cacute", 'C'),
-    ('ć', "cacute", 'c'),
-    ('Ę', "Eogonek", 'E'),
-    ('ę', "eogonek", 'e'),
-    ('Ł', "Lslash", 'L'),
-    ('ł', "lslash", 'l'),
-    ('Ń', "Nacute", 'N'),
-    ('ń', "nacute", 'n'),
-    ('Ó', "Oacute", 'O'),
-    ('ó', "oacute", 'o'),
-    ('Ś', "Sacute", 'S'),
-    ('ś', "sacute", 's'),
-    ('Ź', "Zacute", 'Z'),
-    ('ź', "zacute", 'z'),
-    ('Ż', "Zdotaccent", 'Z'),
-    ('ż', "zdotaccent", 'z'),
-    ('Č', "Ccaron", 'C'),
-    ('č', "ccaron", 'c'),
-    ('Ď', "Dcaron", 'D'),
-    ('ď', "dcaron", 'd'),
-    ('Ě', "Ecaron", 'E'),
-    ('ě', "ecaron", 'e'),
-    ('Ň', "Ncaron", 'N'),
-    ('ň', "ncaron", 'n'),
-    ('Ř', "Rcaron", 'R'),
-    ('ř', "rcaron", 'r'),
-    ('Š', "Scaron", 'S'),
-    ('š', "scaron", 's'),
-    ('Ť', "Tcaron", 'T'),
-    ('ť', "tcaron", 't'),
-    ('Ů', "Uring", 'U'),
-    ('ů', "uring", 'u'),
-    ('Ž', "Zcaron", 'Z'),
-    ('ž', "zcaron", 'z'),
-    ('Đ', "Dcroat", 'D'),
-    ('đ', "dcroat", 'd'),
-    ('Á', "Aacute", 'A'),
-    ('á', "aacute", 'a'),
-    ('É', "Eacute", 'E'),
-    ('é', "eacute", 'e'),
-    ('Í', "Iacute", 'I'),
-    ('í', "iacute", 'i'),
-    ('Ú', "Uacute", 'U'),
-    ('ú', "uacute", 'u'),
-    ('Ý', "Yacute", 'Y'),
-    ('ý', "yacute", 'y'),
-    ('Ô', "Ocircumflex", 'O'),
-    ('ô', "ocircumflex", 'o'),
-    ('Ä', "Adieresis", 'A'),
-    ('ä', "adieresis", 'a'),
-    ('Ö', "Odieresis", 'O'),
-    ('ö', "odieresis", 'o'),
-    ('Ü', "Udieresis", 'U'),
-    ('ü', "udieresis", 'u'),
-    ('ß', "germandbls", 'B'),
-    ('Ĺ', "Lacute", 'L'),
-    ('ĺ', "lacute", 'l'),
-    ('Ľ', "Lcaron", 'L'),
-    ('ľ', "lcaron", 'l'),
-    ('Ŕ', "Racute", 'R'),
-    ('ŕ', "racute", 'r'),
-    ('À', "Agrave", 'A'),
-    ('à', "agrave", 'a'),
-    ('È', "Egrave", 'E'),
-    ('è', "egrave", 'e'),
-    ('Ì', "Igrave", 'I'),
-    ('ì', "igrave", 'i'),
-    ('Ò', "Ograve", 'O'),
-    ('ò', "ograve", 'o'),
-    ('Ù', "Ugrave", 'U'),
-    ('ù', "ugrave", 'u'),
-    ('Â', "Acircumflex", 'A'),
-    ('â', "acircumflex", 'a'),
-    ('Ê', "Ecircumflex", 'E'),
-    ('ê', "ecircumflex", 'e'),
-    ('Î', "Icircumflex", 'I'),
-    ('î', "icircumflex", 'i'),
-    ('Û', "Ucircumflex", 'U'),
-    ('û', "ucircumflex", 'u'),
-    ('Ç', "Ccedilla", 'C'),
-    ('ç', "ccedilla", 'c'),
-    ('Ë', "Edieresis", 'E'),
-    ('ë', "edieresis", 'e'),
-    ('Ï', "Idieresis", 'I'),
-    ('ï', "idieresis", 'i'),
-    ('Ñ', "Ntilde", 'N'),
-    ('ñ', "ntilde", 'n'),
-    ('Ã', "Atilde", 'A'),
-    ('ã', "atilde", 'a'),
-    ('Õ', "Otilde", 'O'),
-    ('õ', "otilde", 'o'),
-    ('Å', "Aring", 'A'),
-    ('å', "aring", 'a'),
-    ('Ø', "Oslash", 'O'),
-    ('ø', "oslash", 'o'),
-    ('Æ', "AE", 'W'),
-    ('æ', "ae", 'm'),
-    ('Œ', "OE", 'W'),
-    ('œ', "oe", 'm'),
-    ('€', "Euro", '0'),
-    ('–', "endash", '0'),
-    ('—', "emdash", 'M'),
-    ('„', "quotedblbase", '-'),
-    ('“', "quotedblleft", '-'),
-    ('”', "quotedblright", '-'),
-    ('‘', "quoteleft", 'l'),
-    ('’', "quoteright", 'l'),
-    ('‚', "quotesinglbase", 'l'),
-    ('•', "bullet", 'J'),
-    ('…', "ellipsis", 'M'),
-    ('°', "degree", 'J'),
-    ('×', "multiply", '+'),
-    ('©', "copyright", 'O'),
-    ('®', "registered", 'O'),
-    ('§', "section", '0'),
-    ('½', "onehalf", 'M'),
-    ('²', "twosuperior", '-'),
-    ('³', "threesuperior", '-'),
-    ('µ', "mu", 'u'),
-    ('·', "periodcentered", '.'),
-    ('«', "guillemotleft", '0'),
-    ('»', "guillemotright", '0'),
-    ('¿', "questiondown", '?'),
-    ('¡', "exclamdown", '!'),
-    ('✓', "check", 'o'),
-];
-
-/// Helvetica's advance widths (thousandths of the font size) for ASCII 32..=126.
-const WIDTHS: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // space … /
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // 0 … ?
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // @ … O
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // P … _
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // ` … o
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // p … ~
-];
-
-/// The bytes of `text` in our encoding; what it cannot show becomes `?`.
-pub fn encode(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            ' '..='~' => c as u8,
-            '\t' | '\u{a0}' => b' ',
-            c => EXTRA.iter().position(|(e, _, _)| *e == c).and_then(|i| u8::try_from(128 + i).ok()).unwrap_or(b'?'),
-        })
-        .collect()
-}
-
-fn char_width(c: char) -> f32 {
-    let ascii = match c {
-        ' '..='~' => c,
-        '\t' | '\u{a0}' => ' ',
-        c => EXTRA.iter().find(|(e, _, _)| *e == c).map_or('?', |(_, _, base)| *base),
-    };
-    f32::from(WIDTHS[usize::from(ascii as u8 - b' ')])
-}
-
-/// The width of `text` at `size` points (bold runs a little wider).
-pub fn text_width(text: &str, size: f32, bold: bool) -> f32 {
-    let units: f32 = text.chars().map(char_width).sum();
-    units * size / 1000.0 * if bold { 1.06 } else { 1.0 }
-}
-
-/// Breaks `text` into lines no wider than `width`: at spaces where possible, inside a word
-/// only when the word alone is too wide. Line breaks in the text are kept.
-pub fn wrap(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph in text.lines() {
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if text_width(&candidate, size, bold) <= width {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            // A word wider than the line is cut where it must be.
-            for c in word.chars() {
-                if text_width(&format!("{line}{c}"), size, bold) > width && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                }
-                line.push(c);
-            }
-        }
-        lines.push(line);
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
-}
-
-/// An image ready for the PDF.
-pub struct Image {
-    pub width: u32,
-    pub height: u32,
-    data: ImageData,
-}
-
-enum ImageData {
-    /// A JPEG as it came (the PDF's DCTDecode reads it directly).
-    Jpeg { bytes: Vec<u8>, components: u8 },
-    /// Decoded pixels, Flate-compressed: RGB and, when there is transparency, alpha.
-    Pixels { rgb: Vec<u8>, alpha: Option<Vec<u8>> },
-}
-
-impl Image {
-    /// Reads a JPEG or PNG; PNGs larger than `max_side` pixels are scaled down (photos become
-    /// thumbnails, a report stays small). JPEGs are embedded as they are.
-    pub fn from_bytes(bytes: &[u8], max_side: u32) -> Result<Self, String> {
-        if bytes.starts_with(&[0xFF, 0xD8]) {
-            let (width, height, components) = jpeg_header(bytes).ok_or("not a readable JPEG")?;
-            return Ok(Self { width, height, data: ImageData::Jpeg { bytes: bytes.to_vec(), components } });
-        }
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        decoder.set_transformations(png::Transformations::normalize_to_color8());
-        let mut reader = decoder.read_info().map_err(|e| format!("not a readable PNG: {e}"))?;
-        let mut buf = vec![0; reader.output_buffer_size().ok_or("PNG too large")?];
-        let info = reader.next_frame(&mut buf).map_err(|e| format!("not a readable PNG: {e}"))?;
-        let (w, h) = (info.width as usize, info.height as usize);
-        let channels = info.color_type.samples();
-        let pixel = |x: usize, y: usize| -> ([u8; 3], u8) {
-            let p = &buf[y * info.line_size + x * channels..][..channels];
-            match channels {
-                1 => ([p[0]; 3], 255),
-                2 => ([p[0]; 3], p[1]),
-                3 => ([p[0], p[1], p[2]], 255),
-                _ => ([p[0], p[1], p[2]], p[3]),
-            }
-        };
-        let scale = (w.max(h) as f32 / max_side as f32).max(1.0);
-        let (tw, th) = (((w as f32 / scale) as usize).max(1), ((h as f32 / scale) as usize).max(1));
-        let mut rgb = Vec::with_capacity(tw * th * 3);
-        let mut alpha = Vec::with_capacity(tw * th);
-        for ty in 0..th {
-            for tx in 0..tw {
-                let (x, y) = (((tx as f32 + 0.5) * scale) as usize, ((ty as f32 + 0.5) * scale) as usize);
-                let (c, a) = pixel(x.min(w - 1), y.min(h - 1));
-                rgb.extend_from_slice(&c);
-                alpha.push(a);
-            }
-        }
-        let has_alpha = alpha.iter().any(|a| *a < 255);
-        Ok(Self {
-            width: tw as u32,
-            height: th as u32,
-            data: ImageData::Pixels { rgb: deflate(&rgb), alpha: has_alpha.then(|| deflate(&alpha)) },
-        })
-    }
-}
-
-fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    encoder.finish().unwrap_or_default()
-}
-
-/// Width, height and colour components from a JPEG's start-of-frame segment.
-fn jpeg_header(bytes: &[u8]) -> Option<(u32, u32, u8)> {
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            i += 1;
-            continue;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let seg = bytes.get(i + 4..i + 2 + len)?;
-            let height = u32::from(u16::from_be_bytes([*seg.get(1)?, *seg.get(2)?]));
-            let width = u32::from(u16::from_be_bytes([*seg.get(3)?, *seg.get(4)?]));
-            return (width > 0 && height > 0).then_some((width, height, *seg.get(5)?));
-        }
-        i += 2 + len;
-    }
-    None
-}
 
 /// A column of a table: its header, width in points, and whether it is right-aligned.
 pub struct Column<'a> {
@@ -588,6 +306,7 @@ impl Document {
 
 #[cfg(test)]
 mod tests {
+    use super::image::jpeg_header;
     use super::*;
 
     #[test]
