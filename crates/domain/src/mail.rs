@@ -24,14 +24,23 @@ pub fn domain_of(address: &str) -> Option<String> {
     addr.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase()).filter(|d| !d.is_empty())
 }
 
-/// The address of a mailbox written `Name <address>` or `address`, if it is one.
-pub fn mailbox_address(mailbox: &str) -> Option<crate::Email> {
+/// The address of a mailbox written `Name <address>` or `address`, if it is one: a local
+/// part and a domain (which, as mail servers allow, may be a single label like `localhost`).
+pub fn mailbox_address(mailbox: &str) -> Option<String> {
     let mailbox = mailbox.trim();
     let address = match mailbox.rsplit_once('<') {
         Some((_, rest)) => rest.strip_suffix('>')?,
         None => mailbox,
-    };
-    crate::Email::parse(address.trim()).ok()
+    }
+    .trim();
+    let (local, domain) = address.split_once('@')?;
+    let well_formed = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+    well_formed.then(|| address.to_owned())
 }
 
 /// A Message-ID as stored: trimmed, without angle brackets.
@@ -230,10 +239,12 @@ mod tests {
 
     #[test]
     fn a_mailbox_is_an_address_with_or_without_a_name() {
-        assert_eq!(mailbox_address("Servdesk <desk@example.com>").map(|e| e.to_string()), Some("desk@example.com".to_owned()));
-        assert_eq!(mailbox_address("desk@example.com").map(|e| e.to_string()), Some("desk@example.com".to_owned()));
+        assert_eq!(mailbox_address("Servdesk <desk@example.com>").as_deref(), Some("desk@example.com"));
+        assert_eq!(mailbox_address("desk@example.com").as_deref(), Some("desk@example.com"));
+        assert_eq!(mailbox_address("Servdesk <servdesk@localhost>").as_deref(), Some("servdesk@localhost"));
         assert!(mailbox_address("Servdesk <desk@example.com").is_none());
         assert!(mailbox_address("not an address").is_none());
+        assert!(mailbox_address("Servdesk <>").is_none());
     }
 
     #[test]

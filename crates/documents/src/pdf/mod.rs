@@ -13,8 +13,8 @@ mod text;
 
 pub use image::Image;
 use image::ImageData;
-pub use text::{encode, text_width, wrap};
 use text::EXTRA;
+pub use text::{encode, text_width, wrap};
 
 pub const PAGE_WIDTH: f32 = 595.0;
 
