@@ -11,7 +11,7 @@ use utoipa::{IntoResponses, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::error::{FieldErrorOut, PROBLEM_CONTENT_TYPE, Problem};
-use crate::routes::{self, tags};
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -167,4 +167,24 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
             add("500", "`internal_error`: logged with the request id; details hidden");
         }
     }
+}
+
+/// Tags of the OpenAPI document, one per area.
+pub mod tags {
+    pub const AUTH: &str = "auth";
+    pub const USERS: &str = "users";
+    pub const TEAMS: &str = "teams";
+    pub const API_KEYS: &str = "api-keys";
+    pub const JOBS: &str = "jobs";
+    pub const DIRECTORY: &str = "directory";
+    pub const DICTIONARIES: &str = "dictionaries";
+    pub const TICKETS: &str = "tickets";
+    pub const CALLS: &str = "calls";
+    pub const CANNED: &str = "canned-responses";
+    pub const ATTACHMENTS: &str = "attachments";
+    pub const TASKS: &str = "tasks";
+    pub const TIME: &str = "time";
+    pub const PLANNER: &str = "planner";
+    pub const NOTIFICATIONS: &str = "notifications";
+    pub const OPERATIONS: &str = "operations";
 }

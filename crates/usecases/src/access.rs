@@ -3,7 +3,7 @@
 
 use servdesk_domain::tasks::Task;
 use servdesk_domain::tickets::Ticket;
-use servdesk_domain::{Actor, Principal, Role, Visibility};
+use servdesk_domain::{Principal, Role, Visibility};
 use servdesk_persistence::{ConnectionTrait, tasks, teams, tickets, users};
 use uuid::Uuid;
 
@@ -18,11 +18,6 @@ pub async fn visibility(conn: &impl ConnectionTrait, principal: &Principal) -> R
         _ => Vec::new(),
     };
     Ok(Visibility::of(principal, || teams))
-}
-
-/// Who did something, as the timeline and the rows record it.
-pub fn actor(principal: &Principal) -> Actor {
-    Actor::of(principal)
 }
 
 /// The partner a partner user works for (`None` for everyone else).

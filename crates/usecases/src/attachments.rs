@@ -8,7 +8,7 @@ use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
 use uuid::Uuid;
 
-use crate::access::{actor, visibility};
+use crate::access::visibility;
 use crate::{Desk, Error, Result, now};
 
 /// A file already written to the file store, waiting for its row.
@@ -76,7 +76,7 @@ pub async fn record(
         let txn = desk.db.begin().await?;
         let mut stored = Vec::with_capacity(files.len());
         for file in files {
-            stored.push(attachments::create(&txn, file.row(call_id, ticket_id, None, actor(principal), "file"), now).await?);
+            stored.push(attachments::create(&txn, file.row(call_id, ticket_id, None, Actor::of(principal), "file"), now).await?);
         }
         if let Some(ticket_id) = ticket_id {
             let attachments = stored
@@ -84,7 +84,7 @@ pub async fn record(
                 .map(|a| FileRef { attachment_id: a.id, filename: Some(a.filename.clone()), call_id: a.call_id, ..FileRef::default() })
                 .collect();
             let event = TicketEvent::AttachmentAdded(AttachmentsAdded { attachments });
-            tickets::append_event(&txn, ticket_id, actor(principal), &event, now).await?;
+            tickets::append_event(&txn, ticket_id, Actor::of(principal), &event, now).await?;
         }
         txn.commit().await?;
         Ok::<_, Error>(stored)
@@ -101,7 +101,7 @@ pub async fn record(
 pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid) -> Result<()> {
     let txn = desk.db.begin().await?;
     let attachment = visible(&txn, principal, id).await?;
-    attachment.check_removal(actor(principal), principal.can(Permission::TicketsCoordinate)).map_err(|e| Error::domain(&e))?;
+    attachment.check_removal(Actor::of(principal), principal.can(Permission::TicketsCoordinate)).map_err(|e| Error::domain(&e))?;
     attachments::delete(&txn, attachment.id).await?;
     if let Some(ticket_id) = attachment.ticket_id {
         let event = TicketEvent::AttachmentRemoved(AttachmentRemoved {
@@ -109,7 +109,7 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid) -> Result<()> 
             filename: attachment.filename.clone(),
             sha256: attachment.sha256.clone(),
         });
-        tickets::append_event(&txn, ticket_id, actor(principal), &event, now()).await?;
+        tickets::append_event(&txn, ticket_id, Actor::of(principal), &event, now()).await?;
     }
     txn.commit().await?;
     desk.storage.discard([attachment.storage_key.as_str()]).await;

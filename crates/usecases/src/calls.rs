@@ -22,7 +22,7 @@ use servdesk_persistence::directory::{contacts, customers};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, dictionaries, locks, messages, tickets};
 use uuid::Uuid;
 
-use crate::access::{actor, visibility};
+use crate::access::visibility;
 use crate::error::referenced;
 use crate::notify::Recipient;
 use crate::tickets::OpenTicket;
@@ -119,7 +119,7 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
         AlarmEffect::Repeated => {
             let count = tickets::repeat_alarm(txn, ticket.id, now).await?;
             let event = TicketEvent::AlarmRepeated(AlarmRepeated { count, call });
-            tickets::append_event(txn, ticket.id, actor(principal), &event, now).await?;
+            tickets::append_event(txn, ticket.id, Actor::of(principal), &event, now).await?;
             ("deduplicated", count)
         }
         AlarmEffect::Cleared { resolve_ticket } => {
@@ -131,7 +131,7 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
                 tickets::set_status(txn, &current, None, resolved.id, stamps, now).await?;
             }
             let event = TicketEvent::AlarmResolved(AlarmResolved { ticket_resolved: resolve_ticket, call });
-            tickets::append_event(txn, ticket.id, actor(principal), &event, now).await?;
+            tickets::append_event(txn, ticket.id, Actor::of(principal), &event, now).await?;
             let (_, count, _, _) = tickets::alarm(txn, ticket.id).await?;
             ("resolved", count)
         }
@@ -202,7 +202,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
         txn.commit().await?;
         return Ok(out);
     }
-    let call = register(&txn, desk, &body, actor(principal), now).await?;
+    let call = register(&txn, desk, &body, Actor::of(principal), now).await?;
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, desk, principal, &call, Conversion::default()).await?))
     } else {
@@ -247,7 +247,7 @@ pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Princi
     };
     let alarm_key = call.dedup_key.clone();
     let ticket = crate::tickets::open(txn, desk, principal, body, Some(call.id), alarm_key).await?;
-    if !calls::triage(txn, call.id, CallState::Converted, Some(ticket.id), None, actor(principal), now()).await? {
+    if !calls::triage(txn, call.id, CallState::Converted, Some(ticket.id), None, Actor::of(principal), now()).await? {
         return Err(already_triaged(call));
     }
     attachments::follow_call(txn, call.id, ticket.id, None).await?;
@@ -284,10 +284,10 @@ pub async fn merge(desk: &Desk, principal: &Principal, call_id: Uuid, ticket_id:
         call.body.as_deref().unwrap_or("")
     );
     let comment =
-        comments::create(&txn, ticket.id, actor(principal), CommentVisibility::Internal, text.trim().to_owned(), &[], now()).await?;
+        comments::create(&txn, ticket.id, Actor::of(principal), CommentVisibility::Internal, text.trim().to_owned(), &[], now()).await?;
     let event = TicketEvent::CallMerged(CallMerged { call_id: call.id, call_number: call.number.clone(), comment_id: comment.id });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now()).await?;
-    if !calls::triage(&txn, call.id, CallState::Merged, Some(ticket.id), None, actor(principal), now()).await? {
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now()).await?;
+    if !calls::triage(&txn, call.id, CallState::Merged, Some(ticket.id), None, Actor::of(principal), now()).await? {
         return Err(already_triaged(&call));
     }
     attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
@@ -302,7 +302,7 @@ pub async fn dismiss(desk: &Desk, principal: &Principal, call_id: Uuid, reason: 
     let txn = desk.db.begin().await?;
     let call = calls::get(&txn, call_id).await?;
     check_triage(call.state).map_err(|_| already_triaged(&call))?;
-    if !calls::triage(&txn, call.id, CallState::Dismissed, None, Some(reason), actor(principal), now()).await? {
+    if !calls::triage(&txn, call.id, CallState::Dismissed, None, Some(reason), Actor::of(principal), now()).await? {
         return Err(already_triaged(&call));
     }
     let call = calls::get(&txn, call.id).await?;

@@ -3,6 +3,7 @@
 //! stays.
 
 use chrono::{DateTime, Utc};
+use servdesk_domain::Actor;
 use servdesk_domain::checklists::{self as rules, ChecklistItem};
 use servdesk_domain::timeline::{ChecklistChanged, TicketEvent};
 use servdesk_domain::{Permission, Principal};
@@ -10,7 +11,7 @@ use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets};
 use uuid::Uuid;
 
-use crate::access::{actor, visibility, visible_task};
+use crate::access::{visibility, visible_task};
 use crate::{Desk, Error, Result, now};
 
 /// Whose list a request names.
@@ -52,7 +53,7 @@ async fn record(conn: &impl ConnectionTrait, principal: &Principal, item: &Check
         text: item.text.clone(),
         checked: item.checked,
     });
-    tickets::append_event(conn, item.ticket_id, actor(principal), &event, at).await?;
+    tickets::append_event(conn, item.ticket_id, Actor::of(principal), &event, at).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! uploaded for it — one transaction with its timeline event and notices.
 
 use serde_json::json;
+use servdesk_domain::Actor;
 use servdesk_domain::Principal;
 use servdesk_domain::attachments::Attachment;
 use servdesk_domain::errors::field;
@@ -13,7 +14,6 @@ use servdesk_persistence::directory::contacts;
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, tickets, users};
 use uuid::Uuid;
 
-use crate::access::actor;
 use crate::notify::{self, Recipient};
 use crate::{Desk, Error, Result, now};
 
@@ -40,7 +40,7 @@ pub async fn add(
         mentioned.dedup_by_key(|u| u.id);
     }
     let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
-    let comment = comments::create(&txn, ticket.id, actor(principal), visibility, text.clone(), &ids, now).await?;
+    let comment = comments::create(&txn, ticket.id, Actor::of(principal), visibility, text.clone(), &ids, now).await?;
     let files = attach(&txn, ticket.id, comment.id, attachment_ids).await?;
     let file_refs: Vec<_> = files
         .iter()
@@ -85,7 +85,7 @@ pub async fn add(
         delivery,
         ..CommentAdded::default()
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     txn.commit().await?;
     Ok((ticket.id, comment, files))
 }

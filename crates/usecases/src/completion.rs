@@ -4,6 +4,7 @@
 //! completion and the timeline events are one transaction.
 
 use chrono::{DateTime, Utc};
+use servdesk_domain::Actor;
 use servdesk_domain::Principal;
 use servdesk_domain::attachments::Attachment;
 use servdesk_domain::completion::{Completion, Material};
@@ -15,7 +16,7 @@ use servdesk_persistence::attachments::{self};
 use servdesk_persistence::{TransactionTrait, checklists, completion, tasks, tickets};
 use uuid::Uuid;
 
-use crate::access::{actor, visible_task};
+use crate::access::visible_task;
 use crate::attachments::StoredFile;
 use crate::tasks::close_by_system;
 use crate::time::{Target, write_entry};
@@ -80,7 +81,8 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
     let mut signature: Option<Attachment> = None;
     for file in &done.files {
         let kind = if file.signature { "signature" } else { "photo" };
-        let stored = attachments::create(&txn, file.file.row(None, Some(ticket.id), Some(task.id), actor(principal), kind), now).await?;
+        let stored =
+            attachments::create(&txn, file.file.row(None, Some(ticket.id), Some(task.id), Actor::of(principal), kind), now).await?;
         if file.signature { signature = Some(stored) } else { photos.push(stored) }
     }
     completion::add_materials(&txn, task.id, ticket.id, &done.materials, now).await?;
@@ -110,7 +112,7 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
         to: TaskStatus::Done,
         note: Some("completed in the field".to_owned()),
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &done_event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &done_event, now).await?;
     let summary = TicketEvent::TaskCompleted(TaskCompleted {
         task_id: task.id,
         number: task.number.clone(),
@@ -119,7 +121,7 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
         signed_by: completion.signer_name.clone(),
         completed_at: Some(completion.completed_at),
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &summary, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &summary, now).await?;
     let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
     if servdesk_domain::tasks::completion_closes_ticket(TaskStatus::Done, &after) {
         close_by_system(&txn, desk, &ticket, now).await?;

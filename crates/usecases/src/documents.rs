@@ -13,6 +13,7 @@ use chrono::Utc;
 use futures_util::TryStreamExt;
 use servdesk_documents::intervention::{self, ChecklistLine, Report, Signature, THUMBNAIL_PIXELS, TimeLine};
 use servdesk_documents::pdf::Image;
+use servdesk_domain::Actor;
 use servdesk_domain::Principal;
 use servdesk_domain::documents::{Document, DocumentKind, report_number};
 use servdesk_domain::tasks::{Task, TaskStatus};
@@ -26,7 +27,7 @@ use servdesk_persistence::{ConnectionTrait, PageRequest, TransactionTrait, check
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::access::{actor, visible_task};
+use crate::access::visible_task;
 use crate::{Desk, Error, Result, now};
 
 /// A rendered intervention report.
@@ -108,7 +109,7 @@ async fn keep(
             size_bytes,
             sha256,
             storage_key: key.clone(),
-            uploaded_by: actor(principal),
+            uploaded_by: Actor::of(principal),
             task_id: Some(task.id),
             kind: "report",
         };
@@ -138,7 +139,7 @@ async fn keep(
             number: report_number(&task.number),
             attachment_id: id,
         });
-        tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+        tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
         txn.commit().await?;
         Ok::<_, Error>(())
     }

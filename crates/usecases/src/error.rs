@@ -89,11 +89,6 @@ impl Error {
         Self::new(code, e.to_string())
     }
 
-    /// [`Error::domain`] for `map_err` on an owned error.
-    pub fn from_domain(e: impl DomainError) -> Self {
-        Self::domain(&e)
-    }
-
     /// A referenced record that does not exist is a field error of the request (422), not a
     /// 404 of the route.
     pub fn referenced_as(self, field_name: &str) -> Self {

@@ -65,6 +65,11 @@ impl Desk {
     }
 }
 
+/// Trims optional free text; blank becomes absent.
+pub fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
 /// The current time as the domain stores it (microseconds).
 pub fn now() -> DateTime<Utc> {
     servdesk_domain::clock::truncate(Utc::now())

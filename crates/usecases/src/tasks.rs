@@ -17,9 +17,10 @@ use servdesk_persistence::tasks::{NewTask, TaskChanges};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, tasks, tickets, users};
 use uuid::Uuid;
 
-use crate::access::{actor, visibility, visible_task};
+use crate::access::{visibility, visible_task};
+use crate::clean;
 use crate::error::referenced;
-use crate::tickets::{class_of, clean, move_to_class};
+use crate::tickets::{class_of, move_to_class};
 use crate::{Desk, Error, Result, notify, now, references};
 
 /// The ticket whose last open task was just completed moves to the default status of the
@@ -51,7 +52,7 @@ pub async fn cancel_open(conn: &impl ConnectionTrait, principal: &Principal, ope
             to: TaskStatus::Cancelled,
             note: Some("cancelled with the ticket".to_owned()),
         });
-        tickets::append_event(conn, task.ticket_id, actor(principal), &event, now).await?;
+        tickets::append_event(conn, task.ticket_id, Actor::of(principal), &event, now).await?;
     }
     Ok(())
 }
@@ -141,7 +142,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
         status: task.status,
         assignee_id: task.assignee_id,
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     notify_assignee(&txn, &task, &ticket, now).await?;
     txn.commit().await?;
     Ok(task)
@@ -169,7 +170,7 @@ pub async fn change_status(
         to,
         note: clean(note),
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     let after: Vec<TaskStatus> = tasks::of_ticket(&txn, ticket.id).await?.into_iter().map(|t| t.status).collect();
     if rules::completion_closes_ticket(to, &after) {
         close_by_system(&txn, desk, &ticket, now).await?;
@@ -257,7 +258,7 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
     let changes = current.changes_to(&task);
     if !changes.is_empty() {
         let event = TicketEvent::TaskUpdated(TaskUpdated { task_id: task.id, number: task.number.clone(), changes });
-        tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+        tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     }
     if task.assignee_id.is_some() && task.assignee_id != current.assignee_id {
         notify_assignee(&txn, &task, &ticket, now).await?;

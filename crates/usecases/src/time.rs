@@ -2,6 +2,7 @@
 //! logged against, and one entry with its cost and its timeline event.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use servdesk_domain::Actor;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::Ticket;
@@ -12,10 +13,10 @@ use servdesk_persistence::time::{self as store, EntryChanges, NewEntry};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait, tickets, users};
 use uuid::Uuid;
 
-use crate::access::{actor, visibility, visible_task};
+use crate::access::{visibility, visible_task};
+use crate::clean;
 use crate::error::referenced;
 use crate::tickets::class_of;
-use crate::tickets::clean;
 use crate::{Desk, Error, Result, now};
 
 /// What time is logged against: a ticket, and possibly one of its tasks.
@@ -98,7 +99,7 @@ pub async fn write_entry(
         source: entry.source,
         needs_review: entry.needs_review,
     });
-    tickets::append_event(conn, target.ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(conn, target.ticket.id, Actor::of(principal), &event, now).await?;
     Ok(entry)
 }
 
@@ -128,8 +129,7 @@ pub async fn start_timer(desk: &Desk, principal: &Principal, start: StartTimer) 
     let target = target(&txn, principal, start.ticket_id, start.task_id).await?;
     check_open(&txn, principal, &target.ticket).await?;
     let stopped = if start.switch { stop_running(&txn, desk, principal, user, None, None, now).await? } else { None };
-    let timer =
-        Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: crate::tickets::clean(start.note) };
+    let timer = Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: clean(start.note) };
     store::start(&txn, &timer, now).await?;
     txn.commit().await?;
     Ok((timer, stopped))
@@ -168,7 +168,7 @@ async fn stop_running(
     };
     let customer_id = task.as_ref().and_then(|t| t.customer_id).or(ticket.customer_id);
     let target = Target { ticket, task_id: task.map(|t| t.id), customer_id };
-    let note = crate::tickets::clean(note).or(timer.note);
+    let note = clean(note).or(timer.note);
     Ok(Some(write_entry(conn, principal, &target, user_id, stopped.span, note, true, stopped.needs_review, EntrySource::Timer, now).await?))
 }
 
@@ -269,7 +269,7 @@ pub async fn change(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
         minutes: Change { before: entry.minutes, after: changed.minutes },
         billable: Change { before: entry.billable, after: changed.billable },
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     txn.commit().await?;
     Ok(changed)
 }
@@ -287,7 +287,7 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
         minutes: entry.minutes,
         work_date: entry.work_date,
     });
-    tickets::append_event(&txn, ticket.id, actor(principal), &event, now).await?;
+    tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     txn.commit().await?;
     Ok(())
 }

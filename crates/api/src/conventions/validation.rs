@@ -87,10 +87,8 @@ pub fn referenced<T>(field: &str, found: Result<T, StoreError>) -> ApiResult<T> 
     Ok(servdesk_usecases::error::referenced(field, found)?)
 }
 
-/// Trims optional free text; blank becomes absent.
-pub fn clean(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
+/// Trims optional free text; blank becomes absent (the use cases' own rule).
+pub use servdesk_usecases::clean;
 
 /// The same for a PATCH field: `null` and blank both clear it.
 pub fn clean_patch(v: Option<Option<String>>) -> Option<Option<String>> {

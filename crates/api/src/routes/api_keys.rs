@@ -11,13 +11,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tags;
 use crate::auth::{Authorized, api_keys::generate, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation;
 use crate::dto::ApiKeyOut;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::NotFound;
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 use crate::wire;
 

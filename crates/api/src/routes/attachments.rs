@@ -24,7 +24,7 @@ use crate::conventions::upload::{self};
 use crate::dto::AttachmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

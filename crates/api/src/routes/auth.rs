@@ -9,10 +9,10 @@ use servdesk_persistence::{TransactionTrait, login_failures, sessions, users};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::tags;
 use crate::auth::passwords;
 use crate::auth::tokens::{claims_for, random_token, sha256_hex};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 
 #[derive(Deserialize, ToSchema)]

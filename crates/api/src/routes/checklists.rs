@@ -18,7 +18,7 @@ use validator::Validate;
 use crate::auth::{Authorized, can};
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

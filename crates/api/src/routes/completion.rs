@@ -23,7 +23,7 @@ use crate::dto::AttachmentOut;
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 
 const DATA_PART: &str = "data";
@@ -284,7 +284,7 @@ pub async fn complete(
     let id = id.into_inner();
     // Refuse early what cannot succeed, before receiving the files.
     let (task, _) = visible_task(&state.db, principal, id).await?;
-    task.check_changeable().map_err(servdesk_usecases::Error::from_domain)?;
+    task.check_changeable().map_err(|e| servdesk_usecases::Error::domain(&e))?;
     let spec = FormSpec { files: &[PHOTO_PART, SIGNATURE_PART], fields: &[DATA_PART], require_files: false };
     let form = upload::receive_form(&state.storage, state.config.attachment_max_bytes, payload, &spec).await?;
     let result = record(&state, principal, id, &form).await;

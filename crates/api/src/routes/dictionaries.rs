@@ -14,12 +14,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tags;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::Paged;
 use crate::conventions::validation::{self, Fields, referenced};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;

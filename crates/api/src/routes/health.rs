@@ -6,8 +6,8 @@ use servdesk_domain::errors::code;
 use servdesk_persistence::{db, jobs};
 use utoipa::ToSchema;
 
-use super::tags;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::tags;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

@@ -5,15 +5,15 @@ use actix_web::{HttpResponse, post, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde::Serialize;
+use servdesk_domain::Actor;
 use servdesk_domain::errors::code;
-use servdesk_usecases::access::actor;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::tags;
 use crate::auth::{Authorized, can};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::tags;
 use crate::state::AppState;
 
 /// What became of an incoming email.
@@ -90,7 +90,7 @@ pub async fn receive_email(
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(code::EMPTY_MESSAGE, "the body must be a raw RFC 5322 message"));
     }
-    let outcome = InboundOutcome::from(servdesk_channels::inbound::receive(&state, raw.freeze(), actor(auth.principal())).await?);
+    let outcome = InboundOutcome::from(servdesk_channels::inbound::receive(&state, raw.freeze(), Actor::of(auth.principal())).await?);
     let created = matches!(outcome.outcome, "comment" | "call");
     Ok(if created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(outcome))
 }

@@ -10,11 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::tags;
 use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 use crate::wire;
 

@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::tags;
 use crate::auth::{Caller, passwords};
 use crate::conventions::validation;
 use crate::dto::ApiKeyOut;
 use crate::dto::UserOut;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 
 /// A staff member, or the API key an integration calls with.

@@ -55,23 +55,3 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 pub fn operational(cfg: &mut ServiceConfig) {
     cfg.service(health::health).service(health::ready).service(health::metrics);
 }
-
-/// Tags of the OpenAPI document, one per area.
-pub mod tags {
-    pub const AUTH: &str = "auth";
-    pub const USERS: &str = "users";
-    pub const TEAMS: &str = "teams";
-    pub const API_KEYS: &str = "api-keys";
-    pub const JOBS: &str = "jobs";
-    pub const DIRECTORY: &str = "directory";
-    pub const DICTIONARIES: &str = "dictionaries";
-    pub const TICKETS: &str = "tickets";
-    pub const CALLS: &str = "calls";
-    pub const CANNED: &str = "canned-responses";
-    pub const ATTACHMENTS: &str = "attachments";
-    pub const TASKS: &str = "tasks";
-    pub const TIME: &str = "time";
-    pub const PLANNER: &str = "planner";
-    pub const NOTIFICATIONS: &str = "notifications";
-    pub const OPERATIONS: &str = "operations";
-}

@@ -23,7 +23,7 @@ use crate::auth::{Authorized, can};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 
 /// The widest range one planner request covers.

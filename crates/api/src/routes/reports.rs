@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::{Authorized, can};
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]

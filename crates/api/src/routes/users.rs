@@ -14,7 +14,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tags;
 use crate::auth::{Authorized, can, passwords};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
@@ -22,6 +21,7 @@ use crate::conventions::patch::double_option;
 use crate::conventions::validation;
 use crate::dto::UserOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use servdesk_domain::Actor;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::tickets::{self as rules, CloseDecision, Ticket};
@@ -12,8 +13,9 @@ use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, tasks, teams, tickets};
 use uuid::Uuid;
 
-use super::{Rollup, clean, move_to_class, progress};
-use crate::access::{actor, visibility};
+use super::{Rollup, move_to_class, progress};
+use crate::access::visibility;
+use crate::clean;
 use crate::{Desk, Error, FieldError, Result, notify, now, references};
 
 /// A ticket as the caller sees it after an action: with the statuses and the rollups it is
@@ -61,7 +63,7 @@ impl Loaded {
     /// Records the event and the notices, commits, returns the ticket to show.
     async fn finish(self, ticket: Ticket, event: TicketEvent, principal: &Principal) -> Result<Shown> {
         let at = now();
-        tickets::append_event(&self.txn, ticket.id, actor(principal), &event, at).await?;
+        tickets::append_event(&self.txn, ticket.id, Actor::of(principal), &event, at).await?;
         notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, principal.user_id(), at).await?;
         let rollups = progress(&self.txn, [&ticket]).await?;
         self.txn.commit().await?;

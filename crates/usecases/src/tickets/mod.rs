@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use servdesk_domain::Actor;
 use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::tickets::{self as rules, Channel, Ticket};
@@ -12,8 +13,7 @@ use servdesk_persistence::tickets::{self, NewTicket};
 use servdesk_persistence::{ConnectionTrait, dictionaries};
 use uuid::Uuid;
 
-use crate::access::actor;
-use crate::{Desk, Error, Result, notify, now, references};
+use crate::{Desk, Error, Result, clean, notify, now, references};
 
 pub mod actions;
 
@@ -44,11 +44,6 @@ pub struct OpenTicket {
     pub warranty_reason: Option<String>,
     pub paid: bool,
     pub tags: Vec<String>,
-}
-
-/// Trims optional free text; blank becomes absent.
-pub fn clean(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
 pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
@@ -146,7 +141,7 @@ pub async fn open(
         alarm_key,
     };
     let monitoring = new.alarm_key.is_some();
-    let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, actor(principal), now).await?;
+    let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, Actor::of(principal), now).await?;
     // An alarm's contact hears about it from their monitoring, not from us.
     if !monitoring {
         notify::ticket_created(txn, &ticket, now).await?;

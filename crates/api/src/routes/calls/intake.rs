@@ -11,7 +11,7 @@ use super::dto::{CallIntakeOut, CallOut, CreateCall};
 use crate::auth::{Authorized, can};
 use crate::conventions::validation::Fields;
 use crate::error::ApiResult;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 
 impl From<IntakeOutcome> for CallIntakeOut {

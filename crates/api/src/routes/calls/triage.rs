@@ -13,7 +13,7 @@ use crate::auth::{Authorized, can};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 
 /// Lists calls; `state=untriaged` is the coordinators' queue, oldest first.

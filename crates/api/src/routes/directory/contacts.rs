@@ -21,8 +21,8 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
 use crate::error::{ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
 use crate::state::{AppState, now};
 use crate::wire;
 

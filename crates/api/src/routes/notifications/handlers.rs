@@ -19,7 +19,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::referenced;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::{AppState, now};
 
 fn event_of(name: &str) -> ApiResult<NotificationEvent> {

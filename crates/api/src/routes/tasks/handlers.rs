@@ -17,8 +17,8 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
 use crate::state::AppState;
 
 /// Adds a task to a ticket. Customer, location, contact and priority default from the

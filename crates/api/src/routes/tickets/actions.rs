@@ -15,8 +15,8 @@ use crate::conventions::patch::double_option;
 use crate::conventions::validation;
 use crate::dto::TicketOut;
 use crate::error::{ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Validate)]

@@ -23,7 +23,7 @@ use crate::conventions::validation;
 use crate::dto::AttachmentOut;
 use crate::error::ApiResult;
 use crate::openapi::NotFound;
-use crate::routes::tags;
+use crate::openapi::tags;
 use crate::state::AppState;
 use crate::wire;
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use servdesk_domain::Actor;
 use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::tickets::{self as rules};
 use servdesk_domain::timeline::TicketEvent;
@@ -11,7 +12,7 @@ use servdesk_persistence::directory::equipment;
 use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
 use servdesk_persistence::{Cursor, TransactionTrait};
 use servdesk_usecases::Error;
-use servdesk_usecases::access::{actor, visibility};
+use servdesk_usecases::access::visibility;
 use servdesk_usecases::references;
 use servdesk_usecases::tickets::{clean_tags, open, progress, statuses};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,8 +27,8 @@ use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
 use crate::dto::TicketOut;
 use crate::error::ApiResult;
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
 use crate::state::{AppState, now};
 
 /// Opens a ticket (coordinators, agents, `tickets:write` keys). Its number is
@@ -194,7 +195,7 @@ pub async fn update(
     let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
     let changed = current.changes_to(&ticket);
     if !changed.is_empty() {
-        tickets::append_event(&txn, ticket.id, actor(principal), &TicketEvent::FieldsChanged(changed), now).await?;
+        tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?;
     }
     txn.commit().await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))

@@ -14,8 +14,8 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::dto::TotalsOut;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
-use crate::routes::tags;
 use crate::state::{AppState, now};
 
 /// The caller's running stopwatch.
