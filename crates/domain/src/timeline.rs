@@ -483,12 +483,14 @@ mod tests {
         assert_eq!(TicketEvent::read("created", created.data()).unwrap(), created);
         let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         for kind in kinds {
-            // Lenient reading: an empty object is a valid (if uninformative) event of most kinds.
-            let read = TicketEvent::read(kind, json!({}));
-            if let Ok(event) = read {
-                assert_eq!(event.kind().as_str(), kind);
+            // Every kind has a variant: an empty object either reads (most kinds are lenient)
+            // as that kind, or is refused for a missing field — never as an unknown kind.
+            match TicketEvent::read(kind, json!({})) {
+                Ok(event) => assert_eq!(event.kind().as_str(), kind),
+                Err(e) => assert!(e.to_string().contains("missing field"), "{kind}: {e}"),
             }
         }
+        assert!(TicketEvent::read("no_such_kind", json!({})).is_err());
     }
 
     #[test]
