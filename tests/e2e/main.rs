@@ -22,6 +22,7 @@ mod directory;
 mod docs_page;
 mod email_in;
 mod email_out;
+mod hardening;
 mod jobs;
 mod openapi;
 mod planner;

@@ -19,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::authenticate;
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
-use crate::conventions::{idempotency, problems};
+use crate::conventions::{characters, idempotency, problems};
 use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
@@ -105,6 +105,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
         )
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::new(code::NOT_FOUND, "no such route")) }))
+        .wrap(from_fn(characters::middleware))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(authenticate))
         .wrap(cors(&state.config.cors_origins))

@@ -200,6 +200,7 @@ pub mod code {
         UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", UnsupportedMediaType, "the body's content type is not accepted here";
         VALIDATION_FAILED = "validation_failed", Unprocessable, "fields are invalid; each is listed in errors";
         INVALID_BODY = "invalid_body", Unprocessable, "the body does not match the schema";
+        INVALID_CHARACTER = "invalid_character", Unprocessable, "a text contains a NUL character, which no text accepts";
         IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", Unprocessable, "the Idempotency-Key was used with a different request";
         TOO_MANY_LOGIN_ATTEMPTS = "too_many_login_attempts", RateLimited, "too many failed logins; retry after Retry-After seconds";
         STORAGE_UNAVAILABLE = "storage_unavailable", Unavailable, "the file store does not answer; retry later";
@@ -253,6 +254,7 @@ pub mod field {
         USER_ONLY = "user_only", InvalidField, "only staff members log time";
         UNSUPPORTED = "unsupported", InvalidField, "the list cannot be ordered or filtered that way";
         UNKNOWN = "unknown", InvalidField, "not one of the accepted values";
+        NOT_A_CLOSING_STATUS = "not_a_closing_status", InvalidField, "the status is not of class closed or cancelled";
         OPEN_TASK = "open_task", InvalidField, "an open task of the ticket (one entry per task)";
         REPEATED_PART = "repeated_part", InvalidField, "a form part was sent twice";
         UNKNOWN_PART = "unknown_part", InvalidField, "the form has no part of this name";

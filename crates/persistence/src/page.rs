@@ -81,6 +81,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// No items and no next page.
+    pub fn empty() -> Self {
+        Page { items: Vec::new(), next: None }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { items: self.items.into_iter().map(f).collect(), next: self.next }
     }

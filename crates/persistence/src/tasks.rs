@@ -2,8 +2,9 @@
 //! ticket's rules (progress, closing) as a list of statuses.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement, TryIntoModel};
+use servdesk_domain::Visibility;
 use servdesk_domain::tasks::{Task, TaskStatus, task_number};
 use uuid::Uuid;
 
@@ -11,6 +12,7 @@ use crate::db::placeholder;
 use crate::entities::tasks as row;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
+use crate::tickets;
 use crate::versioned::{self, Columns};
 
 pub struct NewTask {
@@ -39,6 +41,32 @@ pub struct TaskFilter {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub status: Option<TaskStatus>,
+    /// Only tasks of tickets this visibility sees (`None`: no such limit).
+    pub tickets: Option<Visibility>,
+}
+
+impl TaskFilter {
+    /// The filter's conditions; `None` when it can match nothing.
+    fn condition(&self) -> Option<Condition> {
+        let mut all = Condition::all();
+        if let Some(t) = self.ticket_id {
+            all = all.add(row::Column::TicketId.eq(t));
+        }
+        if let Some(a) = self.assignee_id {
+            all = all.add(row::Column::AssigneeId.eq(a));
+        }
+        if let Some(p) = self.partner_id {
+            all = all.add(row::Column::PartnerId.eq(p));
+        }
+        if let Some(s) = self.status {
+            all = all.add(row::Column::Status.eq(s.as_str()));
+        }
+        match &self.tickets {
+            None | Some(Visibility::All) => {}
+            Some(visibility) => all = all.add(row::Column::TicketId.in_subquery(tickets::visible_ids(visibility)?)),
+        }
+        Some(all)
+    }
 }
 
 fn to_task(m: row::Model) -> Result<Task, StoreError> {
@@ -128,19 +156,8 @@ pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<V
 }
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &TaskFilter, req: PageRequest) -> Result<Page<Task>, StoreError> {
-    let mut select = row::Entity::find();
-    if let Some(t) = filter.ticket_id {
-        select = select.filter(row::Column::TicketId.eq(t));
-    }
-    if let Some(a) = filter.assignee_id {
-        select = select.filter(row::Column::AssigneeId.eq(a));
-    }
-    if let Some(p) = filter.partner_id {
-        select = select.filter(row::Column::PartnerId.eq(p));
-    }
-    if let Some(s) = filter.status {
-        select = select.filter(row::Column::Status.eq(s.as_str()));
-    }
+    let Some(condition) = filter.condition() else { return Ok(Page::empty()) };
+    let select = row::Entity::find().filter(condition);
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_task)
 }
 
@@ -282,7 +299,7 @@ pub async fn similar_candidates(
     limit: u64,
 ) -> Result<Vec<Task>, StoreError> {
     use sea_orm::ExprTrait;
-    use sea_orm::sea_query::{Condition, Func, Query};
+    use sea_orm::sea_query::{Func, Query};
 
     let mut related = Condition::any();
     for term in terms.iter().take(12) {
@@ -306,13 +323,11 @@ pub async fn similar_candidates(
     if related.is_empty() {
         return Ok(Vec::new());
     }
-    let mut select =
-        row::Entity::find().filter(related).filter(row::Column::Id.ne(task.id)).filter(row::Column::Status.eq(TaskStatus::Done.as_str()));
-    if let Some(a) = scope.assignee_id {
-        select = select.filter(row::Column::AssigneeId.eq(a));
-    }
-    if let Some(p) = scope.partner_id {
-        select = select.filter(row::Column::PartnerId.eq(p));
-    }
+    let Some(scope) = scope.condition() else { return Ok(Vec::new()) };
+    let select = row::Entity::find()
+        .filter(related)
+        .filter(scope)
+        .filter(row::Column::Id.ne(task.id))
+        .filter(row::Column::Status.eq(TaskStatus::Done.as_str()));
     crate::page::all_limited(conn, select.order_by_desc(row::Column::Id), limit).await?.into_iter().map(to_task).collect()
 }

@@ -4,6 +4,7 @@
 use servdesk_domain::tasks::Task;
 use servdesk_domain::tickets::Ticket;
 use servdesk_domain::{Principal, Role, Visibility};
+use servdesk_persistence::tasks::TaskFilter;
 use servdesk_persistence::{ConnectionTrait, tasks, teams, tickets, users};
 use uuid::Uuid;
 
@@ -28,6 +29,29 @@ pub async fn partner_of(conn: &impl ConnectionTrait, principal: &Principal) -> R
         }
         _ => Ok(None),
     }
+}
+
+/// `filter` narrowed to the tasks the caller may see: technicians the tasks given to them,
+/// partners those given to their partner, everyone else the tasks of the tickets they see.
+/// `None` when the caller asked for tasks they cannot see (another assignee or partner).
+pub async fn scope_tasks(conn: &impl ConnectionTrait, principal: &Principal, mut filter: TaskFilter) -> Result<Option<TaskFilter>> {
+    match principal {
+        Principal::User { id, role: Role::Technician, .. } => {
+            if filter.assignee_id.is_some_and(|a| a != *id) {
+                return Ok(None);
+            }
+            filter.assignee_id = Some(*id);
+        }
+        Principal::User { role: Role::Partner, .. } => {
+            let partner = partner_of(conn, principal).await?;
+            if filter.partner_id.is_some_and(|p| Some(p) != partner) {
+                return Ok(None);
+            }
+            filter.partner_id = partner;
+        }
+        _ => filter.tickets = Some(visibility(conn, principal).await?),
+    }
+    Ok(Some(filter))
 }
 
 /// The ticket of a task if the caller may see it. Technicians see the tasks given to them

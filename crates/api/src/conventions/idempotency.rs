@@ -10,15 +10,14 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
-use futures_util::StreamExt;
 use servdesk_domain::errors::code;
 use servdesk_persistence::idempotency::{self, Begin, StoredResponse};
 use sha2::{Digest, Sha256};
 
 use super::spool::{SpoolError, Spooled};
-use super::upload;
+use super::{body, upload};
 use crate::auth::caller::principal_of;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -85,19 +84,10 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
         }
         Some(spooled)
     } else {
-        let limit = state.config.json_limit_bytes;
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => return Ok(fail(req, ApiError::new(code::MALFORMED_BODY, e.to_string()))),
-            };
-            if body.len() + chunk.len() > limit {
-                return Ok(fail(req, ApiError::new(code::PAYLOAD_TOO_LARGE, "the request body is too large")));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
+        let body = match body::read_limited(&mut payload, state.config.json_limit_bytes).await {
+            Ok(b) => b,
+            Err(e) => return Ok(fail(req, e)),
+        };
         hasher.update(&body);
         req.set_payload(Payload::from(body));
         None

@@ -1,6 +1,8 @@
 //! The API's conventions, implemented once and used by every route: problem responses,
 //! cursor pagination, ETags and `If-Match`, PATCH semantics, idempotency keys.
 
+pub mod body;
+pub mod characters;
 pub mod etag;
 pub mod idempotency;
 pub mod pagination;

@@ -218,7 +218,13 @@ async fn read_text(field: &mut Field, name: &str) -> ApiResult<String> {
         }
         buf.extend_from_slice(&chunk);
     }
-    String::from_utf8(buf.to_vec()).map_err(|_| ApiError::invalid_field(name, field::NOT_UTF8, "this part must be UTF-8 text"))
+    let text =
+        String::from_utf8(buf.to_vec()).map_err(|_| ApiError::invalid_field(name, field::NOT_UTF8, "this part must be UTF-8 text"))?;
+    if text.contains('\0') {
+        // As for JSON bodies (conventions::characters): no text holds a NUL.
+        return Err(ApiError::new(code::INVALID_CHARACTER, format!("part {name:?} contains a NUL character, which no text accepts")));
+    }
+    Ok(text)
 }
 
 async fn write(upload: &mut Upload, hasher: &mut Sha256, size: &mut u64, max_bytes: u64, chunk: Bytes, filename: &str) -> ApiResult<()> {

@@ -10,7 +10,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
-use uuid::Uuid;
 
 use crate::state::AppState;
 
@@ -32,7 +31,11 @@ pub struct Metrics {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
         let Ok(mut series) = self.series.lock() else { return };
-        let s = series.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        let mut key = (method.to_owned(), route.to_owned(), status);
+        if series.len() >= MAX_SERIES && !series.contains_key(&key) {
+            key.1 = "other".to_owned();
+        }
+        let s = series.entry(key).or_default();
         s.count += 1;
         s.sum_secs += secs;
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -73,27 +76,27 @@ impl Metrics {
     }
 }
 
-/// The route's label: the path with every id segment written `{id}`, which is the route
-/// template for all our routes, so ids cannot explode the label set. (Asking actix for the
-/// matched pattern routes the request a second time, regexes and all; that is kept for 404s,
-/// where an unknown path must be counted as `unmatched`, not as itself.)
-fn route_label(path: &str) -> String {
-    path.split('/').map(|seg| if Uuid::try_parse(seg).is_ok() { "{id}" } else { seg }).collect::<Vec<_>>().join("/")
+/// At most this many series are kept; requests beyond them are counted under `route="other"`,
+/// so no sequence of requests can grow the label set (and the process) without bound.
+const MAX_SERIES: usize = 2_000;
+
+/// Methods outside this list (actix accepts any token as a method) are labelled `OTHER`.
+const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
+
+fn method_label(method: &str) -> &str {
+    METHODS.iter().find(|m| **m == method).copied().unwrap_or("OTHER")
 }
 
 pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method().as_str()).to_owned();
     let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
     let res = next.call(req).await?.map_into_boxed_body();
     if let Some(metrics) = metrics {
-        let status = res.status().as_u16();
-        let route = if matches!(status, 404 | 405) {
-            res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned())
-        } else {
-            route_label(res.request().path())
-        };
-        metrics.observe(&method, &route, status, started.elapsed().as_secs_f64());
+        // The matched route template only: a 401 or 429 answered before routing still has its
+        // template, and a path no route matches is `unmatched`, never itself.
+        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        metrics.observe(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
     }
     Ok(res)
 }
@@ -103,10 +106,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_in_a_path_are_labelled_as_the_route_template_writes_them() {
-        let id = Uuid::now_v7();
-        assert_eq!(route_label(&format!("/api/v1/tickets/{id}/comments")), "/api/v1/tickets/{id}/comments");
-        assert_eq!(route_label("/api/v1/tickets"), "/api/v1/tickets");
+    fn methods_outside_the_standard_ones_share_one_label() {
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("XYZZY"), "OTHER");
+    }
+
+    #[test]
+    fn the_label_set_stops_growing_at_its_bound() {
+        let m = Metrics::default();
+        for i in 0..MAX_SERIES + 50 {
+            m.observe("GET", &format!("/r{i}"), 200, 0.001);
+        }
+        let series = m.series.lock().unwrap();
+        assert_eq!(series.len(), MAX_SERIES + 1, "the bound plus the one overflow series");
+        assert_eq!(series[&("GET".to_owned(), "other".to_owned(), 200)].count, 50);
     }
 
     #[test]

@@ -210,12 +210,14 @@ pub fn is_closed(class: StatusClass) -> bool {
     matches!(class, StatusClass::Closed | StatusClass::Cancelled)
 }
 
-/// A status change through `/status`: within the open life of a ticket. Closing and
-/// reopening are their own actions with their own rules.
+/// A status change through `/status`: within the open life of a ticket. Closing (to a
+/// status of class `closed` or `cancelled`) and reopening are their own actions with their
+/// own rules — coordinators only, open tasks cancelled or finished first — so no other path
+/// may lead into either class.
 pub fn check_status_change(from: StatusClass, to: StatusClass) -> Result<(), StatusError> {
     if is_closed(from) {
         Err(StatusError::Closed)
-    } else if to == StatusClass::Closed {
+    } else if is_closed(to) {
         Err(StatusError::UseClose)
     } else {
         Ok(())
@@ -345,7 +347,13 @@ pub(crate) mod tests {
     fn a_closed_ticket_does_not_change_status_and_closing_has_its_own_action() {
         assert_eq!(check_status_change(StatusClass::Closed, StatusClass::Open), Err(StatusError::Closed));
         assert_eq!(check_status_change(StatusClass::Open, StatusClass::Closed), Err(StatusError::UseClose));
-        assert_eq!(check_status_change(StatusClass::Open, StatusClass::Cancelled), Ok(()));
+        assert_eq!(check_status_change(StatusClass::Open, StatusClass::Resolved), Ok(()));
+    }
+
+    #[test]
+    fn cancelling_a_ticket_is_a_close_and_takes_the_close_action() {
+        assert_eq!(check_status_change(StatusClass::Open, StatusClass::Cancelled), Err(StatusError::UseClose));
+        assert_eq!(check_status_change(StatusClass::Cancelled, StatusClass::Open), Err(StatusError::Closed));
     }
 
     #[test]

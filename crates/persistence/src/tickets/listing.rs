@@ -91,6 +91,13 @@ pub(super) fn visible(visibility: &Visibility) -> Option<Condition> {
     }
 }
 
+/// The ids of the tickets `visibility` lets a caller see (`None`: none at all), for records
+/// that are seen through their ticket.
+pub fn visible_ids(visibility: &Visibility) -> Option<sea_orm::sea_query::SelectStatement> {
+    let condition = visible(visibility)?;
+    Some(sea_orm::QueryTrait::into_query(row::Entity::find().select_only().column(row::Column::Id).filter(condition)))
+}
+
 /// The ids of statuses of class closed or cancelled: what "not open any more" means.
 pub(super) fn closed_statuses() -> sea_orm::sea_query::SelectStatement {
     sea_orm::QueryTrait::into_query(

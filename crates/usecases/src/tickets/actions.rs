@@ -13,7 +13,7 @@ use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::{DatabaseTransaction, TransactionTrait, dictionaries, tasks, teams, tickets};
 use uuid::Uuid;
 
-use super::{Rollup, move_to_class, progress};
+use super::{Rollup, move_to_class, move_to_status, progress};
 use crate::access::visibility;
 use crate::clean;
 use crate::{Desk, Error, FieldError, Result, notify, now, references};
@@ -136,18 +136,37 @@ pub async fn hand_over(desk: &Desk, principal: &Principal, id: Uuid, expected_ve
     loaded.finish(ticket, event, principal).await
 }
 
-/// Closes a ticket (the default status of class `closed`). Open tasks are cancelled with it
-/// when asked; otherwise they refuse the close, each listed in the error.
-pub async fn close(
-    desk: &Desk,
-    principal: &Principal,
-    id: Uuid,
-    expected_version: Option<i64>,
-    note: Option<String>,
-    cancel_open_tasks: bool,
-) -> Result<Shown> {
+/// How a ticket is closed.
+#[derive(Default)]
+pub struct CloseRequest {
+    pub note: Option<String>,
+    /// A status of class `closed` or `cancelled`; the default status of class `closed` if none.
+    pub status_id: Option<Uuid>,
+    pub cancel_open_tasks: bool,
+}
+
+/// Closes a ticket: to the status asked for (of class `closed` or `cancelled`), or the
+/// default status of class `closed`. Open tasks are cancelled with it when asked; otherwise
+/// they refuse the close, each listed in the error.
+pub async fn close(desk: &Desk, principal: &Principal, id: Uuid, expected_version: Option<i64>, request: CloseRequest) -> Result<Shown> {
+    let CloseRequest { note, status_id, cancel_open_tasks } = request;
     let loaded = Loaded::new(desk, principal, id).await?;
     let from = loaded.class(loaded.ticket.status_id)?;
+    let target = match status_id {
+        Some(status_id) => {
+            references::dictionary(&loaded.txn, "status_id", DictionaryKind::TicketStatus, Some(status_id)).await?;
+            let class = loaded.class(status_id)?;
+            if !rules::is_closed(class) {
+                return Err(Error::invalid_field(
+                    "status_id",
+                    field::NOT_A_CLOSING_STATUS,
+                    "close to a status of class closed or cancelled",
+                ));
+            }
+            Some((status_id, class))
+        }
+        None => None,
+    };
     let open: Vec<_> = tasks::of_ticket(&loaded.txn, loaded.ticket.id).await?.into_iter().filter(|t| t.status.is_open()).collect();
     let decision = CloseDecision::check(from, open.len(), cancel_open_tasks).map_err(|e| {
         let listed =
@@ -158,9 +177,15 @@ pub async fn close(
     if decision.cancel_open_tasks {
         crate::tasks::cancel_open(&loaded.txn, principal, &open, now()).await?;
     }
-    let (ticket, closed) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Closed, expected_version, now()).await?;
+    let (ticket, closed_id) = match target {
+        Some(target) => (move_to_status(&loaded.txn, &loaded.ticket, from, target, expected_version, now()).await?, target.0),
+        None => {
+            let (ticket, closed) = move_to_class(&loaded.txn, &loaded.ticket, from, StatusClass::Closed, expected_version, now()).await?;
+            (ticket, closed.id)
+        }
+    };
     let cancelled: Vec<_> = open.iter().filter(|_| decision.cancel_open_tasks).map(|t| t.number.clone()).collect();
-    let StatusMove { from, to, note, reason } = loaded.moved(closed.id, note);
+    let StatusMove { from, to, note, reason } = loaded.moved(closed_id, note);
     let event = TicketEvent::Closed(Closing { from, to, note, reason, cancelled_tasks: cancelled });
     loaded.finish(ticket, event, principal).await
 }

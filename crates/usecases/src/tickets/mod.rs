@@ -181,7 +181,19 @@ pub async fn move_to_class(
     now: DateTime<Utc>,
 ) -> Result<(Ticket, Entry)> {
     let target = dictionaries::default_of(conn, DictionaryKind::TicketStatus, Some(to)).await?;
-    let stamps = rules::stamps_after(ticket.stamps(), from, to, now);
-    let moved = tickets::set_status(conn, ticket, expected_version, target.id, stamps, now).await?;
+    let moved = move_to_status(conn, ticket, from, (target.id, to), expected_version, now).await?;
     Ok((moved, target))
+}
+
+/// Moves a ticket to the status `target` (its id and class), with the stamps the move calls for.
+pub async fn move_to_status(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    from: StatusClass,
+    (target, to): (Uuid, StatusClass),
+    expected_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Ticket> {
+    let stamps = rules::stamps_after(ticket.stamps(), from, to, now);
+    Ok(tickets::set_status(conn, ticket, expected_version, target, stamps, now).await?)
 }

@@ -6,7 +6,7 @@ use servdesk_domain::tickets::{self as ticket_rules};
 use servdesk_domain::{Permission, Principal, Role};
 use servdesk_persistence::tasks::{self, TaskFilter};
 use servdesk_persistence::{tickets, time};
-use servdesk_usecases::access::{partner_of, visibility, visible_task};
+use servdesk_usecases::access::{scope_tasks, visibility, visible_task};
 use servdesk_usecases::tasks as task_cases;
 use uuid::Uuid;
 use validator::Validate;
@@ -107,24 +107,11 @@ pub async fn list(
     filter: web::Query<TaskFilterParams>,
 ) -> ApiResult<web::Json<Paged<TaskOut>>> {
     let f = filter.into_inner();
-    let mut filter = TaskFilter { ticket_id: f.ticket_id, assignee_id: f.assignee_id, partner_id: f.partner_id, status: f.status };
-    let nothing = || Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
-    match auth.principal() {
-        Principal::User { id, role: Role::Technician, .. } => {
-            if filter.assignee_id.is_some_and(|a| a != *id) {
-                return nothing();
-            }
-            filter.assignee_id = Some(*id);
-        }
-        principal @ Principal::User { role: Role::Partner, .. } => {
-            let partner = partner_of(&state.db, principal).await?;
-            if filter.partner_id.is_some_and(|p| Some(p) != partner) {
-                return nothing();
-            }
-            filter.partner_id = partner;
-        }
-        _ => {}
-    }
+    let asked =
+        TaskFilter { ticket_id: f.ticket_id, assignee_id: f.assignee_id, partner_id: f.partner_id, status: f.status, tickets: None };
+    let Some(filter) = scope_tasks(&state.db, auth.principal(), asked).await? else {
+        return Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
+    };
     let page = tasks::list(&state.db, &filter, page.to_request()?).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
     let time = time::totals_by_task(&state.db, &ids).await?;
@@ -209,13 +196,7 @@ pub async fn similar(
 ) -> ApiResult<web::Json<Vec<SimilarTaskOut>>> {
     let principal = auth.principal();
     let (task, ticket) = visible_task(&state.db, principal, id.into_inner()).await?;
-    let scope = match principal {
-        Principal::User { id, role: Role::Technician, .. } => TaskFilter { assignee_id: Some(*id), ..TaskFilter::default() },
-        Principal::User { role: Role::Partner, .. } => {
-            TaskFilter { partner_id: partner_of(&state.db, principal).await?, ..TaskFilter::default() }
-        }
-        _ => TaskFilter::default(),
-    };
+    let scope = scope_tasks(&state.db, principal, TaskFilter::default()).await?.unwrap_or_default();
     let terms = ticket_rules::significant_words(&format!("{} {}", task.title, task.description.as_deref().unwrap_or("")));
     let candidates = tasks::similar_candidates(&state.db, &task, ticket.equipment_id, &terms, &scope, 200).await?;
     let ticket_ids: Vec<Uuid> = candidates.iter().map(|t| t.ticket_id).collect();

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
-use servdesk_usecases::tickets::actions::{self, Shown};
+use servdesk_usecases::tickets::actions::{self, CloseRequest, Shown};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -50,10 +50,13 @@ pub struct Handover {
 }
 
 #[derive(Deserialize, ToSchema, Validate, Default)]
-#[schema(example = json!({"note": "Customer withdrew the request", "cancel_open_tasks": true}))]
+#[schema(example = json!({"note": "Customer withdrew the request", "status_id": "01933b5e-0000-7000-8000-000000000007", "cancel_open_tasks": true}))]
 pub struct CloseTicket {
     #[validate(length(max = 2000))]
     pub note: Option<String>,
+    /// The status to close to: one of class `closed` or `cancelled` (422
+    /// `not_a_closing_status` otherwise). Default: the default status of class `closed`.
+    pub status_id: Option<Uuid>,
     /// Cancel the ticket's open tasks with it; without this a ticket with open tasks is not
     /// closed (409 `open_tasks`, listing them).
     #[serde(default)]
@@ -73,7 +76,7 @@ fn respond(shown: Shown) -> HttpResponse {
     versioned(HttpResponse::Ok(), version, &TicketOut::new(shown.ticket, &shown.statuses, &shown.rollups))
 }
 
-/// Moves a ticket to another status within its open life (closing: `/close`). Stamps the
+/// Moves a ticket to another status within its open life (closing and cancelling: `/close`). Stamps the
 /// first response and resolution times.
 #[utoipa::path(
     tag = tags::TICKETS,
@@ -167,7 +170,8 @@ pub async fn handover(
     Ok(respond(actions::hand_over(&state, auth.principal(), id.into_inner(), if_match.0, body.assignee_id, &body.note).await?))
 }
 
-/// Closes a ticket at any time (coordinators): the default status of class `closed`. Open
+/// Closes or cancels a ticket at any time (coordinators): to the status named (of class
+/// `closed` or `cancelled`), by default the default status of class `closed`. Open
 /// tasks must be cancelled with it (`cancel_open_tasks: true`), else the close is refused
 /// with 409 `open_tasks` listing them (one entry of `errors` per task).
 #[utoipa::path(
@@ -191,7 +195,8 @@ pub async fn close(
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let body = body.into_inner();
-    let shown = actions::close(&state, auth.principal(), id.into_inner(), if_match.0, body.note, body.cancel_open_tasks).await?;
+    let request = CloseRequest { note: body.note, status_id: body.status_id, cancel_open_tasks: body.cancel_open_tasks };
+    let shown = actions::close(&state, auth.principal(), id.into_inner(), if_match.0, request).await?;
     Ok(respond(shown))
 }
 

@@ -1,0 +1,106 @@
+//! Defects found by an outside review and a fault probe (issue 17), each reproduced as a
+//! new user or an attacker would try it.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn unauthenticated_requests_to_random_paths_do_not_grow_the_metrics() {
+    let app = TestApp::spawn().await;
+    for i in 0..50 {
+        let res = app.request(Method::GET, &format!("/api/v1/tickets/probe-{i}"), None).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        let res = app.request(Method::GET, &format!("/api/v1/probe-{i}/x"), None).send().await.unwrap();
+        assert!(res.status().is_client_error());
+    }
+    let res = app.request(Method::from_bytes(b"XYZZY").unwrap(), "/api/v1/tickets", None).send().await.unwrap();
+    assert!(res.status().is_client_error());
+    let metrics = app.request(Method::GET, "/metrics", None).send().await.unwrap().text().await.unwrap();
+    assert!(!metrics.contains("probe-"), "raw paths must not become labels: {metrics}");
+    assert!(!metrics.contains("XYZZY"), "unknown methods must not become labels: {metrics}");
+    assert!(metrics.contains(r#"method="GET",route="/api/v1/tickets/{id}",status="401""#), "{metrics}");
+    let series = metrics.lines().filter(|l| l.starts_with("servdesk_http_requests_total{")).count();
+    assert!(series <= 5, "a handful of series, not one per request: {metrics}");
+}
+
+#[tokio::test]
+async fn a_nul_character_is_refused_alike_on_both_databases() {
+    let app = TestApp::spawn().await;
+    let agent = app.user("agent").await.1;
+    let res =
+        app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "a\u{0}@x.test", "password": "p"})).send().await.unwrap();
+    expect_problem(res, 422, "invalid_character").await;
+    expect_problem(app.post("/api/v1/tickets", &agent, json!({"title": "No\u{0} heating"})).await, 422, "invalid_character").await;
+    expect_problem(app.get("/api/v1/tickets?q=%00", &agent).await, 422, "invalid_character").await;
+    let tickets: Value = app.get("/api/v1/tickets", &agent).await.json().await.unwrap();
+    assert_eq!(tickets["items"].as_array().unwrap().len(), 0, "nothing half-written");
+    // A backslash followed by the letters u0000 is ordinary text.
+    let ticket = create(&app, &agent, "/api/v1/tickets", json!({"title": "Path C:\\u0000"})).await;
+    assert_eq!(ticket["title"], "Path C:\\u0000");
+}
+
+async fn status_id(app: &TestApp, token: &str, name: &str) -> String {
+    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();
+    id(statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap())
+}
+
+#[tokio::test]
+async fn cancelling_a_ticket_is_a_close_that_only_coordinators_may_do() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user("coordinator").await.1;
+    let (agent_id, agent) = app.user("agent").await;
+    let ticket = create(&app, &coordinator, "/api/v1/tickets", json!({"title": "Boiler", "assignee_id": agent_id})).await;
+    let t = id(&ticket);
+    create(&app, &coordinator, &format!("/api/v1/tickets/{t}/tasks"), json!({"title": "Replace valve"})).await;
+    let cancelled = status_id(&app, &agent, "Cancelled").await;
+    expect_problem(app.post(&format!("/api/v1/tickets/{t}/status"), &agent, json!({"status_id": cancelled})).await, 409, "use_close").await;
+    expect_problem(app.post(&format!("/api/v1/tickets/{t}/close"), &agent, json!({"status_id": cancelled})).await, 403, "forbidden").await;
+
+    let in_progress = status_id(&app, &agent, "In progress").await;
+    let res = app.post(&format!("/api/v1/tickets/{t}/close"), &coordinator, json!({"status_id": in_progress})).await;
+    let problem = expect_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "not_a_closing_status");
+    expect_problem(app.post(&format!("/api/v1/tickets/{t}/close"), &coordinator, json!({"status_id": cancelled})).await, 409, "open_tasks")
+        .await;
+    let closed: Value = app
+        .post(&format!("/api/v1/tickets/{t}/close"), &coordinator, json!({"status_id": cancelled, "cancel_open_tasks": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["status"]["class"], "cancelled");
+    assert!(closed["closed_at"].is_string());
+    let tasks: Value = app.get(&format!("/api/v1/tasks?ticket_id={t}"), &coordinator).await.json().await.unwrap();
+    assert_eq!(tasks["items"][0]["status"], "cancelled", "no open task is left behind");
+}
+
+#[tokio::test]
+async fn agents_see_no_task_of_a_ticket_they_cannot_open() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user("coordinator").await.1;
+    let agent = app.user("agent").await.1;
+    let hidden = create(&app, &coordinator, "/api/v1/tickets", json!({"title": "Board matter"})).await;
+    let secret =
+        create(&app, &coordinator, &format!("/api/v1/tickets/{}/tasks", id(&hidden)), json!({"title": "Replace pressure sensor"})).await;
+    for to in ["in_progress", "done"] {
+        let res = app.post(&format!("/api/v1/tasks/{}/status", id(&secret)), &coordinator, json!({"status": to})).await;
+        assert_eq!(res.status(), 200);
+    }
+    expect_problem(app.get(&format!("/api/v1/tickets/{}", id(&hidden)), &agent).await, 404, "not_found").await;
+    expect_problem(app.get(&format!("/api/v1/tasks/{}", id(&secret)), &agent).await, 404, "not_found").await;
+    for path in ["/api/v1/tasks".to_owned(), format!("/api/v1/tasks?ticket_id={}", id(&hidden))] {
+        let listed: Value = app.get(&path, &agent).await.json().await.unwrap();
+        assert_eq!(listed["items"], json!([]), "{path}");
+    }
+    let visible = create(&app, &agent, "/api/v1/tickets", json!({"title": "Pressure low"})).await;
+    let mine =
+        create(&app, &agent, &format!("/api/v1/tickets/{}/tasks", id(&visible)), json!({"title": "Pressure sensor reads zero"})).await;
+    let similar: Value = app.get(&format!("/api/v1/tasks/{}/similar", id(&mine)), &agent).await.json().await.unwrap();
+    assert_eq!(similar, json!([]), "a hidden ticket's task is not offered as similar");
+    let similar: Value = app.get(&format!("/api/v1/tasks/{}/similar", id(&mine)), &coordinator).await.json().await.unwrap();
+    assert_eq!(similar[0]["task"]["title"], "Replace pressure sensor", "while a coordinator finds it");
+    let listed: Value = app.get("/api/v1/tasks", &agent).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "the agent's own ticket's task is listed");
+}
