@@ -32,8 +32,9 @@ pub async fn open_database(config: &Config) -> Result<DatabaseConnection, String
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     }
-    let db =
-        db::connect(&config.database_url, config.database_pool_size).await.map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let db = db::connect(&config.database_url, config.database_pool_size, config.database_acquire_timeout)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     if config.migrate_on_start {
         db::migrate_up(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
     }

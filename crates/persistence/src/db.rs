@@ -26,9 +26,12 @@ impl Backend {
 /// SQLite gets a single pooled connection: writers serialise anyway, and one connection
 /// means no `SQLITE_BUSY` between our own tasks. WAL keeps readers of the file (backups,
 /// the operator's `sqlite3`) from blocking us. PostgreSQL gets a real pool.
-pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+/// A pool of `pool_size` connections (one on SQLite). A request that gets no connection
+/// within `acquire_timeout` fails at once (the API answers 503) instead of queueing behind
+/// an outage.
+pub async fn connect(url: &str, pool_size: u32, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+    options.sqlx_logging(false).acquire_timeout(acquire_timeout).connect_timeout(acquire_timeout);
     if url.starts_with("sqlite:") {
         options.max_connections(1).min_connections(1).idle_timeout(None::<Duration>).max_lifetime(None::<Duration>).map_sqlx_sqlite_opts(
             |o| {
@@ -70,6 +73,6 @@ pub(crate) fn placeholder(backend: DbBackend, n: usize) -> String {
 }
 
 /// Whether the database answers: what `/ready` reports.
-pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(drop)
 }

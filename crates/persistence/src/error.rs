@@ -28,6 +28,21 @@ impl StoreError {
     }
 }
 
+/// True when the database did not answer (no connection within the acquire timeout, a
+/// connection refused or broken mid-query) rather than refused the statement: a retry later
+/// may succeed, so the caller gets 503, not 500.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(**e, Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Tls(_))
+        }
+        _ => false,
+    }
+}
+
 /// True when the error is a unique-constraint violation on either database.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -21,6 +21,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub database_pool_size: u32,
+    /// How long a request waits for a database connection before it answers 503.
+    pub database_acquire_timeout: Duration,
     pub migrate_on_start: bool,
     pub jwt_secret: Option<String>,
     pub admin_email: String,
@@ -189,6 +191,7 @@ impl Config {
             data_dir,
             database_url,
             database_pool_size: 10,
+            database_acquire_timeout: Duration::from_secs(2),
             migrate_on_start: true,
             jwt_secret: None,
             admin_email: "admin@servdesk.local".to_owned(),
@@ -236,6 +239,8 @@ impl Config {
             c.bind = v;
         }
         c.database_pool_size = parse("SERVDESK_DATABASE_POOL_SIZE", c.database_pool_size)?;
+        c.database_acquire_timeout =
+            Duration::from_millis(parse("SERVDESK_DATABASE_ACQUIRE_TIMEOUT_MS", c.database_acquire_timeout.as_millis() as u64)?.max(100));
         c.migrate_on_start = parse_bool("SERVDESK_MIGRATE_ON_START", c.migrate_on_start)?;
         c.jwt_secret = var("SERVDESK_JWT_SECRET");
         if c.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {

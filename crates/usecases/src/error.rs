@@ -71,6 +71,11 @@ impl Error {
         Self { errors, ..Self::new(code::VALIDATION_FAILED, "the request has invalid fields") }
     }
 
+    /// A dependency (database, file store) did not answer: retry after a few seconds.
+    pub fn unavailable(code: Code, detail: &str, cause: impl std::fmt::Display) -> Self {
+        Self { cause: Some(cause.to_string()), retry_after_secs: Some(RETRY_UNAVAILABLE_SECS), ..Self::new(code, detail) }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self { cause: Some(cause.to_string()), ..Self::new(code::INTERNAL_ERROR, "an internal error occurred; it has been logged") }
     }
@@ -122,13 +127,19 @@ impl From<StoreError> for Error {
             StoreError::NotFound => Self::not_found(),
             StoreError::StaleVersion => Self::stale_version(),
             StoreError::Conflict { code, message } => Self::new(code, message),
-            StoreError::Db(e) => Self::internal(e),
+            StoreError::Db(e) => Self::from(e),
         }
     }
 }
 
+/// Seconds a client is told to wait (`Retry-After`) when a dependency does not answer.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
+
 impl From<servdesk_persistence::DbErr> for Error {
     fn from(err: servdesk_persistence::DbErr) -> Self {
+        if servdesk_persistence::error::is_unavailable(&err) {
+            return Self::unavailable(code::DATABASE_UNAVAILABLE, "the database does not answer; retry later", err);
+        }
         Self::internal(err)
     }
 }
@@ -141,6 +152,6 @@ impl From<StorageError> for Error {
         if e.is_not_found() {
             return Self::internal(e);
         }
-        Self { cause: Some(e.to_string()), ..Self::new(code::STORAGE_UNAVAILABLE, "the file store is not available; retry later") }
+        Self::unavailable(code::STORAGE_UNAVAILABLE, "the file store is not available; retry later", e)
     }
 }

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use servdesk_domain::errors::code;
 use servdesk_persistence::{db, jobs};
+use servdesk_usecases::Error;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
@@ -28,15 +29,15 @@ pub async fn health() -> web::Json<Status> {
     tag = tags::OPERATIONS,
     responses(
         (status = 200, body = Status),
-        (status = 503, description = "database unreachable", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 503, description = "`database_unavailable`: the database did not answer within the acquire timeout; retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64)))
     )
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Status>> {
-    if db::ping(&state.db).await {
-        Ok(web::Json(Status { status: "ready" }))
-    } else {
-        Err(ApiError::new(code::DATABASE_UNAVAILABLE, "the database does not answer"))
+    match db::ping(&state.db).await {
+        Ok(()) => Ok(web::Json(Status { status: "ready" })),
+        // Whatever the failure, not ready: 503 with Retry-After, never a 500.
+        Err(e) => Err(ApiError(Error::unavailable(code::DATABASE_UNAVAILABLE, "the database does not answer", e))),
     }
 }
 
