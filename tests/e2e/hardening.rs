@@ -152,3 +152,84 @@ async fn a_database_outage_answers_503_at_once_and_service_comes_back_on_its_own
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn colleagues_costs_are_shown_only_to_admins_finance_and_billing_keys() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (tech_id, tech) = app.user_with("technician", json!({"cost_rate_minor": 6000})).await;
+    let (_, other_tech) = app.user("technician").await;
+    let agent = app.user("agent").await.1;
+    let coordinator = app.user("coordinator").await.1;
+    let finance = app.user("finance").await.1;
+    let ticket = create(&app, &agent, "/api/v1/tickets", json!({"title": "Boiler", "assignee_id": null})).await;
+    let task =
+        create(&app, &coordinator, &format!("/api/v1/tickets/{}/tasks", id(&ticket)), json!({"title": "Fix", "assignee_id": tech_id}))
+            .await;
+    let entry = create(&app, &tech, "/api/v1/time-entries", json!({"task_id": id(&task), "minutes": 30, "work_date": "2026-12-01"})).await;
+    assert_eq!(entry["cost_minor"], 3000, "one's own cost is shown to oneself");
+    for viewer in [&agent, &coordinator, &tech] {
+        let t: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), viewer).await.json().await.unwrap();
+        assert_eq!(t["time"]["minutes"], 30);
+        assert_eq!(t["time"]["cost_minor"], Value::Null, "{t}");
+        assert_eq!(t["time"]["billable_cost_minor"], Value::Null);
+        let k: Value = app.get(&format!("/api/v1/tasks/{}", id(&task)), viewer).await.json().await.unwrap();
+        assert_eq!(k["time"]["cost_minor"], Value::Null, "{k}");
+    }
+    let entries: Value = app.get(&format!("/api/v1/time-entries?task_id={}", id(&task)), &coordinator).await.json().await.unwrap();
+    assert_eq!(entries["items"][0]["rate_minor"], Value::Null, "{entries}");
+    assert_eq!(entries["totals"]["cost_minor"], Value::Null);
+    let theirs: Value = app.get("/api/v1/time-entries", &other_tech).await.json().await.unwrap();
+    assert_eq!(theirs["items"], json!([]));
+    let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": "ERP", "scopes": ["billing:read"]})).await;
+    for viewer in [&finance, &admin, key["secret"].as_str().unwrap()] {
+        let entries: Value = app.get(&format!("/api/v1/time-entries?task_id={}", id(&task)), viewer).await.json().await.unwrap();
+        assert_eq!(entries["items"][0]["cost_minor"], 3000);
+        assert_eq!(entries["totals"]["cost_minor"], 3000);
+    }
+    let t: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &finance).await.json().await.unwrap();
+    assert_eq!(t["time"]["cost_minor"], 3000);
+}
+
+#[tokio::test]
+async fn only_coordinators_override_the_warranty_or_put_a_new_ticket_on_someone_else() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let coordinator = app.user("coordinator").await.1;
+    let (agent_id, agent) = app.user("agent").await;
+    let (colleague_id, _) = app.user("agent").await;
+    let (finance_id, _) = app.user("finance").await;
+    let (partner_id, _) = app.user("partner").await;
+    let team = create(&app, &admin, "/api/v1/teams", json!({"name": "Field"})).await;
+    assert_eq!(app.post(&format!("/api/v1/teams/{}/members", id(&team)), &admin, json!({"user_id": agent_id})).await.status(), 200);
+    let other_team = create(&app, &admin, "/api/v1/teams", json!({"name": "Office"})).await;
+    let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": "ERP", "scopes": ["tickets:write"]})).await;
+    let key = key["secret"].as_str().unwrap();
+
+    let free = json!({"title": "Pump", "warranty": true, "warranty_reason": "Goodwill"});
+    expect_problem(app.post("/api/v1/tickets", &agent, free.clone()).await, 403, "forbidden").await;
+    expect_problem(app.post("/api/v1/tickets", key, free.clone()).await, 403, "forbidden").await;
+    let ticket = create(&app, &coordinator, "/api/v1/tickets", free).await;
+    assert_eq!(ticket["warranty"], true);
+    let plain = create(&app, &agent, "/api/v1/tickets", json!({"title": "Pump 2"})).await;
+    let res = app.patch(&format!("/api/v1/tickets/{}", id(&plain)), &agent, json!({"warranty": true, "warranty_reason": "Goodwill"})).await;
+    expect_problem(res, 403, "forbidden").await;
+
+    for body in [json!({"title": "A", "assignee_id": colleague_id}), json!({"title": "B", "team_id": id(&other_team)})] {
+        expect_problem(app.post("/api/v1/tickets", &agent, body).await, 403, "forbidden").await;
+    }
+    let own = create(&app, &agent, "/api/v1/tickets", json!({"title": "C", "assignee_id": agent_id, "team_id": id(&team)})).await;
+    assert_eq!(own["assignee_id"], agent_id.as_str());
+    let tickets: Value = app.get("/api/v1/tickets", &coordinator).await.json().await.unwrap();
+    assert_eq!(tickets["items"].as_array().unwrap().len(), 3, "nothing half-written by the refusals");
+
+    for user in [&finance_id, &partner_id] {
+        let res = app.post("/api/v1/tickets", &coordinator, json!({"title": "D", "assignee_id": user})).await;
+        let problem = expect_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "not_assignable");
+        let res = app.post(&format!("/api/v1/tickets/{}/assign", id(&own)), &coordinator, json!({"assignee_id": user})).await;
+        expect_problem(res, 422, "validation_failed").await;
+        let res = app.post(&format!("/api/v1/tickets/{}/handover", id(&own)), &agent, json!({"assignee_id": user, "note": "yours"})).await;
+        expect_problem(res, 422, "validation_failed").await;
+    }
+}

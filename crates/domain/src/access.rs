@@ -97,6 +97,9 @@ pub enum Permission {
     NotificationsManage,
     /// Hand in raw inbound email (an MTA pipe, a mail provider's webhook).
     InboundEmail,
+    /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
+    /// own is always shown to oneself).
+    CostsRead,
 }
 
 impl Role {
@@ -118,6 +121,7 @@ impl Role {
             TimeRead => true,
             TimeReadAll => matches!(self, Admin | Coordinator | Finance),
             TimeManage => matches!(self, Admin | Coordinator),
+            CostsRead => matches!(self, Admin | Finance),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -142,7 +146,7 @@ impl Scope {
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
-            Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll),
+            Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead),
             Scope::InboundWrite => permission == InboundEmail,
             _ => false,
         }
@@ -332,6 +336,16 @@ mod tests {
         assert!(user(Role::Coordinator).can(Permission::TimeManage));
         let billing = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::BillingRead] };
         assert!(billing.can(Permission::TimeReadAll) && !billing.can(Permission::TimeTrack));
+    }
+
+    #[test]
+    fn only_admins_finance_and_billing_keys_see_colleagues_pay() {
+        let billing = Principal::ApiKey { id: Uuid::nil(), scopes: vec![Scope::BillingRead] };
+        assert!(user(Role::Admin).can(Permission::CostsRead) && user(Role::Finance).can(Permission::CostsRead));
+        assert!(billing.can(Permission::CostsRead));
+        for role in [Role::Coordinator, Role::Agent, Role::Technician, Role::Partner] {
+            assert!(!user(role).can(Permission::CostsRead), "{role:?}");
+        }
     }
 
     #[test]

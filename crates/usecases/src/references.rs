@@ -4,7 +4,7 @@
 use servdesk_domain::dictionaries::{DictionaryKind, Entry};
 use servdesk_domain::directory::Equipment;
 use servdesk_domain::errors::field;
-use servdesk_domain::tickets::resolve_serial;
+use servdesk_domain::tickets::{check_assignable, resolve_serial};
 use servdesk_persistence::directory::{contacts, equipment, locations, products};
 use servdesk_persistence::{ConnectionTrait, StoreError, dictionaries, teams, users};
 use uuid::Uuid;
@@ -24,6 +24,15 @@ pub async fn dictionary(conn: &impl ConnectionTrait, field: &str, kind: Dictiona
 pub async fn team(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
     if let Some(id) = id {
         referenced("team_id", teams::get(conn, id).await)?;
+    }
+    Ok(())
+}
+
+/// A ticket's assignee: an active user who can see and work tickets.
+pub async fn ticket_assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
+    assignee(conn, id).await?;
+    if let Some(id) = id {
+        check_assignable(users::get(conn, id).await?.role).map_err(|e| Error::domain(&e))?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use servdesk_persistence::api_keys;
 
 use super::api_keys::split;
 use super::tokens::{TokenError, constant_time_eq, sha256_hex};
+use crate::dto::pay;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
 
@@ -92,8 +93,12 @@ pub async fn authenticate(req: ServiceRequest, next: Next<impl MessageBody + 'st
             }
         },
     };
+    let principal = match &outcome {
+        AuthOutcome::Authenticated(p) => Some(p.clone()),
+        _ => None,
+    };
     req.extensions_mut().insert(outcome);
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    pay::scope(principal.as_ref(), next.call(req)).await.map(ServiceResponse::map_into_left_body)
 }
 
 fn rejected_malformed() -> AuthOutcome {

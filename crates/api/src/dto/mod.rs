@@ -3,6 +3,7 @@
 //! imports another area's.
 
 pub mod attachments;
+pub mod pay;
 pub mod tasks;
 pub mod tickets;
 pub mod time;

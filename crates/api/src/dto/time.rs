@@ -4,14 +4,17 @@ use serde::Serialize;
 use servdesk_domain::time::Totals;
 use utoipa::ToSchema;
 
-/// Minutes and labour cost (minor units) of a set of entries.
+use super::pay;
+
+/// Minutes and labour cost (minor units) of a set of entries. The costs are pay data:
+/// `null` unless the caller may see colleagues' costs (admins, finance, `billing:read` keys).
 #[derive(Serialize, ToSchema, Default, Clone, Copy)]
 pub struct TotalsOut {
     pub entries: i64,
     pub minutes: i64,
-    pub cost_minor: i64,
+    pub cost_minor: Option<i64>,
     pub billable_minutes: i64,
-    pub billable_cost_minor: i64,
+    pub billable_cost_minor: Option<i64>,
 }
 
 impl From<Totals> for TotalsOut {
@@ -19,9 +22,9 @@ impl From<Totals> for TotalsOut {
         Self {
             entries: t.entries,
             minutes: t.minutes,
-            cost_minor: t.cost_minor,
+            cost_minor: pay::shown(None, t.cost_minor),
             billable_minutes: t.billable_minutes,
-            billable_cost_minor: t.billable_cost_minor,
+            billable_cost_minor: pay::shown(None, t.billable_cost_minor),
         }
     }
 }

@@ -50,10 +50,7 @@ impl From<User> for UserOut {
 impl UserOut {
     /// The account as `viewer` may see it: cost rates are pay data.
     pub fn seen_by(mut self, viewer: &Principal) -> Self {
-        let sees_rates = match viewer {
-            Principal::User { id, role, .. } => *id == self.id || matches!(role, Role::Admin | Role::Finance),
-            Principal::ApiKey { .. } => viewer.can(Permission::UsersManage),
-        };
+        let sees_rates = viewer.user_id() == Some(self.id) || viewer.can(Permission::CostsRead);
         if !sees_rates {
             self.cost_rate_minor = None;
         }

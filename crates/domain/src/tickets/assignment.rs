@@ -5,7 +5,8 @@
 use uuid::Uuid;
 
 use super::Ticket;
-use crate::errors::{Code, DomainError, code};
+use crate::Role;
+use crate::errors::{Code, DomainError, code, field};
 
 /// A ticket's queue and assignee after a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,10 @@ pub enum AssignmentRefused {
     NotInTeam,
     #[error("only the ticket's assignee (or a coordinator) can hand it over")]
     NotAssignee,
+    #[error("only coordinators put a new ticket on someone else or in a team they are not in")]
+    NotCoordinator,
+    #[error("finance and partner users do not work tickets (they could not even see it)")]
+    CannotWorkTickets,
 }
 
 impl DomainError for AssignmentRefused {
@@ -30,8 +35,36 @@ impl DomainError for AssignmentRefused {
             Self::AlreadyAssigned => code::ALREADY_ASSIGNED,
             Self::NotInTeam => code::NOT_IN_TEAM,
             Self::NotAssignee => code::NOT_ASSIGNEE,
+            Self::NotCoordinator => code::FORBIDDEN,
+            Self::CannotWorkTickets => field::NOT_ASSIGNABLE,
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        matches!(self, Self::CannotWorkTickets).then_some("assignee_id")
+    }
+}
+
+/// Whether a person of `role` can be given a ticket: someone who sees and works it.
+pub fn check_assignable(role: Role) -> Result<(), AssignmentRefused> {
+    if matches!(role, Role::Finance | Role::Partner) { Err(AssignmentRefused::CannotWorkTickets) } else { Ok(()) }
+}
+
+/// The queue and assignee a new ticket may start with: coordinators any; anyone else only
+/// themselves and a team they are in (`user_teams`) — as they could by claiming it — since
+/// assigning is a coordinator's action.
+pub fn check_initial_assignment(
+    by: Option<Uuid>,
+    coordinates: bool,
+    user_teams: &[Uuid],
+    wanted: Assignment,
+) -> Result<(), AssignmentRefused> {
+    if coordinates {
+        return Ok(());
+    }
+    let own_team = wanted.team_id.is_none_or(|t| user_teams.contains(&t));
+    let self_assigned = wanted.assignee_id.is_none() || wanted.assignee_id == by;
+    if own_team && self_assigned { Ok(()) } else { Err(AssignmentRefused::NotCoordinator) }
 }
 
 impl Ticket {
@@ -63,6 +96,26 @@ mod tests {
 
     fn ticket() -> Ticket {
         tests::ticket("Leak", None, None)
+    }
+
+    #[test]
+    fn an_agent_may_open_a_ticket_on_themselves_in_their_own_team_only() {
+        let (me, team, other) = (Some(Uuid::from_u128(1)), Uuid::from_u128(7), Uuid::from_u128(8));
+        let mine = Assignment { team_id: Some(team), assignee_id: me };
+        assert_eq!(check_initial_assignment(me, false, &[team], mine), Ok(()));
+        assert_eq!(check_initial_assignment(me, false, &[team], Assignment { team_id: None, assignee_id: None }), Ok(()));
+        let elsewhere = Assignment { team_id: Some(other), assignee_id: None };
+        assert_eq!(check_initial_assignment(me, false, &[team], elsewhere), Err(AssignmentRefused::NotCoordinator));
+        let colleague = Assignment { team_id: None, assignee_id: Some(Uuid::from_u128(2)) };
+        assert_eq!(check_initial_assignment(me, false, &[team], colleague), Err(AssignmentRefused::NotCoordinator));
+        assert_eq!(check_initial_assignment(me, true, &[], colleague), Ok(()));
+    }
+
+    #[test]
+    fn finance_and_partner_users_cannot_be_given_a_ticket() {
+        assert_eq!(check_assignable(Role::Finance), Err(AssignmentRefused::CannotWorkTickets));
+        assert_eq!(check_assignable(Role::Partner), Err(AssignmentRefused::CannotWorkTickets));
+        assert_eq!(check_assignable(Role::Technician), Ok(()));
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod closing;
 mod comments;
 mod unit;
 
-pub use assignment::{Assignment, AssignmentRefused};
+pub use assignment::{Assignment, AssignmentRefused, check_assignable, check_initial_assignment};
 pub use closing::{CloseDecision, after_tasks_done};
 pub use comments::{Comment, EmailAuthor};
 pub use unit::{SerialError, Warranty, WarrantyError, resolve_serial, warranty};

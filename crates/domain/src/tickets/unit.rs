@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::directory::{Equipment, Product};
-use crate::errors::{Code, DomainError, field};
+use crate::errors::{Code, DomainError, code, field};
 
 /// The warranty decision: the flag in force, what it would be by the equipment, and the
 /// reason when the two differ.
@@ -21,29 +21,39 @@ pub struct Warranty {
 pub enum WarrantyError {
     #[error("overriding the warranty flag needs a reason")]
     ReasonRequired,
+    #[error("only coordinators override the warranty flag")]
+    OverrideNotAllowed,
 }
 
 impl DomainError for WarrantyError {
     fn code(&self) -> Code {
-        field::WARRANTY_REASON_REQUIRED
+        match self {
+            Self::ReasonRequired => field::WARRANTY_REASON_REQUIRED,
+            Self::OverrideNotAllowed => code::FORBIDDEN,
+        }
     }
 
     fn field(&self) -> Option<&'static str> {
-        Some("warranty_reason")
+        matches!(self, Self::ReasonRequired).then_some("warranty_reason")
     }
 }
 
-/// Decides the warranty flag: by the equipment's warranty on the reported date, unless the
-/// caller asks for the other value and says why.
+/// Decides the warranty flag: by the equipment's warranty on the reported date, unless a
+/// coordinator (`may_override`) asks for the other value and says why — it turns billable
+/// work free, or free work billable.
 pub fn warranty(
     equipment: Option<&Equipment>,
     reported_on: NaiveDate,
     requested: Option<bool>,
     reason: Option<&str>,
+    may_override: bool,
 ) -> Result<Warranty, WarrantyError> {
     let default = equipment.is_some_and(|e| e.under_warranty_on(reported_on));
     match requested {
         Some(flag) if flag != default => {
+            if !may_override {
+                return Err(WarrantyError::OverrideNotAllowed);
+            }
             let reason = reason.map(str::trim).filter(|r| !r.is_empty()).ok_or(WarrantyError::ReasonRequired)?;
             Ok(Warranty { flag, default, override_reason: Some(reason.to_owned()) })
         }
@@ -139,23 +149,30 @@ mod tests {
     #[test]
     fn the_warranty_flag_defaults_from_the_equipment_on_the_reported_date() {
         let e = unit(Uuid::nil(), "S", Some(date(2026, 6, 30)));
-        assert!(warranty(Some(&e), date(2026, 6, 30), None, None).unwrap().flag);
-        assert!(!warranty(Some(&e), date(2026, 7, 1), None, None).unwrap().flag);
-        assert!(!warranty(None, date(2026, 1, 1), None, None).unwrap().flag);
+        assert!(warranty(Some(&e), date(2026, 6, 30), None, None, true).unwrap().flag);
+        assert!(!warranty(Some(&e), date(2026, 7, 1), None, None, true).unwrap().flag);
+        assert!(!warranty(None, date(2026, 1, 1), None, None, true).unwrap().flag);
     }
 
     #[test]
     fn overriding_the_warranty_flag_needs_a_reason_and_keeps_both() {
         let e = unit(Uuid::nil(), "S", Some(date(2020, 1, 1)));
-        assert_eq!(warranty(Some(&e), date(2026, 1, 1), Some(true), Some("  ")), Err(WarrantyError::ReasonRequired));
-        let w = warranty(Some(&e), date(2026, 1, 1), Some(true), Some("Goodwill: repeat fault")).unwrap();
+        assert_eq!(warranty(Some(&e), date(2026, 1, 1), Some(true), Some("  "), true), Err(WarrantyError::ReasonRequired));
+        let w = warranty(Some(&e), date(2026, 1, 1), Some(true), Some("Goodwill: repeat fault"), true).unwrap();
         assert_eq!((w.flag, w.default, w.override_reason.as_deref()), (true, false, Some("Goodwill: repeat fault")));
     }
 
     #[test]
     fn asking_for_the_default_flag_is_not_an_override() {
-        let w = warranty(None, date(2026, 1, 1), Some(false), None).unwrap();
+        let w = warranty(None, date(2026, 1, 1), Some(false), None, true).unwrap();
         assert_eq!(w.override_reason, None);
+        assert!(warranty(None, date(2026, 1, 1), Some(false), None, false).is_ok(), "so anyone may ask for it");
+    }
+
+    #[test]
+    fn only_a_coordinator_overrides_the_warranty_flag() {
+        let e = unit(Uuid::nil(), "S", Some(date(2020, 1, 1)));
+        assert_eq!(warranty(Some(&e), date(2026, 1, 1), Some(true), Some("Goodwill"), false), Err(WarrantyError::OverrideNotAllowed));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub async fn assign(
     let team_id = team_id.unwrap_or(loaded.ticket.team_id);
     let assignee_id = assignee_id.unwrap_or(loaded.ticket.assignee_id);
     references::team(&loaded.txn, team_id).await?;
-    references::assignee(&loaded.txn, assignee_id).await?;
+    references::ticket_assignee(&loaded.txn, assignee_id).await?;
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, team_id, assignee_id, now()).await?;
     let event = TicketEvent::Assigned(Assigned {
         team: Change { before: loaded.ticket.team_id, after: team_id },
@@ -130,7 +130,7 @@ pub async fn hand_over(desk: &Desk, principal: &Principal, id: Uuid, expected_ve
     let loaded = Loaded::new(desk, principal, id).await?;
     let coordinates = principal.can(Permission::TicketsCoordinate);
     let next = loaded.ticket.hand_over(user_id, coordinates, to).map_err(|e| Error::domain(&e))?;
-    references::assignee(&loaded.txn, Some(to)).await?;
+    references::ticket_assignee(&loaded.txn, Some(to)).await?;
     let ticket = tickets::set_assignment(&loaded.txn, &loaded.ticket, expected_version, next.team_id, next.assignee_id, now()).await?;
     let event = TicketEvent::HandedOver(HandedOver { from: loaded.ticket.assignee_id, to, note: note.trim().to_owned() });
     loaded.finish(ticket, event, principal).await

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use servdesk_domain::Actor;
-use servdesk_domain::Principal;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
+use servdesk_domain::tickets::Assignment;
 use servdesk_domain::tickets::{self as rules, Channel, Ticket};
+use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::tickets::{self, NewTicket};
-use servdesk_persistence::{ConnectionTrait, dictionaries};
+use servdesk_persistence::{ConnectionTrait, dictionaries, teams};
 use uuid::Uuid;
 
 use crate::{Desk, Error, Result, clean, notify, now, references};
@@ -101,13 +102,22 @@ pub async fn open(
     references::dictionary(txn, "type_id", DictionaryKind::TicketType, body.type_id).await?;
     references::dictionary(txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
     references::team(txn, body.team_id).await?;
-    references::assignee(txn, body.assignee_id).await?;
+    references::ticket_assignee(txn, body.assignee_id).await?;
+    let coordinates = principal.can(Permission::TicketsCoordinate);
+    if !coordinates && (body.team_id.is_some() || body.assignee_id.is_some()) {
+        let user_teams = match principal.user_id() {
+            Some(user) => teams::of_user(txn, user).await?,
+            None => Vec::new(),
+        };
+        let wanted = Assignment { team_id: body.team_id, assignee_id: body.assignee_id };
+        rules::check_initial_assignment(principal.user_id(), coordinates, &user_teams, wanted).map_err(|e| Error::domain(&e))?;
+    }
     let serial = clean(body.serial_number);
     let (unit, serial) = references::unit(txn, body.equipment_id, serial.as_deref(), body.product_id).await?;
     let customer =
         references::party(txn, body.customer_id.or(unit.as_ref().and_then(|u| u.customer_id)), body.location_id, body.contact_id).await?;
     let reported_at = body.reported_at.map_or(now, servdesk_domain::clock::truncate);
-    let warranty = rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref())
+    let warranty = rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref(), coordinates)
         .map_err(|e| Error::domain(&e))?;
     let (default_priority, status_id) = ticket_defaults(desk, txn).await?;
     let priority_id = body.priority_id.unwrap_or(default_priority);

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use servdesk_domain::Actor;
 use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::tickets::{self as rules};
 use servdesk_domain::timeline::TicketEvent;
+use servdesk_domain::{Actor, Permission};
 use servdesk_persistence::directory::equipment;
 use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
 use servdesk_persistence::{Cursor, TransactionTrait};
@@ -169,8 +169,14 @@ pub async fn update(
                 None => None,
             };
             Some(
-                rules::warranty(unit.as_ref(), current.reported_at.date_naive(), Some(flag), body.warranty_reason.as_deref())
-                    .map_err(|e| Error::domain(&e))?,
+                rules::warranty(
+                    unit.as_ref(),
+                    current.reported_at.date_naive(),
+                    Some(flag),
+                    body.warranty_reason.as_deref(),
+                    principal.can(Permission::TicketsCoordinate),
+                )
+                .map_err(|e| Error::domain(&e))?,
             )
         }
         None => None,

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::dto::TotalsOut;
+use crate::dto::{TotalsOut, pay};
 
 #[derive(Serialize, ToSchema)]
 pub struct TimeEntryOut {
@@ -25,10 +25,12 @@ pub struct TimeEntryOut {
     pub note: Option<String>,
     /// False under warranty or when marked non-billable.
     pub billable: bool,
-    /// The user's cost per hour (minor units) when the entry was written.
-    pub rate_minor: i64,
-    /// `minutes × rate / 60`, rounded half up to the minor unit.
-    pub cost_minor: i64,
+    /// The user's cost per hour (minor units) when the entry was written. Pay data: `null`
+    /// unless the entry is the caller's own or the caller may see colleagues' costs (admins,
+    /// finance, `billing:read` keys).
+    pub rate_minor: Option<i64>,
+    /// `minutes × rate / 60`, rounded half up to the minor unit (pay data, as `rate_minor`).
+    pub cost_minor: Option<i64>,
     /// A stopwatch ran longer than the configured maximum: check it.
     pub needs_review: bool,
     /// `timer`, `manual` or `completion`.
@@ -54,8 +56,8 @@ impl From<TimeEntry> for TimeEntryOut {
             minutes: e.minutes,
             note: e.note,
             billable: e.billable,
-            rate_minor: e.rate_minor,
-            cost_minor: e.cost_minor,
+            rate_minor: pay::shown(Some(e.user_id), e.rate_minor),
+            cost_minor: pay::shown(Some(e.user_id), e.cost_minor),
             needs_review: e.needs_review,
             source: e.source.as_str().to_owned(),
             created_by: e.created_by,
