@@ -11,6 +11,10 @@ const { chromium } = require('playwright-core');
   });
   try {
     const page = await browser.newPage();
+    // Anything the page's content security policy blocks is reported as a console error.
+    const errors = [];
+    page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()); });
+    page.on('pageerror', e => errors.push(String(e)));
     await page.goto(base + '/docs/');
     await page.locator('.opblock-summary-path').first().waitFor({ timeout: 20000 });
     const paths = await page.$$eval('.opblock-summary-path', els => els.map(e => e.getAttribute('data-path')));
@@ -27,7 +31,7 @@ const { chromium } = require('playwright-core');
     const status = op.locator('.live-responses-table tr.response .response-col_status').first();
     await status.waitFor({ timeout: 20000 });
     const body = await op.locator('.live-responses-table .microlight').first().innerText();
-    console.log(JSON.stringify({ paths, status: (await status.innerText()).trim(), body }));
+    console.log(JSON.stringify({ paths, status: (await status.innerText()).trim(), body, errors }));
   } finally {
     await browser.close();
   }

@@ -13,6 +13,10 @@ use crate::support::{ADMIN_EMAIL, TestApp};
 async fn swagger_ui_shows_every_route_and_try_it_out_works_with_a_token() {
     let app = TestApp::spawn().await;
     let doc: Value = app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    let page = app.request(Method::GET, "/docs/", None).send().await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     let token = app.admin_token().await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/swagger_try_it_out.js");
     let base = app.base.clone();
@@ -31,6 +35,7 @@ async fn swagger_ui_shows_every_route_and_try_it_out_works_with_a_token() {
         assert!(shown.contains(&path.as_str()), "{path} is shown in Swagger UI");
     }
     assert_eq!(result["status"], "200", "{result}");
+    assert_eq!(result["errors"], serde_json::json!([]), "the page runs under its content security policy without errors");
     let me: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
     assert_eq!(me["email"], ADMIN_EMAIL);
 }

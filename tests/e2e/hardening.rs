@@ -233,3 +233,18 @@ async fn only_coordinators_override_the_warranty_or_put_a_new_ticket_on_someone_
         expect_problem(res, 422, "validation_failed").await;
     }
 }
+
+#[tokio::test]
+async fn responses_are_never_sniffed_and_credentials_never_cached() {
+    let app = TestApp::spawn().await;
+    let res = app.try_login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(res.headers()["cache-control"], "no-store", "a token pair");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let admin = app.admin_token().await;
+    let res = app.post("/api/v1/api-keys", &admin, json!({"name": "ERP", "scopes": ["tickets:read"]})).await;
+    assert_eq!(res.headers()["cache-control"], "no-store", "an API key's secret");
+    for path in ["/api/v1/no-such-route", "/health"] {
+        let res = app.request(Method::GET, path, None).send().await.unwrap();
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+}

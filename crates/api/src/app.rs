@@ -19,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::authenticate;
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
-use crate::conventions::{characters, idempotency, problems};
+use crate::conventions::{characters, headers, idempotency, problems};
 use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
@@ -111,6 +111,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
         .wrap(from_fn(authenticate))
         .wrap(cors(&state.config.cors_origins))
         .wrap(from_fn(problems::normalize))
+        .wrap(from_fn(headers::middleware))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
     })

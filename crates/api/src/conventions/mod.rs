@@ -4,6 +4,7 @@
 pub mod body;
 pub mod characters;
 pub mod etag;
+pub mod headers;
 pub mod idempotency;
 pub mod pagination;
 pub mod patch;
