@@ -248,3 +248,47 @@ async fn responses_are_never_sniffed_and_credentials_never_cached() {
         assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+#[tokio::test]
+async fn tasks_completed_at_the_same_moment_close_their_ticket_and_no_task_slips_past_a_close() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user("coordinator").await.1;
+    let mut pairs = Vec::new();
+    for i in 0..8 {
+        let ticket = create(&app, &coordinator, "/api/v1/tickets", json!({"title": format!("Pair {i}")})).await;
+        let mut tasks = Vec::new();
+        for title in ["Left", "Right"] {
+            let task = create(&app, &coordinator, &format!("/api/v1/tickets/{}/tasks", id(&ticket)), json!({"title": title})).await;
+            let res = app.post(&format!("/api/v1/tasks/{}/status", id(&task)), &coordinator, json!({"status": "in_progress"})).await;
+            assert_eq!(res.status(), 200);
+            tasks.push(id(&task));
+        }
+        pairs.push((id(&ticket), tasks));
+    }
+    let done = pairs.iter().flat_map(|(_, tasks)| tasks).map(|task| {
+        let (app, token, path) = (&app, &coordinator, format!("/api/v1/tasks/{task}/status"));
+        async move { app.post(&path, token, json!({"status": "done"})).await.status() }
+    });
+    assert!(futures_util::future::join_all(done).await.iter().all(|s| *s == 200));
+    for (ticket, _) in &pairs {
+        let t: Value = app.get(&format!("/api/v1/tickets/{ticket}"), &coordinator).await.json().await.unwrap();
+        assert_eq!(t["status"]["class"], "closed", "both tasks done: the ticket closes ({ticket})");
+    }
+
+    let mut tickets = Vec::new();
+    for i in 0..8 {
+        tickets.push(id(&create(&app, &coordinator, "/api/v1/tickets", json!({"title": format!("Race {i}")})).await));
+    }
+    let races = tickets.iter().map(|t| {
+        let (app, token) = (&app, &coordinator);
+        let (close, add) = (format!("/api/v1/tickets/{t}/close"), format!("/api/v1/tickets/{t}/tasks"));
+        async move { tokio::join!(app.post(&close, token, json!({})), app.post(&add, token, json!({"title": "Late"}))) }
+    });
+    futures_util::future::join_all(races).await;
+    for t in &tickets {
+        let ticket: Value = app.get(&format!("/api/v1/tickets/{t}"), &coordinator).await.json().await.unwrap();
+        let tasks: Value = app.get(&format!("/api/v1/tasks?ticket_id={t}"), &coordinator).await.json().await.unwrap();
+        let open = tasks["items"].as_array().unwrap().iter().filter(|k| k["status"] != "done" && k["status"] != "cancelled").count();
+        assert!(!(ticket["status"]["class"] == "closed" && open > 0), "a closed ticket with an open task: {ticket} {tasks}");
+    }
+}

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::access::visible_task;
 use crate::attachments::StoredFile;
-use crate::tasks::close_by_system;
+use crate::tasks::{close_by_system, lock_ticket_of};
 use crate::time::{Target, write_entry};
 use crate::{Desk, Error, FieldError, Result, now};
 
@@ -55,6 +55,7 @@ pub struct Recorded {
 pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Completed) -> Result<Recorded> {
     let now = now();
     let txn = desk.db.begin().await?;
+    lock_ticket_of(&txn, task_id).await?;
     let (task, ticket) = visible_task(&txn, principal, task_id).await?;
     task.check_changeable().map_err(|e| Error::domain(&e))?;
     let user = principal.user_id();

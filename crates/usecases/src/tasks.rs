@@ -14,7 +14,7 @@ use servdesk_domain::tickets::{Ticket, after_tasks_done, is_closed};
 use servdesk_domain::timeline::{Closing, StatusMove, StatusRef, TaskCreated, TaskStatusChanged, TaskUpdated, TicketEvent, reasons};
 use servdesk_persistence::directory::partners;
 use servdesk_persistence::tasks::{NewTask, TaskChanges};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, checklists, tasks, tickets, users};
+use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, checklists, tasks, tickets, users};
 use uuid::Uuid;
 
 use crate::access::{visibility, visible_task};
@@ -39,6 +39,16 @@ pub async fn close_by_system(conn: &impl ConnectionTrait, desk: &Desk, ticket: &
     tickets::append_event(conn, ticket.id, Actor::default(), &event, now).await?;
     notify::status_changed(conn, ticket, from, to_class, now).await?;
     Ok(())
+}
+
+/// Locks the ticket of a task (see `tickets::lock`) before the task and the ticket are read.
+pub async fn lock_ticket_of(conn: &impl ConnectionTrait, task_id: Uuid) -> Result<()> {
+    match tasks::get(conn, task_id).await {
+        Ok(task) => Ok(tickets::lock(conn, task.ticket_id).await?),
+        // The read that follows answers 404.
+        Err(StoreError::NotFound) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Cancels a ticket's open tasks (a coordinator closing the ticket asked for it).
@@ -93,6 +103,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
     rules::check_window(body.planned_start, body.planned_end).map_err(|e| Error::domain(&e))?;
     let now = now();
     let txn = desk.db.begin().await?;
+    tickets::lock(&txn, ticket_id).await?;
     let visibility = visibility(&txn, principal).await?;
     let ticket = tickets::get_visible(&txn, ticket_id, &visibility).await?;
     if is_closed(class_of(&txn, ticket.status_id).await?) {
@@ -160,6 +171,7 @@ pub async fn change_status(
 ) -> Result<Task> {
     let now = now();
     let txn = desk.db.begin().await?;
+    lock_ticket_of(&txn, task_id).await?;
     let (task, ticket) = visible_task(&txn, principal, task_id).await?;
     rules::check_transition(task.status, to).map_err(|e| Error::domain(&e))?;
     let changed = tasks::set_status(&txn, task.id, expected_version, to, now).await?;

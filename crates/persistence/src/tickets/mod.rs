@@ -293,6 +293,19 @@ fn custom(e: impl std::fmt::Display) -> StoreError {
     StoreError::Db(sea_orm::DbErr::Custom(e.to_string()))
 }
 
+/// Locks the ticket's row until the transaction ends, so use cases that decide from the
+/// ticket and its tasks together (completing the last open task, adding a task, closing)
+/// run one after the other on the same ticket. On SQLite writes are already serialised by
+/// its single connection; there this does nothing. A missing ticket is not an error here:
+/// the read that follows answers 404.
+pub async fn lock(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
+    if conn.get_database_backend() == DbBackend::Sqlite {
+        return Ok(());
+    }
+    row::Entity::find_by_id(id).select_only().column(row::Column::Id).lock_exclusive().into_tuple::<Uuid>().one(conn).await?;
+    Ok(())
+}
+
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Ticket, StoreError> {
     to_ticket(positional(row::Entity::find_by_id(id)).one(conn).await?.ok_or(StoreError::NotFound)?.0)
 }

@@ -36,6 +36,7 @@ struct Loaded {
 impl Loaded {
     async fn new(desk: &Desk, principal: &Principal, id: Uuid) -> Result<Self> {
         let txn = desk.db.begin().await?;
+        tickets::lock(&txn, id).await?;
         let visibility = visibility(&txn, principal).await?;
         let ticket = tickets::get_visible(&txn, id, &visibility).await?;
         let statuses = dictionaries::list(&txn, DictionaryKind::TicketStatus, None, None).await?;
