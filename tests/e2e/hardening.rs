@@ -292,3 +292,150 @@ async fn tasks_completed_at_the_same_moment_close_their_ticket_and_no_task_slips
         assert!(!(ticket["status"]["class"] == "closed" && open > 0), "a closed ticket with an open task: {ticket} {tasks}");
     }
 }
+
+/// Not a check of its own: the server process `an_idempotency_key_never_acts_twice_across_a_crash`
+/// starts and kills with SIGKILL (the test binary runs itself with this one test selected).
+/// Without its environment it returns at once.
+#[tokio::test]
+#[ignore = "started by the crash test in a process of its own"]
+async fn child_server_for_the_crash_test() {
+    let (Ok(url), Ok(dir)) = (std::env::var("SERVDESK_CRASH_CHILD_DB"), std::env::var("SERVDESK_CRASH_CHILD_DIR")) else { return };
+    let mut config = servdesk_usecases::config::Config::for_database(url, dir.into());
+    config.admin_email = ADMIN_EMAIL.to_owned();
+    config.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    config.idempotency_abandon_after = std::time::Duration::from_secs(2);
+    config.http_workers = 2;
+    let state = servdesk_api::app::prepare(config).await.unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    println!("LISTENING {}", listener.local_addr().unwrap());
+    servdesk_api::app::server(state, listener).unwrap().await.unwrap();
+}
+
+/// A server process of its own on the test's database, killed with SIGKILL on drop.
+struct ChildServer {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ChildServer {
+    fn start(url: &str, dir: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "hardening::child_server_for_the_crash_test", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("SERVDESK_CRASH_CHILD_DB", url)
+            .env("SERVDESK_CRASH_CHILD_DIR", dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("the child server printed its address").unwrap();
+            // The test harness prints the test's name on the same line first.
+            if let Some((_, addr)) = line.split_once("LISTENING ") {
+                break format!("http://{}", addr.trim());
+            }
+        };
+        ChildServer { child, base }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// POSTs a ticket titled after `key` with that Idempotency-Key; `None` when the server is gone.
+async fn keyed_ticket(client: reqwest::Client, token: String, base: String, key: String) -> Option<(u16, Value)> {
+    let res = client
+        .post(format!("{base}/api/v1/tickets"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", &key)
+        .json(&json!({"title": format!("Crash {key}")}))
+        .send()
+        .await
+        .ok()?;
+    Some((res.status().as_u16(), res.json::<Value>().await.unwrap_or_default()))
+}
+
+#[tokio::test]
+async fn an_idempotency_key_never_acts_twice_across_a_crash() {
+    let app = TestApp::spawn().await;
+    let (url, dir) = (app.state.config.database_url.clone(), app.state.config.data_dir.clone());
+    let client = reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(20)).build().unwrap();
+    let token = app.admin_token().await;
+    // Load from eight clients, then SIGKILL in the middle of it.
+    let mut first = ChildServer::start(&url, &dir);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for c in 0..8 {
+        let (client, token, base, stop) = (client.clone(), token.clone(), first.base.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for n in 0.. {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let key = format!("c{c}-n{n}");
+                let answered = keyed_ticket(client.clone(), token.clone(), base.clone(), key.clone()).await.is_some();
+                sent.push(key);
+                if !answered {
+                    break;
+                }
+            }
+            sent
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    first.kill();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut keys = Vec::new();
+    for c in clients {
+        keys.extend(c.await.unwrap());
+    }
+    assert!(keys.len() > 8, "the load ran: {} requests", keys.len());
+
+    // A fresh process on the same database; in-flight keys of the dead one are abandoned
+    // after 2 s. Every key is retried: none may act twice.
+    let second = ChildServer::start(&url, &dir);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mut carried_out = 0;
+    for key in &keys {
+        let answer = keyed_ticket(client.clone(), token.clone(), second.base.clone(), key.clone()).await;
+        let (status, body) = answer.expect("the second server answers");
+        match status {
+            201 => {}
+            409 if body["code"] == "idempotent_request_carried_out" => carried_out += 1,
+            other => panic!("retry of {key}: {other} {body}"),
+        }
+    }
+    let mut titles = std::collections::HashMap::<String, usize>::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/tickets?limit=200&cursor={c}"),
+            None => "/api/v1/tickets?limit=200".to_owned(),
+        };
+        let page: Value = client.get(format!("{}{path}", second.base)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        for t in page["items"].as_array().unwrap() {
+            *titles.entry(t["title"].as_str().unwrap().to_owned()).or_default() += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    for key in &keys {
+        assert_eq!(
+            titles.get(&format!("Crash {key}")).copied().unwrap_or(0),
+            1,
+            "key {key} acted once ({carried_out} answered carried out)"
+        );
+    }
+}

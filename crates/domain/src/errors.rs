@@ -174,6 +174,7 @@ pub mod code {
         ATTACHMENT_IN_COMMENT = "attachment_in_comment", Conflict, "the file is part of a comment and stays with it";
         CHECKLIST_ITEM_CHECKED = "checklist_item_checked", Conflict, "a checked line stays on the checklist";
         IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight", Conflict, "a request with this Idempotency-Key is still running";
+        IDEMPOTENT_REQUEST_CARRIED_OUT = "idempotent_request_carried_out", Conflict, "the request with this Idempotency-Key was carried out but its response was lost when the server stopped; it will not run again";
         DUPLICATE_MESSAGE = "duplicate_message", Conflict, "an email with this Message-ID was stored meanwhile";
         ALREADY_COMPLETED = "already_completed", Conflict, "the task was completed already";
         JOB_NOT_DEAD = "job_not_dead", Conflict, "only a dead job can be retried";

@@ -10,7 +10,12 @@ use crate::error::StoreError;
 
 pub use idempotency_keys::Model as IdempotencyRecord;
 
+/// Claimed; the request is running (or died before its effect committed).
 const IN_FLIGHT: &str = "in_flight";
+/// The request's effect committed; its response is not stored yet (or was lost with the
+/// process).
+const COMMITTED: &str = "committed";
+/// The response is stored for replay.
 const COMPLETED: &str = "completed";
 
 #[derive(Debug)]
@@ -23,6 +28,9 @@ pub enum Begin {
     Mismatch,
     /// The first request with this key is still running.
     InFlight,
+    /// The first request's effect committed but its process died before storing the
+    /// response: it must not run again, and there is nothing to replay.
+    CarriedOut,
 }
 
 pub struct StoredResponse {
@@ -82,7 +90,11 @@ pub async fn begin(
     if existing.fingerprint != fingerprint {
         return Ok(Begin::Mismatch);
     }
-    if existing.state == COMPLETED { Ok(Begin::Replay(existing)) } else { Ok(Begin::InFlight) }
+    match existing.state.as_str() {
+        COMPLETED => Ok(Begin::Replay(existing)),
+        COMMITTED if existing.created_at <= now - stale_after => Ok(Begin::CarriedOut),
+        _ => Ok(Begin::InFlight),
+    }
 }
 
 pub async fn complete(conn: &impl ConnectionTrait, subject: &str, key: &str, response: StoredResponse) -> Result<(), StoreError> {
@@ -99,9 +111,27 @@ pub async fn complete(conn: &impl ConnectionTrait, subject: &str, key: &str, res
     Ok(())
 }
 
-/// Forgets the key (the request failed on our side, so a retry must run it again).
+/// Marks the key's effect as committed: called inside the effect's own transaction.
+pub async fn mark_committed(conn: &impl ConnectionTrait, subject: &str, key: &str) -> Result<(), StoreError> {
+    idempotency_keys::Entity::update_many()
+        .col_expr(idempotency_keys::Column::State, Expr::value(COMMITTED))
+        .filter(idempotency_keys::Column::Subject.eq(subject))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .filter(idempotency_keys::Column::State.eq(IN_FLIGHT))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the key (the request failed on our side, so a retry must run it again) — unless
+/// its effect committed before the failure: then it stays, and a retry is told so.
 pub async fn abandon(conn: &impl ConnectionTrait, subject: &str, key: &str) -> Result<(), StoreError> {
-    idempotency_keys::Entity::delete_by_id((subject.to_owned(), key.to_owned())).exec(conn).await?;
+    idempotency_keys::Entity::delete_many()
+        .filter(idempotency_keys::Column::Subject.eq(subject))
+        .filter(idempotency_keys::Column::Key.eq(key))
+        .filter(idempotency_keys::Column::State.eq(IN_FLIGHT))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

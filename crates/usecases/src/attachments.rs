@@ -86,7 +86,7 @@ pub async fn record(
             let event = TicketEvent::AttachmentAdded(AttachmentsAdded { attachments });
             tickets::append_event(&txn, ticket_id, Actor::of(principal), &event, now).await?;
         }
-        txn.commit().await?;
+        crate::commit(txn).await?;
         Ok::<_, Error>(stored)
     }
     .await;
@@ -111,7 +111,7 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid) -> Result<()> 
         });
         tickets::append_event(&txn, ticket_id, Actor::of(principal), &event, now()).await?;
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     desk.storage.discard([attachment.storage_key.as_str()]).await;
     Ok(())
 }

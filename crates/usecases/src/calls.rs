@@ -199,7 +199,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
         && let Some(ticket) = tickets::open_by_alarm_key(&txn, key).await?
     {
         let out = alarm_on_ticket(&txn, &ticket, &body, principal).await?;
-        txn.commit().await?;
+        crate::commit(txn).await?;
         return Ok(out);
     }
     let call = register(&txn, desk, &body, Actor::of(principal), now).await?;
@@ -209,7 +209,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
         ("created", None)
     };
     let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(IntakeOutcome {
         outcome,
         ticket_id: ticket.as_ref().map(|t| t.id),
@@ -262,7 +262,7 @@ pub async fn convert_call(desk: &Desk, principal: &Principal, call_id: Uuid, ove
     let call = calls::get(&txn, call_id).await?;
     convert(&txn, desk, principal, &call, overrides).await?;
     let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(call)
 }
 
@@ -293,7 +293,7 @@ pub async fn merge(desk: &Desk, principal: &Principal, call_id: Uuid, ticket_id:
     attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
     messages::move_call_to_ticket(&txn, call.id, ticket.id).await?;
     let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(call)
 }
 
@@ -306,6 +306,6 @@ pub async fn dismiss(desk: &Desk, principal: &Principal, call_id: Uuid, reason: 
         return Err(already_triaged(&call));
     }
     let call = calls::get(&txn, call.id).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(call)
 }

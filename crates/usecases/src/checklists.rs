@@ -65,7 +65,7 @@ pub async fn add(desk: &Desk, principal: &Principal, target: ChecklistOf, text: 
     let mut added = checklists::append(&txn, owner, &[text.trim().to_owned()], now).await?;
     let item = added.pop().ok_or_else(|| Error::internal("no line added"))?;
     record(&txn, principal, &item, "added", now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(item)
 }
 
@@ -102,7 +102,7 @@ pub async fn change(
             record(&txn, principal, &item, "moved", now).await?;
         }
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(item)
 }
 
@@ -117,6 +117,6 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid) -> Result<()> 
     let rest: Vec<Uuid> = checklists::list(&txn, owner).await?.iter().map(|i| i.id).collect();
     checklists::reorder(&txn, &rest, now).await?;
     record(&txn, principal, &item, "deleted", now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(())
 }

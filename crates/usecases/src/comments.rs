@@ -86,7 +86,7 @@ pub async fn add(
         ..CommentAdded::default()
     });
     tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok((ticket.id, comment, files))
 }
 

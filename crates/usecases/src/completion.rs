@@ -127,6 +127,6 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
     if servdesk_domain::tasks::completion_closes_ticket(TaskStatus::Done, &after) {
         close_by_system(&txn, desk, &ticket, now).await?;
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(Recorded { task: finished, completion, photos, signature })
 }

@@ -23,6 +23,9 @@ pub struct Config {
     pub database_pool_size: u32,
     /// How long a request waits for a database connection before it answers 503.
     pub database_acquire_timeout: Duration,
+    /// An `Idempotency-Key` still in flight after this long belongs to a request that died
+    /// with its process (before its effect committed): a retry runs it again.
+    pub idempotency_abandon_after: Duration,
     pub migrate_on_start: bool,
     pub jwt_secret: Option<String>,
     pub admin_email: String,
@@ -192,6 +195,7 @@ impl Config {
             database_url,
             database_pool_size: 10,
             database_acquire_timeout: Duration::from_secs(2),
+            idempotency_abandon_after: Duration::from_secs(300),
             migrate_on_start: true,
             jwt_secret: None,
             admin_email: "admin@servdesk.local".to_owned(),
@@ -239,6 +243,8 @@ impl Config {
             c.bind = v;
         }
         c.database_pool_size = parse("SERVDESK_DATABASE_POOL_SIZE", c.database_pool_size)?;
+        c.idempotency_abandon_after =
+            Duration::from_secs(parse("SERVDESK_IDEMPOTENCY_ABANDON_AFTER_SECS", c.idempotency_abandon_after.as_secs())?.max(1));
         c.database_acquire_timeout =
             Duration::from_millis(parse("SERVDESK_DATABASE_ACQUIRE_TIMEOUT_MS", c.database_acquire_timeout.as_millis() as u64)?.max(100));
         c.migrate_on_start = parse_bool("SERVDESK_MIGRATE_ON_START", c.migrate_on_start)?;

@@ -140,7 +140,7 @@ async fn keep(
             attachment_id: id,
         });
         tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
-        txn.commit().await?;
+        crate::commit(txn).await?;
         Ok::<_, Error>(())
     }
     .await;

@@ -359,7 +359,7 @@ async fn file_message(
     if !messages::insert_received(&txn, &message, Some(raw_key.to_owned())).await? {
         return Err(Error::new(code::DUPLICATE_MESSAGE, "this Message-ID was stored meanwhile"));
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(out)
 }
 

@@ -15,6 +15,7 @@ pub mod completion;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
 pub mod notify;
@@ -36,6 +37,7 @@ use crate::config::Config;
 use crate::storage::Storage;
 
 pub use error::{Error, FieldError, Result};
+pub use idempotency::commit;
 
 /// What every use case works with: the database, the configuration, the file store and the
 /// dictionary snapshots. Cheap to clone.

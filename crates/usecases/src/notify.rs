@@ -146,6 +146,6 @@ pub async fn retry(desk: &Desk, id: Uuid) -> Result<Message> {
     job.unique_key = Some(format!("deliver:{id}:{}", now.timestamp_micros()));
     jobs::enqueue(&txn, job, now).await?;
     let message = messages::get(&txn, id).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(message)
 }

@@ -155,7 +155,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
     });
     tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     notify_assignee(&txn, &task, &ticket, now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(task)
 }
 
@@ -187,7 +187,7 @@ pub async fn change_status(
     if rules::completion_closes_ticket(to, &after) {
         close_by_system(&txn, desk, &ticket, now).await?;
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(changed)
 }
 
@@ -275,6 +275,6 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
     if task.assignee_id.is_some() && task.assignee_id != current.assignee_id {
         notify_assignee(&txn, &task, &ticket, now).await?;
     }
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(task)
 }

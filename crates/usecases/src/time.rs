@@ -131,7 +131,7 @@ pub async fn start_timer(desk: &Desk, principal: &Principal, start: StartTimer) 
     let stopped = if start.switch { stop_running(&txn, desk, principal, user, None, None, now).await? } else { None };
     let timer = Timer { user_id: user, ticket_id: target.ticket.id, task_id: target.task_id, started_at, note: clean(start.note) };
     store::start(&txn, &timer, now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok((timer, stopped))
 }
 
@@ -142,7 +142,7 @@ pub async fn stop_timer(desk: &Desk, principal: &Principal, ended_at: Option<Dat
     let entry = stop_running(&txn, desk, principal, user, ended_at, note, now())
         .await?
         .ok_or_else(|| Error::new(code::NO_TIMER, "no stopwatch is running"))?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(entry)
 }
 
@@ -204,7 +204,7 @@ pub async fn log(desk: &Desk, principal: &Principal, body: LogTime) -> Result<Ti
     let entry =
         write_entry(&txn, principal, &target, user, span, clean(body.note), body.billable.unwrap_or(true), false, EntrySource::Manual, now)
             .await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(entry)
 }
 
@@ -270,7 +270,7 @@ pub async fn change(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
         billable: Change { before: entry.billable, after: changed.billable },
     });
     tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(changed)
 }
 
@@ -288,6 +288,6 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
         work_date: entry.work_date,
     });
     tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
-    txn.commit().await?;
+    crate::commit(txn).await?;
     Ok(())
 }

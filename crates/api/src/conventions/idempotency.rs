@@ -3,7 +3,10 @@
 //! request answers 422, and while the first is still running answers 409.
 //!
 //! Applies to authenticated callers only (records are kept per principal); a 5xx is not
-//! stored, so a retry after our own failure runs the request again.
+//! stored, so a retry after our own failure runs the request again — unless its effect had
+//! committed (`servdesk_usecases::idempotency`): a key is never acted on twice, and a retry
+//! whose first run's response was lost with its process answers 409
+//! `idempotent_request_carried_out`.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -26,8 +29,6 @@ pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 const TTL_HOURS: i64 = 24;
-/// An in-flight record older than this belongs to a request that died with its process.
-const ABANDONED_AFTER_SECS: i64 = 300;
 /// Response headers worth replaying.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
@@ -102,7 +103,8 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
         &fingerprint,
         now(),
         chrono::Duration::hours(TTL_HOURS),
-        chrono::Duration::seconds(ABANDONED_AFTER_SECS),
+        // An in-flight record older than this belongs to a request that died with its process.
+        chrono::Duration::from_std(state.config.idempotency_abandon_after).unwrap_or(chrono::Duration::minutes(5)),
     )
     .await;
     match begun {
@@ -113,6 +115,14 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
         Ok(Begin::InFlight) => Ok(fail(
             req,
             ApiError::new(code::IDEMPOTENCY_KEY_IN_FLIGHT, "a request with this Idempotency-Key is still being processed; retry shortly"),
+        )),
+        Ok(Begin::CarriedOut) => Ok(fail(
+            req,
+            ApiError::new(
+                code::IDEMPOTENT_REQUEST_CARRIED_OUT,
+                "the request with this Idempotency-Key was carried out, but its response was lost when the server stopped; \
+                 it will not run again: read the resource to see the result",
+            ),
         )),
         Ok(Begin::Replay(record)) => {
             let status = u16::try_from(record.response_status.unwrap_or(200))
@@ -128,7 +138,9 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + '
             Ok(req.into_response(response))
         }
         Ok(Begin::Started) => {
-            let res = next.call(req).await?.map_into_boxed_body();
+            // The use cases' transactions mark the key as carried out inside themselves.
+            let held = servdesk_usecases::idempotency::scope(subject.clone(), key.clone(), next.call(req));
+            let res = held.await?.map_into_boxed_body();
             if res.status().is_server_error() {
                 if let Err(e) = idempotency::abandon(&state.db, &subject, &key).await {
                     tracing::error!(error = %e, "could not release the idempotency key");

@@ -108,7 +108,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
             let txn = state.db.begin().await?;
             login_failures::record(&txn, &account, now()).await?;
             login_failures::record(&txn, &address, now()).await?;
-            txn.commit().await?;
+            servdesk_usecases::commit(txn).await?;
             return Err(invalid_credentials());
         }
     };
@@ -117,7 +117,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     let ttl = servdesk_domain::policy::duration(state.config.session_ttl);
     let session = sessions::create(&txn, user.id, now(), ttl).await?;
     let pair = issue_pair(&state, &txn, &user, &session).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     tracing::info!(user_id = %user.id, session_id = %session.id, "login");
     Ok(web::Json(pair))
 }
@@ -142,12 +142,12 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
                 return Err(ApiError::new(code::USER_INACTIVE, "this account is deactivated"));
             }
             let pair = issue_pair(&state, &txn, &user, &session).await?;
-            txn.commit().await?;
+            servdesk_usecases::commit(txn).await?;
             Ok(web::Json(pair))
         }
         Consumed::Reused(session_id) => {
             // Keep the revocation: the token was copied, the session is no longer trusted.
-            txn.commit().await?;
+            servdesk_usecases::commit(txn).await?;
             state.session_holders.forget_session(session_id);
             tracing::warn!("refresh token reused; session revoked");
             Err(ApiError::new(code::REFRESH_TOKEN_REUSED, "this refresh token was already used; the session has been ended"))
@@ -165,7 +165,7 @@ pub async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>)
     if let Some(session_id) = session_id {
         sessions::revoke(&txn, session_id, "logout", now()).await?;
     }
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     if let Some(session_id) = session_id {
         state.session_holders.forget_session(session_id);
     }

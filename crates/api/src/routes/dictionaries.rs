@@ -209,7 +209,7 @@ pub async fn create(
         default_checklist: checklist.unwrap_or_default(),
     };
     let entry = dictionaries::create(&txn, new, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.dictionaries_changed();
     Ok(created(format!("/api/v1/dictionaries/{}/{}", kind.as_str(), entry.id), entry.version, &DictionaryEntryOut::from(entry)))
 }
@@ -273,7 +273,7 @@ pub async fn patch(
         active: body.active,
     };
     let entry = dictionaries::update(&txn, kind, id, if_match.0, changes, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.dictionaries_changed();
     Ok(versioned(HttpResponse::Ok(), entry.version, &DictionaryEntryOut::from(entry)))
 }
@@ -298,7 +298,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.begin().await?;
     dictionaries::delete(&txn, path.kind, path.id).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.dictionaries_changed();
     Ok(HttpResponse::NoContent().finish())
 }

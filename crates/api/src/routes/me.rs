@@ -73,7 +73,7 @@ pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: w
     let txn = state.db.begin().await?;
     users::set_password(&txn, user_id, hash, now()).await?;
     sessions::revoke_all_for_user(&txn, user_id, session_id, "password_changed", now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.session_holders.forget_user(user_id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -191,7 +191,7 @@ pub async fn add_member(
     let team = teams::get(&txn, team_id).await?;
     let version = team.version;
     let view = view(&txn, team).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), version, &view))
 }
 
@@ -211,7 +211,7 @@ pub async fn remove_member(
     let (team_id, user_id) = path.into_inner();
     let txn = state.db.begin().await?;
     teams::remove_member(&txn, team_id, user_id, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -222,7 +222,7 @@ pub async fn patch(
     if deactivating {
         sessions::revoke_all_for_user(&txn, id, None, "deactivated", now()).await?;
     }
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.session_holders.forget_user(id);
     Ok(versioned(HttpResponse::Ok(), user.version, &UserOut::from(user)))
 }
@@ -244,7 +244,7 @@ pub async fn delete(_auth: Authorized<can::UsersManage>, state: web::Data<AppSta
     let id = id.into_inner();
     let txn = state.db.begin().await?;
     users::delete(&txn, id).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.session_holders.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -270,7 +270,7 @@ pub async fn reset_password(
     let txn = state.db.begin().await?;
     users::set_password(&txn, id, hash, now()).await?;
     sessions::revoke_all_for_user(&txn, id, None, "password_reset", now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     state.session_holders.forget_user(id);
     Ok(HttpResponse::NoContent().finish())
 }

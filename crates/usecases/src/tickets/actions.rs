@@ -67,7 +67,7 @@ impl Loaded {
         tickets::append_event(&self.txn, ticket.id, Actor::of(principal), &event, at).await?;
         notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, principal.user_id(), at).await?;
         let rollups = progress(&self.txn, [&ticket]).await?;
-        self.txn.commit().await?;
+        crate::commit(self.txn).await?;
         Ok(Shown { ticket, statuses: self.statuses, rollups })
     }
 }

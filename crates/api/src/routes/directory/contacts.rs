@@ -253,7 +253,7 @@ pub async fn create(
     };
     let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
     let contact = contacts::create(&txn, new, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/contacts/{}", contact.id), contact.version, &ContactOut::from(contact)))
 }
 
@@ -311,7 +311,7 @@ pub async fn patch(
     }
     let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
     let contact = contacts::update(&txn, id.into_inner(), if_match.0, changes, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
 }
 
@@ -330,7 +330,7 @@ pub async fn patch(
 pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
     contacts::delete(&txn, id.into_inner()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -195,7 +195,7 @@ pub async fn create(
         notes: clean(body.notes),
     };
     let unit = equipment::create(&txn, new, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/equipment/{}", unit.id), unit.version, &EquipmentOut::from(unit)))
 }
 
@@ -267,7 +267,7 @@ pub async fn patch(
         active: body.active,
     };
     let unit = equipment::update(&txn, current.id, if_match.0, changes, now()).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
 }
 

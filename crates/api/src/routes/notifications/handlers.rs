@@ -195,7 +195,7 @@ pub async fn put_setting(
         None => notification_settings::clear(&txn, event, body.customer_id).await?,
     }
     let (installation, customer) = notification_settings::of_event(&txn, event, body.customer_id).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(web::Json(NotificationSettingOut { event, enabled: notifications::is_enabled(installation, customer), installation, customer }))
 }
 

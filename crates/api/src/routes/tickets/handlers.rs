@@ -50,7 +50,7 @@ pub async fn create(
     let txn = state.db.begin().await?;
     let ticket = open(&txn, &state, auth.principal(), body.into(), None, None).await?;
     let statuses = statuses(&state, &txn, &[ticket.status_id]).await?;
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     // A new ticket has no tasks yet.
     Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
 }
@@ -203,7 +203,7 @@ pub async fn update(
     if !changed.is_empty() {
         tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?;
     }
-    txn.commit().await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
 }
 
