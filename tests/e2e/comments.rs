@@ -80,8 +80,8 @@ async fn mentions_in_an_internal_note_notify_those_colleagues_only() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     for (email, name) in [("ana.kos@servdesk.test", "Ana Kos"), ("bo@servdesk.test", "Bo")] {
-        create(&app, &admin, "/api/v1/users", json!({"email": email, "name": name, "role": "agent", "password": "a long test password"}))
-            .await;
+        let body = json!({"email": email, "name": name, "role": "coordinator", "password": "a long test password"});
+        create(&app, &admin, "/api/v1/users", body).await;
     }
     let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Escalation"})).await;
     let note = create(
@@ -119,4 +119,40 @@ async fn technicians_comment_on_their_tickets_and_finance_only_reads() {
     let listed: Value = app.get(&path, &finance).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     expect_problem(app.post(&path, &technician, json!({"visibility": "shout", "body": "x"})).await, 422, "invalid_body").await;
+}
+
+#[tokio::test]
+async fn a_mention_reaches_only_colleagues_who_may_open_the_ticket_and_says_who_it_skipped() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut logins = Vec::new();
+    for (login, role) in [("cora", "coordinator"), ("agnes", "agent"), ("tim", "technician"), ("fay", "finance")] {
+        let body = json!({"email": format!("{login}@servdesk.test"), "name": login, "role": role, "password": "a long test password"});
+        logins.push(id(&create(&app, &admin, "/api/v1/users", body).await));
+    }
+    let partner = create(&app, &admin, "/api/v1/partners", json!({"name": "Subco"})).await;
+    let body = json!({"email": "pat@servdesk.test", "name": "Pat", "role": "partner", "partner_id": id(&partner), "password": "a long test password"});
+    create(&app, &admin, "/api/v1/users", body).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Board matter"})).await;
+    let note = create(
+        &app,
+        &admin,
+        &format!("/api/v1/tickets/{}/comments", id(&ticket)),
+        json!({"visibility": "internal", "body": "@cora @agnes @tim @fay @pat @ghost see the quote"}),
+    )
+    .await;
+    assert_eq!(note["mentioned_user_ids"], json!([logins[0], logins[3]]), "the coordinator and finance may open it");
+    let skipped: Vec<(String, String)> = note["skipped_mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["mention"].as_str().unwrap().to_owned(), s["reason"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected: Vec<(String, String)> =
+        [("@agnes", "cannot_see_ticket"), ("@tim", "cannot_see_ticket"), ("@pat", "cannot_see_ticket"), ("@ghost", "no_such_user")]
+            .iter()
+            .map(|(m, r)| (m.to_string(), r.to_string()))
+            .collect();
+    assert_eq!(skipped, expected);
+    assert_eq!(queued(&app, "notify.mention").await.len(), 2, "notices to those two only");
 }

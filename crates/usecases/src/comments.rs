@@ -8,17 +8,43 @@ use servdesk_domain::Principal;
 use servdesk_domain::attachments::Attachment;
 use servdesk_domain::errors::field;
 use servdesk_domain::notifications::NotificationEvent;
-use servdesk_domain::tickets::{Comment, CommentVisibility, mentions};
+use servdesk_domain::tickets::{Comment, CommentVisibility, Ticket, mentions};
 use servdesk_domain::timeline::{CommentAdded, Delivery, FileRef, TicketEvent};
+use servdesk_domain::users::User;
 use servdesk_persistence::directory::contacts;
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, attachments, comments, tickets, users};
+use servdesk_persistence::{ConnectionTrait, StoreError, TransactionTrait, attachments, comments, tickets, users};
 use uuid::Uuid;
 
 use crate::notify::{self, Recipient};
 use crate::{Desk, Error, Result, now};
 
-/// Adds a comment to a ticket the caller sees. Returns the ticket's id, the comment and its
-/// files.
+/// An `@mention` that notified no one, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedMention {
+    pub mention: String,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// No active colleague has this login.
+    NoSuchUser,
+    /// The colleague may not open the ticket (another team's agent, a partner, finance…):
+    /// the notice would show them what they may not see.
+    CannotSeeTicket,
+}
+
+/// A comment as added.
+pub struct Added {
+    pub ticket_id: Uuid,
+    pub comment: Comment,
+    pub files: Vec<Attachment>,
+    /// Mentions that notified no one.
+    pub skipped_mentions: Vec<SkippedMention>,
+}
+
+/// Adds a comment to a ticket the caller sees. An internal note's `@mentions` notify the
+/// active colleagues who may open the ticket; the others are reported, not notified.
 pub async fn add(
     desk: &Desk,
     principal: &Principal,
@@ -26,17 +52,30 @@ pub async fn add(
     visibility: CommentVisibility,
     text: &str,
     attachment_ids: &[Uuid],
-) -> Result<(Uuid, Comment, Vec<Attachment>)> {
+) -> Result<Added> {
     let now = now();
     let txn = desk.db.begin().await?;
     let seen = crate::access::visibility(&txn, principal).await?;
     let ticket = tickets::get_visible(&txn, ticket_id, &seen).await?;
     let text = text.trim().to_owned();
     let mut mentioned = Vec::new();
+    let mut skipped_mentions = Vec::new();
     if visibility == CommentVisibility::Internal {
         for login in mentions(&text) {
-            mentioned.extend(users::by_login(&txn, &login).await?);
+            let found: Vec<_> = users::by_login(&txn, &login).await?.into_iter().filter(|u| u.active).collect();
+            let mut readers = Vec::new();
+            for user in &found {
+                if may_open(&txn, user, &ticket).await? {
+                    readers.push(user.clone());
+                }
+            }
+            if readers.is_empty() {
+                let reason = if found.is_empty() { SkipReason::NoSuchUser } else { SkipReason::CannotSeeTicket };
+                skipped_mentions.push(SkippedMention { mention: format!("@{login}"), reason });
+            }
+            mentioned.extend(readers);
         }
+        mentioned.sort_by_key(|u| u.id);
         mentioned.dedup_by_key(|u| u.id);
     }
     let ids: Vec<Uuid> = mentioned.iter().map(|u| u.id).collect();
@@ -87,7 +126,18 @@ pub async fn add(
     });
     tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
     crate::commit(txn).await?;
-    Ok((ticket.id, comment, files))
+    Ok(Added { ticket_id: ticket.id, comment, files, skipped_mentions })
+}
+
+/// Whether `user` may open `ticket`, by the same rules as their own requests.
+async fn may_open(conn: &impl ConnectionTrait, user: &User, ticket: &Ticket) -> Result<bool> {
+    let as_them = Principal::User { id: user.id, role: user.role, session_id: Uuid::nil() };
+    let seen = crate::access::visibility(conn, &as_them).await?;
+    match tickets::get_visible(conn, ticket.id, &seen).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Puts the uploaded files on the comment; all of them or the comment is refused.

@@ -11,7 +11,7 @@ use servdesk_domain::tickets::CommentVisibility;
 use servdesk_persistence::attachments;
 use servdesk_persistence::{Cursor, tickets};
 use servdesk_usecases::access::visibility;
-use servdesk_usecases::comments;
+use servdesk_usecases::comments::{self, SkipReason};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -70,6 +70,41 @@ impl CommentOut {
     }
 }
 
+/// A comment just added, with the mentions that notified no one.
+#[derive(Serialize, ToSchema)]
+pub struct CommentCreated {
+    #[serde(flatten)]
+    pub comment: CommentOut,
+    /// `@mentions` that notified no one: `no_such_user` (no active colleague has the login)
+    /// or `cannot_see_ticket` (they may not open this ticket, so its content is not sent to
+    /// them).
+    pub skipped_mentions: Vec<SkippedMentionOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkippedMentionOut {
+    #[schema(example = "@ana.kos")]
+    pub mention: String,
+    pub reason: SkipReasonOut,
+}
+
+/// Why a mention notified no one.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReasonOut {
+    NoSuchUser,
+    CannotSeeTicket,
+}
+
+impl From<SkipReason> for SkipReasonOut {
+    fn from(r: SkipReason) -> Self {
+        match r {
+            SkipReason::NoSuchUser => Self::NoSuchUser,
+            SkipReason::CannotSeeTicket => Self::CannotSeeTicket,
+        }
+    }
+}
+
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"visibility": "internal", "body": "@ana.kos can you take the call-back? The customer prefers mornings.", "attachment_ids": []}))]
 pub struct CreateComment {
@@ -93,7 +128,7 @@ pub struct CreateComment {
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     request_body = CreateComment,
-    responses((status = 201, body = CommentOut, headers(("Location" = String))), NotFound),
+    responses((status = 201, body = CommentCreated, headers(("Location" = String))), NotFound),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[post("/tickets/{id}/comments")]
@@ -105,11 +140,12 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     body.validate()?;
-    let (ticket_id, comment, mut files) =
-        comments::add(&state, auth.principal(), id.into_inner(), body.visibility, &body.body, &body.attachment_ids).await?;
+    let mut added = comments::add(&state, auth.principal(), id.into_inner(), body.visibility, &body.body, &body.attachment_ids).await?;
+    let skipped_mentions =
+        added.skipped_mentions.into_iter().map(|s| SkippedMentionOut { mention: s.mention, reason: s.reason.into() }).collect();
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tickets/{ticket_id}/comments")))
-        .json(CommentOut::new(comment, &mut files)))
+        .insert_header((header::LOCATION, format!("/api/v1/tickets/{}/comments", added.ticket_id)))
+        .json(CommentCreated { comment: CommentOut::new(added.comment, &mut added.files), skipped_mentions }))
 }
 
 /// The conversation, oldest first.
