@@ -187,7 +187,10 @@ async fn a_reply_reopens_a_ticket_closed_within_the_window_and_after_it_opens_a_
     let app = TestApp::spawn_with(|c| c.reopen_window = std::time::Duration::from_secs(2)).await;
     let key = inbound_key(&app).await;
     let admin = app.admin_token().await;
-    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Door"})).await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Client"})).await;
+    let contact =
+        create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "X", "email": "x@client.example"})).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Door", "contact_id": id(&contact)})).await;
     let t = id(&ticket);
     let number = ticket["number"].as_str().unwrap().to_owned();
     app.post(&format!("/api/v1/tickets/{t}/close"), &admin, json!({})).await;
@@ -207,6 +210,39 @@ async fn a_reply_reopens_a_ticket_closed_within_the_window_and_after_it_opens_a_
     assert_eq!(call["metadata"]["previous_ticket_number"], number.as_str());
     let still: Value = app.get(&format!("/api/v1/tickets/{t}"), &admin).await.json().await.unwrap();
     assert_eq!(still["status"]["class"], "closed");
+}
+
+#[tokio::test]
+async fn only_those_the_ticket_is_about_answer_it_by_email_anyone_else_opens_a_linked_call() {
+    let app = TestApp::spawn().await;
+    let key = inbound_key(&app).await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Vodovod"})).await;
+    let contact =
+        create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Ana", "email": "ana@vodovod.example"}))
+            .await;
+    create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&customer), "name": "Boss", "email": "boss@vodovod.example"})).await;
+    let other = create(&app, &admin, "/api/v1/customers", json!({"name": "Other"})).await;
+    create(&app, &admin, "/api/v1/contacts", json!({"customer_id": id(&other), "name": "Eve", "email": "eve@other.example"})).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak", "contact_id": id(&contact)})).await;
+    let (t, number) = (id(&ticket), ticket["number"].as_str().unwrap().to_owned());
+    app.post(&format!("/api/v1/tickets/{t}/close"), &admin, json!({})).await;
+
+    for stranger in ["mallory@attacker.example", "eve@other.example"] {
+        let (status, out) = hand_in(&app, &key, reply(stranger, &format!("Re: [{number}] Leak"), None, "Reopen this!")).await;
+        assert_eq!((status, out["outcome"].as_str()), (201, Some("call")), "{out}");
+        let call: Value = app.get(&format!("/api/v1/calls/{}", out["call_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+        assert_eq!(call["metadata"]["related_ticket_id"], t.as_str(), "linked for an agent to merge");
+        assert_eq!(call["metadata"]["unverified_sender"], true);
+    }
+    let still: Value = app.get(&format!("/api/v1/tickets/{t}"), &admin).await.json().await.unwrap();
+    assert_eq!(still["status"]["class"], "closed", "no stranger reopens it");
+    let comments: Value = app.get(&format!("/api/v1/tickets/{t}/comments"), &admin).await.json().await.unwrap();
+    assert_eq!(comments["items"], json!([]), "nor posts on it");
+
+    // A colleague of the contact at the same customer does answer it.
+    let (_, out) = hand_in(&app, &key, reply("Boss@Vodovod.example", &format!("Re: [{number}] Leak"), None, "Still leaking.")).await;
+    assert_eq!((out["outcome"].as_str(), out["ticket_id"].as_str()), (Some("comment"), Some(t.as_str())), "{out}");
 }
 
 #[tokio::test]

@@ -161,6 +161,24 @@ pub fn split_reply(text: &str) -> ReplyParts {
     }
 }
 
+/// What we know of the sender of an email that answers a ticket (by the number in its
+/// subject or by its thread). Ticket numbers are sequential and subjects are easy to write,
+/// so answering a ticket — a public comment on it, and reopening it — is for those the
+/// ticket is about: its contact, its customer's contacts, and anyone we wrote to about it.
+/// Anyone else's message becomes a call linked to the ticket, for an agent to merge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SenderStanding {
+    pub is_ticket_contact: bool,
+    pub is_customer_contact: bool,
+    pub was_written_to: bool,
+}
+
+impl SenderStanding {
+    pub fn may_answer_ticket(self) -> bool {
+        self.is_ticket_contact || self.is_customer_contact || self.was_written_to
+    }
+}
+
 /// What an incoming message is, as far as loops are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboundKind {
@@ -367,5 +385,13 @@ mod tests {
         let parts = split_reply("> only quoted\n");
         assert_eq!(parts.new_text, "> only quoted");
         assert_eq!(parts.quoted, None);
+    }
+
+    #[test]
+    fn a_stranger_who_writes_a_ticket_number_does_not_answer_the_ticket() {
+        assert!(!SenderStanding::default().may_answer_ticket());
+        assert!(SenderStanding { is_customer_contact: true, ..SenderStanding::default() }.may_answer_ticket());
+        assert!(SenderStanding { was_written_to: true, ..SenderStanding::default() }.may_answer_ticket());
+        assert!(SenderStanding { is_ticket_contact: true, ..SenderStanding::default() }.may_answer_ticket());
     }
 }

@@ -141,6 +141,23 @@ pub async fn first_outbound_of(conn: &impl ConnectionTrait, ids: &[String]) -> R
     Ok(ids.iter().rev().find_map(|id| found.iter().find(|m| m.message_id.as_deref() == Some(id.as_str())).cloned()))
 }
 
+/// Whether we sent an email about this ticket to `address` (any case).
+pub async fn wrote_to(conn: &impl ConnectionTrait, ticket_id: Uuid, address: &str) -> Result<bool, StoreError> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Func;
+    let found = row::Entity::find()
+        .select_only()
+        .column(row::Column::Id)
+        .filter(row::Column::TicketId.eq(ticket_id))
+        .filter(row::Column::Direction.eq(MessageDirection::Outbound.as_str()))
+        .filter(row::Column::Channel.eq(NotificationChannel::Email.as_str()))
+        .filter(Expr::expr(Func::lower(Expr::col(row::Column::ToAddress))).eq(address.trim().to_lowercase()))
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Whose email thread: a ticket's, or (before it became one) a call's.
 #[derive(Debug, Clone, Copy)]
 pub enum ThreadOf {

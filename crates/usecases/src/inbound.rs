@@ -15,7 +15,7 @@ use servdesk_domain::calls::Call;
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::code;
-use servdesk_domain::mail::{self, InboundKind, InboundSignals, split_reply};
+use servdesk_domain::mail::{self, InboundKind, InboundSignals, SenderStanding, split_reply};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
 use servdesk_domain::tickets::CommentVisibility;
 use servdesk_domain::tickets::{self as ticket_rules, Channel, Ticket};
@@ -86,6 +86,9 @@ enum Target {
     Ticket(Ticket),
     /// A reply to a ticket closed longer than the reopen window: a new call linking it.
     NewCallAfter(Ticket),
+    /// A message that names a ticket from a sender who may not answer it: a new call linked
+    /// to the ticket, for an agent to merge.
+    NewCallAbout(Ticket),
     NewCall,
 }
 
@@ -311,7 +314,11 @@ async fn file_message(
             let contact = sender_contact(&txn, parsed).await?;
             message.contact_id = contact;
             let answered = if parsed.malformed { Answers::default() } else { answers(&txn, state, parsed).await? };
-            match target(&txn, state, answered.ticket, now).await? {
+            let target = match answered.ticket {
+                Some(ticket) if !sender_may_answer(&txn, parsed, &ticket).await? => Target::NewCallAbout(ticket),
+                ticket => target(&txn, state, ticket, now).await?,
+            };
+            match target {
                 Target::Ticket(ticket) => {
                     let parts = split_reply(&parsed.text);
                     let author = EmailAuthor {
@@ -340,17 +347,26 @@ async fn file_message(
                     out = InboundOutcome { outcome: "comment", ticket_id: Some(ticket.id), comment_id: Some(comment.id), ..out };
                 }
                 target => {
-                    let previous = match &target {
-                        Target::NewCallAfter(t) => Some(t),
-                        _ => None,
+                    let links = CallLinks {
+                        previous: match &target {
+                            Target::NewCallAfter(t) => Some(t),
+                            _ => None,
+                        },
+                        about: match &target {
+                            Target::NewCallAbout(t) => Some(t),
+                            _ => None,
+                        },
+                        earlier_call: answered.untriaged_call.as_ref(),
                     };
-                    let call =
-                        new_call(&txn, state, parsed, message_id, previous, answered.untriaged_call.as_ref(), received_by, now).await?;
+                    let call = new_call(&txn, state, parsed, message_id, &links, received_by, now).await?;
                     store_files(&txn, parsed, files, Some(call.id), None, received_by, now).await?;
                     message.call_id = Some(call.id);
                     out = InboundOutcome { outcome: "call", call_id: Some(call.id), ..out };
-                    if let Some(t) = previous {
+                    if let Some(t) = links.previous {
                         out.reason = Some(format!("{} was closed longer than the reopen window", t.number));
+                    }
+                    if let Some(t) = links.about {
+                        out.reason = Some(format!("the sender is not a contact of {} and was not written to about it", t.number));
                     }
                 }
             }
@@ -372,17 +388,41 @@ async fn sender_contact(conn: &impl ConnectionTrait, parsed: &Parsed) -> Result<
     Ok(contacts::find_by_email_or_phone(conn, Some(&email), None).await?.first().map(|c| c.id))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Whether the sender may answer `ticket` (see `SenderStanding`).
+async fn sender_may_answer(conn: &impl ConnectionTrait, parsed: &Parsed, ticket: &Ticket) -> Result<bool, StoreError> {
+    let Some(address) = parsed.from_address.as_deref() else { return Ok(false) };
+    let contacts = match Email::parse(address) {
+        Ok(email) => contacts::find_by_email_or_phone(conn, Some(&email), None).await?,
+        Err(_) => Vec::new(),
+    };
+    let standing = SenderStanding {
+        is_ticket_contact: contacts.iter().any(|c| Some(c.id) == ticket.contact_id),
+        is_customer_contact: contacts.iter().any(|c| Some(c.customer_id) == ticket.customer_id),
+        was_written_to: messages::wrote_to(conn, ticket.id, address).await?,
+    };
+    Ok(standing.may_answer_ticket())
+}
+
+/// What a new call from an email is linked to.
+struct CallLinks<'a> {
+    /// A ticket it answers that was closed longer than the reopen window.
+    previous: Option<&'a Ticket>,
+    /// A ticket it names whose sender may not answer it.
+    about: Option<&'a Ticket>,
+    /// An untriaged call whose acknowledgement it answers.
+    earlier_call: Option<&'a Call>,
+}
+
 async fn new_call(
     conn: &impl ConnectionTrait,
     state: &Desk,
     parsed: &Parsed,
     message_id: &str,
-    previous: Option<&Ticket>,
-    earlier_call: Option<&Call>,
+    links: &CallLinks<'_>,
     received_by: Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Call> {
+    let CallLinks { previous, about, earlier_call } = *links;
     let mut metadata = json!({
         "message_id": message_id,
         "to": parsed.to,
@@ -393,6 +433,11 @@ async fn new_call(
     if let Some(t) = previous {
         metadata["previous_ticket_id"] = json!(t.id);
         metadata["previous_ticket_number"] = json!(t.number);
+    }
+    if let Some(t) = about {
+        metadata["related_ticket_id"] = json!(t.id);
+        metadata["related_ticket_number"] = json!(t.number);
+        metadata["unverified_sender"] = json!(true);
     }
     if let Some(c) = earlier_call {
         metadata["previous_call_id"] = json!(c.id);
