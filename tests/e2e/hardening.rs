@@ -439,3 +439,43 @@ async fn an_idempotency_key_never_acts_twice_across_a_crash() {
         );
     }
 }
+
+#[tokio::test]
+async fn alarm_keys_are_per_customer_and_a_flapping_device_fills_one_waiting_call() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": "Monitoring", "scopes": ["calls:write"]})).await;
+    let key = key["secret"].as_str().unwrap();
+    let (a, b) = (
+        create(&app, &admin, "/api/v1/customers", json!({"name": "Plant A"})).await,
+        create(&app, &admin, "/api/v1/customers", json!({"name": "Plant B"})).await,
+    );
+    let alarm = |customer: &Value| json!({"channel": "api", "customer_id": id(customer), "dedup_key": "disk-full", "auto_convert": true});
+    let first: Value = app.post("/api/v1/calls", key, alarm(&a)).await.json().await.unwrap();
+    let second: Value = app.post("/api/v1/calls", key, alarm(&b)).await.json().await.unwrap();
+    assert_eq!((first["outcome"].as_str(), second["outcome"].as_str()), (Some("converted"), Some("converted")), "{second}");
+    assert_ne!(first["ticket_id"], second["ticket_id"], "another customer's alarm is its own ticket");
+    let repeat: Value = app.post("/api/v1/calls", key, alarm(&b)).await.json().await.unwrap();
+    assert_eq!((repeat["outcome"].as_str(), repeat["ticket_id"].clone()), (Some("deduplicated"), second["ticket_id"].clone()));
+
+    // Without auto_convert the repeats of a flapping device count on its one waiting call.
+    let flap = json!({"channel": "api", "customer_id": id(&a), "dedup_key": "door-sensor"});
+    let res = app.post("/api/v1/calls", key, flap.clone()).await;
+    assert_eq!(res.status(), 201);
+    let call: Value = res.json().await.unwrap();
+    for n in 2..=5 {
+        let res = app.post("/api/v1/calls", key, flap.clone()).await;
+        assert_eq!(res.status(), 200);
+        let out: Value = res.json().await.unwrap();
+        assert_eq!((out["outcome"].as_str(), out["alarm_count"].as_i64()), (Some("deduplicated"), Some(n)));
+        assert_eq!(out["call"]["id"], call["call"]["id"]);
+    }
+    let mut cleared = flap.clone();
+    cleared["action"] = json!("resolve");
+    let out: Value = app.post("/api/v1/calls", key, cleared).await.json().await.unwrap();
+    assert_eq!(out["outcome"], "resolved");
+    assert!(out["call"]["alarm_resolved_at"].is_string());
+    let queue: Value = app.get("/api/v1/calls?state=untriaged", &admin).await.json().await.unwrap();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1, "one call to triage, not five: {queue}");
+    assert_eq!(queue["items"][0]["alarm_count"], 5);
+}

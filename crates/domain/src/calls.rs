@@ -60,9 +60,21 @@ pub fn alarm_effect(action: AlarmAction, auto_resolve: bool, ticket_class: Statu
     }
 }
 
+/// An alarm's identity: its dedup key within the customer it is about or, when no customer
+/// is known, within the API key that raised it. Two customers' devices that both report
+/// `disk-full` raise two alarms; nobody can count repeats on another customer's ticket.
+pub fn alarm_identity(customer_id: Option<Uuid>, api_key_id: Option<Uuid>, dedup_key: &str) -> String {
+    let key: String = dedup_key.chars().take(300).collect();
+    match (customer_id, api_key_id) {
+        (Some(customer), _) => format!("customer:{customer}/{key}"),
+        (None, Some(api_key)) => format!("key:{api_key}/{key}"),
+        (None, None) => format!("staff/{key}"),
+    }
+}
+
 /// The named lock that keeps two first triggers of one alarm from opening two tickets.
-pub fn alarm_lock_name(dedup_key: &str) -> String {
-    format!("alarm:{}", dedup_key.chars().take(240).collect::<String>())
+pub fn alarm_lock_name(identity: &str) -> String {
+    format!("alarm:{}", identity.chars().take(400).collect::<String>())
 }
 
 /// A call as it came in, with what became of it.
@@ -87,6 +99,13 @@ pub struct Call {
     pub triaged_by: Actor,
     pub triaged_at: Option<DateTime<Utc>>,
     pub acknowledged: bool,
+    /// The alarm's identity (see [`alarm_identity`]) when the call is a monitoring alarm.
+    pub alarm_key: Option<String>,
+    /// How often the alarm fired while this call waited for triage (1: once).
+    pub alarm_count: i64,
+    pub alarm_last_seen_at: Option<DateTime<Utc>>,
+    /// When the device reported the alarm cleared while the call waited.
+    pub alarm_resolved_at: Option<DateTime<Utc>>,
     pub created_by: Actor,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -177,5 +196,13 @@ mod tests {
         assert_eq!(suggested_title(Some(" Broken pump "), Some("x"), "C-1"), "Broken pump");
         assert_eq!(suggested_title(None, Some("\n  Pump leaks\nsince Monday"), "C-1"), "Pump leaks");
         assert_eq!(suggested_title(Some(""), None, "C-2026-000001"), "Call C-2026-000001");
+    }
+
+    #[test]
+    fn the_same_dedup_key_of_two_customers_is_two_alarms() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_ne!(alarm_identity(Some(a), None, "disk-full"), alarm_identity(Some(b), None, "disk-full"));
+        assert_eq!(alarm_identity(Some(a), Some(b), "disk-full"), alarm_identity(Some(a), None, "disk-full"), "the customer decides");
+        assert_ne!(alarm_identity(None, Some(a), "disk-full"), alarm_identity(None, Some(b), "disk-full"));
     }
 }

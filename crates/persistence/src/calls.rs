@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 use servdesk_domain::Actor;
 use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
 use servdesk_domain::numbering;
@@ -28,6 +28,8 @@ pub struct NewCall {
     pub customer_id: Option<Uuid>,
     pub contact_id: Option<Uuid>,
     pub dedup_key: Option<String>,
+    /// The alarm's identity (`calls::alarm_identity`), with `dedup_key`.
+    pub alarm_key: Option<String>,
     pub action: AlarmAction,
     pub acknowledged: bool,
     pub created_by: Actor,
@@ -60,6 +62,10 @@ fn to_call(m: row::Model) -> Result<Call, StoreError> {
         ticket_id: m.ticket_id,
         triaged_at: m.triaged_at,
         acknowledged: m.acknowledged,
+        alarm_key: m.alarm_key,
+        alarm_count: m.alarm_count,
+        alarm_last_seen_at: m.alarm_last_seen_at,
+        alarm_resolved_at: m.alarm_resolved_at,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -91,6 +97,10 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now
             triaged_by_api_key_id: Set(None),
             triaged_at: Set(None),
             acknowledged: Set(new.acknowledged),
+            alarm_last_seen_at: Set(new.alarm_key.as_ref().map(|_| now)),
+            alarm_key: Set(new.alarm_key),
+            alarm_count: Set(1),
+            alarm_resolved_at: Set(None),
             created_by_user_id: Set(new.created_by.user_id),
             created_by_api_key_id: Set(new.created_by.api_key_id),
             version: Set(1),
@@ -100,6 +110,43 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now
         .insert(conn)
         .await?,
     )
+}
+
+/// The untriaged call of an alarm (by its identity), if one waits.
+pub async fn untriaged_by_alarm_key(conn: &impl ConnectionTrait, alarm_key: &str) -> Result<Option<Call>, StoreError> {
+    let found = row::Entity::find()
+        .filter(row::Column::AlarmKey.eq(alarm_key))
+        .filter(row::Column::State.eq(CallState::Untriaged.as_str()))
+        .order_by_desc(row::Column::Id)
+        .one(conn)
+        .await?;
+    found.map(to_call).transpose()
+}
+
+/// Counts one more trigger of a waiting alarm call (a trigger after a clear sets it again).
+pub async fn repeat_alarm(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<Call, StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::AlarmCount, Expr::col(row::Column::AlarmCount).add(1))
+        .col_expr(row::Column::AlarmLastSeenAt, Expr::value(now))
+        .col_expr(row::Column::AlarmResolvedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    get(conn, id).await
+}
+
+/// Records that a waiting alarm call's alarm cleared.
+pub async fn resolve_alarm(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<Call, StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::AlarmResolvedAt, Expr::value(now))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    get(conn, id).await
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Call, StoreError> {

@@ -7,7 +7,8 @@ use serde_json::json;
 use servdesk_domain::Actor;
 use servdesk_domain::calls::Call;
 use servdesk_domain::calls::{
-    AlarmAction, AlarmEffect, CallState, DismissReason, alarm_effect, alarm_lock_name, check_triage, looks_automated, suggested_title,
+    AlarmAction, AlarmEffect, CallState, DismissReason, alarm_effect, alarm_identity, alarm_lock_name, check_triage, looks_automated,
+    suggested_title,
 };
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::Contact;
@@ -147,7 +148,14 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
 
 /// Stores a new call and queues its acknowledgement (unless the channel or the customer
 /// says not to, or the sender looks automated): shared by `POST /calls` and inbound email.
-pub async fn register(txn: &impl ConnectionTrait, desk: &Desk, body: &Intake, created_by: Actor, now: DateTime<Utc>) -> Result<Call> {
+pub async fn register(
+    txn: &impl ConnectionTrait,
+    desk: &Desk,
+    body: &Intake,
+    alarm_key: Option<String>,
+    created_by: Actor,
+    now: DateTime<Utc>,
+) -> Result<Call> {
     let (email, phone) = (body.from_email.as_ref(), body.from_phone.as_ref());
     let (customer_id, contact) = sender(txn, body.contact_id, body.customer_id, email, phone).await?;
     let customer_acknowledges = match customer_id {
@@ -174,6 +182,7 @@ pub async fn register(txn: &impl ConnectionTrait, desk: &Desk, body: &Intake, cr
         customer_id,
         contact_id: contact.as_ref().map(|c| c.id),
         dedup_key: body.dedup_key.clone(),
+        alarm_key,
         action: body.action,
         acknowledged: acknowledge,
         created_by,
@@ -191,18 +200,44 @@ pub async fn register(txn: &impl ConnectionTrait, desk: &Desk, body: &Intake, cr
 pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result<IntakeOutcome> {
     let now = now();
     let txn = desk.db.begin().await?;
-    if let Some(key) = &body.dedup_key {
-        // Concurrent first triggers of one alarm must not open two tickets.
-        locks::hold(&txn, &alarm_lock_name(key)).await?;
+    let identity = match &body.dedup_key {
+        Some(key) => {
+            let (customer_id, _) =
+                sender(&txn, body.contact_id, body.customer_id, body.from_email.as_ref(), body.from_phone.as_ref()).await?;
+            let api_key_id = match principal {
+                Principal::ApiKey { id, .. } => Some(*id),
+                Principal::User { .. } => None,
+            };
+            Some(alarm_identity(customer_id, api_key_id, key))
+        }
+        None => None,
+    };
+    if let Some(identity) = &identity {
+        // Concurrent first triggers of one alarm must not open two tickets (or two calls).
+        locks::hold(&txn, &alarm_lock_name(identity)).await?;
+        if let Some(ticket) = tickets::open_by_alarm_key(&txn, identity).await? {
+            let out = alarm_on_ticket(&txn, &ticket, &body, principal).await?;
+            crate::commit(txn).await?;
+            return Ok(out);
+        }
+        if !body.auto_convert
+            && let Some(waiting) = calls::untriaged_by_alarm_key(&txn, identity).await?
+        {
+            let (outcome, call) = match body.action {
+                AlarmAction::Trigger => ("deduplicated", calls::repeat_alarm(&txn, waiting.id, now).await?),
+                AlarmAction::Resolve => ("resolved", calls::resolve_alarm(&txn, waiting.id, now).await?),
+            };
+            crate::commit(txn).await?;
+            return Ok(IntakeOutcome {
+                outcome,
+                alarm_count: Some(call.alarm_count),
+                call: Some(call),
+                ticket_id: None,
+                ticket_number: None,
+            });
+        }
     }
-    if let Some(key) = &body.dedup_key
-        && let Some(ticket) = tickets::open_by_alarm_key(&txn, key).await?
-    {
-        let out = alarm_on_ticket(&txn, &ticket, &body, principal).await?;
-        crate::commit(txn).await?;
-        return Ok(out);
-    }
-    let call = register(&txn, desk, &body, Actor::of(principal), now).await?;
+    let call = register(&txn, desk, &body, identity, Actor::of(principal), now).await?;
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, desk, principal, &call, Conversion::default()).await?))
     } else {
@@ -245,7 +280,7 @@ pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Princi
         reported_at: Some(call.created_at),
         ..OpenTicket::default()
     };
-    let alarm_key = call.dedup_key.clone();
+    let alarm_key = call.alarm_key.clone();
     let ticket = crate::tickets::open(txn, desk, principal, body, Some(call.id), alarm_key).await?;
     if !calls::triage(txn, call.id, CallState::Converted, Some(ticket.id), None, Actor::of(principal), now()).await? {
         return Err(already_triaged(call));

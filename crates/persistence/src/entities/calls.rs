@@ -25,6 +25,11 @@ pub struct Model {
     pub triaged_by_api_key_id: Option<Uuid>,
     pub triaged_at: Option<DateTimeUtc>,
     pub acknowledged: bool,
+    /// The alarm's identity: its dedup key within its customer or API key.
+    pub alarm_key: Option<String>,
+    pub alarm_count: i64,
+    pub alarm_last_seen_at: Option<DateTimeUtc>,
+    pub alarm_resolved_at: Option<DateTimeUtc>,
     pub created_by_user_id: Option<Uuid>,
     pub created_by_api_key_id: Option<Uuid>,
     pub version: i64,

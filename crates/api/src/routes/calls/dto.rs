@@ -45,6 +45,12 @@ pub struct CallOut {
     pub triaged_at: Option<DateTime<Utc>>,
     /// An acknowledgement was queued for the sender.
     pub acknowledged: bool,
+    /// For an alarm (`dedup_key`): how often it fired while the call waited for triage.
+    pub alarm_count: Option<i64>,
+    /// For an alarm: when it last fired.
+    pub alarm_last_seen_at: Option<DateTime<Utc>>,
+    /// For an alarm: when the device reported it cleared while the call waited.
+    pub alarm_resolved_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -73,6 +79,9 @@ impl From<Call> for CallOut {
             triaged_by_api_key_id: c.triaged_by.api_key_id,
             triaged_at: c.triaged_at,
             acknowledged: c.acknowledged,
+            alarm_count: c.alarm_key.as_ref().map(|_| c.alarm_count),
+            alarm_last_seen_at: c.alarm_last_seen_at,
+            alarm_resolved_at: c.alarm_resolved_at,
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -127,13 +136,15 @@ fn trigger() -> AlarmAction {
 #[derive(Serialize, ToSchema)]
 pub struct CallIntakeOut {
     /// `created` (waiting for triage), `converted` (a ticket was opened), `deduplicated` (a
-    /// repeat of an open alarm, counted on its ticket), `resolved` (the alarm cleared).
+    /// repeat of an open alarm, counted on its ticket or its waiting call), `resolved` (the
+    /// alarm cleared).
     pub outcome: &'static str,
-    /// The stored call (absent for `deduplicated` and `resolved`).
+    /// The stored call; for `deduplicated` and `resolved`, the waiting call the alarm was
+    /// counted on (absent when it was counted on a ticket).
     pub call: Option<CallOut>,
     pub ticket_id: Option<Uuid>,
     pub ticket_number: Option<String>,
-    /// Triggers counted on the alarm's ticket.
+    /// Triggers counted on the alarm's ticket or waiting call.
     pub alarm_count: Option<i64>,
 }
 

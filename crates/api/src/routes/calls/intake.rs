@@ -29,15 +29,17 @@ impl From<IntakeOutcome> for CallIntakeOut {
 /// Takes in a call from any channel (staff, or keys with `calls:write`). The raw content is
 /// kept untouched; the sender is matched to a contact by email or phone; an acknowledgement
 /// is queued unless the channel or customer says not to or the sender looks automated.
-/// With a `dedup_key`, a repeat of an alarm whose ticket is still open is counted on that
-/// ticket (200, no new call); `action: resolve` records that the alarm cleared. With
-/// `auto_convert` the call becomes a ticket at once.
+/// With a `dedup_key` the call is a monitoring alarm, identified by that key within its
+/// customer (or, with no customer known, within the API key): a repeat of an alarm whose
+/// ticket is still open is counted on that ticket, and one whose call still waits for
+/// triage is counted on that call (200, no new call); `action: resolve` records that the
+/// alarm cleared. With `auto_convert` the call becomes a ticket at once.
 #[utoipa::path(
     tag = tags::CALLS,
     request_body = CreateCall,
     responses(
         (status = 201, body = CallIntakeOut, description = "a call was stored (`created` or `converted`)", headers(("Location" = String))),
-        (status = 200, body = CallIntakeOut, description = "an alarm repeat or resolution landed on its open ticket")
+        (status = 200, body = CallIntakeOut, description = "an alarm repeat or resolution landed on its open ticket or its waiting call")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
@@ -70,7 +72,7 @@ pub async fn create(
         metadata: body.metadata,
     };
     let out = calls::take_in(&state, auth.principal(), intake).await?;
-    if out.call.is_none() {
+    if !matches!(out.outcome, "created" | "converted") {
         return Ok(HttpResponse::Ok().json(CallIntakeOut::from(out)));
     }
     let location = out.call.as_ref().map(|c| format!("/api/v1/calls/{}", c.id)).unwrap_or_default();
