@@ -253,3 +253,21 @@ async fn an_invalid_part_refuses_the_whole_completion_and_keeps_nothing() {
     assert_eq!(complete(&app, &tech, &task, good(), vec![]).await.status(), 201);
     expect_problem(complete(&app, &tech, &task, good(), vec![]).await, 409, "task_closed").await;
 }
+
+#[tokio::test]
+async fn a_completion_that_arrives_late_is_changed_now_so_a_sync_by_updated_since_sees_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, task, tech) = field_job(&app, &admin).await;
+    let before = chrono::Utc::now();
+    let finished_offline = (before - chrono::Duration::hours(3)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let res = complete(&app, &tech, &task, json!({"work_done": "Sensor replaced", "completed_at": finished_offline}), Vec::new()).await;
+    assert_eq!(res.status(), 201);
+    let done: Value = app.get(&format!("/api/v1/tasks/{}", id(&task)), &admin).await.json().await.unwrap();
+    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(done[field].as_str().unwrap()).unwrap();
+    assert_eq!(at("completed_at"), chrono::DateTime::parse_from_rfc3339(&finished_offline).unwrap(), "when the work ended");
+    assert!(at("updated_at") >= before - chrono::Duration::seconds(1), "changed when it arrived: {done}");
+    let since = (before - chrono::Duration::seconds(1)).to_rfc3339().replace('+', "%2B");
+    let synced: Value = app.get(&format!("/api/v1/tasks?updated_since={since}"), &admin).await.json().await.unwrap();
+    assert!(synced["items"].as_array().unwrap().iter().any(|t| t["id"] == task["id"]), "{synced}");
+}

@@ -479,3 +479,62 @@ async fn alarm_keys_are_per_customer_and_a_flapping_device_fills_one_waiting_cal
     assert_eq!(queue["items"].as_array().unwrap().len(), 1, "one call to triage, not five: {queue}");
     assert_eq!(queue["items"][0]["alarm_count"], 5);
 }
+
+#[tokio::test]
+async fn common_or_blank_passwords_are_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    for password in ["            ", "password12", "1234567890", "qwertyuiop", "Welcome2026!"] {
+        let body = json!({"email": "weak@servdesk.test", "name": "Weak", "role": "agent", "password": password});
+        let problem = expect_problem(app.post("/api/v1/users", &admin, body).await, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "password_policy", "{password:?}");
+    }
+    let body = json!({"email": "strong@servdesk.test", "name": "Strong", "role": "agent", "password": "kettle under the blue bridge"});
+    assert_eq!(app.post("/api/v1/users", &admin, body).await.status(), 201);
+}
+
+#[tokio::test]
+async fn time_dated_a_year_or_more_back_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Old"})).await;
+    for day in ["0001-01-01", "2016-12-01"] {
+        let body = json!({"ticket_id": id(&ticket), "work_date": day, "minutes": 60});
+        let problem = expect_problem(app.post("/api/v1/time-entries", &admin, body).await, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "too_old", "{day}");
+    }
+}
+
+#[tokio::test]
+async fn deactivating_a_partner_deactivates_its_users_and_ends_their_sessions() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let partner = create(&app, &admin, "/api/v1/partners", json!({"name": "Subco"})).await;
+    let (user_id, token) = app.user_with("partner", json!({"partner_id": id(&partner)})).await;
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
+    let res = app.patch(&format!("/api/v1/partners/{}", id(&partner)), &admin, json!({"active": false})).await;
+    assert_eq!(res.status(), 200);
+    let user: Value = app.get(&format!("/api/v1/users/{user_id}"), &admin).await.json().await.unwrap();
+    assert_eq!(user["active"], false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let status = app.get("/api/v1/me", &token).await.status();
+        if status == 401 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the partner user's token still works");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn inbound_email_takes_a_raw_message_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": "MTA", "scopes": ["inbound:write"]})).await;
+    let key = key["secret"].as_str().unwrap();
+    let res = app.request(Method::POST, "/api/v1/inbound/email", Some(key)).json(&json!({"subject": "hi"})).send().await.unwrap();
+    expect_problem(res, 415, "unsupported_media_type").await;
+    let calls: Value = app.get("/api/v1/calls", &admin).await.json().await.unwrap();
+    assert_eq!(calls["items"], json!([]));
+}

@@ -252,6 +252,7 @@ pub mod field {
         INCOMPLETE_SPAN = "incomplete_span", InvalidField, "give both ends of the span, or minutes";
         OUT_OF_RANGE = "out_of_range", InvalidField, "the minutes are out of range";
         IN_THE_FUTURE = "in_the_future", InvalidField, "the time is in the future";
+        TOO_OLD = "too_old", InvalidField, "the time is more than a year back";
         USER_ONLY = "user_only", InvalidField, "only staff members log time";
         UNSUPPORTED = "unsupported", InvalidField, "the list cannot be ordered or filtered that way";
         UNKNOWN = "unknown", InvalidField, "not one of the accepted values";

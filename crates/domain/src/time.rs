@@ -151,7 +151,13 @@ pub enum SpanRefused {
     MinutesOutOfRange,
     #[error("time cannot be logged in the future")]
     InTheFuture,
+    #[error("time more than a year back cannot be logged (a mistyped year?)")]
+    TooOld,
 }
+
+/// How far back time may be logged: past a year the entry is a typo (`0026`, `2016`)
+/// far more often than late paperwork, and months that far back are billed already.
+pub const MAX_AGE_DAYS: i64 = 366;
 
 impl DomainError for SpanRefused {
     fn code(&self) -> Code {
@@ -161,6 +167,7 @@ impl DomainError for SpanRefused {
             Self::Incomplete => field::INCOMPLETE_SPAN,
             Self::MinutesOutOfRange => field::OUT_OF_RANGE,
             Self::InTheFuture => field::IN_THE_FUTURE,
+            Self::TooOld => field::TOO_OLD,
         }
     }
 
@@ -168,7 +175,7 @@ impl DomainError for SpanRefused {
         Some(match self {
             Self::Inverted | Self::TooLong => "ended_at",
             Self::MinutesOutOfRange => "minutes",
-            Self::Incomplete | Self::InTheFuture => "started_at",
+            Self::Incomplete | Self::InTheFuture | Self::TooOld => "started_at",
         })
     }
 }
@@ -203,6 +210,9 @@ pub fn span(
             if end > now + skew {
                 return Err(SpanRefused::InTheFuture);
             }
+            if start < now - Duration::days(MAX_AGE_DAYS) {
+                return Err(SpanRefused::TooOld);
+            }
             let minutes = i32::try_from(minutes_between(start, end)).unwrap_or(i32::MAX);
             Ok(Span { started_at: Some(start), ended_at: Some(end), work_date: start.date_naive(), minutes })
         }
@@ -212,6 +222,9 @@ pub fn span(
             }
             if day > (now + skew).date_naive() {
                 return Err(SpanRefused::InTheFuture);
+            }
+            if day < (now - Duration::days(MAX_AGE_DAYS)).date_naive() {
+                return Err(SpanRefused::TooOld);
             }
             Ok(Span { started_at: None, ended_at: None, work_date: day, minutes })
         }
@@ -235,6 +248,16 @@ mod tests {
 
     fn timer_started(at: DateTime<Utc>) -> Timer {
         Timer { user_id: Uuid::nil(), ticket_id: Uuid::nil(), task_id: None, started_at: at, note: None }
+    }
+
+    #[test]
+    fn time_more_than_a_year_back_is_a_typo_and_refused() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(3000);
+        let year_one = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        assert_eq!(span(None, None, Some(year_one), Some(60), now), Err(SpanRefused::TooOld));
+        let long_ago = now - Duration::days(400);
+        assert_eq!(span(Some(long_ago), Some(long_ago + Duration::hours(1)), None, None, now), Err(SpanRefused::TooOld));
+        assert!(span(None, None, Some((now - Duration::days(300)).date_naive()), Some(60), now).is_ok());
     }
 
     #[test]

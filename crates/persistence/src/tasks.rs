@@ -170,9 +170,26 @@ pub async fn set_status(
     status: TaskStatus,
     now: DateTime<Utc>,
 ) -> Result<Task, StoreError> {
+    move_to(conn, id, expected, status, (status == TaskStatus::Done).then_some(now), now).await
+}
+
+/// Marks the task done as of `completed_at` (the time the field device says the work
+/// ended), changed now: `updated_at` is always the server's clock, so a sync by
+/// `updated_since` sees a completion that arrives late.
+pub async fn complete(conn: &impl ConnectionTrait, id: Uuid, completed_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Task, StoreError> {
+    move_to(conn, id, None, TaskStatus::Done, Some(completed_at), now).await
+}
+
+async fn move_to(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i64>,
+    status: TaskStatus,
+    completed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Task, StoreError> {
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
-    let completed_at = (status == TaskStatus::Done).then_some(now);
     let u = row::Entity::update_many()
         .col_expr(row::Column::Status, Expr::value(status.as_str()))
         .col_expr(row::Column::CompletedAt, Expr::value(completed_at));

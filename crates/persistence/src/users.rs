@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use servdesk_domain::errors::code;
 use servdesk_domain::{Email, Role};
 use uuid::Uuid;
@@ -161,6 +161,28 @@ pub async fn update(
     let cols = Columns { id: users::Column::Id, version: users::Column::Version, updated_at: users::Column::UpdatedAt };
     versioned::apply(conn, update, cols, id, current.version, now, email_taken).await?;
     get(conn, id).await
+}
+
+/// Deactivates the active users of a partner; returns their ids.
+pub async fn deactivate_of_partner(conn: &impl ConnectionTrait, partner_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Uuid>, StoreError> {
+    let ids: Vec<Uuid> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::PartnerId.eq(partner_id))
+        .filter(users::Column::Active.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if !ids.is_empty() {
+        users::Entity::update_many()
+            .col_expr(users::Column::Active, Expr::value(false))
+            .col_expr(users::Column::Version, Expr::col(users::Column::Version).add(1))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .filter(users::Column::Id.is_in(ids.clone()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(ids)
 }
 
 pub async fn set_password(conn: &impl ConnectionTrait, id: Uuid, password_hash: String, now: DateTime<Utc>) -> Result<(), StoreError> {

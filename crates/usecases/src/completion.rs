@@ -105,7 +105,7 @@ pub async fn record(desk: &Desk, principal: &Principal, task_id: Uuid, done: Com
             write_entry(&txn, principal, &target, worker, span, note, billable, false, EntrySource::Completion, now).await?;
         }
     }
-    let finished = tasks::set_status(&txn, task.id, None, TaskStatus::Done, done.completed_at).await?;
+    let finished = tasks::complete(&txn, task.id, done.completed_at, now).await?;
     let done_event = TicketEvent::TaskStatusChanged(TaskStatusChanged {
         task_id: task.id,
         number: task.number.clone(),

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
 pub mod notify;
+pub mod partners;
 pub mod references;
 pub mod storage;
 pub mod tasks;

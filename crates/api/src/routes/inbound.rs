@@ -1,7 +1,7 @@
 //! Inbound email handed in over HTTP: an MTA's pipe (`curl --data-binary @-`) or a mail
 //! provider's raw-message webhook. The same use case as the IMAP poller.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -45,6 +45,10 @@ impl From<servdesk_usecases::inbound::InboundOutcome> for InboundOutcome {
     }
 }
 
+/// What a raw message may be sent as: its own media type, or the generic ones mail relays
+/// and webhooks use for bytes.
+const ACCEPTED_TYPES: [&str; 3] = ["message/rfc822", "application/octet-stream", "text/plain"];
+
 /// Takes one raw RFC 5322 message (`Content-Type: message/rfc822`) from an API key with
 /// `inbound:write`. A reply (our ticket number in the subject, or answering a message we
 /// sent) becomes the contact's public comment on its ticket; anything else a call of
@@ -65,6 +69,7 @@ impl From<servdesk_usecases::inbound::InboundOutcome> for InboundOutcome {
         (status = 200, body = InboundOutcome, description = "`duplicate`, `ignored` or `bounce`"),
         (status = 400, description = "`empty_message`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`message_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `message/rfc822` (or `application/octet-stream`, `text/plain`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`storage_unavailable`: the file store did not answer; nothing was kept", body = Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []), ("bearer" = []))
@@ -73,8 +78,17 @@ impl From<servdesk_usecases::inbound::InboundOutcome> for InboundOutcome {
 pub async fn receive_email(
     auth: Authorized<can::InboundEmail>,
     state: web::Data<AppState>,
+    req: HttpRequest,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
+    // A JSON or form body sent here by mistake would be filed as an email full of braces.
+    let essence = req.content_type().trim().to_ascii_lowercase();
+    if !ACCEPTED_TYPES.contains(&essence.as_str()) {
+        return Err(ApiError::new(
+            code::UNSUPPORTED_MEDIA_TYPE,
+            format!("send the raw message as message/rfc822 (or application/octet-stream), not {essence:?}"),
+        ));
+    }
     let max = state.config.inbound_max_bytes;
     let mut raw = BytesMut::new();
     while let Some(chunk) = payload.next().await {

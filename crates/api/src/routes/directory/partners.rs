@@ -177,8 +177,11 @@ pub async fn patch(
         active: body.active,
     };
     fields.finish()?;
-    let partner = partners::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
-    Ok(versioned(HttpResponse::Ok(), partner.version, &PartnerOut::from(partner)))
+    let changed = servdesk_usecases::partners::change(&state, id.into_inner(), if_match.0, changes).await?;
+    for user in &changed.deactivated_users {
+        state.session_holders.forget_user(*user);
+    }
+    Ok(versioned(HttpResponse::Ok(), changed.partner.version, &PartnerOut::from(changed.partner)))
 }
 
 /// Deletes a partner nothing refers to; 409 `partner_in_use` otherwise.
