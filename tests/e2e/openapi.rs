@@ -79,7 +79,9 @@ fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401()
             }
         }
         let public = PUBLIC.contains(&(method.as_str(), path.as_str()));
-        assert_eq!(op.get("security").is_none(), public, "{method} {path}: security declared iff not public");
+        // A public operation says so with the empty requirement `[{}]`.
+        let anonymous = op["security"] == serde_json::json!([{}]);
+        assert_eq!(anonymous, public, "{method} {path}: the empty security requirement iff public");
         if !public {
             assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
         }
@@ -130,4 +132,22 @@ fn every_code_an_error_response_documents_is_in_the_table_of_codes() {
     for code in servdesk_domain::errors::code::ALL {
         assert!(problem_codes.contains(&format!("`{}`", code.as_str())), "the Problem schema does not list `{code}`");
     }
+}
+
+#[test]
+fn every_operation_has_its_own_operation_id_and_every_response_a_description() {
+    let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (method, path, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+        assert!(!id.is_empty(), "{method} {path} has an operationId");
+        if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+            panic!("operationId {id} is used by {other} and {method} {path}");
+        }
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let description = response["description"].as_str().unwrap_or_default();
+            assert!(!description.trim().is_empty(), "{method} {path} {status} has a description");
+        }
+    }
+    assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()));
 }

@@ -54,9 +54,90 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(routes::operational)
         .split_for_parts();
     add_security_schemes(&mut api);
+    mark_public_operations(&mut api);
     add_shared_errors(&mut api);
+    describe_responses(&mut api);
     describe_error_codes(&mut api);
+    drop_unused_schemas(&mut api);
+    if let Some(license) = api.info.license.as_mut() {
+        license.identifier = Some("AGPL-3.0-or-later".to_owned());
+    }
+    // Relative to where the document is served: the API and its document share an origin.
+    api.servers = Some(vec![utoipa::openapi::server::ServerBuilder::new().url("/").description(Some("this server")).build()]);
     api
+}
+
+/// Operations without a security requirement are public (login, refresh, the calendar feed
+/// with its token, health): say so explicitly with the empty requirement `{}`, so a reader
+/// (and a linter) can tell "anyone may call this" from "forgot to say".
+fn mark_public_operations(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in operations.into_iter().flatten() {
+            if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                op.security = Some(vec![SecurityRequirement::default()]);
+            }
+        }
+    }
+}
+
+/// Every response has a description (OpenAPI requires one): a handler that documented only
+/// a status and a body gets its status's meaning.
+fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in operations.into_iter().flatten() {
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && response.description.trim().is_empty()
+                {
+                    response.description = status_meaning(status).to_owned();
+                }
+            }
+        }
+    }
+}
+
+fn status_meaning(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted",
+        "204" => "No content",
+        "304" => "Not modified",
+        "400" => "Bad request",
+        "404" => "Not found",
+        "409" => "Conflict",
+        "422" => "Unprocessable",
+        _ => "Response",
+    }
+}
+
+/// Schemas no operation or schema refers to (types registered by a derive but inlined where
+/// used) are left out: a generated client would carry them for nothing.
+fn drop_unused_schemas(api: &mut utoipa::openapi::OpenApi) {
+    loop {
+        let Ok(text) = serde_json::to_string(&api.paths) else { return };
+        let Some(components) = api.components.as_mut() else { return };
+        let Ok(schemas_text) = serde_json::to_string(&components.schemas) else { return };
+        let referenced = |name: &str| {
+            let target = format!("\"#/components/schemas/{name}\"");
+            text.contains(&target) || schemas_text.contains(&target)
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !matches!(name.as_str(), "Problem" | "FieldError") && !referenced(name))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// Lists every code of the domain's error table on the schemas that carry them: a client
@@ -125,6 +206,19 @@ impl IntoResponses for StaleVersion {
     }
 }
 
+/// The 503 every operation can answer: a dependency did not answer in time.
+fn unavailable() -> RefOr<Response> {
+    use utoipa::openapi::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    RefOr::T(
+        ResponseBuilder::new()
+            .description("`database_unavailable` (or `storage_unavailable`): a dependency did not answer in time; nothing was written. Retry after `Retry-After` seconds")
+            .header("Retry-After", HeaderBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::Integer))).description(Some("seconds")).build())
+            .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build(),
+    )
+}
+
 fn problem(description: &str) -> RefOr<Response> {
     RefOr::T(
         ResponseBuilder::new()
@@ -162,9 +256,16 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
                 add("400", "`invalid_query`, `invalid_cursor`, `invalid_path_parameter`");
             }
             if secured && op.request_body.is_some() {
-                add("409", "`idempotency_key_in_flight`: the first request with this key is still running");
+                add(
+                    "409",
+                    "`idempotency_key_in_flight`: the first request with this key is still running; `idempotent_request_carried_out`: it ran, its response was lost",
+                );
+            }
+            if has_body || has_params {
+                add("422", "`invalid_character`: a NUL character in the body, path or query");
             }
             add("500", "`internal_error`: logged with the request id; details hidden");
+            responses.entry("503".to_owned()).or_insert_with(unavailable);
         }
     }
 }

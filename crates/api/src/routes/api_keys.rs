@@ -42,7 +42,8 @@ pub struct CreateApiKey {
 }
 
 /// Lists API keys (admins), newest last; secrets are never shown.
-#[utoipa::path(tag = tags::API_KEYS, params(PageParams), responses((status = 200, body = Paged<ApiKeyOut>)), security(("bearer" = [])))]
+#[utoipa::path(
+    operation_id = "list_api_keys",tag = tags::API_KEYS, params(PageParams), responses((status = 200, body = Paged<ApiKeyOut>)), security(("bearer" = [])))]
 #[get("/api-keys")]
 pub async fn list(
     _auth: Authorized<can::ApiKeysManage>,
@@ -58,6 +59,7 @@ pub async fn list(
 
 /// Creates an API key (admins); the response's `secret` is the only time it is shown.
 #[utoipa::path(
+    operation_id = "create_api_key",
     tag = tags::API_KEYS,
     request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey, headers(("Location" = String)))),
@@ -91,6 +93,7 @@ pub async fn create(
 
 /// One API key (admins).
 #[utoipa::path(
+    operation_id = "get_api_key",
     tag = tags::API_KEYS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ApiKeyOut), NotFound),

@@ -158,6 +158,7 @@ async fn list(conn: &impl ConnectionTrait, owner: Owner, page: &PageParams) -> A
 
 /// An attachment's metadata.
 #[utoipa::path(
+    operation_id = "get_attachment",
     tag = tags::ATTACHMENTS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = AttachmentOut), NotFound),
@@ -238,6 +239,7 @@ fn disposition(filename: &str, inline: bool) -> ContentDisposition {
 /// Removes a file uploaded by mistake: its uploader or a coordinator, while it is not part of
 /// a comment (a sent reply's files stay as they were sent). Recorded on the ticket's timeline.
 #[utoipa::path(
+    operation_id = "delete_attachment",
     tag = tags::ATTACHMENTS,
     params(("id" = Uuid, Path)),
     responses(

@@ -105,7 +105,8 @@ fn check_body(fields: &mut Fields, body: Option<&str>) {
 }
 
 /// Lists canned responses.
-#[utoipa::path(tag = tags::CANNED, params(PageParams, CannedFilterParams), responses((status = 200, body = Paged<CannedResponseOut>)), security(("bearer" = [])))]
+#[utoipa::path(
+    operation_id = "list_canned_responses",tag = tags::CANNED, params(PageParams, CannedFilterParams), responses((status = 200, body = Paged<CannedResponseOut>)), security(("bearer" = [])))]
 #[get("/canned-responses")]
 pub async fn list(
     _auth: Authorized<can::CannedRead>,
@@ -119,6 +120,7 @@ pub async fn list(
 
 /// Creates a canned response (coordinators); unknown placeholders are refused.
 #[utoipa::path(
+    operation_id = "create_canned_response",
     tag = tags::CANNED,
     request_body = CreateCannedResponse,
     responses(
@@ -144,6 +146,7 @@ pub async fn create(
 
 /// One canned response.
 #[utoipa::path(
+    operation_id = "get_canned_response",
     tag = tags::CANNED,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = CannedResponseOut, headers(("ETag" = String))), NotFound),
@@ -157,6 +160,7 @@ pub async fn get(_auth: Authorized<can::CannedRead>, state: web::Data<AppState>,
 
 /// Changes a canned response (coordinators).
 #[utoipa::path(
+    operation_id = "update_canned_response",
     tag = tags::CANNED,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateCannedResponse,
@@ -192,6 +196,7 @@ pub async fn update(
 
 /// Deletes a canned response (coordinators).
 #[utoipa::path(
+    operation_id = "delete_canned_response",
     tag = tags::CANNED,
     params(("id" = Uuid, Path)),
     responses((status = 204, description = "deleted"), NotFound),

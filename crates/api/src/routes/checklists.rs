@@ -80,6 +80,7 @@ async fn add(state: &AppState, principal: &Principal, target: ChecklistOf, body:
 
 /// The ticket's own checklist (its tasks' are under each task).
 #[utoipa::path(
+    operation_id = "get_ticket_checklist",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<ChecklistItemOut>), NotFound),
@@ -172,6 +173,7 @@ pub async fn change(
 
 /// Deletes an unchecked line (a checked one is a record of work done: 409).
 #[utoipa::path(
+    operation_id = "delete_checklist_item",
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
     responses(

@@ -157,6 +157,7 @@ async fn check_parent(conn: &impl servdesk_persistence::ConnectionTrait, parent:
 
 /// One dictionary, in its order. Dictionaries are short: one page, `next_cursor` is null.
 #[utoipa::path(
+    operation_id = "list_dictionary_entries",
     tag = tags::DICTIONARIES,
     params(KindPath, DictionaryFilterParams),
     responses((status = 200, body = Paged<DictionaryEntryOut>)),
@@ -175,6 +176,7 @@ pub async fn list(
 
 /// Adds an entry (admins).
 #[utoipa::path(
+    operation_id = "create_dictionary_entry",
     tag = tags::DICTIONARIES,
     params(KindPath),
     request_body = CreateDictionaryEntry,
@@ -216,6 +218,7 @@ pub async fn create(
 
 /// One entry.
 #[utoipa::path(
+    operation_id = "get_dictionary_entry",
     tag = tags::DICTIONARIES,
     params(EntryPath),
     responses((status = 200, body = DictionaryEntryOut, headers(("ETag" = String))), NotFound),
@@ -233,6 +236,7 @@ pub async fn get(
 
 /// Renames, reorders, re-classes or deactivates an entry, or makes it the default (admins).
 #[utoipa::path(
+    operation_id = "update_dictionary_entry",
     tag = tags::DICTIONARIES,
     params(EntryPath, IfMatch),
     request_body = UpdateDictionaryEntry,
@@ -281,6 +285,7 @@ pub async fn patch(
 /// Deletes an entry nothing refers to (admins); 409 `dictionary_entry_in_use` otherwise,
 /// `default_required` for a list's default.
 #[utoipa::path(
+    operation_id = "delete_dictionary_entry",
     tag = tags::DICTIONARIES,
     params(EntryPath),
     responses(

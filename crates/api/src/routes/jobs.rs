@@ -67,7 +67,8 @@ pub struct JobFilterParams {
 }
 
 /// Lists jobs (admins), filtered by status and kind.
-#[utoipa::path(tag = tags::JOBS, params(PageParams, JobFilterParams), responses((status = 200, body = Paged<JobOut>)), security(("bearer" = [])))]
+#[utoipa::path(
+    operation_id = "list_jobs",tag = tags::JOBS, params(PageParams, JobFilterParams), responses((status = 200, body = Paged<JobOut>)), security(("bearer" = [])))]
 #[get("/jobs")]
 pub async fn list(
     _auth: Authorized<can::JobsManage>,
@@ -82,6 +83,7 @@ pub async fn list(
 
 /// One job (admins).
 #[utoipa::path(
+    operation_id = "get_job",
     tag = tags::JOBS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = JobOut), NotFound),

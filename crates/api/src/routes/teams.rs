@@ -71,7 +71,8 @@ pub struct AddMember {
 }
 
 /// Lists teams.
-#[utoipa::path(tag = tags::TEAMS, params(PageParams), responses((status = 200, body = Paged<TeamOut>)), security(("bearer" = []), ("api_key" = [])))]
+#[utoipa::path(
+    operation_id = "list_teams",tag = tags::TEAMS, params(PageParams), responses((status = 200, body = Paged<TeamOut>)), security(("bearer" = []), ("api_key" = [])))]
 #[get("/teams")]
 pub async fn list(
     _auth: Authorized<can::TeamsRead>,
@@ -88,6 +89,7 @@ pub async fn list(
 
 /// Creates a team (admins).
 #[utoipa::path(
+    operation_id = "create_team",
     tag = tags::TEAMS,
     request_body = CreateTeam,
     responses(
@@ -111,6 +113,7 @@ pub async fn create(
 
 /// One team with its members.
 #[utoipa::path(
+    operation_id = "get_team",
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = TeamOut, headers(("ETag" = String))), NotFound),
@@ -125,6 +128,7 @@ pub async fn get(_auth: Authorized<can::TeamsRead>, state: web::Data<AppState>, 
 
 /// Renames or describes a team (admins).
 #[utoipa::path(
+    operation_id = "update_team",
     tag = tags::TEAMS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTeam,
@@ -154,6 +158,7 @@ pub async fn patch(
 
 /// Deletes a team nothing refers to (admins); 409 `team_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_team",
     tag = tags::TEAMS,
     params(("id" = Uuid, Path)),
     responses(

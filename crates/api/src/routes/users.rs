@@ -104,6 +104,7 @@ pub(crate) fn checked_email(raw: &str) -> ApiResult<Email> {
 
 /// Lists staff accounts.
 #[utoipa::path(
+    operation_id = "list_users",
     tag = tags::USERS,
     params(PageParams, UserFilterParams),
     responses((status = 200, body = Paged<UserOut>)),
@@ -123,6 +124,7 @@ pub async fn list(
 
 /// Creates a staff account (admins).
 #[utoipa::path(
+    operation_id = "create_user",
     tag = tags::USERS,
     request_body = CreateUser,
     responses(
@@ -159,6 +161,7 @@ pub async fn create(
 
 /// One staff account.
 #[utoipa::path(
+    operation_id = "get_user",
     tag = tags::USERS,
     params(("id" = Uuid, Path)),
     responses(
@@ -176,6 +179,7 @@ pub async fn get(auth: Authorized<can::UsersRead>, state: web::Data<AppState>, i
 /// Changes a staff account (admins). `active: false` deactivates it and ends its sessions;
 /// the last active admin cannot be deactivated or demoted.
 #[utoipa::path(
+    operation_id = "update_user",
     tag = tags::USERS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateUser,
@@ -230,6 +234,7 @@ pub async fn patch(
 /// Deletes an account that has no history (never logged in, nothing refers to it); others
 /// answer 409 `user_has_history` — deactivate them instead.
 #[utoipa::path(
+    operation_id = "delete_user",
     tag = tags::USERS,
     params(("id" = Uuid, Path)),
     responses(

@@ -35,6 +35,7 @@ impl From<IntakeOutcome> for CallIntakeOut {
 /// triage is counted on that call (200, no new call); `action: resolve` records that the
 /// alarm cleared. With `auto_convert` the call becomes a ticket at once.
 #[utoipa::path(
+    operation_id = "create_call",
     tag = tags::CALLS,
     request_body = CreateCall,
     responses(

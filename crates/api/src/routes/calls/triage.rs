@@ -18,6 +18,7 @@ use crate::state::AppState;
 
 /// Lists calls; `state=untriaged` is the coordinators' queue, oldest first.
 #[utoipa::path(
+    operation_id = "list_calls",
     tag = tags::CALLS,
     params(PageParams, CallFilterParams),
     responses((status = 200, body = Paged<CallOut>)),
@@ -36,6 +37,7 @@ pub async fn list(
 
 /// One call.
 #[utoipa::path(
+    operation_id = "get_call",
     tag = tags::CALLS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = CallOut), NotFound),

@@ -165,6 +165,7 @@ fn phones(fields: &mut Fields, raw: &[String], region: servdesk_domain::phone::R
 
 /// Lists contacts.
 #[utoipa::path(
+    operation_id = "list_contacts",
     tag = tags::DIRECTORY,
     params(PageParams, ContactFilterParams),
     responses((status = 200, body = Paged<ContactOut>)),
@@ -222,6 +223,7 @@ pub async fn lookup(
 
 /// Creates a contact of a customer.
 #[utoipa::path(
+    operation_id = "create_contact",
     tag = tags::DIRECTORY,
     request_body = CreateContact,
     responses((status = 201, body = ContactOut, headers(("ETag" = String), ("Location" = String)))),
@@ -259,6 +261,7 @@ pub async fn create(
 
 /// One contact.
 #[utoipa::path(
+    operation_id = "get_contact",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ContactOut, headers(("ETag" = String))), NotFound),
@@ -272,6 +275,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 
 /// Changes a contact; `phones` replaces the list.
 #[utoipa::path(
+    operation_id = "update_contact",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateContact,
@@ -317,6 +321,7 @@ pub async fn patch(
 
 /// Deletes a contact nothing refers to; 409 `contact_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_contact",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

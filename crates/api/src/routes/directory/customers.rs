@@ -147,6 +147,7 @@ pub struct CustomerFilterParams {
 
 /// Lists customers.
 #[utoipa::path(
+    operation_id = "list_customers",
     tag = tags::DIRECTORY,
     params(PageParams, CustomerFilterParams),
     responses((status = 200, body = Paged<CustomerOut>)),
@@ -166,6 +167,7 @@ pub async fn list(
 
 /// Creates a customer.
 #[utoipa::path(
+    operation_id = "create_customer",
     tag = tags::DIRECTORY,
     request_body = CreateCustomer,
     responses((status = 201, body = CustomerOut, headers(("ETag" = String), ("Location" = String)))),
@@ -203,6 +205,7 @@ pub async fn create(
 
 /// One customer.
 #[utoipa::path(
+    operation_id = "get_customer",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOut, headers(("ETag" = String))), NotFound),
@@ -216,6 +219,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 
 /// Changes a customer; `active: false` deactivates it.
 #[utoipa::path(
+    operation_id = "update_customer",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateCustomer,
@@ -258,6 +262,7 @@ pub async fn patch(
 
 /// Deletes a customer nothing refers to; 409 `customer_in_use` otherwise (deactivate it).
 #[utoipa::path(
+    operation_id = "delete_customer",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

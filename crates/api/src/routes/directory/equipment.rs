@@ -141,6 +141,7 @@ async fn owner(conn: &impl ConnectionTrait, customer_id: Option<Uuid>, location_
 
 /// Lists equipment.
 #[utoipa::path(
+    operation_id = "list_equipment",
     tag = tags::DIRECTORY,
     params(PageParams, EquipmentFilterParams),
     responses((status = 200, body = Paged<EquipmentOut>)),
@@ -162,6 +163,7 @@ pub async fn list(
 /// Registers a unit. The serial must fit the product's format and be new for the product;
 /// the warranty end defaults from the product's months after `installed_on`.
 #[utoipa::path(
+    operation_id = "create_equipment",
     tag = tags::DIRECTORY,
     request_body = CreateEquipment,
     responses(
@@ -201,6 +203,7 @@ pub async fn create(
 
 /// One unit.
 #[utoipa::path(
+    operation_id = "get_equipment",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = EquipmentOut, headers(("ETag" = String))), NotFound),
@@ -215,6 +218,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 /// Changes a unit. A new `installed_on` moves a derived warranty end with it; an overridden
 /// one stays until `warranty_end: null` restores the default.
 #[utoipa::path(
+    operation_id = "update_equipment",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateEquipment,
@@ -273,6 +277,7 @@ pub async fn patch(
 
 /// Deletes a unit nothing refers to; 409 `equipment_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_equipment",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

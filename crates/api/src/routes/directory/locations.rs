@@ -121,6 +121,7 @@ pub struct UpdateLocation {
 
 /// Lists a customer's locations.
 #[utoipa::path(
+    operation_id = "list_customer_locations",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path, description = "The customer"), PageParams),
     responses((status = 200, body = Paged<LocationOut>), NotFound),
@@ -140,6 +141,7 @@ pub async fn list(
 
 /// Adds a location to a customer.
 #[utoipa::path(
+    operation_id = "create_customer_location",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path, description = "The customer")),
     request_body = CreateLocation,
@@ -176,6 +178,7 @@ pub async fn create(
 
 /// One location.
 #[utoipa::path(
+    operation_id = "get_location",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = LocationOut, headers(("ETag" = String))), NotFound),
@@ -189,6 +192,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 
 /// Changes a location.
 #[utoipa::path(
+    operation_id = "update_location",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateLocation,
@@ -226,6 +230,7 @@ pub async fn patch(
 
 /// Deletes a location nothing refers to; 409 `location_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_location",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

@@ -94,6 +94,7 @@ pub struct PartnerFilterParams {
 
 /// Lists partners.
 #[utoipa::path(
+    operation_id = "list_partners",
     tag = tags::DIRECTORY,
     params(PageParams, PartnerFilterParams),
     responses((status = 200, body = Paged<PartnerOut>)),
@@ -112,6 +113,7 @@ pub async fn list(
 
 /// Creates a partner.
 #[utoipa::path(
+    operation_id = "create_partner",
     tag = tags::DIRECTORY,
     request_body = CreatePartner,
     responses((status = 201, body = PartnerOut, headers(("ETag" = String), ("Location" = String)))),
@@ -135,6 +137,7 @@ pub async fn create(
 
 /// One partner.
 #[utoipa::path(
+    operation_id = "get_partner",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = PartnerOut, headers(("ETag" = String))), NotFound),
@@ -148,6 +151,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 
 /// Changes a partner.
 #[utoipa::path(
+    operation_id = "update_partner",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdatePartner,
@@ -186,6 +190,7 @@ pub async fn patch(
 
 /// Deletes a partner nothing refers to; 409 `partner_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_partner",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

@@ -106,6 +106,7 @@ fn pattern(fields: &mut Fields, raw: Option<&str>) -> Option<SerialPattern> {
 
 /// Lists products.
 #[utoipa::path(
+    operation_id = "list_products",
     tag = tags::DIRECTORY,
     params(PageParams, ProductFilterParams),
     responses((status = 200, body = Paged<ProductOut>)),
@@ -124,6 +125,7 @@ pub async fn list(
 
 /// Creates a product; an invalid `serial_pattern` is refused.
 #[utoipa::path(
+    operation_id = "create_product",
     tag = tags::DIRECTORY,
     request_body = CreateProduct,
     responses(
@@ -154,6 +156,7 @@ pub async fn create(
 
 /// One product.
 #[utoipa::path(
+    operation_id = "get_product",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ProductOut, headers(("ETag" = String))), NotFound),
@@ -167,6 +170,7 @@ pub async fn get(_auth: Authorized<can::DirectoryRead>, state: web::Data<AppStat
 
 /// Changes a product. Existing equipment keeps its stored warranty end.
 #[utoipa::path(
+    operation_id = "update_product",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateProduct,
@@ -202,6 +206,7 @@ pub async fn patch(
 
 /// Deletes a product nothing refers to; 409 `product_in_use` otherwise.
 #[utoipa::path(
+    operation_id = "delete_product",
     tag = tags::DIRECTORY,
     params(("id" = Uuid, Path)),
     responses(

@@ -266,6 +266,7 @@ pub async fn retry_message(
 /// A ticket's messages, both ways, oldest first: the emails and SMS sent to its contact and
 /// colleagues, and the emails received on it.
 #[utoipa::path(
+    operation_id = "list_ticket_messages",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
     responses((status = 200, body = Paged<MessageOut>), NotFound),

@@ -24,6 +24,7 @@ use crate::state::AppState;
 /// Adds a task to a ticket. Customer, location, contact and priority default from the
 /// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
 #[utoipa::path(
+    operation_id = "create_ticket_task",
     tag = tags::TASKS,
     params(("id" = Uuid, Path, description = "The ticket")),
     request_body = CreateTask,
@@ -49,6 +50,7 @@ pub async fn create(
 
 /// A ticket's tasks in number order (for who sees tickets; partners list their tasks at `/tasks`).
 #[utoipa::path(
+    operation_id = "list_ticket_tasks",
     tag = tags::TASKS,
     params(("id" = Uuid, Path, description = "The ticket")),
     responses(
@@ -80,6 +82,7 @@ pub async fn of_ticket(
 
 /// One task.
 #[utoipa::path(
+    operation_id = "get_task",
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = TaskOut, headers(("ETag" = String))), NotFound),
@@ -94,6 +97,7 @@ pub async fn get(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, i
 /// Tasks across tickets, filtered: coordinators, agents, finance and integrations see all,
 /// technicians the tasks given to them.
 #[utoipa::path(
+    operation_id = "list_tasks",
     tag = tags::TASKS,
     params(PageParams, TaskFilterParams),
     responses((status = 200, body = Paged<TaskOut>)),
@@ -121,6 +125,7 @@ pub async fn list(
 /// Moves a task along `new -> scheduled -> in_progress <-> on_hold -> done` (or cancels it).
 /// Technicians move their own tasks. Completing a ticket's last open task closes the ticket.
 #[utoipa::path(
+    operation_id = "change_task_status",
     tag = tags::TASKS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = ChangeTaskStatus,
@@ -152,6 +157,7 @@ pub async fn change_status(
 /// notified when the task asks for it. Each change is a `task_updated` event with before and
 /// after.
 #[utoipa::path(
+    operation_id = "update_task",
     tag = tags::TASKS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTask,
@@ -183,6 +189,7 @@ pub async fn update(
 /// first (at most 10): how was this solved before? Technicians and partners search the tasks
 /// they may see.
 #[utoipa::path(
+    operation_id = "list_similar_tasks",
     tag = tags::TASKS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<SimilarTaskOut>), NotFound),

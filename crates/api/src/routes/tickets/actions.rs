@@ -79,6 +79,7 @@ fn respond(shown: Shown) -> HttpResponse {
 /// Moves a ticket to another status within its open life (closing and cancelling: `/close`). Stamps the
 /// first response and resolution times.
 #[utoipa::path(
+    operation_id = "change_ticket_status",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = ChangeStatus,

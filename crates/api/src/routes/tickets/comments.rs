@@ -125,6 +125,7 @@ pub struct CreateComment {
 /// transaction (and is the first response if there was none); `@login` in an internal note
 /// queues a notification to each colleague named.
 #[utoipa::path(
+    operation_id = "create_ticket_comment",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     request_body = CreateComment,
@@ -150,6 +151,7 @@ pub async fn create(
 
 /// The conversation, oldest first.
 #[utoipa::path(
+    operation_id = "list_ticket_comments",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), PageParams),
     responses((status = 200, body = Paged<CommentOut>), NotFound),

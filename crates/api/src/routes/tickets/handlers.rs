@@ -34,6 +34,7 @@ use crate::state::{AppState, now};
 /// Opens a ticket (coordinators, agents, `tickets:write` keys). Its number is
 /// `T-YYYY-NNNNNN`, its status the default of class `new`.
 #[utoipa::path(
+    operation_id = "create_ticket",
     tag = tags::TICKETS,
     request_body = CreateTicket,
     responses((status = 201, body = TicketOut, headers(("ETag" = String), ("Location" = String)))),
@@ -57,6 +58,7 @@ pub async fn create(
 
 /// One ticket (404 also when the caller may not see it).
 #[utoipa::path(
+    operation_id = "get_ticket",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = TicketOut, headers(("ETag" = String))), NotFound),
@@ -73,6 +75,7 @@ pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>,
 
 /// Lists the tickets the caller may see, filtered.
 #[utoipa::path(
+    operation_id = "list_tickets",
     tag = tags::TICKETS,
     params(PageParams, TicketFilterParams),
     responses((status = 200, body = Paged<TicketOut>)),
@@ -123,6 +126,7 @@ pub async fn list(
 /// Changes a ticket's fields (`If-Match` guards against lost updates). Status and assignment
 /// have their own actions. Each change is a `fields_changed` event with before and after.
 #[utoipa::path(
+    operation_id = "update_ticket",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path), IfMatch),
     request_body = UpdateTicket,
@@ -243,6 +247,7 @@ pub struct SimilarOut {
 /// Closed tickets like this one — similar text, the same equipment or the same customer —
 /// best first (at most 10).
 #[utoipa::path(
+    operation_id = "list_similar_tickets",
     tag = tags::TICKETS,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<SimilarOut>), NotFound),
