@@ -271,3 +271,30 @@ async fn a_completion_that_arrives_late_is_changed_now_so_a_sync_by_updated_sinc
     let synced: Value = app.get(&format!("/api/v1/tasks?updated_since={since}"), &admin).await.json().await.unwrap();
     assert!(synced["items"].as_array().unwrap().iter().any(|t| t["id"] == task["id"]), "{synced}");
 }
+
+#[tokio::test]
+async fn the_signed_off_record_stays_and_its_report_is_kept_once_however_many_read_it_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (ticket, task, tech) = field_job(&app, &admin).await;
+    let files = vec![
+        ("photo", part("before.jpg", "image/jpeg", jpeg_photo(80, 60))),
+        ("signature", part("signature.png", "image/png", png_signature(40, 15))),
+    ];
+    let res = complete(&app, &tech, &task, json!({"work_done": "Done", "signer_name": "Józef"}), files).await;
+    assert_eq!(res.status(), 201);
+    let path = format!("/api/v1/tasks/{}/report.pdf", id(&task));
+    let reads = (0..4).map(|_| app.get(&path, &admin));
+    for res in futures_util::future::join_all(reads).await {
+        assert_eq!(res.status(), 200, "every first read gets the report");
+    }
+    let documents: Value = app.get(&format!("/api/v1/tickets/{}/documents", id(&ticket)), &admin).await.json().await.unwrap();
+    assert_eq!(documents.as_array().unwrap().len(), 1, "{documents}");
+    let attachments: Value = app.get(&format!("/api/v1/tickets/{}/attachments", id(&ticket)), &admin).await.json().await.unwrap();
+    let kinds: Vec<&str> = attachments["items"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "report").count(), 1, "{kinds:?}");
+    for attachment in attachments["items"].as_array().unwrap() {
+        let res = app.delete(&format!("/api/v1/attachments/{}", id(attachment)), &admin).await;
+        expect_problem(res, 409, "attachment_signed_off").await;
+    }
+}

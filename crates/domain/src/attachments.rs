@@ -170,6 +170,8 @@ pub enum RemovalRefused {
     NotUploader,
     #[error("the file is part of a comment and stays with it")]
     InComment,
+    #[error("the file is part of a signed-off field completion (a photo, the signature or the report) and stays with it")]
+    SignedOff,
 }
 
 impl DomainError for RemovalRefused {
@@ -177,19 +179,24 @@ impl DomainError for RemovalRefused {
         match self {
             Self::NotUploader => code::FORBIDDEN,
             Self::InComment => code::ATTACHMENT_IN_COMMENT,
+            Self::SignedOff => code::ATTACHMENT_SIGNED_OFF,
         }
     }
 }
 
 impl Attachment {
     /// A file is removed by who uploaded it, or by a coordinator; one sent with a comment is
-    /// part of what was said and stays.
+    /// part of what was said, and the photos, signature and report of a field completion are
+    /// what the customer signed off: those stay.
     pub fn check_removal(&self, by: Actor, coordinates: bool) -> Result<(), RemovalRefused> {
         if self.uploaded_by != by && !coordinates {
             return Err(RemovalRefused::NotUploader);
         }
         if self.comment_id.is_some() {
             return Err(RemovalRefused::InComment);
+        }
+        if self.kind != "file" {
+            return Err(RemovalRefused::SignedOff);
         }
         Ok(())
     }
@@ -319,5 +326,13 @@ mod tests {
         assert_eq!(safe_filename(".."), "attachment");
         assert_eq!(safe_filename("Račun.pdf"), "Račun.pdf");
         assert_eq!(safe_filename(&"a".repeat(300)).len(), 255);
+    }
+
+    #[test]
+    fn a_signed_off_completions_photos_signature_and_report_stay() {
+        for kind in ["photo", "signature", "report"] {
+            let file = Attachment { kind: kind.into(), ..uploaded_by(1, None) };
+            assert_eq!(file.check_removal(file.uploaded_by, true), Err(RemovalRefused::SignedOff), "{kind}");
+        }
     }
 }

@@ -172,6 +172,7 @@ pub mod code {
         LAST_ADMIN = "last_admin", Conflict, "the last active admin cannot be demoted or deactivated";
         MESSAGE_NOT_FAILED = "message_not_failed", Conflict, "only a failed outbound message can be retried";
         ATTACHMENT_IN_COMMENT = "attachment_in_comment", Conflict, "the file is part of a comment and stays with it";
+        ATTACHMENT_SIGNED_OFF = "attachment_signed_off", Conflict, "the file is part of a signed-off field completion and stays";
         CHECKLIST_ITEM_CHECKED = "checklist_item_checked", Conflict, "a checked line stays on the checklist";
         IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight", Conflict, "a request with this Idempotency-Key is still running";
         IDEMPOTENT_REQUEST_CARRIED_OUT = "idempotent_request_carried_out", Conflict, "the request with this Idempotency-Key was carried out but its response was lost when the server stopped; it will not run again";

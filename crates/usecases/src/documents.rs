@@ -100,6 +100,14 @@ async fn keep(
     desk.storage.put(&key, pdf).await?;
     let result = async {
         let txn = desk.db.begin().await?;
+        // Two first reads of the report at once both found none kept: the second to get here
+        // finds the first's and keeps it, instead of failing on the document's uniqueness.
+        tickets::lock(&txn, ticket.id).await?;
+        let now_kept = documents::of_task(&txn, task.id, DocumentKind::InterventionReport).await?;
+        if kept.is_none() && now_kept.is_some() {
+            return Ok::<_, Error>(false);
+        }
+        let kept = now_kept;
         let new = NewAttachment {
             id,
             call_id: None,
@@ -141,13 +149,13 @@ async fn keep(
         });
         tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
         crate::commit(txn).await?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(true)
     }
     .await;
-    if result.is_err() {
+    if !matches!(result, Ok(true)) {
         desk.storage.discard([key.as_str()]).await;
     }
-    result
+    result.map(drop)
 }
 
 /// Reads everything the report shows.

@@ -245,7 +245,7 @@ fn disposition(filename: &str, inline: bool) -> ContentDisposition {
     responses(
         (status = 204, description = "Removed"),
         NotFound,
-        (status = 409, description = "`attachment_in_comment`: part of a comment", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`attachment_in_comment`: part of a comment; `attachment_signed_off`: a photo, the signature or the report of a field completion", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
