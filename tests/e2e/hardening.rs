@@ -538,3 +538,21 @@ async fn inbound_email_takes_a_raw_message_only() {
     let calls: Value = app.get("/api/v1/calls", &admin).await.json().await.unwrap();
     assert_eq!(calls["items"], json!([]));
 }
+
+#[tokio::test]
+async fn a_null_on_a_field_that_cannot_be_cleared_is_refused_not_ignored() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak"})).await;
+    let path = format!("/api/v1/tickets/{}", id(&ticket));
+    let problem = expect_problem(app.patch(&path, &admin, json!({"title": null})).await, 422, "invalid_body").await;
+    assert!(problem["detail"].as_str().unwrap().contains("null"), "{problem}");
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Vodovod"})).await;
+    let res = app.patch(&format!("/api/v1/customers/{}", id(&customer)), &admin, json!({"name": null})).await;
+    expect_problem(res, 422, "invalid_body").await;
+    let unchanged: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!((unchanged["title"].as_str(), unchanged["version"].as_i64()), (Some("Leak"), ticket["version"].as_i64()));
+    let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let title = &doc["components"]["schemas"]["UpdateTicket"]["properties"]["title"];
+    assert_eq!(title["type"], "string", "documented as not nullable: {title}");
+}

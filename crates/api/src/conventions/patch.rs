@@ -11,6 +11,20 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A PATCH field that may be left out but not cleared (a title, a name, a flag): `null` is
+/// refused with 422 instead of being taken for "leave it". Use on `Option<T>` with
+/// `#[serde(default, deserialize_with = "…::present")]` and `#[schema(nullable = false)]`.
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom("null is not accepted for this field: leave it out to keep its value")),
+    }
+}
+
 /// `{field: {before, after}}` for every field that changed, bookkeeping fields left out.
 pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
     let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return serde_json::Map::new() };
@@ -34,6 +48,19 @@ mod tests {
 
     fn parse(json: &str) -> Option<Option<String>> {
         serde_json::from_str::<Body>(json).ok().and_then(|b| b.phone)
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Renamed {
+        #[serde(default, deserialize_with = "present")]
+        title: Option<String>,
+    }
+
+    #[test]
+    fn a_required_field_may_be_left_out_but_not_cleared() {
+        assert!(serde_json::from_str::<Renamed>("{}").is_ok_and(|b| b.title.is_none()));
+        assert!(serde_json::from_str::<Renamed>(r#"{"title": "Leak"}"#).is_ok_and(|b| b.title.as_deref() == Some("Leak")));
+        assert!(serde_json::from_str::<Renamed>(r#"{"title": null}"#).is_err());
     }
 
     #[test]

@@ -69,11 +69,19 @@ pub struct CreateCannedResponse {
 #[schema(example = json!({"body": "Dear {{ contact.name }}, we are on it ({{ ticket.number }})."}))]
 pub struct UpdateCannedResponse {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 16))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub language: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 20000))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub body: Option<String>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
 }
 

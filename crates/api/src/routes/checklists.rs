@@ -66,9 +66,15 @@ pub struct AddLine {
 #[schema(example = json!({"checked": true}))]
 pub struct ChangeLine {
     #[validate(custom(function = "crate::conventions::validation::not_blank"), length(max = 500))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub text: Option<String>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub checked: Option<bool>,
     /// Move the line to this place (1-based; clamped to the list).
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub position: Option<i32>,
 }
 

@@ -90,16 +90,26 @@ pub struct CreateDictionaryEntry {
 #[schema(example = json!({"name": "Awaiting spare parts", "position": 5}))]
 pub struct UpdateDictionaryEntry {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub position: Option<i32>,
     #[schema(schema_with = wire::status_class)]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub class: Option<StatusClass>,
     /// `true` makes this the default; the default itself cannot be unset, only replaced.
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub is_default: Option<bool>,
     pub parent_id: Option<Uuid>,
     /// Replaces the lines; existing tasks keep theirs.
     #[validate(length(max = 100))]
     pub default_checklist: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
 }
 

@@ -57,6 +57,8 @@ pub struct CreateTeam {
 #[schema(example = json!({"description": null}))]
 pub struct UpdateTeam {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]

@@ -52,22 +52,32 @@ pub struct CreateUser {
 #[schema(example = json!({"name": "Ana Kos-Novak", "phone": null, "active": true}))]
 pub struct UpdateUser {
     #[validate(custom(function = "validation::email"))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[schema(schema_with = wire::role)]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "validation::phone"))]
     pub phone: Option<Option<String>>,
     /// `false` deactivates the account and ends its sessions.
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// `null` clears it (when the role stops being `partner`).
     #[serde(default, deserialize_with = "double_option")]
     pub partner_id: Option<Option<Uuid>>,
     /// Applies to time logged from now on; existing entries keep the rate they were written with.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub cost_rate_minor: Option<i64>,
 }
 

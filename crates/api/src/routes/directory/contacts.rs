@@ -99,19 +99,27 @@ pub struct CreateContact {
 #[schema(example = json!({"phones": ["+386 40 123 456", "01 234 56 78"], "job_title": null}))]
 pub struct UpdateContact {
     /// Moves the contact to another customer.
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub customer_id: Option<Uuid>,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
     /// Replaces the whole list.
     #[validate(length(max = 10))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 200))]
     pub job_title: Option<Option<String>>,
     pub portal_access: Option<bool>,
     #[schema(schema_with = wire::notification_channel)]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub preferred_channel: Option<NotificationChannel>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 16))]

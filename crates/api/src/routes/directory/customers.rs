@@ -108,8 +108,12 @@ fn default_kind() -> CustomerKind {
 #[schema(example = json!({"phone": "+386 1 234 56 79", "notes": null}))]
 pub struct UpdateCustomer {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[schema(schema_with = wire::customer_kind)]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub kind: Option<CustomerKind>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 64))]
@@ -127,11 +131,15 @@ pub struct UpdateCustomer {
     #[validate(length(max = 16))]
     pub language: Option<Option<String>>,
     pub acknowledge_calls: Option<bool>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub auto_resolve_alarms: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
     pub notes: Option<Option<String>>,
     /// `false` deactivates the customer (kept for history).
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
 }
 

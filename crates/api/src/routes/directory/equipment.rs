@@ -85,6 +85,8 @@ pub struct CreateEquipment {
 #[schema(example = json!({"warranty_end": "2030-12-31", "location_id": null}))]
 pub struct UpdateEquipment {
     #[validate(custom(function = "validation::not_blank"), length(max = 100))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub serial_number: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub customer_id: Option<Option<Uuid>>,

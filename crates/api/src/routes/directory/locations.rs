@@ -96,13 +96,19 @@ pub struct CreateLocation {
 #[schema(example = json!({"notes": "Ring at the back door", "latitude": null, "longitude": null}))]
 pub struct UpdateLocation {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub address_line: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 20))]
     pub postal_code: Option<Option<String>>,
     #[validate(custom(function = "validation::not_blank"), length(max = 120))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub city: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "iso_country"))]

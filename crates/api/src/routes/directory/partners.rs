@@ -70,6 +70,8 @@ pub struct CreatePartner {
 #[schema(example = json!({"phone": null, "active": false}))]
 pub struct UpdatePartner {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 64))]

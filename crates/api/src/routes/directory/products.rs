@@ -74,6 +74,8 @@ pub struct CreateProduct {
 #[schema(example = json!({"default_warranty_months": 36, "serial_pattern": null}))]
 pub struct UpdateProduct {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 100))]

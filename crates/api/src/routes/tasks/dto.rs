@@ -79,6 +79,8 @@ pub struct TaskFilterParams {
 }))]
 pub struct UpdateTask {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]

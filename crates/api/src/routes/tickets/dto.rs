@@ -93,6 +93,8 @@ impl From<CreateTicket> for servdesk_usecases::tickets::OpenTicket {
 #[schema(example = json!({"title": "Printer jams on every page (tray 2)", "warranty": true, "warranty_reason": "Goodwill: repeated fault"}))]
 pub struct UpdateTicket {
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
@@ -117,8 +119,12 @@ pub struct UpdateTicket {
     pub warranty: Option<bool>,
     #[validate(length(max = 2000))]
     pub warranty_reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub paid: Option<bool>,
     #[validate(length(max = 50))]
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub tags: Option<Vec<String>>,
 }
 

@@ -154,9 +154,13 @@ pub struct UpdateEntry {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub work_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub minutes: Option<i32>,
     #[validate(length(max = 2000))]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "crate::conventions::patch::present")]
+    #[schema(nullable = false)]
     pub billable: Option<bool>,
 }
 
