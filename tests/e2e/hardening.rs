@@ -556,3 +556,20 @@ async fn a_null_on_a_field_that_cannot_be_cleared_is_refused_not_ignored() {
     let title = &doc["components"]["schemas"]["UpdateTicket"]["properties"]["title"];
     assert_eq!(title["type"], "string", "documented as not nullable: {title}");
 }
+
+#[tokio::test]
+async fn a_stopwatch_stopped_after_its_ticket_closed_counts_until_the_close_and_is_flagged() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user("coordinator").await.1;
+    let (tech_id, tech) = app.user("technician").await;
+    let ticket = create(&app, &coordinator, "/api/v1/tickets", json!({"title": "Boiler", "assignee_id": tech_id})).await;
+    let started = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+    let res = app.post("/api/v1/timer/start", &tech, json!({"ticket_id": id(&ticket), "started_at": started})).await;
+    assert_eq!(res.status(), 201);
+    let closed: Value = app.post(&format!("/api/v1/tickets/{}/close", id(&ticket)), &coordinator, json!({})).await.json().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let entry: Value = app.post("/api/v1/timer/stop", &tech, json!({})).await.json().await.unwrap();
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(at(&entry["ended_at"]), at(&closed["closed_at"]), "the work on the ticket ended with it: {entry}");
+    assert_eq!(entry["needs_review"], true);
+}

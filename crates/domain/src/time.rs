@@ -134,6 +134,23 @@ impl Timer {
     }
 }
 
+impl Stopped {
+    /// A stopwatch still running when its ticket was closed (at `closed_at`): the work on the
+    /// ticket ended with it, so the entry ends there too, and a coordinator reviews it — a
+    /// stopwatch left running on a closed ticket would otherwise write any length of time.
+    pub fn until_closed(mut self, closed_at: DateTime<Utc>) -> Self {
+        if let (Some(start), Some(end)) = (self.span.started_at, self.span.ended_at)
+            && closed_at > start
+            && closed_at < end
+        {
+            self.span.ended_at = Some(closed_at);
+            self.span.minutes = i32::try_from(minutes_between(start, closed_at)).unwrap_or(i32::MAX);
+        }
+        self.needs_review = true;
+        self
+    }
+}
+
 /// Whether a stopwatch ran longer than the allowed maximum (forgotten, most likely).
 pub fn needs_review(start: DateTime<Utc>, end: DateTime<Utc>, max: Duration) -> bool {
     end - start > max
@@ -266,6 +283,15 @@ mod tests {
         assert_eq!(Timer::check_start(now + Duration::minutes(5), now), Err(TimerRefused::StartsInTheFuture));
         assert_eq!(Timer::check_start(now + Duration::seconds(30), now), Ok(()));
         assert_eq!(Timer::check_start(now - Duration::hours(3), now), Ok(()));
+    }
+
+    #[test]
+    fn a_stopwatch_stopped_after_its_ticket_closed_ends_at_the_close_and_is_reviewed() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
+        let stopped = timer_started(now - Duration::hours(5)).stop(None, now, Duration::hours(12)).unwrap();
+        let capped = stopped.until_closed(now - Duration::hours(4));
+        assert_eq!((capped.span.minutes, capped.span.ended_at), (60, Some(now - Duration::hours(4))));
+        assert!(capped.needs_review);
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub async fn stop_timer(desk: &Desk, principal: &Principal, ended_at: Option<Dat
 }
 
 /// Stops `user_id`'s stopwatch (if one runs) and writes its entry. The work happened: a
-/// ticket closed meanwhile still gets it.
+/// ticket closed meanwhile still gets it — up to its closing, flagged for review.
 async fn stop_running(
     conn: &impl ConnectionTrait,
     desk: &Desk,
@@ -165,6 +165,11 @@ async fn stop_running(
             (tickets::get(conn, task.ticket_id).await?, Some(task))
         }
         None => (tickets::get(conn, timer.ticket_id).await?, None),
+    };
+    let closed = matches!(class_of(conn, ticket.status_id).await?, StatusClass::Closed | StatusClass::Cancelled);
+    let stopped = match ticket.closed_at {
+        Some(closed_at) if closed => stopped.until_closed(closed_at),
+        _ => stopped,
     };
     let customer_id = task.as_ref().and_then(|t| t.customer_id).or(ticket.customer_id);
     let target = Target { ticket, task_id: task.map(|t| t.id), customer_id };
