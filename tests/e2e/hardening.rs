@@ -573,3 +573,25 @@ async fn a_stopwatch_stopped_after_its_ticket_closed_counts_until_the_close_and_
     assert_eq!(at(&entry["ended_at"]), at(&closed["closed_at"]), "the work on the ticket ended with it: {entry}");
     assert_eq!(entry["needs_review"], true);
 }
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_keeps_the_version() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak", "tags": ["water"]})).await;
+    let path = format!("/api/v1/tickets/{}", id(&ticket));
+    for body in [json!({}), json!({"title": "Leak"}), json!({"title": "Leak", "tags": ["water"], "description": null})] {
+        let res = app.request(Method::PATCH, &path, Some(&admin)).header("If-Match", "\"1\"").json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{body}");
+        let after: Value = res.json().await.unwrap();
+        assert_eq!((after["version"].as_i64(), &after["updated_at"]), (Some(1), &ticket["updated_at"]), "{body}");
+    }
+    let changed: Value = app.patch(&path, &admin, json!({"title": "Leak in the cellar"})).await.json().await.unwrap();
+    assert_eq!(changed["version"], 2);
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Vodovod"})).await;
+    let same: Value =
+        app.patch(&format!("/api/v1/customers/{}", id(&customer)), &admin, json!({"name": "Vodovod"})).await.json().await.unwrap();
+    assert_eq!(same["version"], customer["version"]);
+    let events: Value = app.get(&format!("{path}/events"), &admin).await.json().await.unwrap();
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "created, and the one real change");
+}

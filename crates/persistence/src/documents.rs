@@ -96,5 +96,5 @@ pub async fn replace_file(
         .col_expr(row::Column::AttachmentId, Expr::value(attachment_id))
         .col_expr(row::Column::IssuedOn, Expr::value(issued_on));
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
-    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await
+    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await.map(drop)
 }
