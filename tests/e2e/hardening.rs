@@ -305,6 +305,9 @@ async fn child_server_for_the_crash_test() {
     config.admin_password = Some(ADMIN_PASSWORD.to_owned());
     config.idempotency_abandon_after = std::time::Duration::from_secs(2);
     config.http_workers = 2;
+    let unlimited = servdesk_usecases::config::RateLimit::new(0, 0);
+    config.rate_limits =
+        servdesk_usecases::config::RateLimits { reads: unlimited, writes: unlimited, public: unlimited, inbound: unlimited };
     let state = servdesk_api::app::prepare(config).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     println!("LISTENING {}", listener.local_addr().unwrap());
@@ -594,4 +597,48 @@ async fn a_patch_that_changes_nothing_keeps_the_version() {
     assert_eq!(same["version"], customer["version"]);
     let events: Value = app.get(&format!("{path}/events"), &admin).await.json().await.unwrap();
     assert_eq!(events["items"].as_array().unwrap().len(), 2, "created, and the one real change");
+}
+
+#[tokio::test]
+async fn every_caller_is_rate_limited_per_class_with_headers_and_a_429_past_the_limit() {
+    use servdesk_usecases::config::{RateLimit, RateLimits};
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limits = RateLimits {
+            reads: RateLimit::new(60, 5),
+            writes: RateLimit::new(60, 3),
+            public: RateLimit::new(60, 4),
+            inbound: RateLimit::new(60, 2),
+        };
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let (_, agent) = app.user("agent").await;
+    for left in (0..3).rev() {
+        let res = app.post("/api/v1/tickets", &agent, json!({"title": "Burst"})).await;
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.headers()["ratelimit-policy"], "\"writes\";q=3;w=3");
+        assert!(res.headers()["ratelimit"].to_str().unwrap().starts_with(&format!("\"writes\";r={left};t=")), "{:?}", res.headers());
+    }
+    let res = app.post("/api/v1/tickets", &agent, json!({"title": "One too many"})).await;
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    expect_problem(res, 429, "rate_limited").await;
+    // Reads are a class of their own, and another caller a bucket of their own.
+    assert_eq!(app.get("/api/v1/tickets", &agent).await.status(), 200);
+    assert_eq!(app.post("/api/v1/tickets", &admin, json!({"title": "Coordinator"})).await.status(), 201);
+    let tickets: Value = app.get("/api/v1/tickets", &admin).await.json().await.unwrap();
+    assert_eq!(tickets["items"].as_array().unwrap().len(), 4, "the refused request wrote nothing");
+    // Without credentials: per client address (the login itself included).
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.request(Method::GET, "/api/v1/me", None).send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [401, 429, 429, 429, 429, 429], "the three logins above took three of the four");
+    // A token refills after a second at 60 a minute.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.post("/api/v1/tickets", &agent, json!({"title": "Later"})).await.status(), 201);
+    // Operations are not limited.
+    for _ in 0..10 {
+        assert_eq!(app.request(Method::GET, "/health", None).send().await.unwrap().status(), 200);
+    }
 }

@@ -53,6 +53,10 @@ impl TestApp {
         config.admin_password = Some(ADMIN_PASSWORD.to_owned());
         config.http_workers = 1;
         config.database_pool_size = 5;
+        // Tests fire requests far faster than people; the rate limit tests set their own.
+        let unlimited = servdesk_usecases::config::RateLimit::new(0, 0);
+        config.rate_limits =
+            servdesk_usecases::config::RateLimits { reads: unlimited, writes: unlimited, public: unlimited, inbound: unlimited };
         adjust(&mut config);
         let state = servdesk_api::app::prepare(config).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

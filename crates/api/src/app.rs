@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::authenticate;
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
+use crate::conventions::rate_limit::{self, Limiter};
 use crate::conventions::{characters, headers, idempotency, problems};
 use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
@@ -51,6 +52,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     Ok(AppState {
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         session_holders: Arc::new(SessionHolders::new(config.session_check)),
+        limiter: Arc::new(Limiter::new(config.rate_limits)),
         desk: Desk::new(db, Arc::new(config), storage),
         metrics: Arc::new(Metrics::default()),
     })
@@ -67,7 +69,15 @@ fn cors(origins: &[String]) -> Cors {
             idempotency::HEADER,
             request_id::HEADER,
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, request_id::HEADER, idempotency::REPLAYED])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            request_id::HEADER,
+            idempotency::REPLAYED,
+            rate_limit::POLICY,
+            rate_limit::STATE,
+        ])
         .max_age(3600)
         // Same-origin callers (Swagger UI) send an Origin too: never refuse, only omit the
         // CORS headers for origins not on the list, and let the browser enforce.
@@ -108,6 +118,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::new(code::NOT_FOUND, "no such route")) }))
         .wrap(from_fn(characters::middleware))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(rate_limit::middleware))
         .wrap(from_fn(authenticate))
         .wrap(cors(&state.config.cors_origins))
         .wrap(from_fn(problems::normalize))

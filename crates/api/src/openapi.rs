@@ -206,6 +206,24 @@ impl IntoResponses for StaleVersion {
     }
 }
 
+/// The 429 of every API operation: the caller's bucket of this class is empty.
+fn rate_limited() -> RefOr<Response> {
+    use utoipa::openapi::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let text = |description: &str| {
+        HeaderBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).description(Some(description)).build()
+    };
+    RefOr::T(
+        ResponseBuilder::new()
+            .description("`rate_limited`: too many requests of this class (reads, writes, public, inbound) from this caller; nothing was done. Retry after `Retry-After` seconds. Every API response carries `RateLimit-Policy` and `RateLimit` (IETF httpapi draft).")
+            .header("Retry-After", HeaderBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::Integer))).description(Some("seconds")).build())
+            .header("RateLimit-Policy", text("`\"<class>\";q=<burst>;w=<seconds to refill it>`"))
+            .header("RateLimit", text("`\"<class>\";r=<requests left>;t=<seconds until full>`"))
+            .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build(),
+    )
+}
+
 /// The 503 every operation can answer: a dependency did not answer in time.
 fn unavailable() -> RefOr<Response> {
     use utoipa::openapi::HeaderBuilder;
@@ -230,10 +248,12 @@ fn problem(description: &str) -> RefOr<Response> {
 
 /// Errors any operation can answer, added where the handler did not document them itself.
 fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        // Operations (health, readiness, metrics) are not rate limited; the API is.
+        let limited = path.starts_with("/api/");
         let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
         for op in operations.into_iter().flatten() {
-            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty() && s.iter().any(|r| r != &Default::default()));
             let has_body = op.request_body.is_some();
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let responses = &mut op.responses.responses;
@@ -266,6 +286,9 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
             }
             add("500", "`internal_error`: logged with the request id; details hidden");
             responses.entry("503".to_owned()).or_insert_with(unavailable);
+            if limited {
+                responses.entry("429".to_owned()).or_insert_with(rate_limited);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use servdesk_usecases::Desk;
 
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
+use crate::conventions::rate_limit::Limiter;
 use crate::observability::metrics::Metrics;
 
 pub use servdesk_usecases::now;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Sessions checked a moment ago (see `auth::holders`).
     pub session_holders: Arc<SessionHolders>,
+    /// Requests counted per caller and class (see `conventions::rate_limit`).
+    pub limiter: Arc<Limiter>,
 }
 
 /// Handlers read the desk's parts (`state.db`, `state.config`) directly.

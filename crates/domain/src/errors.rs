@@ -204,6 +204,7 @@ pub mod code {
         INVALID_BODY = "invalid_body", Unprocessable, "the body does not match the schema";
         INVALID_CHARACTER = "invalid_character", Unprocessable, "a text contains a NUL character, which no text accepts";
         IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", Unprocessable, "the Idempotency-Key was used with a different request";
+        RATE_LIMITED = "rate_limited", RateLimited, "too many requests of this class from this caller; retry after Retry-After seconds";
         TOO_MANY_LOGIN_ATTEMPTS = "too_many_login_attempts", RateLimited, "too many failed logins; retry after Retry-After seconds";
         STORAGE_UNAVAILABLE = "storage_unavailable", Unavailable, "the file store does not answer; retry later";
         DATABASE_UNAVAILABLE = "database_unavailable", Unavailable, "the database does not answer";

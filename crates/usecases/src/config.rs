@@ -15,12 +15,61 @@ pub enum LogFormat {
     Json,
 }
 
+/// A token bucket's size: `per_minute` tokens refill each minute, at most `burst` are held.
+/// `per_minute: 0` switches the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl RateLimit {
+    pub const fn new(per_minute: u32, burst: u32) -> Self {
+        Self { per_minute, burst }
+    }
+
+    /// `"<per minute>"` or `"<per minute>/<burst>"` (the burst defaults to a fifth of a minute's).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (rate, burst) = match text.split_once('/') {
+            Some((r, b)) => (r.trim().parse().ok()?, Some(b.trim().parse().ok()?)),
+            None => (text.trim().parse().ok()?, None),
+        };
+        Some(Self { per_minute: rate, burst: burst.unwrap_or((rate / 5).max(1)) })
+    }
+}
+
+/// The limits per caller and class of request (see the API's `conventions::rate_limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// GET and HEAD, per API key or user.
+    pub reads: RateLimit,
+    /// POST, PATCH, PUT and DELETE, per API key or user.
+    pub writes: RateLimit,
+    /// Requests without credentials (login, refresh, public forms), per client address.
+    pub public: RateLimit,
+    /// Raw inbound email, per API key.
+    pub inbound: RateLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            reads: RateLimit::new(1200, 300),
+            writes: RateLimit::new(300, 100),
+            public: RateLimit::new(60, 20),
+            inbound: RateLimit::new(600, 200),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: String,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub database_pool_size: u32,
+    /// Requests per caller and class before 429.
+    pub rate_limits: RateLimits,
     /// How long a request waits for a database connection before it answers 503.
     pub database_acquire_timeout: Duration,
     /// An `Idempotency-Key` still in flight after this long belongs to a request that died
@@ -195,6 +244,7 @@ impl Config {
             database_url,
             database_pool_size: 10,
             database_acquire_timeout: Duration::from_secs(2),
+            rate_limits: RateLimits::default(),
             idempotency_abandon_after: Duration::from_secs(300),
             migrate_on_start: true,
             jwt_secret: None,
@@ -243,6 +293,16 @@ impl Config {
             c.bind = v;
         }
         c.database_pool_size = parse("SERVDESK_DATABASE_POOL_SIZE", c.database_pool_size)?;
+        for (name, limit) in [
+            ("SERVDESK_RATE_LIMIT_READS", &mut c.rate_limits.reads),
+            ("SERVDESK_RATE_LIMIT_WRITES", &mut c.rate_limits.writes),
+            ("SERVDESK_RATE_LIMIT_PUBLIC", &mut c.rate_limits.public),
+            ("SERVDESK_RATE_LIMIT_INBOUND", &mut c.rate_limits.inbound),
+        ] {
+            if let Some(v) = var(name) {
+                *limit = RateLimit::parse(&v).ok_or_else(|| format!("{name}: expected <per minute> or <per minute>/<burst>, not {v:?}"))?;
+            }
+        }
         c.idempotency_abandon_after =
             Duration::from_secs(parse("SERVDESK_IDEMPOTENCY_ABANDON_AFTER_SECS", c.idempotency_abandon_after.as_secs())?.max(1));
         c.database_acquire_timeout =

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod pagination;
 pub mod patch;
 pub mod problems;
+pub mod rate_limit;
 pub mod spool;
 pub mod timestamps;
 pub mod upload;
