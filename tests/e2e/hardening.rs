@@ -642,3 +642,15 @@ async fn every_caller_is_rate_limited_per_class_with_headers_and_a_429_past_the_
         assert_eq!(app.request(Method::GET, "/health", None).send().await.unwrap().status(), 200);
     }
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_405_with_allow_not_404() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let res = app.request(Method::DELETE, "/api/v1/tickets", Some(&admin)).send().await.unwrap();
+    assert_eq!(res.headers()["allow"], "GET, POST");
+    expect_problem(res, 405, "method_not_allowed").await;
+    let res = app.request(Method::PUT, &format!("/api/v1/tickets/{}", uuid::Uuid::now_v7()), Some(&admin)).send().await.unwrap();
+    expect_problem(res, 405, "method_not_allowed").await;
+    expect_problem(app.get("/api/v1/no-such-route", &admin).await, 404, "not_found").await;
+}

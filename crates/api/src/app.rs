@@ -7,8 +7,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
-use servdesk_domain::errors::code;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use servdesk_persistence::{DatabaseConnection, db};
 use servdesk_usecases::Desk;
 use servdesk_usecases::config::Config;
@@ -19,9 +18,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::authenticate;
 use crate::auth::holders::SessionHolders;
 use crate::auth::tokens::JwtKeys;
+use crate::conventions::methods::MethodIndex;
 use crate::conventions::rate_limit::{self, Limiter};
 use crate::conventions::{characters, headers, idempotency, problems};
-use crate::error::ApiError;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::request_id;
 use crate::state::AppState;
@@ -91,6 +90,7 @@ fn cors(origins: &[String]) -> Cors {
 /// The HTTP server on `listener`, ready to be awaited.
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let doc = openapi::document();
+    let method_index = MethodIndex::from_document(&doc);
     let workers = match state.config.http_workers {
         0 if state.config.is_sqlite() => 2,
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -99,6 +99,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
     let server = HttpServer::new(move || {
         let limit = state.config.json_limit_bytes;
         let doc = doc.clone();
+        let method_index = method_index.clone();
         let (app, _) = App::new()
             .into_utoipa_app()
             .app_data(web::Data::new(state.clone()))
@@ -115,7 +116,10 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             "/docs",
             web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
         )
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::new(code::NOT_FOUND, "no such route")) }))
+        .default_service(web::to(move |req: HttpRequest| {
+            let method_index = method_index.clone();
+            async move { method_index.respond(&req) }
+        }))
         .wrap(from_fn(characters::middleware))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))

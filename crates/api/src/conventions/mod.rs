@@ -6,6 +6,7 @@ pub mod characters;
 pub mod etag;
 pub mod headers;
 pub mod idempotency;
+pub mod methods;
 pub mod pagination;
 pub mod patch;
 pub mod problems;
