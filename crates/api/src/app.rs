@@ -105,6 +105,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             .app_data(web::Data::new(state.clone()))
             .app_data(problems::json_config(limit))
             .app_data(problems::path_config())
+            .app_data(method_index.clone())
             .app_data(problems::query_config())
             .app_data(problems::payload_config(limit))
             // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.

@@ -256,6 +256,7 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty() && s.iter().any(|r| r != &Default::default()));
             let has_body = op.request_body.is_some();
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let conditional = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match")));
             let responses = &mut op.responses.responses;
             let mut add = |status: &str, description: &str| {
                 responses.entry(status.to_owned()).or_insert_with(|| problem(description));
@@ -283,6 +284,9 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
             }
             if has_body || has_params {
                 add("422", "`invalid_character`: a NUL character in the body, path or query");
+            }
+            if conditional {
+                add("412", "`stale_version`: the resource changed since the version in `If-Match`; fetch it again");
             }
             add("500", "`internal_error`: logged with the request id; details hidden");
             responses.entry("503".to_owned()).or_insert_with(unavailable);

@@ -13,6 +13,26 @@ fn string_enum<'a>(description: &str, values: impl Iterator<Item = &'a str>) -> 
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.collect::<Vec<_>>())).description(Some(description)).build()
 }
 
+/// The same enum where the value may be absent on the wire (`null`).
+fn or_null(schema: Object) -> Object {
+    use utoipa::openapi::schema::SchemaType;
+    let mut values = schema.enum_values.clone().unwrap_or_default();
+    values.push(serde_json::Value::Null);
+    ObjectBuilder::from(schema).schema_type(SchemaType::from_iter([Type::String, Type::Null])).enum_values(Some(values)).build()
+}
+
+pub fn status_class_or_null() -> Object {
+    or_null(status_class())
+}
+
+pub fn dismiss_reason_or_null() -> Object {
+    or_null(dismiss_reason())
+}
+
+pub fn notification_event_or_null() -> Object {
+    or_null(notification_event())
+}
+
 pub fn role() -> Object {
     string_enum("A staff member's role.", Role::ALL.iter().map(|r| r.as_str()))
 }

@@ -36,7 +36,8 @@ pub struct IfMatch(pub Option<i64>);
 /// Documents `If-Match` on every operation that takes it (`params(..., IfMatch)`).
 impl utoipa::IntoParams for IfMatch {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let schema = ObjectBuilder::new().schema_type(Type::String).examples(["\"3\""]);
+        // What `parse` accepts: `*`, or a version in quotes, weak or strong.
+        let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(\*|(W/)?"[0-9]{1,18}")$"#)).examples(["\"3\""]);
         vec![
             ParameterBuilder::new()
                 .name("If-Match")

@@ -40,23 +40,18 @@ impl MethodIndex {
         Self { routes: Arc::new(routes) }
     }
 
-    /// The methods the route at `path` takes, if a documented route matches it.
+    /// The methods the route at `path` takes, if a documented route matches it. Where a
+    /// literal route and a template both match (`/contacts/lookup`, `/contacts/{id}`), the
+    /// most literal one is the resource.
     pub fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let wanted: Vec<&str> = segments(path).collect();
-        let mut found: Option<Vec<&'static str>> = None;
-        for (template, methods) in self.routes.iter() {
-            let matches = template.len() == wanted.len()
-                && template.iter().zip(&wanted).all(|(t, w)| (t.starts_with('{') && !w.is_empty()) || t == w);
-            if matches {
-                let all = found.get_or_insert_with(Vec::new);
-                for m in methods {
-                    if !all.contains(m) {
-                        all.push(m);
-                    }
-                }
-            }
-        }
-        found
+        self.routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == wanted.len() && template.iter().zip(&wanted).all(|(t, w)| (t.starts_with('{') && !w.is_empty()) || t == w)
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
+            .map(|(_, methods)| methods.clone())
     }
 
     /// The fallback answer: 405 with `Allow` for a known route, else 404.
@@ -100,8 +95,8 @@ mod tests {
     }
 
     #[test]
-    fn a_literal_and_a_template_that_both_match_share_their_methods() {
-        assert_eq!(index().allowed("/api/v1/tickets/similar"), Some(vec!["GET", "PATCH"]));
+    fn where_a_literal_route_and_a_template_both_match_the_literal_one_is_the_resource() {
+        assert_eq!(index().allowed("/api/v1/tickets/similar"), Some(vec!["GET"]));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, web};
 use servdesk_domain::errors::code;
 
+use super::methods::MethodIndex;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, problem, problem_response};
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -31,7 +32,15 @@ fn json_error(err: JsonPayloadError) -> ApiError {
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err: PathError, _req: &HttpRequest| {
+    web::PathConfig::default().error_handler(|err: PathError, req: &HttpRequest| {
+        // `PATCH /contacts/lookup` reaches `PATCH /contacts/{id}` with the id `lookup`; but
+        // `/contacts/lookup` is a route of its own that does not take PATCH: that is a 405.
+        if let Some(index) = req.app_data::<MethodIndex>()
+            && let Some(methods) = index.allowed(req.path())
+            && !methods.contains(&req.method().as_str())
+        {
+            return actix_web::error::InternalError::from_response(err, index.respond(req)).into();
+        }
         ApiError::new(code::INVALID_PATH_PARAMETER, format!("a path parameter is malformed: {err}")).into()
     })
 }

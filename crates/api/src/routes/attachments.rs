@@ -185,7 +185,7 @@ pub struct DownloadParams {
     tag = tags::ATTACHMENTS,
     params(("id" = Uuid, Path), DownloadParams),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file's bytes", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
         NotFound,
         (status = 503, description = "`storage_unavailable`: the file store did not answer", body = Problem, content_type = "application/problem+json")

@@ -33,7 +33,7 @@ pub struct DictionaryEntryOut {
     /// Sort order (and a priority's rank).
     pub position: i32,
     /// Ticket statuses only.
-    #[schema(schema_with = wire::status_class)]
+    #[schema(schema_with = wire::status_class_or_null)]
     pub class: Option<StatusClass>,
     /// The default of its list (ticket statuses: of its class).
     pub is_default: bool,

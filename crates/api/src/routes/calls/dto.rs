@@ -38,7 +38,7 @@ pub struct CallOut {
     pub state: CallState,
     /// The ticket it became or was merged into.
     pub ticket_id: Option<Uuid>,
-    #[schema(schema_with = wire::dismiss_reason)]
+    #[schema(schema_with = wire::dismiss_reason_or_null)]
     pub dismiss_reason: Option<DismissReason>,
     pub triaged_by_user_id: Option<Uuid>,
     pub triaged_by_api_key_id: Option<Uuid>,

@@ -135,7 +135,7 @@ pub struct MessageOut {
     #[schema(schema_with = wire::notification_channel)]
     pub channel: NotificationChannel,
     /// The notification it is (outbound).
-    #[schema(schema_with = wire::notification_event)]
+    #[schema(schema_with = wire::notification_event_or_null)]
     pub event: Option<NotificationEvent>,
     #[schema(schema_with = wire::message_status)]
     pub status: MessageStatus,
