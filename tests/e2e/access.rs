@@ -4,7 +4,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, concrete};
+use reqwest::multipart::{Form, Part};
+
+use crate::attachments::PNG;
+use crate::support::{TestApp, concrete, create, id};
 
 const ALL: &[&str] = &["admin", "coordinator", "agent", "technician", "finance", "partner"];
 const STAFF: &[&str] = &["admin", "coordinator", "agent", "technician", "finance"];
@@ -97,4 +100,108 @@ async fn every_route_answers_403_exactly_to_the_roles_it_does_not_allow() {
             }
         }
     }
+}
+
+/// `GET`s `path` as `token` and returns the status.
+async fn status_of(app: &TestApp, method: Method, path: &str, token: &str) -> u16 {
+    let mut req = app.request(method.clone(), path, Some(token));
+    if method == Method::POST || method == Method::PATCH {
+        req = req.json(&json!({}));
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owner_gets_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let coordinator = app.user("coordinator").await.1;
+    let agent = app.user("agent").await.1;
+    let (tech_a_id, tech_a) = app.user("technician").await;
+    let tech_b = app.user("technician").await.1;
+    let partner_a = create(&app, &admin, "/api/v1/partners", json!({"name": "Subco A"})).await;
+    let partner_b = create(&app, &admin, "/api/v1/partners", json!({"name": "Subco B"})).await;
+    let (_, partner_user_a) = app.user_with("partner", json!({"partner_id": id(&partner_a)})).await;
+    let (_, partner_user_b) = app.user_with("partner", json!({"partner_id": id(&partner_b)})).await;
+
+    // A ticket the agent cannot open, with a technician's task, a partner's task, a file,
+    // a comment and time.
+    let hidden = create(&app, &coordinator, "/api/v1/tickets", json!({"title": "Board matter"})).await;
+    let h = id(&hidden);
+    let tech_task =
+        create(&app, &coordinator, &format!("/api/v1/tickets/{h}/tasks"), json!({"title": "Inspect", "assignee_id": tech_a_id})).await;
+    let partner_task =
+        create(&app, &coordinator, &format!("/api/v1/tickets/{h}/tasks"), json!({"title": "Dig", "partner_id": id(&partner_a)})).await;
+    let form = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("plate.png").mime_str("image/png").unwrap());
+    let uploaded: Value = app
+        .request(Method::POST, &format!("/api/v1/tickets/{h}/attachments"), Some(&coordinator))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = uploaded["items"][0]["id"].as_str().or(uploaded[0]["id"].as_str()).unwrap().to_owned();
+    create(&app, &coordinator, &format!("/api/v1/tickets/{h}/comments"), json!({"visibility": "internal", "body": "Keep quiet"})).await;
+    let entry = create(
+        &app,
+        &tech_a,
+        "/api/v1/time-entries",
+        json!({"task_id": id(&tech_task), "work_date": chrono::Utc::now().date_naive(), "minutes": 30}),
+    )
+    .await;
+
+    let ticket_routes: Vec<String> =
+        ["", "/tasks", "/attachments", "/documents", "/events", "/comments", "/messages", "/checklist", "/similar"]
+            .iter()
+            .map(|suffix| format!("/api/v1/tickets/{h}{suffix}"))
+            .chain([format!("/api/v1/attachments/{file}"), format!("/api/v1/attachments/{file}/content")])
+            .collect();
+    for path in &ticket_routes {
+        assert_eq!(status_of(&app, Method::GET, path, &agent).await, 404, "agent GET {path}");
+        assert_eq!(status_of(&app, Method::GET, path, &coordinator).await, 200, "coordinator GET {path}");
+    }
+    for (method, path) in [
+        (Method::POST, format!("/api/v1/tickets/{h}/comments")),
+        (Method::PATCH, format!("/api/v1/tickets/{h}")),
+        (Method::POST, format!("/api/v1/tickets/{h}/status")),
+        (Method::POST, format!("/api/v1/tickets/{h}/tasks")),
+        (Method::DELETE, format!("/api/v1/attachments/{file}")),
+    ] {
+        let status = status_of(&app, method.clone(), &path, &agent).await;
+        assert!(status == 404 || status == 422, "agent {method} {path}: {status}");
+    }
+
+    // Tasks: the other technician and the other partner see none of them.
+    let task_routes = |task: &Value| {
+        let t = id(task);
+        [
+            format!("/api/v1/tasks/{t}"),
+            format!("/api/v1/tasks/{t}/checklist"),
+            format!("/api/v1/tasks/{t}/similar"),
+            format!("/api/v1/tasks/{t}/report.pdf"),
+        ]
+    };
+    for path in task_routes(&tech_task) {
+        assert_eq!(status_of(&app, Method::GET, &path, &tech_b).await, 404, "other technician GET {path}");
+        assert_eq!(status_of(&app, Method::GET, &path, &tech_a).await, 200, "its technician GET {path}");
+    }
+    for path in task_routes(&partner_task) {
+        assert_eq!(status_of(&app, Method::GET, &path, &partner_user_b).await, 404, "other partner GET {path}");
+        assert_eq!(status_of(&app, Method::GET, &path, &partner_user_a).await, 200, "its partner GET {path}");
+    }
+    let status_path = format!("/api/v1/tasks/{}/status", id(&partner_task));
+    let res = app.post(&status_path, &partner_user_b, json!({"status": "in_progress"})).await;
+    assert_eq!(res.status(), 404, "another partner cannot move it");
+    let listed: Value = app.get("/api/v1/tasks", &partner_user_b).await.json().await.unwrap();
+    assert_eq!(listed["items"], json!([]));
+
+    // Time: another technician's entry is not theirs to read, change or remove.
+    let e = id(&entry);
+    for method in [Method::GET, Method::PATCH, Method::DELETE] {
+        let status = status_of(&app, method.clone(), &format!("/api/v1/time-entries/{e}"), &tech_b).await;
+        assert_eq!(status, 404, "other technician {method} a colleague's entry");
+    }
+    assert_eq!(status_of(&app, Method::GET, &format!("/api/v1/time-entries/{e}"), &tech_a).await, 200);
 }
