@@ -34,10 +34,12 @@ pub struct CreatedApiKey {
 #[schema(example = json!({"name": "ERP sync", "scopes": ["tickets:read", "sync:read"]}))]
 pub struct CreateApiKey {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     /// At least one.
     #[schema(schema_with = wire::scopes)]
     #[validate(length(min = 1))]
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

@@ -58,10 +58,13 @@ impl From<CannedResponse> for CannedResponseOut {
 #[schema(example = json!({"name": "Technician on the way", "language": "en", "body": "Dear {{ contact.name }}, a technician is on the way for {{ ticket.number }}. Regards, {{ agent.name }}"}))]
 pub struct CreateCannedResponse {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[validate(custom(function = "validation::not_blank"), length(max = 16))]
+    #[schema(max_length = 16, min_length = 1, pattern = r"\S")]
     pub language: String,
     #[validate(custom(function = "validation::not_blank"), length(max = 20000))]
+    #[schema(max_length = 20000, min_length = 1, pattern = r"\S")]
     pub body: String,
 }
 
@@ -69,14 +72,17 @@ pub struct CreateCannedResponse {
 #[schema(example = json!({"body": "Dear {{ contact.name }}, we are on it ({{ ticket.number }})."}))]
 pub struct UpdateCannedResponse {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 16))]
+    #[schema(max_length = 16, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub language: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 20000))]
+    #[schema(max_length = 20000, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub body: Option<String>,

@@ -59,6 +59,7 @@ impl From<ChecklistItem> for ChecklistItemOut {
 #[schema(example = json!({"text": "Photograph the serial plate"}))]
 pub struct AddLine {
     #[validate(custom(function = "crate::conventions::validation::not_blank"), length(max = 500))]
+    #[schema(max_length = 500, min_length = 1, pattern = r"\S")]
     pub text: String,
 }
 
@@ -66,6 +67,7 @@ pub struct AddLine {
 #[schema(example = json!({"checked": true}))]
 pub struct ChangeLine {
     #[validate(custom(function = "crate::conventions::validation::not_blank"), length(max = 500))]
+    #[schema(max_length = 500, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub text: Option<String>,

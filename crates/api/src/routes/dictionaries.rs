@@ -70,6 +70,7 @@ impl From<Entry> for DictionaryEntryOut {
 #[schema(example = json!({"name": "Waiting for approval", "class": "pending"}))]
 pub struct CreateDictionaryEntry {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     /// Last when absent.
     pub position: Option<i32>,
@@ -83,6 +84,7 @@ pub struct CreateDictionaryEntry {
     pub parent_id: Option<Uuid>,
     /// Task categories only.
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub default_checklist: Option<Vec<String>>,
 }
 
@@ -90,6 +92,7 @@ pub struct CreateDictionaryEntry {
 #[schema(example = json!({"name": "Awaiting spare parts", "position": 5}))]
 pub struct UpdateDictionaryEntry {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
@@ -107,6 +110,7 @@ pub struct UpdateDictionaryEntry {
     pub parent_id: Option<Uuid>,
     /// Replaces the lines; existing tasks keep theirs.
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub default_checklist: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]

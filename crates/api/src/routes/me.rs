@@ -30,6 +30,7 @@ pub enum Me {
 pub struct ChangePassword {
     pub current_password: String,
     #[validate(custom(function = "validation::password"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub new_password: String,
 }
 

@@ -48,8 +48,10 @@ async fn view(conn: &impl ConnectionTrait, team: Team) -> ApiResult<TeamOut> {
 #[schema(example = json!({"name": "Field service Ljubljana", "description": "Technicians covering central Slovenia"}))]
 pub struct CreateTeam {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -57,12 +59,14 @@ pub struct CreateTeam {
 #[schema(example = json!({"description": null}))]
 pub struct UpdateTeam {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 

@@ -32,11 +32,13 @@ pub struct CreateUser {
     #[validate(custom(function = "validation::email"))]
     pub email: String,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[schema(schema_with = wire::role)]
     pub role: Role,
     /// At least 10 characters.
     #[validate(custom(function = "validation::password"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     #[validate(custom(function = "validation::phone"))]
     pub phone: Option<String>,
@@ -44,6 +46,7 @@ pub struct CreateUser {
     pub partner_id: Option<Uuid>,
     /// Cost of an hour of work in minor units; default 0.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     #[serde(default)]
     pub cost_rate_minor: i64,
 }
@@ -56,6 +59,7 @@ pub struct UpdateUser {
     #[schema(nullable = false)]
     pub email: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
@@ -76,6 +80,7 @@ pub struct UpdateUser {
     pub partner_id: Option<Option<Uuid>>,
     /// Applies to time logged from now on; existing entries keep the rate they were written with.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub cost_rate_minor: Option<i64>,
@@ -85,6 +90,7 @@ pub struct UpdateUser {
 #[schema(example = json!({"password": "a new long passphrase"}))]
 pub struct SetPassword {
     #[validate(custom(function = "validation::password"))]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 

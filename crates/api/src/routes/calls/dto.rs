@@ -103,10 +103,13 @@ pub struct CreateCall {
     #[schema(schema_with = wire::channel)]
     pub channel: Channel,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub subject: Option<String>,
     #[validate(length(max = 1000000))]
+    #[schema(max_length = 1000000)]
     pub body: Option<String>,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub from_name: Option<String>,
     pub from_email: Option<String>,
     /// Any common format; stored as E.164.
@@ -115,6 +118,7 @@ pub struct CreateCall {
     pub contact_id: Option<Uuid>,
     /// A monitoring alarm's identity: while its ticket is open, repeats land there.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub dedup_key: Option<String>,
     #[schema(schema_with = wire::alarm_action)]
     #[serde(default = "trigger")]
@@ -161,14 +165,17 @@ pub struct CallFilterParams {
 pub struct ConvertCall {
     /// Default: the call's subject, else the first line of its body.
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     pub customer_id: Option<Uuid>,
     pub location_id: Option<Uuid>,
     pub contact_id: Option<Uuid>,
     pub equipment_id: Option<Uuid>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub serial_number: Option<String>,
     pub product_id: Option<Uuid>,
     pub category_id: Option<Uuid>,

@@ -76,13 +76,16 @@ fn email_channel() -> NotificationChannel {
 pub struct CreateContact {
     pub customer_id: Uuid,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     pub email: Option<String>,
     /// Any common format; stored as E.164.
     #[serde(default)]
     #[validate(length(max = 10))]
+    #[schema(max_items = 10)]
     pub phones: Vec<String>,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub job_title: Option<String>,
     #[serde(default)]
     pub portal_access: bool,
@@ -90,8 +93,10 @@ pub struct CreateContact {
     #[schema(schema_with = wire::notification_channel)]
     pub preferred_channel: NotificationChannel,
     #[validate(length(max = 16))]
+    #[schema(max_length = 16)]
     pub language: Option<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -103,6 +108,7 @@ pub struct UpdateContact {
     #[schema(nullable = false)]
     pub customer_id: Option<Uuid>,
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
@@ -110,11 +116,13 @@ pub struct UpdateContact {
     pub email: Option<Option<String>>,
     /// Replaces the whole list.
     #[validate(length(max = 10))]
+    #[schema(max_items = 10)]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub phones: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub job_title: Option<Option<String>>,
     pub portal_access: Option<bool>,
     #[schema(schema_with = wire::notification_channel)]
@@ -123,9 +131,11 @@ pub struct UpdateContact {
     pub preferred_channel: Option<NotificationChannel>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 16))]
+    #[schema(max_length = 16)]
     pub language: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
 }

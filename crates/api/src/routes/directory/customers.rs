@@ -78,25 +78,30 @@ fn yes() -> bool {
 #[schema(example = json!({"name": "Tiskarna Novak d.o.o.", "kind": "company", "tax_id": "SI12345678", "email": "info@novak.si", "phone": "01 234 56 78", "language": "sl"}))]
 pub struct CreateCustomer {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[serde(default = "default_kind")]
     #[schema(schema_with = wire::customer_kind)]
     pub kind: CustomerKind,
     #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub tax_id: Option<String>,
     pub email: Option<String>,
     /// Any common format; stored as E.164 (numbers without `+` are read in the default region).
     pub phone: Option<String>,
     pub billing_email: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub billing_address: Option<String>,
     #[validate(length(max = 16))]
+    #[schema(max_length = 16)]
     pub language: Option<String>,
     #[serde(default = "yes")]
     pub acknowledge_calls: bool,
     #[serde(default)]
     pub auto_resolve_alarms: bool,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -108,6 +113,7 @@ fn default_kind() -> CustomerKind {
 #[schema(example = json!({"phone": "+386 1 234 56 79", "notes": null}))]
 pub struct UpdateCustomer {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
@@ -117,6 +123,7 @@ pub struct UpdateCustomer {
     pub kind: Option<CustomerKind>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub tax_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
@@ -126,9 +133,11 @@ pub struct UpdateCustomer {
     pub billing_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub billing_address: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 16))]
+    #[schema(max_length = 16)]
     pub language: Option<Option<String>>,
     pub acknowledge_calls: Option<bool>,
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
@@ -136,6 +145,7 @@ pub struct UpdateCustomer {
     pub auto_resolve_alarms: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     /// `false` deactivates the customer (kept for history).
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]

@@ -70,6 +70,7 @@ impl From<Equipment> for EquipmentOut {
 pub struct CreateEquipment {
     pub product_id: Uuid,
     #[validate(custom(function = "validation::not_blank"), length(max = 100))]
+    #[schema(max_length = 100, min_length = 1, pattern = r"\S")]
     pub serial_number: String,
     pub customer_id: Option<Uuid>,
     /// A location of the customer (the customer defaults from it).
@@ -78,6 +79,7 @@ pub struct CreateEquipment {
     /// Overrides the warranty end derived from the product.
     pub warranty_end: Option<NaiveDate>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -85,6 +87,7 @@ pub struct CreateEquipment {
 #[schema(example = json!({"warranty_end": "2030-12-31", "location_id": null}))]
 pub struct UpdateEquipment {
     #[validate(custom(function = "validation::not_blank"), length(max = 100))]
+    #[schema(max_length = 100, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub serial_number: Option<String>,
@@ -99,6 +102,7 @@ pub struct UpdateEquipment {
     pub warranty_end: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
 }

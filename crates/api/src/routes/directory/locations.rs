@@ -75,20 +75,28 @@ fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
 #[schema(example = json!({"name": "Head office", "address_line": "Dunajska cesta 1", "postal_code": "1000", "city": "Ljubljana", "country": "SI", "latitude": 46.0569, "longitude": 14.5058}))]
 pub struct CreateLocation {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[schema(max_length = 300, min_length = 1, pattern = r"\S")]
     pub address_line: String,
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub postal_code: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 120))]
+    #[schema(max_length = 120, min_length = 1, pattern = r"\S")]
     pub city: String,
     #[validate(custom(function = "iso_country"))]
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<f64>,
     #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<f64>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -96,31 +104,39 @@ pub struct CreateLocation {
 #[schema(example = json!({"notes": "Ring at the back door", "latitude": null, "longitude": null}))]
 pub struct UpdateLocation {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[schema(max_length = 300, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub address_line: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub postal_code: Option<Option<String>>,
     #[validate(custom(function = "validation::not_blank"), length(max = 120))]
+    #[schema(max_length = 120, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub city: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "iso_country"))]
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
 }

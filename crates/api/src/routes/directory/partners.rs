@@ -57,12 +57,15 @@ impl From<Partner> for PartnerOut {
 #[schema(example = json!({"name": "Elektro Kovač s.p.", "email": "servis@kovac.hr", "phone": "+385 1 234 5678"}))]
 pub struct CreatePartner {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub tax_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -70,11 +73,13 @@ pub struct CreatePartner {
 #[schema(example = json!({"phone": null, "active": false}))]
 pub struct UpdatePartner {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 64))]
+    #[schema(max_length = 64)]
     pub tax_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
@@ -82,6 +87,7 @@ pub struct UpdatePartner {
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
 }

@@ -60,13 +60,17 @@ fn two_years() -> u32 {
 #[schema(example = json!({"name": "LaserJet X1", "sku": "LJ-X1", "default_warranty_months": 24, "serial_pattern": "X1-[0-9]{6}"}))]
 pub struct CreateProduct {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub name: String,
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub sku: Option<String>,
     #[serde(default = "two_years")]
     #[validate(range(max = 600))]
+    #[schema(maximum = 600)]
     pub default_warranty_months: u32,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub serial_pattern: Option<String>,
 }
 
@@ -74,16 +78,20 @@ pub struct CreateProduct {
 #[schema(example = json!({"default_warranty_months": 36, "serial_pattern": null}))]
 pub struct UpdateProduct {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub sku: Option<Option<String>>,
     #[validate(range(max = 600))]
+    #[schema(maximum = 600)]
     pub default_warranty_months: Option<u32>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub serial_pattern: Option<Option<String>>,
     pub active: Option<bool>,
 }

@@ -74,12 +74,16 @@ impl TemplateOut {
 }))]
 pub struct PutTemplate {
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub subject: String,
     #[validate(length(min = 1, max = 50000))]
+    #[schema(min_length = 1, max_length = 50000)]
     pub body_text: String,
     #[validate(length(max = 100000))]
+    #[schema(max_length = 100000)]
     pub body_html: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub sms_text: Option<String>,
 }
 

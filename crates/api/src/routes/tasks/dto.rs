@@ -23,8 +23,10 @@ use crate::wire;
 }))]
 pub struct CreateTask {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     /// A task category.
     pub category_id: Option<Uuid>,
@@ -57,6 +59,7 @@ pub struct ChangeTaskStatus {
     #[schema(schema_with = wire::task_status)]
     pub status: TaskStatus,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -79,12 +82,14 @@ pub struct TaskFilterParams {
 }))]
 pub struct UpdateTask {
     #[validate(custom(function = "validation::not_blank"), length(max = 200))]
+    #[schema(max_length = 200, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub title: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub category_id: Option<Option<Uuid>>,

@@ -25,6 +25,7 @@ pub struct ChangeStatus {
     /// A ticket status (not of class `closed`: use `/close`).
     pub status_id: Uuid,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -38,6 +39,7 @@ pub struct Assign {
     #[serde(default, deserialize_with = "double_option")]
     pub assignee_id: Option<Option<Uuid>>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -46,6 +48,7 @@ pub struct Assign {
 pub struct Handover {
     pub assignee_id: Uuid,
     #[validate(custom(function = "validation::not_blank"), length(max = 2000))]
+    #[schema(max_length = 2000, min_length = 1, pattern = r"\S")]
     pub note: String,
 }
 
@@ -53,6 +56,7 @@ pub struct Handover {
 #[schema(example = json!({"note": "Customer withdrew the request", "status_id": "01933b5e-0000-7000-8000-000000000007", "cancel_open_tasks": true}))]
 pub struct CloseTicket {
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// The status to close to: one of class `closed` or `cancelled` (422
     /// `not_a_closing_status` otherwise). Default: the default status of class `closed`.
@@ -67,6 +71,7 @@ pub struct CloseTicket {
 #[schema(example = json!({"note": "Customer confirmed by phone"}))]
 pub struct Note {
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

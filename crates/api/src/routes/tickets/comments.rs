@@ -111,11 +111,13 @@ pub struct CreateComment {
     #[schema(schema_with = wire::comment_visibility)]
     pub visibility: CommentVisibility,
     #[validate(custom(function = "validation::not_blank"), length(max = 100000))]
+    #[schema(max_length = 100000, min_length = 1, pattern = r"\S")]
     pub body: String,
     /// Files uploaded to the ticket (`POST /tickets/{id}/attachments`) to send with this
     /// comment; each may go with one comment only.
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub attachment_ids: Vec<Uuid>,
 }
 

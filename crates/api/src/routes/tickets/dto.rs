@@ -23,10 +23,13 @@ use crate::wire;
 }))]
 pub struct CreateTicket {
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[schema(max_length = 300, min_length = 1, pattern = r"\S")]
     pub title: String,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[validate(length(max = 100000))]
+    #[schema(max_length = 100000)]
     pub details: Option<String>,
     /// Default `phone` for staff, `api` for integrations.
     #[schema(schema_with = wire::channel)]
@@ -39,6 +42,7 @@ pub struct CreateTicket {
     /// A known serial links its equipment; an unknown one needs `product_id` and must fit
     /// that product's serial format.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub serial_number: Option<String>,
     pub product_id: Option<Uuid>,
     pub category_id: Option<Uuid>,
@@ -53,11 +57,13 @@ pub struct CreateTicket {
     /// Overrides the warranty default from the equipment; needs `warranty_reason`.
     pub warranty: Option<bool>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub warranty_reason: Option<String>,
     #[serde(default)]
     pub paid: bool,
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub tags: Vec<String>,
 }
 
@@ -93,14 +99,17 @@ impl From<CreateTicket> for servdesk_usecases::tickets::OpenTicket {
 #[schema(example = json!({"title": "Printer jams on every page (tray 2)", "warranty": true, "warranty_reason": "Goodwill: repeated fault"}))]
 pub struct UpdateTicket {
     #[validate(custom(function = "validation::not_blank"), length(max = 300))]
+    #[schema(max_length = 300, min_length = 1, pattern = r"\S")]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(length(max = 100000))]
+    #[schema(max_length = 100000)]
     pub details: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub customer_id: Option<Option<Uuid>>,
@@ -118,11 +127,13 @@ pub struct UpdateTicket {
     /// Sets the flag; a value other than the default needs `warranty_reason`.
     pub warranty: Option<bool>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub warranty_reason: Option<String>,
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub paid: Option<bool>,
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub tags: Option<Vec<String>>,

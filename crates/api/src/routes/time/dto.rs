@@ -110,6 +110,7 @@ pub struct StartTimer {
     /// The task worked on; its ticket is implied.
     pub task_id: Option<Uuid>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// When work actually began, if the stopwatch is started late (not in the future).
     pub started_at: Option<DateTime<Utc>>,
@@ -123,6 +124,7 @@ pub struct StartTimer {
 pub struct StopTimer {
     /// Replaces the note given at start.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// When work actually ended, if stopped late (after the start, not in the future).
     pub ended_at: Option<DateTime<Utc>>,
@@ -142,6 +144,7 @@ pub struct CreateEntry {
     pub work_date: Option<NaiveDate>,
     pub minutes: Option<i32>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// Default true; warranty work is never billable.
     pub billable: Option<bool>,
@@ -158,6 +161,7 @@ pub struct UpdateEntry {
     #[schema(nullable = false)]
     pub minutes: Option<i32>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
