@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::Scope;
 use servdesk_domain::errors::code;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::api_keys::{self, NewApiKey};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -81,12 +82,12 @@ pub async fn create(
     scopes.sort();
     scopes.dedup();
     let generated = generate().map_err(ApiError::internal)?;
-    let key = api_keys::create(
-        &state.db,
-        NewApiKey { name, prefix: generated.prefix, secret_hash: generated.secret_hash, scopes, created_by },
-        now(),
-    )
-    .await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let key =
+        api_keys::create(&txn, NewApiKey { name, prefix: generated.prefix, secret_hash: generated.secret_hash, scopes, created_by }, now())
+            .await?;
+    servdesk_usecases::commit(txn).await?;
     tracing::info!(api_key_id = %key.id, "api key created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/api-keys/{}", key.id)))

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::canned_responses::{self as rules, CannedResponse};
 use servdesk_domain::errors::field;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::canned_responses::{self, CannedChanges};
 use servdesk_persistence::directory::{contacts, customers};
 use servdesk_persistence::{tickets, users};
@@ -153,8 +154,10 @@ pub async fn create(
     let mut fields = Fields::check(&body);
     check_body(&mut fields, Some(&body.body));
     fields.finish()?;
-    let canned =
-        canned_responses::create(&state.db, body.name.trim().to_owned(), body.language.trim().to_lowercase(), body.body, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let canned = canned_responses::create(&txn, body.name.trim().to_owned(), body.language.trim().to_lowercase(), body.body, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/canned-responses/{}", canned.id), canned.version, &CannedResponseOut::from(canned)))
 }
 

@@ -5,6 +5,7 @@ use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::jobs::JobStatus;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::jobs::{self, Job, JobFilter};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -107,7 +108,11 @@ pub async fn get(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>,
 )]
 #[post("/jobs/{id}/retry")]
 pub async fn retry(_auth: Authorized<can::JobsManage>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<web::Json<JobOut>> {
-    Ok(web::Json(jobs::retry(&state.db, id.into_inner(), now()).await?.into()))
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let job = jobs::retry(&txn, id.into_inner(), now()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(web::Json(job.into()))
 }
 
 /// Registers this module's routes.

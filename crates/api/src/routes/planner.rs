@@ -11,6 +11,7 @@ use servdesk_domain::calendar::{self, Event};
 use servdesk_domain::directory::Location;
 use servdesk_domain::errors::code;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::locations;
 use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
 use servdesk_persistence::{teams, time, users};
@@ -162,7 +163,10 @@ pub struct FeedToken {
 pub async fn issue_feed_token(auth: Authorized<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let user_id = auth.principal().user_id().ok_or_else(ApiError::forbidden)?;
     let token = random_token(32).map_err(ApiError::internal)?;
-    users::set_calendar_token(&state.db, user_id, Some(sha256_hex(&token))).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    users::set_calendar_token(&txn, user_id, Some(sha256_hex(&token))).await?;
+    servdesk_usecases::commit(txn).await?;
     let url = format!("/api/v1/users/{user_id}/calendar.ics?token={token}");
     Ok(HttpResponse::Created().json(FeedToken { token, url }))
 }

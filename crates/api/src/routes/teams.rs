@@ -111,8 +111,10 @@ pub async fn create(
     body: web::Json<CreateTeam>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let team =
-        teams::create(&state.db, body.name.trim().to_owned(), body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let team = teams::create(&txn, body.name.trim().to_owned(), body.description.clone().filter(|d| !d.trim().is_empty()), now()).await?;
+    servdesk_usecases::commit(txn).await?;
     let (location, version) = (format!("/api/v1/teams/{}", team.id), team.version);
     Ok(created(location, version, &view(&state.db, team).await?))
 }

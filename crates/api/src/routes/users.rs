@@ -170,7 +170,10 @@ pub async fn create(
         partner_id: body.partner_id,
         cost_rate_minor: body.cost_rate_minor,
     };
-    let user = users::create(&state.db, new, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let user = users::create(&txn, new, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     tracing::info!(user_id = %user.id, by = %caller.principal().subject(), "user created");
     Ok(created(format!("/api/v1/users/{}", user.id), user.version, &UserOut::from(user)))
 }

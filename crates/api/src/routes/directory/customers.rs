@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{Customer, CustomerKind};
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -217,7 +218,10 @@ pub async fn create(
         auto_resolve_alarms: body.auto_resolve_alarms,
         notes: clean(body.notes),
     };
-    let customer = customers::create(&state.db, new, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let customer = customers::create(&txn, new, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/customers/{}", customer.id), customer.version, &CustomerOut::from(customer)))
 }
 

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::Location;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::customers;
 use servdesk_persistence::directory::locations::{self, LocationChanges, NewLocation};
 use utoipa::ToSchema;
@@ -194,7 +195,10 @@ pub async fn create(
         longitude: body.longitude,
         notes: clean(body.notes),
     };
-    let location = locations::create(&state.db, new, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let location = locations::create(&txn, new, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/locations/{}", location.id), location.version, &LocationOut::from(location)))
 }
 

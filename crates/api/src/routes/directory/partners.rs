@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::Partner;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::partners::{self, NewPartner, PartnerChanges};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -139,7 +140,10 @@ pub async fn create(
     let phone = fields.phone("phone", body.phone.as_deref(), state.config.default_phone_region);
     fields.finish()?;
     let new = NewPartner { name: body.name.trim().to_owned(), tax_id: clean(body.tax_id), email, phone, notes: clean(body.notes) };
-    let partner = partners::create(&state.db, new, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let partner = partners::create(&txn, new, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/partners/{}", partner.id), partner.version, &PartnerOut::from(partner)))
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{Product, SerialPattern};
 use servdesk_domain::errors::field;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::products::{self, NewProduct, ProductChanges};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -160,7 +161,10 @@ pub async fn create(
         default_warranty_months: body.default_warranty_months,
         serial_pattern,
     };
-    let product = products::create(&state.db, new, now()).await?;
+    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
+    let txn = state.db.begin().await?;
+    let product = products::create(&txn, new, now()).await?;
+    servdesk_usecases::commit(txn).await?;
     Ok(created(format!("/api/v1/products/{}", product.id), product.version, &ProductOut::from(product)))
 }
 
