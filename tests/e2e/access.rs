@@ -205,3 +205,116 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
     }
     assert_eq!(status_of(&app, Method::GET, &format!("/api/v1/time-entries/{e}"), &tech_a).await, 200);
 }
+
+/// What each API key scope lets an integration do, by the permission a route needs.
+fn scopes_for(permission: &str) -> &'static [&'static str] {
+    match permission {
+        "DictionariesRead" => &["tickets:read", "tickets:write", "calls:write", "billing:read", "sync:read"],
+        "TicketsRead" | "TasksRead" => &["tickets:read", "tickets:write"],
+        "TicketsWrite" | "TicketsComment" | "TasksWrite" | "TasksWork" => &["tickets:write"],
+        "CallsCreate" => &["calls:write"],
+        "DirectoryRead" => &["directory:read", "directory:write", "sync:read"],
+        "DirectoryWrite" => &["directory:write"],
+        "CallerLookup" => &["directory:read", "directory:write", "telephony:read"],
+        "TimeRead" => &["billing:read"],
+        "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
+        "InboundEmail" => &["inbound:write"],
+        _ => &[],
+    }
+}
+
+/// The permission each route needs (the handler's `Authorized<can::…>`), `None` for the
+/// public ones and those only a person can call.
+fn permission_of(method: &str, path: &str) -> Option<&'static str> {
+    let p = path.trim_start_matches("/api/v1");
+    Some(match (method, p) {
+        ("GET", "/health" | "/ready" | "/metrics" | "/users/{id}/calendar.ics")
+        | ("POST", "/auth/login" | "/auth/refresh" | "/auth/logout") => {
+            return None;
+        }
+        ("GET", "/me") | ("POST", "/me/password") => return None,
+        ("GET", "/contacts/lookup") => "CallerLookup",
+        ("POST", "/calls" | "/calls/{id}/attachments") => "CallsCreate",
+        ("GET", x) if x.starts_with("/calls") => "CallsRead",
+        ("POST", x) if x.starts_with("/calls") => "CallsTriage",
+        (_, x) if x.starts_with("/api-keys") => "ApiKeysManage",
+        (_, x) if x.starts_with("/jobs") => "JobsManage",
+        ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
+        ("POST", "/canned-responses/{id}/render") => "CannedRead",
+        (_, x) if x.starts_with("/canned-responses") => "CannedManage",
+        ("GET", x) if x.starts_with("/dictionaries") => "DictionariesRead",
+        (_, x) if x.starts_with("/dictionaries") => "DictionariesManage",
+        ("DELETE", x) if DIRECTORY.iter().any(|d| path.starts_with(d)) && x.contains('{') => "DirectoryDelete",
+        ("GET", _) if DIRECTORY.iter().any(|d| path.starts_with(d)) => "DirectoryRead",
+        (_, _) if DIRECTORY.iter().any(|d| path.starts_with(d)) => "DirectoryWrite",
+        ("POST", "/inbound/email") => "InboundEmail",
+        (_, x) if ["/templates", "/notification-settings", "/outbox", "/messages"].iter().any(|a| x.starts_with(a)) => {
+            "NotificationsManage"
+        }
+        ("GET", "/planner") => "PlannerRead",
+        ("POST" | "DELETE", "/me/calendar-token") => "TasksRead",
+        ("POST", "/tasks/{id}/completion" | "/tasks/{id}/checklist" | "/tasks/{id}/status")
+        | ("PATCH" | "DELETE", "/checklist-items/{id}") => "TasksWork",
+        ("POST", "/tickets/{id}/tasks") | ("PATCH", "/tasks/{id}") => "TasksWrite",
+        ("GET", "/tickets/{id}/tasks") => "TasksRead",
+        ("GET", x) if x.starts_with("/tasks") => "TasksRead",
+        ("GET", "/teams" | "/teams/{id}") => "TeamsRead",
+        (_, x) if x.starts_with("/teams") => "TeamsManage",
+        ("POST", "/tickets/{id}/attachments" | "/tickets/{id}/comments") | ("DELETE", "/attachments/{id}") => "TicketsComment",
+        ("POST", "/tickets/{id}/assign" | "/tickets/{id}/close") => "TicketsCoordinate",
+        ("GET", x) if x.starts_with("/tickets") || x.starts_with("/attachments") => "TicketsRead",
+        (_, x) if x.starts_with("/tickets") => "TicketsWrite",
+        ("GET", x) if x.starts_with("/time-entries") => "TimeRead",
+        (_, x) if x.starts_with("/timer") || x.starts_with("/time-entries") => "TimeTrack",
+        ("GET", "/users" | "/users/{id}") => "UsersRead",
+        (_, x) if x.starts_with("/users") => "UsersManage",
+        _ => panic!("{method} {path} is not in the key matrix"),
+    })
+}
+
+/// Routes that need a person even when a scope grants their permission: they act as the
+/// caller (their calendar link, taking a ticket from their team's queue).
+fn person_only(method: &str, path: &str) -> bool {
+    matches!((method, path.trim_start_matches("/api/v1")), ("POST" | "DELETE", "/me/calendar-token") | ("POST", "/tickets/{id}/claim"))
+}
+
+#[tokio::test]
+async fn every_route_answers_403_exactly_to_the_api_keys_whose_scopes_do_not_allow_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let scopes = [
+        "calls:write",
+        "tickets:read",
+        "tickets:write",
+        "inbound:write",
+        "telephony:read",
+        "billing:read",
+        "billing:write",
+        "sync:read",
+        "users:read",
+        "directory:read",
+        "directory:write",
+    ];
+    let mut keys = Vec::new();
+    for scope in scopes {
+        let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": scope, "scopes": [scope]})).await;
+        keys.push((scope, key["secret"].as_str().unwrap().to_owned()));
+    }
+    let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let mut mismatches = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys().filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str())) {
+            let method = method.to_uppercase();
+            let Some(permission) = permission_of(&method, path) else { continue };
+            let allowed = if person_only(&method, path) { &[][..] } else { scopes_for(permission) };
+            for (scope, key) in &keys {
+                let status = status_of(&app, Method::from_bytes(method.as_bytes()).unwrap(), &concrete(path), key).await;
+                assert!(status < 500, "{scope} {method} {path} answered {status}");
+                if (status == 403) == allowed.contains(scope) {
+                    mismatches.push(format!("{scope} {method} {path} answered {status}"));
+                }
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
