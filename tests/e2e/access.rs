@@ -1,5 +1,7 @@
-//! The authorisation matrix: every documented route × every role. A route missing from the
-//! table fails the test, so each new route states who may call it.
+//! The authorisation matrix: every documented route × every role, × an API key per scope,
+//! generated from the OpenAPI document (a route missing from a table fails the test, so each
+//! new route states who may call it); and what a caller may not see (another's task, time,
+//! a hidden ticket's parts) answering 404 through every route while its owner gets it.
 
 use reqwest::Method;
 use serde_json::{Value, json};
