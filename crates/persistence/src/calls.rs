@@ -10,6 +10,7 @@ use servdesk_domain::numbering;
 use servdesk_domain::tickets::Channel;
 use uuid::Uuid;
 
+use crate::alarm_state::{self, AlarmColumns, Report};
 use crate::entities::calls as row;
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
@@ -123,29 +124,26 @@ pub async fn untriaged_by_alarm_key(conn: &impl ConnectionTrait, alarm_key: &str
     found.map(to_call).transpose()
 }
 
+fn alarm_columns() -> AlarmColumns<row::Column> {
+    AlarmColumns {
+        id: row::Column::Id,
+        count: row::Column::AlarmCount,
+        last_seen_at: row::Column::AlarmLastSeenAt,
+        resolved_at: row::Column::AlarmResolvedAt,
+        version: row::Column::Version,
+        updated_at: row::Column::UpdatedAt,
+    }
+}
+
 /// Counts one more trigger of a waiting alarm call (a trigger after a clear sets it again).
 pub async fn repeat_alarm(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<Call, StoreError> {
-    row::Entity::update_many()
-        .col_expr(row::Column::AlarmCount, Expr::col(row::Column::AlarmCount).add(1))
-        .col_expr(row::Column::AlarmLastSeenAt, Expr::value(now))
-        .col_expr(row::Column::AlarmResolvedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
-        .col_expr(row::Column::UpdatedAt, Expr::value(now))
-        .filter(row::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
+    alarm_state::record::<row::Entity>(conn, alarm_columns(), id, Report::Fired, now).await?;
     get(conn, id).await
 }
 
 /// Records that a waiting alarm call's alarm cleared.
 pub async fn resolve_alarm(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<Call, StoreError> {
-    row::Entity::update_many()
-        .col_expr(row::Column::AlarmResolvedAt, Expr::value(now))
-        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
-        .col_expr(row::Column::UpdatedAt, Expr::value(now))
-        .filter(row::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
+    alarm_state::record::<row::Entity>(conn, alarm_columns(), id, Report::Cleared, now).await?;
     get(conn, id).await
 }
 

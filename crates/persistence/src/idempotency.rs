@@ -2,7 +2,7 @@
 //! caller for 24 hours so a retried request gets the same answer instead of a second effect.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::idempotency_keys;
@@ -111,13 +111,19 @@ pub async fn complete(conn: &impl ConnectionTrait, subject: &str, key: &str, res
     Ok(())
 }
 
+/// The record of `key` of `subject` while it is still in flight.
+fn in_flight(subject: &str, key: &str) -> Condition {
+    Condition::all()
+        .add(idempotency_keys::Column::Subject.eq(subject))
+        .add(idempotency_keys::Column::Key.eq(key))
+        .add(idempotency_keys::Column::State.eq(IN_FLIGHT))
+}
+
 /// Marks the key's effect as committed: called inside the effect's own transaction.
 pub async fn mark_committed(conn: &impl ConnectionTrait, subject: &str, key: &str) -> Result<(), StoreError> {
     idempotency_keys::Entity::update_many()
         .col_expr(idempotency_keys::Column::State, Expr::value(COMMITTED))
-        .filter(idempotency_keys::Column::Subject.eq(subject))
-        .filter(idempotency_keys::Column::Key.eq(key))
-        .filter(idempotency_keys::Column::State.eq(IN_FLIGHT))
+        .filter(in_flight(subject, key))
         .exec(conn)
         .await?;
     Ok(())
@@ -126,12 +132,7 @@ pub async fn mark_committed(conn: &impl ConnectionTrait, subject: &str, key: &st
 /// Forgets the key (the request failed on our side, so a retry must run it again) — unless
 /// its effect committed before the failure: then it stays, and a retry is told so.
 pub async fn abandon(conn: &impl ConnectionTrait, subject: &str, key: &str) -> Result<(), StoreError> {
-    idempotency_keys::Entity::delete_many()
-        .filter(idempotency_keys::Column::Subject.eq(subject))
-        .filter(idempotency_keys::Column::Key.eq(key))
-        .filter(idempotency_keys::Column::State.eq(IN_FLIGHT))
-        .exec(conn)
-        .await?;
+    idempotency_keys::Entity::delete_many().filter(in_flight(subject, key)).exec(conn).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! store module per aggregate. Store functions take any connection or transaction, so a
 //! use case composes several of them inside one transaction.
 
+mod alarm_state;
 pub mod api_keys;
 pub mod attachments;
 pub mod calls;

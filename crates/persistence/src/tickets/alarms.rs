@@ -2,13 +2,12 @@
 //! the clearing recorded.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ExprTrait;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use servdesk_domain::tickets::Ticket;
 use uuid::Uuid;
 
 use super::*;
+use crate::alarm_state::{self, AlarmColumns, Report};
 use crate::entities::tickets as row;
 use crate::error::StoreError;
 
@@ -23,31 +22,27 @@ pub async fn open_by_alarm_key(conn: &impl ConnectionTrait, key: &str) -> Result
     found.map(to_ticket).transpose()
 }
 
+fn alarm_columns() -> AlarmColumns<row::Column> {
+    AlarmColumns {
+        id: row::Column::Id,
+        count: row::Column::AlarmCount,
+        last_seen_at: row::Column::AlarmLastSeenAt,
+        resolved_at: row::Column::AlarmResolvedAt,
+        version: row::Column::Version,
+        updated_at: row::Column::UpdatedAt,
+    }
+}
+
 /// Counts one more trigger of the ticket's alarm; returns the new count.
 pub async fn repeat_alarm(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    row::Entity::update_many()
-        .col_expr(row::Column::AlarmCount, Expr::col(row::Column::AlarmCount).add(1))
-        .col_expr(row::Column::AlarmLastSeenAt, Expr::value(now))
-        .col_expr(row::Column::AlarmResolvedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
-        .col_expr(row::Column::UpdatedAt, Expr::value(now))
-        .filter(row::Column::Id.eq(ticket_id))
-        .exec(conn)
-        .await?;
+    alarm_state::record::<row::Entity>(conn, alarm_columns(), ticket_id, Report::Fired, now).await?;
     let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
     Ok(i64::from(m.alarm_count))
 }
 
 /// Records that the alarm cleared.
 pub async fn resolve_alarm(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-    row::Entity::update_many()
-        .col_expr(row::Column::AlarmResolvedAt, Expr::value(now))
-        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
-        .col_expr(row::Column::UpdatedAt, Expr::value(now))
-        .filter(row::Column::Id.eq(ticket_id))
-        .exec(conn)
-        .await?;
-    Ok(())
+    alarm_state::record::<row::Entity>(conn, alarm_columns(), ticket_id, Report::Cleared, now).await
 }
 
 /// The alarm state of a ticket: `(key, count, last seen, resolved at)`.
