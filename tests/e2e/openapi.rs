@@ -151,3 +151,43 @@ fn every_operation_has_its_own_operation_id_and_every_response_a_description() {
     }
     assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()));
 }
+
+/// Every `#[validate(length(…))]` / `range(…)` rule on a request field is also written into
+/// the document (`#[schema(max_length = …)]` and the like), so generated clients and
+/// validators know what the server refuses. Read from the source: a new field that forgets
+/// its schema bound fails here.
+#[test]
+fn every_length_and_range_the_server_validates_is_in_the_document() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/api/src"), &mut files);
+    let mut missing = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            if !line.starts_with("#[validate(") || !(line.contains("length(") || line.contains("range(")) {
+                continue;
+            }
+            // The attributes between the rule and its field.
+            let attributes: String =
+                lines[i + 1..].iter().take_while(|l| l.trim().starts_with("#[") || l.trim().starts_with("///")).copied().collect();
+            for (rule, keys) in [("max =", ["max_length", "max_items", "maximum"]), ("min =", ["min_length", "min_items", "minimum"])] {
+                if line.contains(rule) && !keys.iter().any(|k| attributes.contains(k)) {
+                    missing.push(format!("{}:{}: {line}", file.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "validated but not documented:\n{}", missing.join("\n"));
+}
