@@ -654,3 +654,23 @@ async fn a_method_a_route_does_not_take_is_405_with_allow_not_404() {
     expect_problem(res, 405, "method_not_allowed").await;
     expect_problem(app.get("/api/v1/no-such-route", &admin).await, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn a_task_goes_only_to_someone_who_works_tasks() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user("coordinator").await.1;
+    let (finance_id, _) = app.user("finance").await;
+    let (tech_id, _) = app.user("technician").await;
+    let ticket = create(&app, &coordinator, "/api/v1/tickets", json!({"title": "Boiler"})).await;
+    let path = format!("/api/v1/tickets/{}/tasks", id(&ticket));
+    let problem =
+        expect_problem(app.post(&path, &coordinator, json!({"title": "Fix", "assignee_id": finance_id})).await, 422, "validation_failed")
+            .await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("assignee_id"), Some("not_assignable"))
+    );
+    let task = create(&app, &coordinator, &path, json!({"title": "Fix", "assignee_id": tech_id})).await;
+    let res = app.patch(&format!("/api/v1/tasks/{}", id(&task)), &coordinator, json!({"assignee_id": finance_id})).await;
+    expect_problem(res, 422, "validation_failed").await;
+}

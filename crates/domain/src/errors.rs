@@ -258,7 +258,7 @@ pub mod field {
         USER_ONLY = "user_only", InvalidField, "only staff members log time";
         UNSUPPORTED = "unsupported", InvalidField, "the list cannot be ordered or filtered that way";
         UNKNOWN = "unknown", InvalidField, "not one of the accepted values";
-        NOT_ASSIGNABLE = "not_assignable", InvalidField, "finance and partner users do not work tickets";
+        NOT_ASSIGNABLE = "not_assignable", InvalidField, "the person cannot be given this (finance and partner users work no tickets, finance no tasks)";
         NOT_A_CLOSING_STATUS = "not_a_closing_status", InvalidField, "the status is not of class closed or cancelled";
         OPEN_TASK = "open_task", InvalidField, "an open task of the ticket (one entry per task)";
         REPEATED_PART = "repeated_part", InvalidField, "a form part was sent twice";

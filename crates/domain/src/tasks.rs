@@ -140,6 +140,13 @@ pub enum TaskRefused {
     Closed { number: String, status: TaskStatus },
     #[error("the task type belongs to another task category")]
     TypeOfAnotherCategory,
+    #[error("this person does not work tasks (finance reads time and costs only)")]
+    CannotWorkTasks,
+}
+
+/// Whether a person of `role` can be given a task: someone who may work one.
+pub fn check_assignee(role: crate::Role) -> Result<(), TaskRefused> {
+    if role.allows(crate::Permission::TasksWork) { Ok(()) } else { Err(TaskRefused::CannotWorkTasks) }
 }
 
 impl DomainError for TaskRefused {
@@ -147,6 +154,7 @@ impl DomainError for TaskRefused {
         match self {
             Self::Closed { .. } => code::TASK_CLOSED,
             Self::TypeOfAnotherCategory => field::WRONG_CATEGORY,
+            Self::CannotWorkTasks => field::NOT_ASSIGNABLE,
         }
     }
 
@@ -154,6 +162,7 @@ impl DomainError for TaskRefused {
         match self {
             Self::Closed { .. } => None,
             Self::TypeOfAnotherCategory => Some("type_id"),
+            Self::CannotWorkTasks => Some("assignee_id"),
         }
     }
 }
@@ -416,5 +425,12 @@ mod tests {
     #[test]
     fn a_task_number_extends_its_tickets() {
         assert_eq!(task_number("T-2026-000123", 2), "T-2026-000123/2");
+    }
+
+    #[test]
+    fn a_finance_user_cannot_be_given_a_task() {
+        assert_eq!(check_assignee(crate::Role::Finance), Err(TaskRefused::CannotWorkTasks));
+        assert_eq!(check_assignee(crate::Role::Technician), Ok(()));
+        assert_eq!(check_assignee(crate::Role::Partner), Ok(()));
     }
 }

@@ -28,6 +28,15 @@ pub async fn team(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
     Ok(())
 }
 
+/// A task's assignee: an active user who may work tasks.
+pub async fn task_assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
+    assignee(conn, id).await?;
+    if let Some(id) = id {
+        servdesk_domain::tasks::check_assignee(users::get(conn, id).await?.role).map_err(|e| Error::domain(&e))?;
+    }
+    Ok(())
+}
+
 /// A ticket's assignee: an active user who can see and work tickets.
 pub async fn ticket_assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
     assignee(conn, id).await?;
@@ -37,7 +46,7 @@ pub async fn ticket_assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> R
     Ok(())
 }
 
-pub async fn assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
+async fn assignee(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
     if let Some(id) = id {
         let user = referenced("assignee_id", users::get(conn, id).await)?;
         if !user.active {

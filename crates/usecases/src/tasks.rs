@@ -114,7 +114,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
         rules::check_type(body.category_id, kind.parent_id).map_err(|e| Error::domain(&e))?;
     }
     references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    references::assignee(&txn, body.assignee_id).await?;
+    references::task_assignee(&txn, body.assignee_id).await?;
     if let Some(partner) = body.partner_id {
         referenced("partner_id", partners::get(&txn, partner).await)?;
     }
@@ -232,7 +232,7 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
     }
     references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
     if let Some(assignee) = body.assignee_id {
-        references::assignee(&txn, assignee).await?;
+        references::task_assignee(&txn, assignee).await?;
     }
     if let Some(Some(partner)) = body.partner_id {
         referenced("partner_id", partners::get(&txn, partner).await)?;
