@@ -305,9 +305,7 @@ async fn child_server_for_the_crash_test() {
     config.admin_password = Some(ADMIN_PASSWORD.to_owned());
     config.idempotency_abandon_after = std::time::Duration::from_secs(2);
     config.http_workers = 2;
-    let unlimited = servdesk_usecases::config::RateLimit::new(0, 0);
-    config.rate_limits =
-        servdesk_usecases::config::RateLimits { reads: unlimited, writes: unlimited, public: unlimited, inbound: unlimited };
+    config.rate_limits = servdesk_usecases::config::RateLimits::off();
     let state = servdesk_api::app::prepare(config).await.unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     println!("LISTENING {}", listener.local_addr().unwrap());

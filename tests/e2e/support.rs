@@ -54,9 +54,7 @@ impl TestApp {
         config.http_workers = 1;
         config.database_pool_size = 5;
         // Tests fire requests far faster than people; the rate limit tests set their own.
-        let unlimited = servdesk_usecases::config::RateLimit::new(0, 0);
-        config.rate_limits =
-            servdesk_usecases::config::RateLimits { reads: unlimited, writes: unlimited, public: unlimited, inbound: unlimited };
+        config.rate_limits = servdesk_usecases::config::RateLimits::off();
         adjust(&mut config);
         let state = servdesk_api::app::prepare(config).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

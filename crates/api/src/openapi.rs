@@ -72,28 +72,29 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// (and a linter) can tell "anyone may call this" from "forgot to say".
 fn mark_public_operations(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::SecurityRequirement;
-    for item in api.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-        for op in operations.into_iter().flatten() {
-            if op.security.as_ref().is_none_or(|s| s.is_empty()) {
-                op.security = Some(vec![SecurityRequirement::default()]);
-            }
+    for (_, op) in operations_mut(api) {
+        if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+            op.security = Some(vec![SecurityRequirement::default()]);
         }
     }
+}
+
+/// Every operation of the document, with its path.
+fn operations_mut(api: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = (&String, &mut utoipa::openapi::path::Operation)> {
+    api.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten().map(move |op| (&*path, op))
+    })
 }
 
 /// Every response has a description (OpenAPI requires one): a handler that documented only
 /// a status and a body gets its status's meaning.
 fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
-    for item in api.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-        for op in operations.into_iter().flatten() {
-            for (status, response) in op.responses.responses.iter_mut() {
-                if let RefOr::T(response) = response
-                    && response.description.trim().is_empty()
-                {
-                    response.description = status_meaning(status).to_owned();
-                }
+    for (_, op) in operations_mut(api) {
+        for (status, response) in op.responses.responses.iter_mut() {
+            if let RefOr::T(response) = response
+                && response.description.trim().is_empty()
+            {
+                response.description = status_meaning(status).to_owned();
             }
         }
     }
@@ -248,51 +249,48 @@ fn problem(description: &str) -> RefOr<Response> {
 
 /// Errors any operation can answer, added where the handler did not document them itself.
 fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
-    for (path, item) in api.paths.paths.iter_mut() {
+    for (path, op) in operations_mut(api) {
         // Operations (health, readiness, metrics) are not rate limited; the API is.
         let limited = path.starts_with("/api/");
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-        for op in operations.into_iter().flatten() {
-            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty() && s.iter().any(|r| r != &Default::default()));
-            let has_body = op.request_body.is_some();
-            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-            let conditional = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match")));
-            let responses = &mut op.responses.responses;
-            let mut add = |status: &str, description: &str| {
-                responses.entry(status.to_owned()).or_insert_with(|| problem(description));
-            };
-            if secured {
-                add(
-                    "401",
-                    "not authenticated: `missing_credentials`, `invalid_token`, `token_expired`, `session_revoked`, `user_inactive`, `invalid_api_key`",
-                );
-                add("403", "`forbidden`: the caller's role or key scopes do not allow this");
-            }
-            if has_body {
-                add("400", "`malformed_json`, `invalid_idempotency_key`");
-                add("413", "`payload_too_large`");
-                add("415", "`unsupported_media_type`");
-                add("422", "`validation_failed` (per-field `errors`), `invalid_body`, `idempotency_key_reused`");
-            } else if has_params {
-                add("400", "`invalid_query`, `invalid_cursor`, `invalid_path_parameter`");
-            }
-            if secured && op.request_body.is_some() {
-                add(
-                    "409",
-                    "`idempotency_key_in_flight`: the first request with this key is still running; `idempotent_request_carried_out`: it ran, its response was lost",
-                );
-            }
-            if has_body || has_params {
-                add("422", "`invalid_character`: a NUL character in the body, path or query");
-            }
-            if conditional {
-                add("412", "`stale_version`: the resource changed since the version in `If-Match`; fetch it again");
-            }
-            add("500", "`internal_error`: logged with the request id; details hidden");
-            responses.entry("503".to_owned()).or_insert_with(unavailable);
-            if limited {
-                responses.entry("429".to_owned()).or_insert_with(rate_limited);
-            }
+        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty() && s.iter().any(|r| r != &Default::default()));
+        let has_body = op.request_body.is_some();
+        let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let conditional = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match")));
+        let responses = &mut op.responses.responses;
+        let mut add = |status: &str, description: &str| {
+            responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+        };
+        if secured {
+            add(
+                "401",
+                "not authenticated: `missing_credentials`, `invalid_token`, `token_expired`, `session_revoked`, `user_inactive`, `invalid_api_key`",
+            );
+            add("403", "`forbidden`: the caller's role or key scopes do not allow this");
+        }
+        if has_body {
+            add("400", "`malformed_json`, `invalid_idempotency_key`");
+            add("413", "`payload_too_large`");
+            add("415", "`unsupported_media_type`");
+            add("422", "`validation_failed` (per-field `errors`), `invalid_body`, `idempotency_key_reused`");
+        } else if has_params {
+            add("400", "`invalid_query`, `invalid_cursor`, `invalid_path_parameter`");
+        }
+        if secured && op.request_body.is_some() {
+            add(
+                "409",
+                "`idempotency_key_in_flight`: the first request with this key is still running; `idempotent_request_carried_out`: it ran, its response was lost",
+            );
+        }
+        if has_body || has_params {
+            add("422", "`invalid_character`: a NUL character in the body, path or query");
+        }
+        if conditional {
+            add("412", "`stale_version`: the resource changed since the version in `If-Match`; fetch it again");
+        }
+        add("500", "`internal_error`: logged with the request id; details hidden");
+        responses.entry("503".to_owned()).or_insert_with(unavailable);
+        if limited {
+            responses.entry("429".to_owned()).or_insert_with(rate_limited);
         }
     }
 }

@@ -148,16 +148,23 @@ async fn alarm_on_ticket(txn: &impl ConnectionTrait, ticket: &Ticket, body: &Int
 
 /// Stores a new call and queues its acknowledgement (unless the channel or the customer
 /// says not to, or the sender looks automated): shared by `POST /calls` and inbound email.
-pub async fn register(
+pub async fn register(txn: &impl ConnectionTrait, desk: &Desk, body: &Intake, created_by: Actor, now: DateTime<Utc>) -> Result<Call> {
+    let from = sender(txn, body.contact_id, body.customer_id, body.from_email.as_ref(), body.from_phone.as_ref()).await?;
+    register_from(txn, desk, body, from, None, created_by, now).await
+}
+
+/// [`register`] with the sender already resolved, and the alarm's identity for a monitoring
+/// call.
+async fn register_from(
     txn: &impl ConnectionTrait,
     desk: &Desk,
     body: &Intake,
+    (customer_id, contact): (Option<Uuid>, Option<Contact>),
     alarm_key: Option<String>,
     created_by: Actor,
     now: DateTime<Utc>,
 ) -> Result<Call> {
     let (email, phone) = (body.from_email.as_ref(), body.from_phone.as_ref());
-    let (customer_id, contact) = sender(txn, body.contact_id, body.customer_id, email, phone).await?;
     let customer_acknowledges = match customer_id {
         Some(id) => customers::get(txn, id).await?.acknowledge_calls,
         None => true,
@@ -200,18 +207,14 @@ pub async fn register(
 pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result<IntakeOutcome> {
     let now = now();
     let txn = desk.db.begin().await?;
-    let identity = match &body.dedup_key {
-        Some(key) => {
-            let (customer_id, _) =
-                sender(&txn, body.contact_id, body.customer_id, body.from_email.as_ref(), body.from_phone.as_ref()).await?;
-            let api_key_id = match principal {
-                Principal::ApiKey { id, .. } => Some(*id),
-                Principal::User { .. } => None,
-            };
-            Some(alarm_identity(customer_id, api_key_id, key))
-        }
-        None => None,
-    };
+    let from = sender(&txn, body.contact_id, body.customer_id, body.from_email.as_ref(), body.from_phone.as_ref()).await?;
+    let identity = body.dedup_key.as_ref().map(|key| {
+        let api_key_id = match principal {
+            Principal::ApiKey { id, .. } => Some(*id),
+            Principal::User { .. } => None,
+        };
+        alarm_identity(from.0, api_key_id, key)
+    });
     if let Some(identity) = &identity {
         // Concurrent first triggers of one alarm must not open two tickets (or two calls).
         locks::hold(&txn, &alarm_lock_name(identity)).await?;
@@ -237,7 +240,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
             });
         }
     }
-    let call = register(&txn, desk, &body, identity, Actor::of(principal), now).await?;
+    let call = register_from(&txn, desk, &body, from, identity, Actor::of(principal), now).await?;
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, desk, principal, &call, Conversion::default()).await?))
     } else {

@@ -51,6 +51,14 @@ pub struct RateLimits {
     pub inbound: RateLimit,
 }
 
+impl RateLimits {
+    /// No limit on any class (a load test, a fuzzing run).
+    pub const fn off() -> Self {
+        let off = RateLimit::new(0, 0);
+        Self { reads: off, writes: off, public: off, inbound: off }
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         Self {

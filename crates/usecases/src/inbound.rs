@@ -461,7 +461,7 @@ async fn new_call(
         auto_convert: false,
         metadata: Some(metadata),
     };
-    crate::calls::register(conn, state, &body, None, received_by, now).await
+    crate::calls::register(conn, state, &body, received_by, now).await
 }
 
 /// The timeline's references to the stored files whose ids are `ids`.

@@ -64,6 +64,13 @@ impl FromRequest for Caller {
 
 /// The principal of a request the middleware authenticated, for other middleware
 /// (idempotency records are kept per principal).
+/// Who an anonymous request is counted against (failed logins, rate limits): its client
+/// address, the forwarded one when a trusted proxy sets it.
+pub fn client_address(info: &actix_web::dev::ConnectionInfo, trust_proxy: bool) -> String {
+    let address = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
+    format!("ip:{}", address.unwrap_or("unknown"))
+}
+
 pub fn principal_of(req: &ServiceRequest) -> Option<Principal> {
     match req.extensions().get::<AuthOutcome>() {
         Some(AuthOutcome::Authenticated(p)) => Some(p.clone()),

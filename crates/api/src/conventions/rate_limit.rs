@@ -22,7 +22,7 @@ use actix_web::{Error, ResponseError, web};
 use servdesk_domain::errors::code;
 use servdesk_usecases::config::{RateLimit, RateLimits};
 
-use crate::auth::caller::principal_of;
+use crate::auth::caller::{client_address, principal_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -177,11 +177,7 @@ fn classify(req: &ServiceRequest, trust_proxy: bool) -> Option<(Class, String)> 
             };
             Some((class, principal.subject()))
         }
-        None => {
-            let info = req.connection_info();
-            let address = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
-            Some((Class::Public, format!("ip:{}", address.unwrap_or("unknown"))))
-        }
+        None => Some((Class::Public, client_address(&req.connection_info(), trust_proxy))),
     }
 }
 
@@ -266,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_limit_of_zero_per_minute_is_no_limit() {
-        let limiter = Limiter::new(RateLimits { reads: RateLimit::new(0, 0), ..RateLimits::default() });
+        let limiter = Limiter::new(RateLimits { reads: RateLimits::off().reads, ..RateLimits::default() });
         assert!(limiter.check(Class::Reads, "user:a", Instant::now()).is_none());
     }
 

@@ -9,6 +9,7 @@ use servdesk_persistence::{TransactionTrait, login_failures, sessions, users};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::caller::client_address;
 use crate::auth::passwords;
 use crate::auth::tokens::{claims_for, random_token, sha256_hex};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -38,12 +39,6 @@ pub struct TokenPair {
 #[schema(example = json!({"refresh_token": "3q2-7wEXAMPLE"}))]
 pub struct RefreshRequest {
     pub refresh_token: String,
-}
-
-fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let ip = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
-    ip.unwrap_or("unknown").to_owned()
 }
 
 fn invalid_credentials() -> ApiError {
@@ -92,7 +87,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     let body = body.into_inner();
     let email = Email::parse(&body.email);
     let account = format!("email:{}", email.as_ref().map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string()));
-    let address = format!("ip:{}", client_ip(&req, state.config.trust_proxy));
+    let address = client_address(&req.connection_info(), state.config.trust_proxy);
     check_limit(&state, &account, state.config.login_max_failures_per_account).await?;
     check_limit(&state, &address, state.config.login_max_failures_per_ip).await?;
 
