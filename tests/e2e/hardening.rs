@@ -672,3 +672,16 @@ async fn a_task_goes_only_to_someone_who_works_tasks() {
     let res = app.patch(&format!("/api/v1/tasks/{}", id(&task)), &coordinator, json!({"assignee_id": finance_id})).await;
     expect_problem(res, 422, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn a_pathological_serial_pattern_is_refused_and_the_server_stays_up() {
+    // Found by the fuzzing run: 200 repetition operators made the regex compiler recurse
+    // until a worker thread's stack overflowed, taking the process down.
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let pattern = format!("__main__{}", "*".repeat(200));
+    let res = app.post("/api/v1/products", &admin, json!({"name": "Pump", "serial_pattern": pattern})).await;
+    let problem = expect_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "serial_pattern");
+    assert_eq!(app.request(Method::GET, "/health", None).send().await.unwrap().status(), 200);
+}

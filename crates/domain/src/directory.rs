@@ -120,8 +120,15 @@ pub struct SerialPattern {
 pub struct InvalidPattern(String);
 
 impl SerialPattern {
+    /// A serial format needs no deep nesting: a tight nest limit refuses patterns like
+    /// `a***…*` that the default (250) lets through and whose compilation then recurses deep
+    /// enough to overflow a server thread's stack; the size limit bounds what one compiles to.
     pub fn parse(source: &str) -> Result<Self, InvalidPattern> {
-        let regex = regex::Regex::new(&format!("^(?:{source})$")).map_err(|e| InvalidPattern(e.to_string()))?;
+        let regex = regex::RegexBuilder::new(&format!("^(?:{source})$"))
+            .nest_limit(24)
+            .size_limit(256 * 1024)
+            .build()
+            .map_err(|e| InvalidPattern(e.to_string()))?;
         Ok(Self { source: source.to_owned(), regex })
     }
 
@@ -297,5 +304,13 @@ mod tests {
         assert!(!e.under_warranty_on(date(2026, 6, 1)));
         e.warranty_end = None;
         assert!(!e.under_warranty_on(date(2020, 1, 1)));
+    }
+
+    #[test]
+    fn a_deeply_nested_serial_pattern_is_refused_not_compiled() {
+        let stars = format!("__main__{}", "*".repeat(200));
+        assert!(SerialPattern::parse(&stars).is_err());
+        assert!(SerialPattern::parse(&format!("{}x{}", "(".repeat(60), ")".repeat(60))).is_err());
+        assert!(SerialPattern::parse("X1-[0-9]{6}(-[A-Z]{2})?").is_ok());
     }
 }
