@@ -31,12 +31,18 @@ for _ in $(seq 1 100); do
 done
 token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"email\":\"fuzz@servdesk.test\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+# A fixed seed by default, so a CI run tests the same cases each time and a failure is the
+# change's, not the dice's; `SERVDESK_FUZZ_SEED=random` explores new ones (that is how the
+# serial pattern that overflowed a worker's stack was found), any number replays a run.
+seed=${SERVDESK_FUZZ_SEED:-183398382395766184194066006683159616621}
+seed_option=(--seed "$seed")
+[ "$seed" = random ] && seed_option=()
 # Left out: what ends the fuzzer's own session (logout, a new password of its own or set by
 # an admin — the fuzzer is that admin), and raw inbound
 # email, whose media type (message/rfc822) Schemathesis cannot generate.
 "$venv/bin/schemathesis" --config-file tests/fuzz/schemathesis.toml run openapi/openapi.json \
     --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
     --phases examples,coverage,fuzzing --max-examples "${SERVDESK_FUZZ_EXAMPLES:-10}" \
-    --workers 2 --request-timeout 20 --generation-allow-x00 false --generation-with-security-parameters false --no-color \
+    "${seed_option[@]}" --workers 2 --request-timeout 20 --generation-allow-x00 false --generation-with-security-parameters false --no-color \
     --exclude-path-regex '^/api/v1/(auth/logout|me/password|users/\{id\}/password|inbound/email)$' \
     || { echo "== the server's log"; tail -50 "$data/server.log"; exit 1; }
