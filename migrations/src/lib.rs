@@ -25,6 +25,7 @@ mod m20261122_000017_email_comments;
 mod m20261123_000018_drop_redundant_ticket_indexes;
 mod m20261123_000019_ticket_terms;
 mod m20261204_000020_alarm_scope;
+mod m20261204_000021_contracts;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000018_drop_redundant_ticket_indexes::Migration),
             Box::new(m20261123_000019_ticket_terms::Migration),
             Box::new(m20261204_000020_alarm_scope::Migration),
+            Box::new(m20261204_000021_contracts::Migration),
         ]
     }
 }

@@ -19,6 +19,16 @@ const LEADS: &[&str] = &["admin", "coordinator"];
 /// Everyone who works on tasks in the field or at the desk (finance does not).
 const FIELD: &[&str] = &["admin", "coordinator", "agent", "technician", "partner"];
 
+/// Who reads contracts, rates, runs and statements; who writes them.
+const BILLING_READERS: &[&str] = &["admin", "coordinator", "finance"];
+const BILLING_WRITERS: &[&str] = &["admin", "finance"];
+const BILLING: [&str; 5] = ["/contracts", "/billing-rates", "/billing-runs", "/statements", "/documents"];
+
+fn is_billing(path: &str) -> bool {
+    let p = path.trim_start_matches("/api/v1");
+    BILLING.iter().any(|b| p.starts_with(b))
+}
+
 const DIRECTORY: [&str; 6] =
     ["/api/v1/customers", "/api/v1/locations", "/api/v1/contacts", "/api/v1/partners", "/api/v1/products", "/api/v1/equipment"];
 
@@ -44,6 +54,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         {
             Some(ADMIN)
         }
+        ("GET", p) if is_billing(p) => Some(BILLING_READERS),
+        (_, p) if is_billing(p) => Some(BILLING_WRITERS),
         ("GET", p) if p.starts_with("/api/v1/dictionaries") => Some(ALL),
         ("GET", p) if p.starts_with("/api/v1/tickets") => Some(STAFF),
         ("POST", "/api/v1/calls/{id}/convert" | "/api/v1/calls/{id}/merge" | "/api/v1/calls/{id}/dismiss") => Some(LEADS),
@@ -211,14 +223,16 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
 /// What each API key scope lets an integration do, by the permission a route needs.
 fn scopes_for(permission: &str) -> &'static [&'static str] {
     match permission {
-        "DictionariesRead" => &["tickets:read", "tickets:write", "calls:write", "billing:read", "sync:read"],
+        "DictionariesRead" => &["tickets:read", "tickets:write", "calls:write", "billing:read", "billing:write", "sync:read"],
+        "BillingRead" => &["billing:read", "billing:write"],
+        "BillingManage" => &["billing:write"],
         "TicketsRead" | "TasksRead" => &["tickets:read", "tickets:write"],
         "TicketsWrite" | "TicketsComment" | "TasksWrite" | "TasksWork" => &["tickets:write"],
         "CallsCreate" => &["calls:write"],
         "DirectoryRead" => &["directory:read", "directory:write", "sync:read"],
         "DirectoryWrite" => &["directory:write"],
         "CallerLookup" => &["directory:read", "directory:write", "telephony:read"],
-        "TimeRead" => &["billing:read"],
+        "TimeRead" => &["billing:read", "billing:write"],
         "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
         "InboundEmail" => &["inbound:write"],
         _ => &[],
@@ -236,6 +250,8 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         }
         ("GET", "/me") | ("POST", "/me/password") => return None,
         ("GET", "/contacts/lookup") => "CallerLookup",
+        ("GET", x) if is_billing(x) => "BillingRead",
+        (_, x) if is_billing(x) => "BillingManage",
         ("POST", "/calls" | "/calls/{id}/attachments") => "CallsCreate",
         ("GET", x) if x.starts_with("/calls") => "CallsRead",
         ("POST", x) if x.starts_with("/calls") => "CallsTriage",

@@ -15,6 +15,7 @@ mod canned;
 mod checklists;
 mod comments;
 mod completion;
+mod contracts;
 mod conventions;
 mod customers;
 mod dictionaries;

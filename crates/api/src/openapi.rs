@@ -34,6 +34,7 @@ use crate::routes;
         (name = tags::TICKETS, description = "Tickets and their timeline"),
         (name = tags::TASKS, description = "Tasks (work orders) of tickets and their statuses"),
         (name = tags::TIME, description = "The stopwatch and time entries with their cost and totals"),
+        (name = tags::BILLING, description = "Contracts, billing rates, month-end billing runs and their statements"),
         (name = tags::PLANNER, description = "Planned tasks by assignee, and each person's iCalendar feed"),
         (name = tags::ATTACHMENTS, description = "Files of calls, tickets and comments: metadata, download, removal"),
         (name = tags::CANNED, description = "Reply templates rendered for a ticket"),
@@ -310,6 +311,7 @@ pub mod tags {
     pub const ATTACHMENTS: &str = "attachments";
     pub const TASKS: &str = "tasks";
     pub const TIME: &str = "time";
+    pub const BILLING: &str = "billing";
     pub const PLANNER: &str = "planner";
     pub const NOTIFICATIONS: &str = "notifications";
     pub const OPERATIONS: &str = "operations";

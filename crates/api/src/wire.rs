@@ -123,3 +123,47 @@ pub fn entry_source() -> Object {
 pub fn document_kind() -> Object {
     string_enum("The kind of a document.", servdesk_domain::documents::DocumentKind::ALL.iter().map(|s| s.as_str()))
 }
+
+pub fn contract_status() -> Object {
+    string_enum(
+        "draft → active ⇄ suspended → ended (a draft may also be ended). Only active and ended contracts bill and cover work.",
+        servdesk_domain::billing::contracts::ContractStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn service_kind() -> Object {
+    string_enum("What a flat-fee service is.", servdesk_domain::billing::contracts::ServiceKind::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn cycle() -> Object {
+    string_enum(
+        "The billing period of flat fees, calendar-aligned: months, quarters (Jan–Mar …), half years, years.",
+        servdesk_domain::billing::periods::Cycle::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn timing() -> Object {
+    string_enum(
+        "`in_advance` (prepaid): a month-end run bills the coming period; `in_arrears`: the elapsed one.",
+        servdesk_domain::billing::fees::Timing::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn rate_scope() -> Object {
+    string_enum(
+        "What a billing rate is set for; the most specific in force applies: customer > category > user > role > installation.",
+        servdesk_domain::billing::rates::RateScope::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn rate_scope_or_null() -> Object {
+    or_null(rate_scope())
+}
+
+pub fn contract_status_or_null() -> Object {
+    or_null(contract_status())
+}
+
+pub fn role_or_null() -> Object {
+    or_null(role())
+}

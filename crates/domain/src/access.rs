@@ -100,6 +100,12 @@ pub enum Permission {
     /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
     /// own is always shown to oneself).
     CostsRead,
+    /// Read contracts, billing rates, billing runs and statements, and the documents the ERP
+    /// and Servdesk link to tickets.
+    BillingRead,
+    /// Write them: contracts and their status, rates, billing runs (start, recompute,
+    /// finalize), the invoice the ERP posts back, linked documents.
+    BillingManage,
 }
 
 impl Role {
@@ -121,7 +127,8 @@ impl Role {
             TimeRead => true,
             TimeReadAll => matches!(self, Admin | Coordinator | Finance),
             TimeManage => matches!(self, Admin | Coordinator),
-            CostsRead => matches!(self, Admin | Finance),
+            CostsRead | BillingManage => matches!(self, Admin | Finance),
+            BillingRead => matches!(self, Admin | Coordinator | Finance),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -146,9 +153,11 @@ impl Scope {
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
-            Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead),
+            Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead | BillingRead),
+            Scope::BillingWrite => {
+                matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead | BillingRead | BillingManage)
+            }
             Scope::InboundWrite => permission == InboundEmail,
-            _ => false,
         }
     }
 }

@@ -184,6 +184,8 @@ pub struct Equipment {
     /// `warranty_end` was set by hand rather than derived from the product.
     pub warranty_end_overridden: bool,
     pub notes: Option<String>,
+    /// The contract that covers the unit (its customer's).
+    pub contract_id: Option<Uuid>,
     pub active: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -295,6 +297,7 @@ mod tests {
             warranty_end: Some(date(2026, 5, 31)),
             warranty_end_overridden: false,
             notes: None,
+            contract_id: None,
             active: true,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,

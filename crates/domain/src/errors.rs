@@ -194,6 +194,7 @@ pub mod code {
         PARTNER_IN_USE = "partner_in_use", Conflict, "records refer to the partner; deactivate it instead";
         PRODUCT_IN_USE = "product_in_use", Conflict, "records refer to the product; deactivate it instead";
         EQUIPMENT_IN_USE = "equipment_in_use", Conflict, "records refer to the unit; deactivate it instead";
+        RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
         PAYLOAD_TOO_LARGE = "payload_too_large", TooLarge, "the body is larger than accepted";
         ATTACHMENT_TOO_LARGE = "attachment_too_large", TooLarge, "a file is larger than the attachment limit";
@@ -241,6 +242,7 @@ pub mod field {
         NOT_FOR_THIS_KIND = "not_for_this_kind", InvalidField, "the field does not apply to this kind of dictionary";
         CONTACT_OF_ANOTHER_CUSTOMER = "contact_of_another_customer", InvalidField, "the contact belongs to another customer";
         LOCATION_OF_ANOTHER_CUSTOMER = "location_of_another_customer", InvalidField, "the location belongs to another customer";
+        CONTRACT_OF_ANOTHER_CUSTOMER = "contract_of_another_customer", InvalidField, "the contract belongs to another customer (or the unit has none)";
         PARTNER_LINK = "partner_link", InvalidField, "partner users (and only they) name their partner";
         WRONG_PASSWORD = "wrong_password", InvalidField, "the current password is wrong";
         WRONG_CATEGORY = "wrong_category", InvalidField, "the task type belongs to another task category";
@@ -266,6 +268,9 @@ pub mod field {
         TOO_MANY_FILES = "too_many_files", InvalidField, "too many files in one request";
         FORBIDDEN_TYPE = "forbidden_type", InvalidField, "this kind of file is not accepted";
         CONTENT_TYPE_MISMATCH = "content_type_mismatch", InvalidField, "the file's content is not what its type says";
+        PERIOD = "period", InvalidField, "not a period: 2027-01 (month), 2027-Q1 (quarter), 2027-H1 (half year) or 2027 (year)";
+        CURRENCY = "currency", InvalidField, "not an ISO 4217 currency code (three capital letters)";
+        OVERLAPS = "overlaps", InvalidField, "another contract of the customer covers the same work on some of these days";
     }
 }
 

@@ -8,6 +8,7 @@ mod macros;
 
 pub mod access;
 pub mod attachments;
+pub mod billing;
 pub mod calendar;
 pub mod calls;
 pub mod canned_responses;

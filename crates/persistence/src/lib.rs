@@ -5,6 +5,7 @@
 mod alarm_state;
 pub mod api_keys;
 pub mod attachments;
+pub mod billing;
 pub mod calls;
 pub mod canned_responses;
 pub mod checklists;

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod billing;
 pub mod cache;
 pub mod calls;
 pub mod checklists;

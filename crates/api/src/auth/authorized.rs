@@ -91,5 +91,7 @@ pub mod can {
         PlannerRead,
         NotificationsManage,
         InboundEmail,
+        BillingRead,
+        BillingManage,
     );
 }

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod attachments;
 pub mod auth;
+pub mod billing;
 pub mod calls;
 pub mod canned_responses;
 pub mod checklists;
@@ -47,6 +48,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(checklists::configure)
         .configure(time::configure)
         .configure(planner::configure)
+        .configure(billing::configure)
         .configure(notifications::configure)
         .configure(inbound::configure);
 }

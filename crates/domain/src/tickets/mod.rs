@@ -124,6 +124,9 @@ pub struct Ticket {
     /// It has (or had) tasks, checklist lines or time: its progress and time totals are worth
     /// reading. Most service-desk tickets never do, and their responses skip that query.
     pub has_work: bool,
+    /// The contract that covers the ticket's work (its equipment, location or category), as
+    /// of its reported date.
+    pub contract_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -293,6 +296,7 @@ pub(crate) mod tests {
             resolved_at: None,
             closed_at: None,
             has_work: false,
+            contract_id: None,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,

@@ -125,6 +125,7 @@ mod tests {
             warranty_end,
             warranty_end_overridden: false,
             notes: None,
+            contract_id: None,
             active: true,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,

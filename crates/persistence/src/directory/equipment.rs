@@ -22,6 +22,7 @@ pub struct NewEquipment {
     pub warranty_end: Option<NaiveDate>,
     pub warranty_end_overridden: bool,
     pub notes: Option<String>,
+    pub contract_id: Option<Uuid>,
 }
 
 #[derive(Default)]
@@ -33,6 +34,7 @@ pub struct EquipmentChanges {
     /// The stored warranty end and whether it is an override (computed by the caller).
     pub warranty_end: Option<(Option<NaiveDate>, bool)>,
     pub notes: Option<Option<String>>,
+    pub contract_id: Option<Option<Uuid>>,
     pub active: Option<bool>,
 }
 
@@ -42,6 +44,7 @@ pub struct EquipmentFilter {
     pub q: Option<String>,
     pub customer_id: Option<Uuid>,
     pub product_id: Option<Uuid>,
+    pub contract_id: Option<Uuid>,
     pub active: Option<bool>,
 }
 
@@ -56,6 +59,7 @@ fn to_equipment(m: row::Model) -> Equipment {
         warranty_end: m.warranty_end,
         warranty_end_overridden: m.warranty_end_overridden,
         notes: m.notes,
+        contract_id: m.contract_id,
         active: m.active,
         version: m.version,
         created_at: m.created_at,
@@ -83,6 +87,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewEquipment, now: DateTim
             warranty_end: Set(new.warranty_end),
             warranty_end_overridden: Set(new.warranty_end_overridden),
             notes: Set(new.notes),
+            contract_id: Set(new.contract_id),
             active: Set(true),
             version: Set(1),
             created_at: Set(now),
@@ -114,6 +119,9 @@ pub async fn list(conn: &impl ConnectionTrait, filter: &EquipmentFilter, req: Pa
     }
     if let Some(v) = filter.product_id {
         select = select.filter(row::Column::ProductId.eq(v));
+    }
+    if let Some(v) = filter.contract_id {
+        select = select.filter(row::Column::ContractId.eq(v));
     }
     if let Some(v) = filter.active {
         select = select.filter(row::Column::Active.eq(v));
@@ -148,6 +156,9 @@ pub async fn update(
     }
     if let Some(v) = changes.notes {
         u = u.col_expr(row::Column::Notes, Expr::value(v));
+    }
+    if let Some(v) = changes.contract_id {
+        u = u.col_expr(row::Column::ContractId, Expr::value(v));
     }
     if let Some(v) = changes.active {
         u = u.col_expr(row::Column::Active, Expr::value(v));

@@ -13,6 +13,7 @@ pub struct Model {
     pub warranty_end: Option<Date>,
     pub warranty_end_overridden: bool,
     pub notes: Option<String>,
+    pub contract_id: Option<Uuid>,
     pub active: bool,
     pub version: i64,
     pub created_at: DateTimeUtc,

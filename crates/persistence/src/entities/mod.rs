@@ -3,11 +3,17 @@
 
 pub mod api_keys;
 pub mod attachments;
+pub mod billing_rates;
 pub mod calls;
 pub mod canned_responses;
 pub mod checklist_items;
 pub mod contact_phones;
 pub mod contacts;
+pub mod contract_categories;
+pub mod contract_locations;
+pub mod contract_services;
+pub mod contract_status_changes;
+pub mod contracts;
 pub mod customers;
 pub mod dictionary_entries;
 pub mod documents;

@@ -42,6 +42,7 @@ pub struct Model {
     pub alarm_last_seen_at: Option<DateTimeUtc>,
     pub alarm_resolved_at: Option<DateTimeUtc>,
     pub has_work: bool,
+    pub contract_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -88,4 +89,5 @@ crate::positional::positional_model!(
     alarm_last_seen_at: AlarmLastSeenAt,
     alarm_resolved_at: AlarmResolvedAt,
     has_work: HasWork,
+    contract_id: ContractId,
 );

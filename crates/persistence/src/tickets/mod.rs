@@ -107,6 +107,7 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         resolved_at: m.resolved_at,
         closed_at: m.closed_at,
         has_work: m.has_work,
+        contract_id: m.contract_id,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -180,6 +181,7 @@ pub async fn create(
         alarm_key: Set(new.alarm_key),
         alarm_resolved_at: Set(None),
         has_work: Set(false),
+        contract_id: Set(None),
     };
     // Taking the number locks the year's counter row until the commit: every other create
     // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its

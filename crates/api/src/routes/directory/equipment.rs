@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{self, Equipment, Product};
 use servdesk_domain::errors::field;
+use servdesk_persistence::billing::contracts;
 use servdesk_persistence::directory::equipment::{self, EquipmentChanges, EquipmentFilter, NewEquipment};
 use servdesk_persistence::directory::{customers, locations, products};
 use servdesk_persistence::{ConnectionTrait, TransactionTrait};
@@ -38,6 +39,8 @@ pub struct EquipmentOut {
     /// Whether today falls inside the warranty.
     pub under_warranty: bool,
     pub notes: Option<String>,
+    /// The contract covering the unit (one of its customer's).
+    pub contract_id: Option<Uuid>,
     pub active: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -57,6 +60,7 @@ impl From<Equipment> for EquipmentOut {
             warranty_end: e.warranty_end,
             warranty_end_overridden: e.warranty_end_overridden,
             notes: e.notes,
+            contract_id: e.contract_id,
             active: e.active,
             version: e.version,
             created_at: e.created_at,
@@ -81,6 +85,8 @@ pub struct CreateEquipment {
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// A contract of the unit's customer that covers it.
+    pub contract_id: Option<Uuid>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -104,6 +110,9 @@ pub struct UpdateEquipment {
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
+    /// A contract of the unit's customer; `null` takes the unit out of its contract.
+    #[serde(default, deserialize_with = "double_option")]
+    pub contract_id: Option<Option<Uuid>>,
     pub active: Option<bool>,
 }
 
@@ -114,6 +123,7 @@ pub struct EquipmentFilterParams {
     pub q: Option<String>,
     pub customer_id: Option<Uuid>,
     pub product_id: Option<Uuid>,
+    pub contract_id: Option<Uuid>,
     pub active: Option<bool>,
 }
 
@@ -145,6 +155,20 @@ async fn owner(conn: &impl ConnectionTrait, customer_id: Option<Uuid>, location_
     }
 }
 
+/// A unit's contract must be one of the unit's customer's.
+async fn check_contract(conn: &impl ConnectionTrait, contract_id: Option<Uuid>, customer_id: Option<Uuid>) -> ApiResult<()> {
+    let Some(contract_id) = contract_id else { return Ok(()) };
+    let contract = referenced("contract_id", contracts::get(conn, contract_id).await)?;
+    if Some(contract.customer_id) == customer_id {
+        return Ok(());
+    }
+    Err(ApiError::invalid_field(
+        "contract_id",
+        field::CONTRACT_OF_ANOTHER_CUSTOMER,
+        "the contract belongs to another customer than the unit",
+    ))
+}
+
 /// Lists equipment.
 #[utoipa::path(
     operation_id = "list_equipment",
@@ -160,8 +184,13 @@ pub async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<EquipmentFilterParams>,
 ) -> ApiResult<web::Json<Paged<EquipmentOut>>> {
-    let filter =
-        EquipmentFilter { q: filter.q.clone(), customer_id: filter.customer_id, product_id: filter.product_id, active: filter.active };
+    let filter = EquipmentFilter {
+        q: filter.q.clone(),
+        customer_id: filter.customer_id,
+        product_id: filter.product_id,
+        contract_id: filter.contract_id,
+        active: filter.active,
+    };
     let page = equipment::list(&state.db, &filter, page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, EquipmentOut::from)))
 }
@@ -191,6 +220,7 @@ pub async fn create(
     let product = referenced("product_id", products::get(&txn, body.product_id).await)?;
     check_serial(&product, &serial)?;
     let customer_id = owner(&txn, body.customer_id, body.location_id).await?;
+    check_contract(&txn, body.contract_id, customer_id).await?;
     let (warranty_end, overridden) = directory::warranty_end(&product, body.installed_on, body.warranty_end);
     let new = NewEquipment {
         product_id: product.id,
@@ -201,6 +231,7 @@ pub async fn create(
         warranty_end,
         warranty_end_overridden: overridden,
         notes: clean(body.notes),
+        contract_id: body.contract_id,
     };
     let unit = equipment::create(&txn, new, now()).await?;
     servdesk_usecases::commit(txn).await?;
@@ -259,6 +290,10 @@ pub async fn patch(
         let new_location = body.location_id.unwrap_or(current.location_id);
         customer_id = Some(owner(&txn, new_customer, new_location).await?);
     }
+    let contract_id = body.contract_id.unwrap_or(current.contract_id);
+    if body.contract_id.is_some() || customer_id.is_some() {
+        check_contract(&txn, contract_id, customer_id.unwrap_or(current.customer_id)).await?;
+    }
     let installed_on = body.installed_on.unwrap_or(current.installed_on);
     let warranty_end = match body.warranty_end {
         Some(end) => Some(directory::warranty_end(&product, installed_on, end)),
@@ -274,6 +309,7 @@ pub async fn patch(
         installed_on: body.installed_on,
         warranty_end,
         notes: clean_patch(body.notes),
+        contract_id: body.contract_id,
         active: body.active,
     };
     let unit = equipment::update(&txn, current.id, if_match.0, changes, now()).await?;

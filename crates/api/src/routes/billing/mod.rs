@@ -1,0 +1,11 @@
+//! Billing: contracts, billing rates, month-end billing runs and their statements.
+
+pub mod contracts;
+pub mod rates;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers this area's routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(contracts::configure).configure(rates::configure);
+}

@@ -1,0 +1,4 @@
+//! Contracts, billing rates, billing runs and their statements.
+
+pub mod contracts;
+pub mod rates;

@@ -1,0 +1,3 @@
+//! Contracts, billing runs and their statements.
+
+pub mod contracts;
