@@ -26,6 +26,7 @@ mod m20261123_000018_drop_redundant_ticket_indexes;
 mod m20261123_000019_ticket_terms;
 mod m20261204_000020_alarm_scope;
 mod m20261204_000021_contracts;
+mod m20261205_000022_billing_runs;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000019_ticket_terms::Migration),
             Box::new(m20261204_000020_alarm_scope::Migration),
             Box::new(m20261204_000021_contracts::Migration),
+            Box::new(m20261205_000022_billing_runs::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod access;
 mod architecture;
 mod attachments;
 mod auth;
+mod billing;
 mod calls;
 mod canned;
 mod checklists;

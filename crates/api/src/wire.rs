@@ -167,3 +167,28 @@ pub fn contract_status_or_null() -> Object {
 pub fn role_or_null() -> Object {
     or_null(role())
 }
+
+pub fn run_status() -> Object {
+    string_enum(
+        "queued → running → draft (recompute: back to queued) → finalized; `failed` when computing failed (recompute it).",
+        servdesk_domain::billing::runs::RunStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn line_kind() -> Object {
+    string_enum("What a statement line bills.", servdesk_domain::billing::statements::LineKind::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn work_basis_or_null() -> Object {
+    or_null(string_enum(
+        "Why work or a material is priced as it is: `warranty` (at zero), `contract` (included minutes at zero, the rest at the rate), `paid` (in full), `billable` (at the rate).",
+        servdesk_domain::billing::labour::WorkBasis::ALL.iter().map(|s| s.as_str()),
+    ))
+}
+
+pub fn rate_source_or_null() -> Object {
+    or_null(string_enum(
+        "Where the rate on the line came from.",
+        servdesk_domain::billing::rates::RateSource::ALL.iter().map(|s| s.as_str()),
+    ))
+}

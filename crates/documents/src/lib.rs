@@ -4,3 +4,4 @@
 
 pub mod intervention;
 pub mod pdf;
+pub mod statement;

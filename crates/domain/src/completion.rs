@@ -79,11 +79,10 @@ pub fn line_total_minor(quantity_milli: i64, unit_price_minor: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(if rounded > 0 { i64::MAX } else { i64::MIN })
 }
 
-/// An amount in minor units as people read it: `123456` EUR -> `"1234.56 EUR"`.
+/// An amount in minor units as people read it: `123456` EUR -> `"1234.56 EUR"` (with the
+/// currency's own number of decimals).
 pub fn format_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
+    format!("{} {currency}", crate::billing::money::decimal(minor, currency, '.'))
 }
 
 /// Minutes as hours and minutes: `135` -> `"2 h 15 min"`.

@@ -194,6 +194,10 @@ pub mod code {
         PARTNER_IN_USE = "partner_in_use", Conflict, "records refer to the partner; deactivate it instead";
         PRODUCT_IN_USE = "product_in_use", Conflict, "records refer to the product; deactivate it instead";
         EQUIPMENT_IN_USE = "equipment_in_use", Conflict, "records refer to the unit; deactivate it instead";
+        ALREADY_BILLED = "already_billed", Conflict, "a finalized statement billed it; correct it with a credit note (a document)";
+        DRAFT_OUTDATED = "draft_outdated", Conflict, "what the draft bills changed since it was computed; recompute it";
+        STATEMENT_NOT_FINAL = "statement_not_final", Conflict, "the statement's run is not finalized yet";
+        RUN_NOT_DRAFT = "run_not_draft", Conflict, "the billing run is not a draft (still computing, or finalized)";
         RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
         PAYLOAD_TOO_LARGE = "payload_too_large", TooLarge, "the body is larger than accepted";

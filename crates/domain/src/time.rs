@@ -39,9 +39,35 @@ pub struct TimeEntry {
     pub needs_review: bool,
     pub source: EntrySource,
     pub created_by: Option<Uuid>,
+    /// The finalized statement that billed it: from then on it stays as billed.
+    pub billed_statement_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A billed entry is part of a finalized statement: correcting it means a credit note in
+/// the ERP, not an edit here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlreadyBilled;
+
+impl std::fmt::Display for AlreadyBilled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the entry is on a finalized statement; correct it with a credit note")
+    }
+}
+
+impl crate::errors::DomainError for AlreadyBilled {
+    fn code(&self) -> crate::errors::Code {
+        crate::errors::code::ALREADY_BILLED
+    }
+}
+
+impl TimeEntry {
+    /// Whether the entry may still be changed or removed.
+    pub fn check_changeable(&self) -> Result<(), AlreadyBilled> {
+        if self.billed_statement_id.is_some() { Err(AlreadyBilled) } else { Ok(()) }
+    }
 }
 
 /// A running stopwatch (at most one per user).

@@ -68,6 +68,7 @@ pub async fn add_materials(
         unit_price_minor: Set(m.unit_price_minor),
         total_minor: Set(m.total_minor),
         created_at: Set(now),
+        billed_statement_id: Set(None),
     });
     material_row::Entity::insert_many(models).exec_without_returning(conn).await?;
     Ok(())

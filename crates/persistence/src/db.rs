@@ -72,6 +72,20 @@ pub(crate) fn placeholder(backend: DbBackend, n: usize) -> String {
     if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") }
 }
 
+/// A list of ids for `IN (…)` in raw SQL, its parameters numbered from `first`. PostgreSQL
+/// takes them as one array parameter, so the statement text is the same for any number of
+/// ids (prepared once per connection, planned cheaply); SQLite has no arrays: one numbered
+/// placeholder per id (reusable in several parts of the statement).
+pub(crate) fn id_list(backend: DbBackend, ids: &[uuid::Uuid], first: usize) -> (String, Vec<sea_orm::Value>) {
+    if backend == DbBackend::Postgres {
+        let array = format!("{{{}}}", ids.iter().map(uuid::Uuid::to_string).collect::<Vec<_>>().join(","));
+        (format!("SELECT unnest(CAST(${first} AS uuid[]))"), vec![array.into()])
+    } else {
+        let list = (first..first + ids.len()).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ");
+        (list, ids.iter().map(|id| (*id).into()).collect())
+    }
+}
+
 /// Whether the database answers: what `/ready` reports.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(drop)

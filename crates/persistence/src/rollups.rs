@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use servdesk_domain::tasks::{Progress, TaskStatus};
 use servdesk_domain::time::Totals;
 use uuid::Uuid;
 
-use crate::db::placeholder;
+use crate::db::id_list;
 use crate::error::StoreError;
 
 /// A ticket's progress and time.
@@ -25,16 +25,8 @@ pub async fn of_tickets(conn: &impl ConnectionTrait, ticket_ids: &[Uuid]) -> Res
         return Ok(HashMap::new());
     }
     let backend = conn.get_database_backend();
-    // PostgreSQL takes the ids as one array parameter: the statement text is the same for any
-    // page, so it is prepared once per connection and planned cheaply. SQLite has no arrays:
-    // numbered placeholders, reused by all three parts.
-    let (ids, values): (String, Vec<sea_orm::Value>) = if backend == DbBackend::Postgres {
-        let array = format!("{{{}}}", ticket_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
-        ("SELECT unnest(CAST($1 AS uuid[]))".to_owned(), vec![array.into()])
-    } else {
-        let ids = (1..=ticket_ids.len()).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ");
-        (ids, ticket_ids.iter().map(|id| (*id).into()).collect())
-    };
+    // One list for all three parts (see `id_list`).
+    let (ids, values) = id_list(backend, ticket_ids, 1);
     let sql = format!(
         "SELECT ticket_id, 't' AS part, status AS label, CAST(COUNT(*) AS BIGINT) AS n, \
                 CAST(0 AS BIGINT) AS minutes, CAST(0 AS BIGINT) AS cost, CAST(0 AS BIGINT) AS b_minutes, CAST(0 AS BIGINT) AS b_cost \

@@ -128,6 +128,10 @@ pub struct Config {
     pub company_address: Option<String>,
     /// ISO 4217 currency of money amounts (materials, rates, costs).
     pub currency: String,
+    /// CSV exports (statements, reports): the field delimiter and the decimal mark, unless a
+    /// request asks for others. Polish and Italian spreadsheets expect `;` and `,`.
+    pub csv_delimiter: servdesk_documents::statement::Delimiter,
+    pub csv_decimal_comma: bool,
     pub worker: WorkerSettings,
     /// Where staff open a ticket or task: links in notifications are built from it.
     pub frontend_url: String,
@@ -282,6 +286,8 @@ impl Config {
             company_name: "Servdesk".to_owned(),
             company_address: None,
             currency: "EUR".to_owned(),
+            csv_delimiter: servdesk_documents::statement::Delimiter::Comma,
+            csv_decimal_comma: false,
             worker: WorkerSettings::default(),
             frontend_url: "http://127.0.0.1:8080".to_owned(),
             default_language: "en".to_owned(),
@@ -380,6 +386,17 @@ impl Config {
                 return Err("SERVDESK_CURRENCY must be an ISO 4217 code such as EUR or PLN".to_owned());
             }
             c.currency = currency;
+        }
+        if let Some(v) = var("SERVDESK_CSV_DELIMITER") {
+            c.csv_delimiter =
+                servdesk_documents::statement::Delimiter::parse(&v).ok_or("SERVDESK_CSV_DELIMITER must be comma, semicolon or tab")?;
+        }
+        if let Some(v) = var("SERVDESK_CSV_DECIMAL") {
+            c.csv_decimal_comma = match v.as_str() {
+                "point" => false,
+                "comma" => true,
+                _ => return Err("SERVDESK_CSV_DECIMAL must be point or comma".to_owned()),
+            };
         }
         c.tasks_done_ticket_class = match var("SERVDESK_TASKS_DONE_TICKET_STATUS").as_deref() {
             None | Some("closed") => StatusClass::Closed,

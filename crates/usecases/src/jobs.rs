@@ -41,7 +41,7 @@ pub struct Registry {
 impl Registry {
     /// The handlers every Servdesk process knows.
     pub fn standard() -> Self {
-        Self::default().register(HOUSEKEEPING, Housekeeping)
+        Self::default().register(HOUSEKEEPING, Housekeeping).register(crate::billing::runs::COMPUTE_RUN, crate::billing::runs::ComputeRun)
     }
 
     pub fn register(self, kind: &str, handler: impl JobHandler) -> Self {

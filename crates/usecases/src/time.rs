@@ -247,6 +247,7 @@ pub async fn change(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
     let now = now();
     let txn = desk.db.begin().await?;
     let (entry, ticket) = changeable_entry(&txn, principal, id).await?;
+    entry.check_changeable().map_err(|e| Error::domain(&e))?;
     let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
     let span = if respan {
         rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| Error::domain(&e))?
@@ -284,6 +285,7 @@ pub async fn remove(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
     let now = now();
     let txn = desk.db.begin().await?;
     let (entry, ticket) = changeable_entry(&txn, principal, id).await?;
+    entry.check_changeable().map_err(|e| Error::domain(&e))?;
     store::delete(&txn, entry.id, expected_version).await?;
     let event = TicketEvent::TimeRemoved(TimeRemoved {
         entry_id: entry.id,

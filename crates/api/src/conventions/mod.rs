@@ -7,6 +7,7 @@ pub mod etag;
 pub mod headers;
 pub mod idempotency;
 pub mod methods;
+pub mod negotiation;
 pub mod pagination;
 pub mod patch;
 pub mod problems;

@@ -4,5 +4,8 @@
 pub mod contracts;
 pub mod fees;
 pub mod labour;
+pub mod money;
 pub mod periods;
 pub mod rates;
+pub mod runs;
+pub mod statements;

@@ -2,3 +2,6 @@
 
 pub mod contracts;
 pub mod rates;
+pub mod runs;
+pub mod sources;
+pub mod statements;

@@ -3,7 +3,9 @@
 
 pub mod api_keys;
 pub mod attachments;
+pub mod billed_fee_periods;
 pub mod billing_rates;
+pub mod billing_runs;
 pub mod calls;
 pub mod canned_responses;
 pub mod checklist_items;
@@ -30,6 +32,8 @@ pub mod refresh_tokens;
 pub mod sequences;
 pub mod sessions;
 pub mod settings;
+pub mod statement_lines;
+pub mod statements;
 pub mod task_completions;
 pub mod task_materials;
 pub mod tasks;

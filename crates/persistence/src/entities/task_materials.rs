@@ -14,6 +14,7 @@ pub struct Model {
     pub unit_price_minor: i64,
     pub total_minor: i64,
     pub created_at: DateTimeUtc,
+    pub billed_statement_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

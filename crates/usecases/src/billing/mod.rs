@@ -1,3 +1,5 @@
 //! Contracts, billing runs and their statements.
 
 pub mod contracts;
+pub mod runs;
+pub mod statements;

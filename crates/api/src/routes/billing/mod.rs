@@ -2,10 +2,12 @@
 
 pub mod contracts;
 pub mod rates;
+pub mod runs;
+pub mod statements;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers this area's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(contracts::configure).configure(rates::configure);
+    cfg.configure(contracts::configure).configure(rates::configure).configure(runs::configure).configure(statements::configure);
 }

@@ -37,6 +37,9 @@ pub struct TimeEntryOut {
     #[schema(example = "timer")]
     pub source: String,
     pub created_by: Option<Uuid>,
+    /// The finalized statement that billed it; a billed entry no longer changes (409
+    /// `already_billed`: correct it with a credit note).
+    pub billed_statement_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,6 +64,7 @@ impl From<TimeEntry> for TimeEntryOut {
             needs_review: e.needs_review,
             source: e.source.as_str().to_owned(),
             created_by: e.created_by,
+            billed_statement_id: e.billed_statement_id,
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,
