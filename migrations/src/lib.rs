@@ -27,6 +27,7 @@ mod m20261123_000019_ticket_terms;
 mod m20261204_000020_alarm_scope;
 mod m20261204_000021_contracts;
 mod m20261205_000022_billing_runs;
+mod m20261205_000023_documents_erp;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_alarm_scope::Migration),
             Box::new(m20261204_000021_contracts::Migration),
             Box::new(m20261205_000022_billing_runs::Migration),
+            Box::new(m20261205_000023_documents_erp::Migration),
         ]
     }
 }

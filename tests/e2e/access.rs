@@ -38,6 +38,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/health" | "/ready" | "/metrics") => None,
         ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => None,
         ("GET", "/api/v1/me") | ("POST", "/api/v1/me/password") => Some(ALL),
+        ("POST", "/api/v1/tickets/{id}/documents") => Some(BILLING_WRITERS),
         ("POST" | "DELETE", "/api/v1/me/calendar-token") => Some(ALL),
         ("GET", "/api/v1/users/{id}/calendar.ics") => None,
         ("GET", "/api/v1/time-entries" | "/api/v1/time-entries/{id}") => Some(ALL),
@@ -250,6 +251,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         }
         ("GET", "/me") | ("POST", "/me/password") => return None,
         ("GET", "/contacts/lookup") => "CallerLookup",
+        ("POST", "/tickets/{id}/documents") => "BillingManage",
         ("GET", x) if is_billing(x) => "BillingRead",
         (_, x) if is_billing(x) => "BillingManage",
         ("POST", "/calls" | "/calls/{id}/attachments") => "CallsCreate",

@@ -190,6 +190,14 @@ async fn a_month_of_contract_warranty_billable_paid_and_late_work_bills_as_expec
     let final_statement = statement_of(&app, &finance, &recomputed_run, &acme).await.unwrap();
     assert!(final_statement["number"].as_str().unwrap().starts_with("ST-"), "{final_statement}");
     assert_eq!(final_statement["is_final"], true);
+    // Each finalized statement is also a document of its customer.
+    let documents: Value = app.get(&format!("/api/v1/documents?kind=statement&customer_id={acme}"), &finance).await.json().await.unwrap();
+    let document = documents["items"].as_array().unwrap().iter().find(|d| d["number"] == final_statement["number"]).cloned().unwrap();
+    assert_eq!((document["amount_minor"].as_i64(), document["statement_id"].clone()), (Some(56_000), final_statement["id"].clone()));
+    let printed = app.get(document["file_url"].as_str().unwrap(), &finance).await;
+    assert_eq!(printed.headers()["content-type"], "application/pdf");
+    let generated = app.patch(&format!("/api/v1/documents/{}", id(&document)), &finance, json!({"status": "void"})).await;
+    expect_problem(generated, 409, "generated_document").await;
 
     // The rival run of the same month bills the same sources: it cannot finalize too.
     let rival_finalize = app.post(&format!("/api/v1/billing-runs/{}/finalize", id(&rival)), &finance, json!({})).await;

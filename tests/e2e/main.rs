@@ -22,6 +22,7 @@ mod customers;
 mod dictionaries;
 mod directory;
 mod docs_page;
+mod documents;
 mod email_in;
 mod email_out;
 mod hardening;

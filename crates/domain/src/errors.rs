@@ -198,6 +198,9 @@ pub mod code {
         DRAFT_OUTDATED = "draft_outdated", Conflict, "what the draft bills changed since it was computed; recompute it";
         STATEMENT_NOT_FINAL = "statement_not_final", Conflict, "the statement's run is not finalized yet";
         RUN_NOT_DRAFT = "run_not_draft", Conflict, "the billing run is not a draft (still computing, or finalized)";
+        GENERATED_DOCUMENT = "generated_document", Conflict, "intervention reports and statements are Servdesk's own and change only through it";
+        DOCUMENT_NUMBER_TAKEN = "document_number_taken", Conflict, "a document of this kind with this number exists";
+        EXTERNAL_REF_TAKEN = "external_ref_taken", Conflict, "another document has this external reference";
         RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
         PAYLOAD_TOO_LARGE = "payload_too_large", TooLarge, "the body is larger than accepted";

@@ -413,8 +413,9 @@ pub struct DocumentAdded {
     pub document_id: Uuid,
     pub kind: DocumentKind,
     pub number: String,
-    /// The stored PDF.
-    pub attachment_id: Uuid,
+    /// The file, when it came with one (a generated report always does).
+    #[serde(default)]
+    pub attachment_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

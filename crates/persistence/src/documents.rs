@@ -4,10 +4,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TryIntoModel};
 use servdesk_domain::documents::{Document, DocumentKind};
+use servdesk_domain::errors::code;
 use uuid::Uuid;
 
 use crate::entities::documents as row;
-use crate::error::StoreError;
+use crate::error::{StoreError, is_unique_violation};
+use crate::page::{self, Page, PageRequest};
 use crate::versioned::{self, Columns};
 
 fn to_document(m: row::Model) -> Result<Document, StoreError> {
@@ -16,6 +18,8 @@ fn to_document(m: row::Model) -> Result<Document, StoreError> {
         id: m.id,
         ticket_id: m.ticket_id,
         task_id: m.task_id,
+        customer_id: m.customer_id,
+        statement_id: m.statement_id,
         number: m.number,
         issued_on: m.issued_on,
         amount_minor: m.amount_minor,
@@ -27,6 +31,59 @@ fn to_document(m: row::Model) -> Result<Document, StoreError> {
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
+}
+
+/// A unique rule broken by a write: the kind's number, or the ERP's reference.
+fn taken(err: sea_orm::DbErr) -> StoreError {
+    if !is_unique_violation(&err) {
+        return err.into();
+    }
+    let text = err.to_string();
+    if text.contains("external_ref") {
+        StoreError::conflict(code::EXTERNAL_REF_TAKEN, "another document has this external reference")
+    } else {
+        StoreError::conflict(code::DOCUMENT_NUMBER_TAKEN, "a document of this kind with this number exists")
+    }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Document, StoreError> {
+    row::Entity::find_by_id(id).one(conn).await?.map(to_document).ok_or(StoreError::NotFound)?
+}
+
+/// The document the ERP knows by `external_ref`, if any.
+pub async fn by_external_ref(conn: &impl ConnectionTrait, external_ref: &str) -> Result<Option<Document>, StoreError> {
+    row::Entity::find().filter(row::Column::ExternalRef.eq(external_ref)).one(conn).await?.map(to_document).transpose()
+}
+
+#[derive(Default)]
+pub struct DocumentFilter {
+    pub customer_id: Option<Uuid>,
+    pub ticket_id: Option<Uuid>,
+    pub kind: Option<DocumentKind>,
+    /// Issued on or after.
+    pub from: Option<NaiveDate>,
+    /// Issued on or before.
+    pub to: Option<NaiveDate>,
+}
+
+pub async fn list(conn: &impl ConnectionTrait, filter: &DocumentFilter, req: PageRequest) -> Result<Page<Document>, StoreError> {
+    let mut select = row::Entity::find();
+    if let Some(v) = filter.customer_id {
+        select = select.filter(row::Column::CustomerId.eq(v));
+    }
+    if let Some(v) = filter.ticket_id {
+        select = select.filter(row::Column::TicketId.eq(v));
+    }
+    if let Some(v) = filter.kind {
+        select = select.filter(row::Column::Kind.eq(v.as_str()));
+    }
+    if let Some(v) = filter.from {
+        select = select.filter(row::Column::IssuedOn.gte(v));
+    }
+    if let Some(v) = filter.to {
+        select = select.filter(row::Column::IssuedOn.lte(v));
+    }
+    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_document)
 }
 
 /// The document of `kind` generated for a task (its intervention report), if any.
@@ -53,12 +110,17 @@ pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<V
 }
 
 pub struct NewDocument {
-    pub ticket_id: Uuid,
+    pub ticket_id: Option<Uuid>,
     pub task_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub statement_id: Option<Uuid>,
     pub kind: DocumentKind,
     pub number: String,
     pub issued_on: NaiveDate,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
     pub status: String,
+    pub external_ref: Option<String>,
     pub attachment_id: Option<Uuid>,
 }
 
@@ -67,19 +129,21 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime
         id: Set(Uuid::now_v7()),
         ticket_id: Set(new.ticket_id),
         task_id: Set(new.task_id),
+        customer_id: Set(new.customer_id),
+        statement_id: Set(new.statement_id),
         kind: Set(new.kind.as_str().to_owned()),
         number: Set(new.number),
         issued_on: Set(new.issued_on),
-        amount_minor: Set(None),
-        currency: Set(None),
+        amount_minor: Set(new.amount_minor),
+        currency: Set(new.currency),
         status: Set(new.status),
-        external_ref: Set(None),
+        external_ref: Set(new.external_ref),
         attachment_id: Set(new.attachment_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     };
-    row::Entity::insert(model.clone()).exec_without_returning(conn).await?;
+    row::Entity::insert(model.clone()).exec_without_returning(conn).await.map_err(taken)?;
     to_document(model.try_into_model()?)
 }
 
@@ -97,4 +161,60 @@ pub async fn replace_file(
         .col_expr(row::Column::IssuedOn, Expr::value(issued_on));
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
     versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await.map(drop)
+}
+
+/// A change of an outside document's fields: what is `Some` is set (the inner `None` clears).
+#[derive(Default)]
+pub struct DocumentChanges {
+    pub kind: Option<DocumentKind>,
+    pub task_id: Option<Option<Uuid>>,
+    pub number: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub amount_minor: Option<Option<i64>>,
+    pub currency: Option<Option<String>>,
+    pub status: Option<String>,
+    pub external_ref: Option<Option<String>>,
+    pub attachment_id: Option<Option<Uuid>>,
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected: Option<i64>,
+    changes: DocumentChanges,
+    now: DateTime<Utc>,
+) -> Result<Document, StoreError> {
+    let current = get(conn, id).await?;
+    versioned::expect(expected, current.version)?;
+    let mut u = row::Entity::update_many();
+    if let Some(v) = changes.kind {
+        u = u.col_expr(row::Column::Kind, Expr::value(v.as_str()));
+    }
+    if let Some(v) = changes.task_id {
+        u = u.col_expr(row::Column::TaskId, Expr::value(v));
+    }
+    if let Some(v) = changes.number {
+        u = u.col_expr(row::Column::Number, Expr::value(v));
+    }
+    if let Some(v) = changes.issued_on {
+        u = u.col_expr(row::Column::IssuedOn, Expr::value(v));
+    }
+    if let Some(v) = changes.amount_minor {
+        u = u.col_expr(row::Column::AmountMinor, Expr::value(v));
+    }
+    if let Some(v) = changes.currency {
+        u = u.col_expr(row::Column::Currency, Expr::value(v));
+    }
+    if let Some(v) = changes.status {
+        u = u.col_expr(row::Column::Status, Expr::value(v));
+    }
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
+    if let Some(v) = changes.attachment_id {
+        u = u.col_expr(row::Column::AttachmentId, Expr::value(v));
+    }
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    versioned::apply(conn, u, cols, id, current.version, now, taken).await?;
+    get(conn, id).await
 }

@@ -130,12 +130,17 @@ async fn keep(
             }
             None => {
                 let new = NewDocument {
-                    ticket_id: ticket.id,
+                    ticket_id: Some(ticket.id),
                     task_id: Some(task.id),
+                    customer_id: task.customer_id.or(ticket.customer_id),
+                    statement_id: None,
                     kind: DocumentKind::InterventionReport,
                     number: report_number(&task.number),
                     issued_on: today,
+                    amount_minor: None,
+                    currency: None,
                     status: "issued".to_owned(),
+                    external_ref: None,
                     attachment_id: Some(id),
                 };
                 documents::create(&txn, new, now).await?.id
@@ -145,7 +150,7 @@ async fn keep(
             document_id: document,
             kind: DocumentKind::InterventionReport,
             number: report_number(&task.number),
-            attachment_id: id,
+            attachment_id: Some(id),
         });
         tickets::append_event(&txn, ticket.id, Actor::of(principal), &event, now).await?;
         crate::commit(txn).await?;

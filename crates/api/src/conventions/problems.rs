@@ -31,6 +31,12 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
+/// A JSON body read by a handler itself (one that also takes other media types), with the
+/// same codes as the JSON extractor's.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| json_error(JsonPayloadError::Deserialize(e)))
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, req: &HttpRequest| {
         // `PATCH /contacts/lookup` reaches `PATCH /contacts/{id}` with the id `lookup`; but

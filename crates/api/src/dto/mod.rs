@@ -3,6 +3,7 @@
 //! imports another area's.
 
 pub mod attachments;
+pub mod documents;
 pub mod pay;
 pub mod tasks;
 pub mod tickets;
@@ -10,6 +11,7 @@ pub mod time;
 pub mod users;
 
 pub use attachments::AttachmentOut;
+pub use documents::DocumentOut;
 pub use tasks::TaskOut;
 pub use tickets::TicketOut;
 pub use time::TotalsOut;

@@ -2,17 +2,16 @@
 //! documents linked to tickets.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use servdesk_domain::documents::Document;
+use serde::Deserialize;
 use servdesk_persistence::documents::{self};
 use servdesk_persistence::tickets;
 use servdesk_usecases::access::visibility;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
+use crate::dto::DocumentOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::openapi::tags;
@@ -53,51 +52,6 @@ pub async fn report(
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}\"", report.filename)))
         .insert_header(("Cache-Control", "private, no-cache"))
         .body(report.pdf))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DocumentOut {
-    pub id: Uuid,
-    pub ticket_id: Uuid,
-    pub task_id: Option<Uuid>,
-    /// `delivery_note_in`, `delivery_note_out`, `intervention_report`, `invoice`, `credit_note`,
-    /// `sales_order`, `payment`, `refund`, `other`.
-    #[schema(example = "intervention_report")]
-    pub kind: String,
-    pub number: String,
-    pub issued_on: chrono::NaiveDate,
-    pub amount_minor: Option<i64>,
-    pub currency: Option<String>,
-    pub status: String,
-    pub external_ref: Option<String>,
-    pub attachment_id: Option<Uuid>,
-    /// Where to download the file, when there is one.
-    pub file_url: Option<String>,
-    pub version: i64,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
-}
-
-impl From<Document> for DocumentOut {
-    fn from(d: Document) -> Self {
-        Self {
-            file_url: d.attachment_id.map(|a| format!("/api/v1/attachments/{a}/content")),
-            id: d.id,
-            ticket_id: d.ticket_id,
-            task_id: d.task_id,
-            kind: d.kind.as_str().to_owned(),
-            number: d.number,
-            issued_on: d.issued_on,
-            amount_minor: d.amount_minor,
-            currency: d.currency,
-            status: d.status,
-            external_ref: d.external_ref,
-            attachment_id: d.attachment_id,
-            version: d.version,
-            created_at: d.created_at,
-            updated_at: d.updated_at,
-        }
-    }
 }
 
 /// The documents linked to a ticket (intervention reports; later delivery notes, invoices and

@@ -5,8 +5,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub ticket_id: Uuid,
+    pub ticket_id: Option<Uuid>,
     pub task_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub statement_id: Option<Uuid>,
     pub kind: String,
     pub number: String,
     pub issued_on: Date,

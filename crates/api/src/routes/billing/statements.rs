@@ -199,6 +199,9 @@ pub struct StatementFilterParams {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    /// `json`, `csv` or `pdf`: overrides `Accept` (for links a browser follows).
+    #[param(example = "pdf")]
+    pub format: Option<String>,
     /// CSV: the field delimiter (`comma`, `semicolon`, `tab`); the installation's default
     /// when absent.
     #[param(example = "semicolon")]
@@ -285,7 +288,13 @@ pub async fn get_one(
     id: web::Path<Uuid>,
     params: web::Query<ExportParams>,
 ) -> ApiResult<HttpResponse> {
-    let format = preferred(&req, &["application/json", "text/csv", "application/pdf"]);
+    let format = match params.format.as_deref() {
+        None => preferred(&req, &["application/json", "text/csv", "application/pdf"]),
+        Some("json") => "application/json",
+        Some("csv") => "text/csv",
+        Some("pdf") => "application/pdf",
+        Some(_) => return Err(ApiError::new(code::INVALID_QUERY, "`format` is json, csv or pdf")),
+    };
     let csv_options = if format == "text/csv" { Some(csv_format(&state, &params)?) } else { None };
     let sheet = usecase::sheet(&state.desk, id.into_inner()).await?;
     let version = sheet.statement.version;

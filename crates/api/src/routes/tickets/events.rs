@@ -248,7 +248,7 @@ mirror!(DocumentAddedOut from tl::DocumentAdded {
     #[schema(schema_with = wire::document_kind)]
     kind: DocumentKind,
     number: String,
-    attachment_id: Uuid,
+    attachment_id: Option<Uuid>,
 });
 mirror!(TimeLoggedOut from tl::TimeLogged {
     entry_id: Uuid,
