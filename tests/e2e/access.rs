@@ -44,6 +44,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/api/v1/time-entries" | "/api/v1/time-entries/{id}") => Some(ALL),
         (_, p) if p.starts_with("/api/v1/timer") || p.starts_with("/api/v1/time-entries") => Some(FIELD),
         ("GET", "/api/v1/planner") => Some(DESK),
+        ("GET", "/api/v1/reports/effective-time") => Some(BILLING_READERS),
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
@@ -233,7 +234,7 @@ fn scopes_for(permission: &str) -> &'static [&'static str] {
         "DirectoryRead" => &["directory:read", "directory:write", "sync:read"],
         "DirectoryWrite" => &["directory:write"],
         "CallerLookup" => &["directory:read", "directory:write", "telephony:read"],
-        "TimeRead" => &["billing:read", "billing:write"],
+        "TimeRead" | "TimeReadAll" => &["billing:read", "billing:write"],
         "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
         "InboundEmail" => &["inbound:write"],
         _ => &[],
@@ -272,6 +273,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
             "NotificationsManage"
         }
         ("GET", "/planner") => "PlannerRead",
+        ("GET", "/reports/effective-time") => "TimeReadAll",
         ("POST" | "DELETE", "/me/calendar-token") => "TasksRead",
         ("POST", "/tasks/{id}/completion" | "/tasks/{id}/checklist" | "/tasks/{id}/status")
         | ("PATCH" | "DELETE", "/checklist-items/{id}") => "TasksWork",

@@ -313,3 +313,48 @@ async fn a_run_needs_a_month_and_a_known_customer_and_refuses_what_is_not_a_draf
     let recompute = app.post(&format!("/api/v1/billing-runs/{}/recompute", id(&queued)), &finance, json!({})).await;
     expect_problem(recompute, 409, "run_not_draft").await;
 }
+
+#[tokio::test]
+async fn effective_time_is_reported_per_customer_user_and_category_as_json_and_csv() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (tech_id, tech) = app.user_with("technician", json!({"cost_rate_minor": 3_000})).await;
+    let (_, finance) = app.user("finance").await;
+    let (_, coordinator) = app.user("coordinator").await;
+    let today = Utc::now().date_naive();
+    let acme = id(&create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await);
+    let beta = id(&create(&app, &admin, "/api/v1/customers", json!({"name": "Beta"})).await);
+    let a = create(&app, &admin, "/api/v1/tickets", json!({"title": "A", "customer_id": acme, "assignee_id": tech_id})).await;
+    let b = create(&app, &admin, "/api/v1/tickets", json!({"title": "B", "customer_id": beta})).await;
+    log(&app, &admin, &a, None, today, 30).await;
+    log(&app, &tech, &a, None, today, 60).await;
+    log(&app, &admin, &b, None, today, 45).await;
+    let path = format!("/api/v1/reports/effective-time?from={today}&to={today}");
+
+    let by_customer: Value = app.get(&path, &finance).await.json().await.unwrap();
+    let rows: Vec<(String, i64)> = by_customer["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["customer_name"].as_str().unwrap().to_owned(), r["minutes"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(rows, [("Acme".to_owned(), 90), ("Beta".to_owned(), 45)]);
+    assert_eq!(by_customer["minutes"], 135);
+    assert_eq!(by_customer["rows"][0]["cost_minor"], 3_000, "finance sees the labour cost");
+    let hidden: Value = app.get(&path, &coordinator).await.json().await.unwrap();
+    assert_eq!(hidden["rows"][0]["cost_minor"], Value::Null, "a coordinator does not");
+
+    let by_user: Value = app.get(&format!("{path}&group_by=user&customer_id={acme}"), &finance).await.json().await.unwrap();
+    assert_eq!(by_user["rows"].as_array().unwrap().len(), 2);
+    assert!(by_user["rows"].as_array().unwrap().iter().any(|r| r["user_id"] == json!(tech_id) && r["minutes"] == 60));
+
+    let csv =
+        app.request(Method::GET, &format!("{path}&format=csv&delimiter=semicolon&decimal=comma"), Some(&finance)).send().await.unwrap();
+    let rows = parse_csv(&csv.text().await.unwrap(), ';');
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[1][0].as_str(), rows[1][4].as_str()), ("Acme", "1,50"));
+
+    expect_problem(app.get(&format!("{path}&group_by=team"), &finance).await, 400, "invalid_query").await;
+    expect_problem(app.get("/api/v1/reports/effective-time?period=2026-Q5", &finance).await, 422, "validation_failed").await;
+    assert_eq!(app.get(&path, &tech).await.status(), 403);
+}

@@ -8,6 +8,7 @@ use servdesk_domain::billing::runs::Statement;
 use servdesk_domain::billing::statements::{Line, LineKind};
 use servdesk_domain::completion::{format_minutes, format_money, format_quantity};
 
+use crate::csv::{Format, Writer};
 use crate::pdf::{CONTENT_WIDTH, Column, Document, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, text_width};
 
 /// Everything a printed or exported statement shows, gathered by the caller.
@@ -133,43 +134,6 @@ pub fn render_pdf(sheet: &Sheet) -> Vec<u8> {
     doc.finish(&title)
 }
 
-/// The CSV field separator of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delimiter {
-    Comma,
-    Semicolon,
-    Tab,
-}
-
-impl Delimiter {
-    /// `comma`, `semicolon` or `tab`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "comma" => Some(Delimiter::Comma),
-            "semicolon" => Some(Delimiter::Semicolon),
-            "tab" => Some(Delimiter::Tab),
-            _ => None,
-        }
-    }
-
-    fn char(self) -> char {
-        match self {
-            Delimiter::Comma => ',',
-            Delimiter::Semicolon => ';',
-            Delimiter::Tab => '\t',
-        }
-    }
-}
-
-/// One CSV field, quoted when it holds the delimiter, a quote or a line break (RFC 4180).
-fn field(text: &str, delimiter: char) -> String {
-    if text.contains(delimiter) || text.contains('"') || text.contains('\n') || text.contains('\r') {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 const HEADER: [&str; 24] = [
     "statement",
     "customer",
@@ -199,15 +163,10 @@ const HEADER: [&str; 24] = [
 
 /// The statement as CSV: a header, then one row per line. UTF-8; amounts are decimals with
 /// the chosen mark, without grouping, so spreadsheets read them as numbers.
-pub fn csv(sheet: &Sheet, delimiter: Delimiter, decimal_mark: char) -> String {
-    let d = delimiter.char();
-    let mut out = String::new();
-    let push_row = |out: &mut String, cells: &[String]| {
-        let row: Vec<String> = cells.iter().map(|c| field(c, d)).collect();
-        out.push_str(&row.join(&d.to_string()));
-        out.push_str("\r\n");
-    };
-    push_row(&mut out, &HEADER.map(str::to_owned));
+pub fn csv(sheet: &Sheet, format: Format) -> String {
+    let decimal_mark = format.decimal_mark;
+    let mut out = Writer::new(format.delimiter);
+    out.row(&HEADER);
     let s = &sheet.statement;
     for (n, l) in sheet.lines.iter().enumerate() {
         let money = |minor: i64| decimal(minor, &l.currency, decimal_mark);
@@ -217,49 +176,32 @@ pub fn csv(sheet: &Sheet, delimiter: Delimiter, decimal_mark: char) -> String {
             LineKind::Material => ("material", l.material_id),
         };
         let quantity_text = l.quantity_milli.map(|q| format_quantity(q).replace('.', &decimal_mark.to_string())).unwrap_or_default();
-        push_row(
-            &mut out,
-            &[
-                s.number.clone().unwrap_or_default(),
-                sheet.customer_name.clone(),
-                s.period.first.to_string(),
-                s.period.last.to_string(),
-                (n + 1).to_string(),
-                l.kind.to_string(),
-                l.basis.map(|b| b.to_string()).unwrap_or_default(),
-                l.description.clone(),
-                l.date.map(|d| d.to_string()).unwrap_or_default(),
-                l.days.map(|d| d.first.to_string()).unwrap_or_default(),
-                l.days.map(|d| d.last.to_string()).unwrap_or_default(),
-                l.minutes.to_string(),
-                l.included_minutes.to_string(),
-                l.billed_minutes.to_string(),
-                quantity_text,
-                l.unit.clone().unwrap_or_default(),
-                l.unit_price_minor.map(money).unwrap_or_default(),
-                l.rate_source.map(|r| r.to_string()).unwrap_or_default(),
-                money(l.amount_minor),
-                l.currency.clone(),
-                l.late.to_string(),
-                source.to_owned(),
-                source_id.map(|i| i.to_string()).unwrap_or_default(),
-                l.ticket_id.map(|i| i.to_string()).unwrap_or_default(),
-            ],
-        );
+        out.row(&[
+            s.number.clone().unwrap_or_default(),
+            sheet.customer_name.clone(),
+            s.period.first.to_string(),
+            s.period.last.to_string(),
+            (n + 1).to_string(),
+            l.kind.to_string(),
+            l.basis.map(|b| b.to_string()).unwrap_or_default(),
+            l.description.clone(),
+            l.date.map(|d| d.to_string()).unwrap_or_default(),
+            l.days.map(|d| d.first.to_string()).unwrap_or_default(),
+            l.days.map(|d| d.last.to_string()).unwrap_or_default(),
+            l.minutes.to_string(),
+            l.included_minutes.to_string(),
+            l.billed_minutes.to_string(),
+            quantity_text,
+            l.unit.clone().unwrap_or_default(),
+            l.unit_price_minor.map(money).unwrap_or_default(),
+            l.rate_source.map(|r| r.to_string()).unwrap_or_default(),
+            money(l.amount_minor),
+            l.currency.clone(),
+            l.late.to_string(),
+            source.to_owned(),
+            source_id.map(|i| i.to_string()).unwrap_or_default(),
+            l.ticket_id.map(|i| i.to_string()).unwrap_or_default(),
+        ]);
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_field_with_the_delimiter_a_quote_or_a_line_break_is_quoted() {
-        assert_eq!(field("plain", ';'), "plain");
-        assert_eq!(field("a;b", ';'), "\"a;b\"");
-        assert_eq!(field("a,b", ';'), "a,b");
-        assert_eq!(field("say \"hi\"", ','), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("two\nlines", ','), "\"two\nlines\"");
-    }
+    out.finish()
 }

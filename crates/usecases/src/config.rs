@@ -130,7 +130,7 @@ pub struct Config {
     pub currency: String,
     /// CSV exports (statements, reports): the field delimiter and the decimal mark, unless a
     /// request asks for others. Polish and Italian spreadsheets expect `;` and `,`.
-    pub csv_delimiter: servdesk_documents::statement::Delimiter,
+    pub csv_delimiter: servdesk_documents::csv::Delimiter,
     pub csv_decimal_comma: bool,
     pub worker: WorkerSettings,
     /// Where staff open a ticket or task: links in notifications are built from it.
@@ -286,7 +286,7 @@ impl Config {
             company_name: "Servdesk".to_owned(),
             company_address: None,
             currency: "EUR".to_owned(),
-            csv_delimiter: servdesk_documents::statement::Delimiter::Comma,
+            csv_delimiter: servdesk_documents::csv::Delimiter::Comma,
             csv_decimal_comma: false,
             worker: WorkerSettings::default(),
             frontend_url: "http://127.0.0.1:8080".to_owned(),
@@ -389,7 +389,7 @@ impl Config {
         }
         if let Some(v) = var("SERVDESK_CSV_DELIMITER") {
             c.csv_delimiter =
-                servdesk_documents::statement::Delimiter::parse(&v).ok_or("SERVDESK_CSV_DELIMITER must be comma, semicolon or tab")?;
+                servdesk_documents::csv::Delimiter::parse(&v).ok_or("SERVDESK_CSV_DELIMITER must be comma, semicolon or tab")?;
         }
         if let Some(v) = var("SERVDESK_CSV_DECIMAL") {
             c.csv_decimal_comma = match v.as_str() {

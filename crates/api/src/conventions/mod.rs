@@ -4,12 +4,14 @@
 pub mod body;
 pub mod characters;
 pub mod etag;
+pub mod export;
 pub mod headers;
 pub mod idempotency;
 pub mod methods;
 pub mod negotiation;
 pub mod pagination;
 pub mod patch;
+pub mod periods;
 pub mod problems;
 pub mod rate_limit;
 pub mod spool;

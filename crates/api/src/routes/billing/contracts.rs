@@ -6,8 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::billing::contracts::{Contract, ContractStatus, Service, ServiceKind, StatusChange};
 use servdesk_domain::billing::fees::Timing;
-use servdesk_domain::billing::periods::{Cycle, Days, parse_period};
-use servdesk_domain::errors::{code, field};
+use servdesk_domain::billing::periods::Cycle;
 use servdesk_persistence::billing::contracts::{self as store, ContractFilter};
 use servdesk_usecases::billing::contracts::{self as usecase, ContractChanges, NewContract, Prepayment, ServiceTerms};
 use utoipa::{IntoParams, ToSchema};
@@ -19,8 +18,9 @@ use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
+use crate::conventions::periods::PeriodParams;
 use crate::conventions::validation::{self, clean, clean_patch};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion, tags};
 use crate::state::AppState;
 use crate::wire;
@@ -281,17 +281,6 @@ pub struct ContractFilterParams {
     pub q: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PrepaymentParams {
-    /// A named period: `2027-01`, `2027-Q1`, `2027-H1` or `2027`. Or give `from` and `to`.
-    #[param(example = "2027-Q1")]
-    pub period: Option<String>,
-    pub from: Option<NaiveDate>,
-    /// Inclusive.
-    pub to: Option<NaiveDate>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct DayAmountOut {
     pub date: NaiveDate,
@@ -357,19 +346,6 @@ impl From<Prepayment> for PrepaymentOut {
             months,
         }
     }
-}
-
-/// A span of days named by `period`, or by `from` and `to` — one or the other.
-pub fn span_of(period: Option<&str>, from: Option<NaiveDate>, to: Option<NaiveDate>, max_days: i64) -> ApiResult<Days> {
-    let span = match (period, from, to) {
-        (Some(period), None, None) => parse_period(period).map_err(|e| ApiError::invalid_field("period", field::PERIOD, e.to_string()))?,
-        (None, Some(from), Some(to)) => Days::new(from, to).ok_or_else(|| ApiError::new(code::INVALID_RANGE, "`to` is before `from`"))?,
-        _ => return Err(ApiError::new(code::INVALID_QUERY, "give either `period` or both `from` and `to`")),
-    };
-    if span.count() > max_days {
-        return Err(ApiError::new(code::INVALID_RANGE, format!("the span is longer than {max_days} days")));
-    }
-    Ok(span)
 }
 
 /// Lists contracts, most recently created last.
@@ -545,7 +521,7 @@ pub async fn history(
 #[utoipa::path(
     operation_id = "contract_prepayment",
     tag = tags::BILLING,
-    params(("id" = Uuid, Path), PrepaymentParams),
+    params(("id" = Uuid, Path), PeriodParams),
     responses(
         (status = 200, body = PrepaymentOut),
         NotFound,
@@ -559,9 +535,9 @@ pub async fn prepayment(
     _auth: Authorized<can::BillingRead>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    params: web::Query<PrepaymentParams>,
+    params: web::Query<PeriodParams>,
 ) -> ApiResult<web::Json<PrepaymentOut>> {
-    let span = span_of(params.period.as_deref(), params.from, params.to, MAX_PREPAYMENT_DAYS)?;
+    let span = params.span(MAX_PREPAYMENT_DAYS)?;
     let prepayment = usecase::prepayment(&state.desk, id.into_inner(), span).await?;
     Ok(web::Json(PrepaymentOut::from(prepayment)))
 }

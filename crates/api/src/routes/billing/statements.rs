@@ -4,12 +4,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_documents::statement::{self as render, Delimiter, Sheet};
+use servdesk_documents::statement::{self as render, Sheet};
 use servdesk_domain::billing::labour::WorkBasis;
 use servdesk_domain::billing::rates::RateSource;
 use servdesk_domain::billing::runs::Statement;
 use servdesk_domain::billing::statements::{Line, LineKind};
-use servdesk_domain::errors::code;
 use servdesk_persistence::billing::statements::{self as store, StatementFilter};
 use servdesk_usecases::billing::statements as usecase;
 use utoipa::{IntoParams, ToSchema};
@@ -19,10 +18,10 @@ use validator::Validate;
 
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::versioned;
-use crate::conventions::negotiation::preferred;
+use crate::conventions::export::{ExportParams, Representation, attachment, representation};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::{self, clean};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::openapi::{NotFound, tags};
 use crate::state::AppState;
 use crate::wire;
@@ -196,21 +195,6 @@ pub struct StatementFilterParams {
     pub is_final: Option<bool>,
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// `json`, `csv` or `pdf`: overrides `Accept` (for links a browser follows).
-    #[param(example = "pdf")]
-    pub format: Option<String>,
-    /// CSV: the field delimiter (`comma`, `semicolon`, `tab`); the installation's default
-    /// when absent.
-    #[param(example = "semicolon")]
-    pub delimiter: Option<String>,
-    /// CSV: the decimal mark of amounts (`point` or `comma`).
-    #[param(example = "comma")]
-    pub decimal: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"number": "FV/2027/01/0042", "issued_on": "2027-02-03", "external_ref": "erp:inv:98123"}))]
 pub struct RecordInvoice {
@@ -244,23 +228,9 @@ pub async fn list(
     Ok(web::Json(Paged::from_page(page, StatementOut::from)))
 }
 
-fn csv_format(state: &AppState, params: &ExportParams) -> ApiResult<(Delimiter, char)> {
-    let delimiter = match params.delimiter.as_deref() {
-        None => state.desk.config.csv_delimiter,
-        Some(d) => Delimiter::parse(d).ok_or_else(|| ApiError::new(code::INVALID_QUERY, "`delimiter` is comma, semicolon or tab"))?,
-    };
-    let comma = match params.decimal.as_deref() {
-        None => state.desk.config.csv_decimal_comma,
-        Some("point") => false,
-        Some("comma") => true,
-        Some(_) => return Err(ApiError::new(code::INVALID_QUERY, "`decimal` is point or comma")),
-    };
-    Ok((delimiter, if comma { ',' } else { '.' }))
-}
-
 fn filename(sheet: &Sheet, extension: &str) -> String {
     let name = sheet.statement.number.clone().unwrap_or_else(|| format!("draft-{}", sheet.statement.id));
-    format!("attachment; filename=\"{}.{extension}\"", name.replace(['/', '"', '\\'], "-"))
+    format!("{name}.{extension}")
 }
 
 /// A statement with its lines. `Accept: text/csv` gives the ERP export (one row per line,
@@ -288,26 +258,19 @@ pub async fn get_one(
     id: web::Path<Uuid>,
     params: web::Query<ExportParams>,
 ) -> ApiResult<HttpResponse> {
-    let format = match params.format.as_deref() {
-        None => preferred(&req, &["application/json", "text/csv", "application/pdf"]),
-        Some("json") => "application/json",
-        Some("csv") => "text/csv",
-        Some("pdf") => "application/pdf",
-        Some(_) => return Err(ApiError::new(code::INVALID_QUERY, "`format` is json, csv or pdf")),
-    };
-    let csv_options = if format == "text/csv" { Some(csv_format(&state, &params)?) } else { None };
+    let representation = representation(&req, &state.config, &params, &["json", "csv", "pdf"])?;
     let sheet = usecase::sheet(&state.desk, id.into_inner()).await?;
     let version = sheet.statement.version;
-    Ok(match (format, csv_options) {
-        ("text/csv", Some((delimiter, mark))) => HttpResponse::Ok()
+    Ok(match representation {
+        Representation::Csv(format) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .insert_header(("Content-Disposition", filename(&sheet, "csv")))
-            .body(render::csv(&sheet, delimiter, mark)),
-        ("application/pdf", _) => HttpResponse::Ok()
+            .insert_header(("Content-Disposition", attachment(&filename(&sheet, "csv"), false)))
+            .body(render::csv(&sheet, format)),
+        Representation::Pdf => HttpResponse::Ok()
             .content_type("application/pdf")
-            .insert_header(("Content-Disposition", filename(&sheet, "pdf").replacen("attachment", "inline", 1)))
+            .insert_header(("Content-Disposition", attachment(&filename(&sheet, "pdf"), true)))
             .body(render::render_pdf(&sheet)),
-        _ => {
+        Representation::Json => {
             let customer_name = sheet.customer_name.clone();
             let lines = sheet.lines.into_iter().enumerate().map(|(i, l)| line_out(i + 1, l)).collect();
             let body = StatementWithLines { statement: StatementOut::from(sheet.statement), customer_name, lines };

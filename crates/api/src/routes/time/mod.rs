@@ -4,6 +4,7 @@
 
 pub mod dto;
 pub mod handlers;
+pub mod report;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,5 +17,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(handlers::list_entries)
         .service(handlers::get_entry)
         .service(handlers::update_entry)
-        .service(handlers::delete_entry);
+        .service(handlers::delete_entry)
+        .service(report::effective_time);
 }

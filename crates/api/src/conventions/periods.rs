@@ -1,0 +1,41 @@
+//! A span of days asked for in the query: a named period (`2027-01`, `2027-Q1`, `2027-H1`,
+//! `2027`) or `from` and `to`.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use servdesk_domain::billing::periods::{Days, parse_period};
+use servdesk_domain::errors::{code, field};
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParams {
+    /// A named period: `2027-01`, `2027-Q1`, `2027-H1` or `2027`. Or give `from` and `to`.
+    #[param(example = "2027-Q1")]
+    pub period: Option<String>,
+    pub from: Option<NaiveDate>,
+    /// Inclusive.
+    pub to: Option<NaiveDate>,
+}
+
+impl PeriodParams {
+    /// The days asked for: `period`, or `from` and `to` — one or the other, at most
+    /// `max_days` long.
+    pub fn span(&self, max_days: i64) -> ApiResult<Days> {
+        let span = match (self.period.as_deref(), self.from, self.to) {
+            (Some(period), None, None) => {
+                parse_period(period).map_err(|e| ApiError::invalid_field("period", field::PERIOD, e.to_string()))?
+            }
+            (None, Some(from), Some(to)) => {
+                Days::new(from, to).ok_or_else(|| ApiError::new(code::INVALID_RANGE, "`to` is before `from`"))?
+            }
+            _ => return Err(ApiError::new(code::INVALID_QUERY, "give either `period` or both `from` and `to`")),
+        };
+        if span.count() > max_days {
+            return Err(ApiError::new(code::INVALID_RANGE, format!("the span is longer than {max_days} days")));
+        }
+        Ok(span)
+    }
+}
