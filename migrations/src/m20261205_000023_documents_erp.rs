@@ -33,7 +33,7 @@ enum Documents {
     UpdatedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum DocumentsNext {
     Table,
 }
@@ -68,8 +68,8 @@ enum Statements {
     Id,
 }
 
-fn fk(from: impl IntoIden, to_table: impl IntoIden, to_col: impl IntoIden) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(DocumentsNext::Table, from).to(to_table, to_col).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(table: DocumentsNext, from: impl IntoIden, to_table: impl IntoIden, to_col: impl IntoIden) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(table, from).to(to_table, to_col).on_delete(ForeignKeyAction::Restrict).to_owned()
 }
 
 const COLUMNS: &str = "id, ticket_id, task_id, kind, number, issued_on, amount_minor, currency, status, external_ref, attachment_id, version, created_at, updated_at";
@@ -93,58 +93,72 @@ async fn indexes(manager: &SchemaManager<'_>, with_erp: bool) -> Result<(), DbEr
     Ok(())
 }
 
+/// The documents table under `name`: with this migration's columns (`erp`) or as before it.
+async fn create(manager: &SchemaManager<'_>, name: DocumentsNext, erp: bool) -> Result<(), DbErr> {
+    use Documents as D;
+    let mut table = Table::create();
+    table.table(name).col(uuid(D::Id).primary_key());
+    if erp {
+        table.col(uuid_null(D::TicketId));
+    } else {
+        table.col(uuid(D::TicketId));
+    }
+    table.col(uuid_null(D::TaskId));
+    if erp {
+        table.col(uuid_null(D::CustomerId)).col(uuid_null(D::StatementId));
+    }
+    table
+        .col(string_len(D::Kind, 32))
+        .col(string_len(D::Number, 64))
+        .col(date(D::IssuedOn))
+        .col(big_integer_null(D::AmountMinor))
+        .col(string_len_null(D::Currency, 3))
+        .col(string_len(D::Status, 24))
+        .col(string_len_null(D::ExternalRef, 128))
+        .col(uuid_null(D::AttachmentId))
+        .col(big_integer(D::Version).default(1))
+        .col(timestamp_with_time_zone(D::CreatedAt))
+        .col(timestamp_with_time_zone(D::UpdatedAt))
+        .foreign_key(&mut fk(name, D::TicketId, Tickets::Table, Tickets::Id))
+        .foreign_key(&mut fk(name, D::TaskId, Tasks::Table, Tasks::Id))
+        .foreign_key(&mut fk(name, D::AttachmentId, Attachments::Table, Attachments::Id));
+    if erp {
+        table.foreign_key(&mut fk(name, D::CustomerId, Customers::Table, Customers::Id)).foreign_key(&mut fk(
+            name,
+            D::StatementId,
+            Statements::Table,
+            Statements::Id,
+        ));
+    }
+    manager.create_table(table.to_owned()).await
+}
+
+/// Moves `documents` to the shape `create` made as `documents_next`, keeping its rows.
+async fn replace(manager: &SchemaManager<'_>, copy: &str, erp: bool) -> Result<(), DbErr> {
+    manager.get_connection().execute_unprepared(copy).await?;
+    manager.drop_table(Table::drop().table(Documents::Table).to_owned()).await?;
+    manager.rename_table(Table::rename().table(DocumentsNext::Table, Documents::Table).to_owned()).await?;
+    indexes(manager, erp).await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use Documents as D;
-        manager
-            .create_table(
-                Table::create()
-                    .table(DocumentsNext::Table)
-                    .col(uuid(D::Id).primary_key())
-                    .col(uuid_null(D::TicketId))
-                    .col(uuid_null(D::TaskId))
-                    .col(uuid_null(D::CustomerId))
-                    .col(uuid_null(D::StatementId))
-                    .col(string_len(D::Kind, 32))
-                    .col(string_len(D::Number, 64))
-                    .col(date(D::IssuedOn))
-                    .col(big_integer_null(D::AmountMinor))
-                    .col(string_len_null(D::Currency, 3))
-                    .col(string_len(D::Status, 24))
-                    .col(string_len_null(D::ExternalRef, 128))
-                    .col(uuid_null(D::AttachmentId))
-                    .col(big_integer(D::Version).default(1))
-                    .col(timestamp_with_time_zone(D::CreatedAt))
-                    .col(timestamp_with_time_zone(D::UpdatedAt))
-                    .foreign_key(&mut fk(D::TicketId, Tickets::Table, Tickets::Id))
-                    .foreign_key(&mut fk(D::TaskId, Tasks::Table, Tasks::Id))
-                    .foreign_key(&mut fk(D::AttachmentId, Attachments::Table, Attachments::Id))
-                    .foreign_key(&mut fk(D::CustomerId, Customers::Table, Customers::Id))
-                    .foreign_key(&mut fk(D::StatementId, Statements::Table, Statements::Id))
-                    .to_owned(),
-            )
-            .await?;
-        let conn = manager.get_connection();
+        create(manager, DocumentsNext::Table, true).await?;
         // Documents so far hang on tickets: they name the ticket's customer.
-        conn.execute_unprepared(&format!(
+        let copy = format!(
             "INSERT INTO documents_next ({COLUMNS}, customer_id) \
              SELECT d.id, d.ticket_id, d.task_id, d.kind, d.number, d.issued_on, d.amount_minor, d.currency, d.status, d.external_ref, \
                     d.attachment_id, d.version, d.created_at, d.updated_at, t.customer_id \
                FROM documents d JOIN tickets t ON t.id = d.ticket_id"
-        ))
-        .await?;
-        manager.drop_table(Table::drop().table(D::Table).to_owned()).await?;
-        manager.rename_table(Table::rename().table(DocumentsNext::Table, D::Table).to_owned()).await?;
-        indexes(manager, true).await
+        );
+        replace(manager, &copy, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let conn = manager.get_connection();
-        conn.execute_unprepared("DELETE FROM documents WHERE ticket_id IS NULL").await?;
-        conn.execute_unprepared(&format!("CREATE TABLE documents_previous AS SELECT {COLUMNS} FROM documents")).await?;
-        manager.drop_table(Table::drop().table(Documents::Table).to_owned()).await?;
-        manager.rename_table(Table::rename().table(Alias::new("documents_previous"), Documents::Table).to_owned()).await?;
-        indexes(manager, false).await
+        // Statements' documents have no ticket: they go with the columns that held them.
+        create(manager, DocumentsNext::Table, false).await?;
+        let copy = format!("INSERT INTO documents_next ({COLUMNS}) SELECT {COLUMNS} FROM documents WHERE ticket_id IS NOT NULL");
+        replace(manager, &copy, false).await
     }
 }

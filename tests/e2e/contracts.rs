@@ -212,6 +212,36 @@ async fn equipment_names_a_contract_of_its_own_customer() {
     expect_problem(moved, 422, "validation_failed").await;
     let listed = app.get(&format!("/api/v1/equipment?contract_id={}", id(&contract)), &admin).await.json::<Value>().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    // A ticket on the unit is marked as covered.
+    let ticket =
+        create(&app, &admin, "/api/v1/tickets", json!({"title": "Jam", "equipment_id": id(&unit), "reported_at": "2027-02-01T09:00:00Z"}))
+            .await;
+    assert_eq!(ticket["contract_id"], contract["id"]);
+    let before = create(
+        &app,
+        &admin,
+        "/api/v1/tickets",
+        json!({"title": "Old jam", "equipment_id": id(&unit), "reported_at": "2026-11-30T09:00:00Z"}),
+    )
+    .await;
+    assert_eq!(before["contract_id"], Value::Null, "reported before the contract started");
+}
+
+#[tokio::test]
+async fn a_ticket_of_a_covered_category_is_marked_and_unmarked_as_it_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let acme = customer(&app, &admin, "Acme").await;
+    let covered = create(&app, &admin, "/api/v1/dictionaries/ticket-categories", json!({"name": "Printers"})).await;
+    let other = create(&app, &admin, "/api/v1/dictionaries/ticket-categories", json!({"name": "Network"})).await;
+    let mut terms = monthly(&acme, "2026-01-01", 1_000);
+    terms["category_ids"] = json!([id(&covered)]);
+    let contract = create(&app, &admin, "/api/v1/contracts", terms).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Toner", "customer_id": acme, "category_id": id(&covered)})).await;
+    assert_eq!(ticket["contract_id"], contract["id"]);
+    let moved: Value =
+        app.patch(&format!("/api/v1/tickets/{}", id(&ticket)), &admin, json!({"category_id": id(&other)})).await.json().await.unwrap();
+    assert_eq!(moved["contract_id"], Value::Null);
 }
 
 #[tokio::test]

@@ -83,6 +83,9 @@ pub struct TicketOut {
     /// Why `warranty` differs from `warranty_default`.
     pub warranty_override_reason: Option<String>,
     pub paid: bool,
+    /// The contract covering its work (through its equipment, location or category), as of
+    /// its reported date; set when it is opened or changed.
+    pub contract_id: Option<Uuid>,
     pub tags: Vec<String>,
     pub created_by: Option<Uuid>,
     #[serde(serialize_with = "timestamps::rfc3339_opt")]
@@ -138,6 +141,7 @@ impl TicketOut {
             warranty_default: t.warranty.default,
             warranty_override_reason: t.warranty.override_reason,
             paid: t.paid,
+            contract_id: t.contract_id,
             tags: t.tags,
             created_by: t.created_by,
             first_response_at: t.first_response_at,

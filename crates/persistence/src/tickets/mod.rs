@@ -56,6 +56,8 @@ pub struct NewTicket {
     pub created_by: Option<Uuid>,
     /// A monitoring alarm's `dedup_key`: repeats land on this ticket while it is open.
     pub alarm_key: Option<String>,
+    /// The contract covering its work.
+    pub contract_id: Option<Uuid>,
 }
 
 /// A PATCH of a ticket's plain fields (status and assignment have their own actions).
@@ -74,6 +76,7 @@ pub struct TicketChanges {
     pub warranty: Option<Warranty>,
     pub paid: Option<bool>,
     pub tags: Option<Vec<String>>,
+    pub contract_id: Option<Option<Uuid>>,
 }
 
 fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
@@ -181,7 +184,7 @@ pub async fn create(
         alarm_key: Set(new.alarm_key),
         alarm_resolved_at: Set(None),
         has_work: Set(false),
-        contract_id: Set(None),
+        contract_id: Set(new.contract_id),
     };
     // Taking the number locks the year's counter row until the commit: every other create
     // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its
@@ -345,6 +348,7 @@ pub async fn update(
     set!(priority_id, PriorityId);
     set!(expected_close_on, ExpectedCloseOn);
     set!(paid, Paid);
+    set!(contract_id, ContractId);
     if let Some(w) = changes.warranty {
         u = u
             .col_expr(row::Column::Warranty, Expr::value(w.flag))

@@ -254,3 +254,31 @@ pub async fn history(desk: &Desk, id: Uuid) -> Result<Vec<StatusChange>> {
     store::get(&desk.db, id).await?;
     Ok(store::status_history(&desk.db, id).await?)
 }
+
+/// The contract that covers a ticket's work on `day`: through its equipment's contract, its
+/// location or its category, among the customer's contracts in force.
+pub async fn covering_ticket(
+    conn: &impl ConnectionTrait,
+    customer_id: Option<Uuid>,
+    location_id: Option<Uuid>,
+    equipment_id: Option<Uuid>,
+    category_id: Option<Uuid>,
+    day: NaiveDate,
+) -> Result<Option<Uuid>> {
+    let Some(customer_id) = customer_id else { return Ok(None) };
+    let contracts = store::of_customer(conn, customer_id).await?;
+    if contracts.is_empty() {
+        return Ok(None);
+    }
+    let equipment_contract_id = match equipment_id {
+        Some(id) => servdesk_persistence::directory::equipment::get(conn, id).await?.contract_id,
+        None => None,
+    };
+    let work = rules::WorkScope {
+        customer_id: Some(customer_id),
+        location_id,
+        equipment_contract_id,
+        category_ids: category_id.into_iter().collect(),
+    };
+    Ok(rules::covering(&contracts, &work, day).map(|c| c.id))
+}

@@ -119,6 +119,16 @@ pub async fn open(
     let reported_at = body.reported_at.map_or(now, servdesk_domain::clock::truncate);
     let warranty = rules::warranty(unit.as_ref(), reported_at.date_naive(), body.warranty, body.warranty_reason.as_deref(), coordinates)
         .map_err(|e| Error::domain(&e))?;
+    let equipment_id = unit.as_ref().map(|u| u.id);
+    let contract_id = crate::billing::contracts::covering_ticket(
+        txn,
+        customer,
+        body.location_id,
+        equipment_id,
+        body.category_id,
+        reported_at.date_naive(),
+    )
+    .await?;
     let (default_priority, status_id) = ticket_defaults(desk, txn).await?;
     let priority_id = body.priority_id.unwrap_or(default_priority);
     let channel = body.channel.unwrap_or(match principal {
@@ -134,7 +144,7 @@ pub async fn open(
         customer_id: customer,
         location_id: body.location_id,
         contact_id: body.contact_id,
-        equipment_id: unit.as_ref().map(|u| u.id),
+        equipment_id,
         serial_number: serial,
         category_id: body.category_id,
         type_id: body.type_id,
@@ -149,6 +159,7 @@ pub async fn open(
         tags: clean_tags(body.tags),
         created_by: principal.user_id(),
         alarm_key,
+        contract_id,
     };
     let monitoring = new.alarm_key.is_some();
     let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, Actor::of(principal), now).await?;

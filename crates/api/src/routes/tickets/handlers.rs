@@ -185,7 +185,17 @@ pub async fn update(
         }
         None => None,
     };
+    let contract_id = servdesk_usecases::billing::contracts::covering_ticket(
+        &txn,
+        customer.unwrap_or(current.customer_id),
+        location_id,
+        current.equipment_id,
+        body.category_id.unwrap_or(current.category_id),
+        current.reported_at.date_naive(),
+    )
+    .await?;
     let changes = TicketChanges {
+        contract_id: Some(contract_id),
         title: body.title.map(|t| t.trim().to_owned()),
         description: body.description.map(clean),
         details: body.details.map(clean),
