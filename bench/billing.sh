@@ -13,6 +13,7 @@ port=${BENCH_PORT:-18091}
 db=servdesk_billing
 url="${admin_url%/*}/$db"
 base="http://127.0.0.1:$port"
+password=bench-finance-passphrase-2027
 
 cargo build --release -q -p servdesk-api
 bin=target/release/servdesk
@@ -22,19 +23,25 @@ if [ "${BENCH_REUSE:-0}" = 1 ]; then
 else
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
+  # The seed adds staff, so the first start would not create its admin: make one here.
+  SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin user create --email billing@bench.example --role finance --password "$password"
   echo "seeding 10,000 customers, 2,000 contracts and $n time entries…"
   time psql "$url" -q -v n="$n" -f bench/billing_seed.sql
 fi
 
-SERVDESK_DATABASE_URL=$url SERVDESK_ADMIN_PASSWORD=bench-admin-password SERVDESK_BIND=127.0.0.1:$port \
-  SERVDESK_LOG=warn SERVDESK_MIGRATE_ON_START=false $bin serve &
+SERVDESK_DATABASE_URL=$url SERVDESK_BIND=127.0.0.1:$port \
+  SERVDESK_LOG=warn,servdesk_usecases::billing=info SERVDESK_MIGRATE_ON_START=false $bin serve &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf --noproxy '*' "$base/ready" >/dev/null && break; sleep 0.2; done
 token=$(curl -sf --noproxy '*' -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email": "admin@servdesk.local", "password": "bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  -d "{\"email\": \"billing@bench.example\", \"password\": \"$password\"}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
 echo "server resident before the run: $(( $(rss) / 1024 )) MB"
+# CPU seconds (user + system) of a process, and of all PostgreSQL processes together.
+cpu_of() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
+pg_cpu() { local sum=0; for p in $(pgrep -x postgres); do sum=$(echo "$sum + $(cpu_of "$p" 2>/dev/null || echo 0)" | bc); done; echo "$sum"; }
+server_cpu_before=$(cpu_of $server); pg_cpu_before=$(pg_cpu)
 
 started=$(date +%s.%N)
 run=$(curl -sf --noproxy '*' -X POST "$base/api/v1/billing-runs" -H "Authorization: Bearer $token" \
@@ -47,6 +54,7 @@ while :; do
   sleep 0.2
 done
 finished=$(date +%s.%N)
+echo "cpu: servdesk $(echo "$(cpu_of $server) - $server_cpu_before" | bc) s, postgres $(echo "$(pg_cpu) - $pg_cpu_before" | bc) s"
 echo "$body" | sed -E 's/.*"status":"([a-z]+)".*"customers_done":([0-9]+).*"customers_total":([0-9]+).*"statements_count":([0-9]+).*/status \1, customers \2 of \3, statements \4/'
 printf 'run: %.1f s; peak resident while it ran: %d MB (VmHWM %d MB)\n' "$(echo "$finished - $started" | bc)" $(( peak / 1024 )) \
   $(( $(awk '/^VmHWM/ { print $2 }' "/proc/$server/status") / 1024 ))

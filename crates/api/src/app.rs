@@ -91,6 +91,10 @@ fn cors(origins: &[String]) -> Cors {
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_web::dev::Server> {
     let doc = openapi::document();
     let method_index = MethodIndex::from_document(&doc);
+    // Serialized once and shared by every worker (Swagger UI reads it from the route too): a
+    // parsed copy per worker would hold tens of megabytes each.
+    let doc_json = web::Bytes::from(serde_json::to_vec(&doc).map_err(std::io::Error::other)?);
+    drop(doc);
     let workers = match state.config.http_workers {
         0 if state.config.is_sqlite() => 2,
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -98,7 +102,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
     };
     let server = HttpServer::new(move || {
         let limit = state.config.json_limit_bytes;
-        let doc = doc.clone();
+        let doc_json = doc_json.clone();
         let method_index = method_index.clone();
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -109,7 +113,16 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             .app_data(problems::query_config())
             .app_data(problems::payload_config(limit))
             // Before the /api/v1 scope, which would otherwise claim /api/v1/openapi.json.
-            .map(|app| app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc)))
+            .map(|app| {
+                app.route(
+                    "/api/v1/openapi.json",
+                    web::get().to(move || {
+                        let body = doc_json.clone();
+                        async move { HttpResponse::Ok().content_type("application/json").body(body) }
+                    }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")))
+            })
             .service(scope::scope("/api/v1").configure(routes::api_v1))
             .configure(routes::operational)
             .split_for_parts();

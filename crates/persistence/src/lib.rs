@@ -24,6 +24,7 @@ pub mod login_failures;
 pub mod messages;
 pub mod notification_settings;
 pub mod page;
+mod pg_arrays;
 mod positional;
 pub mod rollups;
 pub mod search;

@@ -51,14 +51,17 @@ fn end_of(last: NaiveDate) -> DateTime<Utc> {
     last.succ_opt().unwrap_or(last).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// Unbilled time entries of `customers` up to `last`, with the customer they are billed to.
-pub async fn unbilled_work(conn: &impl ConnectionTrait, customers: &[Uuid], last: NaiveDate) -> Result<Vec<(Uuid, WorkItem)>, StoreError> {
-    if customers.is_empty() {
-        return Ok(Vec::new());
-    }
+/// Unbilled time entries up to `last` of the customers from `first_customer` to
+/// `last_customer` (by id, inclusive: one index range, not a list), with the customer they
+/// are billed to.
+pub async fn unbilled_work(
+    conn: &impl ConnectionTrait,
+    first_customer: Uuid,
+    last_customer: Uuid,
+    last: NaiveDate,
+) -> Result<Vec<(Uuid, WorkItem)>, StoreError> {
     let backend = conn.get_database_backend();
-    let (ids, mut values) = id_list(backend, customers, 2);
-    values.insert(0, last.into());
+    let values: Vec<sea_orm::Value> = vec![last.into(), first_customer.into(), last_customer.into()];
     let sql = format!(
         "SELECT e.id, e.user_id, u.role, e.work_date, e.minutes, e.billable, e.ticket_id, e.task_id, e.customer_id, e.note, \
                 COALESCE(k.number, t.number), t.warranty, t.paid, COALESCE(k.paid, FALSE), \
@@ -68,9 +71,11 @@ pub async fn unbilled_work(conn: &impl ConnectionTrait, customers: &[Uuid], last
            JOIN users u ON u.id = e.user_id \
            LEFT JOIN tasks k ON k.id = e.task_id \
            LEFT JOIN equipment q ON q.id = t.equipment_id \
-          WHERE e.billed_statement_id IS NULL AND e.work_date <= {p1} AND e.customer_id IN ({ids}) \
+          WHERE e.billed_statement_id IS NULL AND e.work_date <= {p1} AND e.customer_id >= {p2} AND e.customer_id <= {p3} \
           ORDER BY e.customer_id, e.work_date, e.id",
         p1 = placeholder(backend, 1),
+        p2 = placeholder(backend, 2),
+        p3 = placeholder(backend, 3),
     );
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     rows.into_iter()

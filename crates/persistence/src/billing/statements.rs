@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Statement as Sql};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Statement as Sql,
+};
 use servdesk_domain::billing::labour::WorkBasis;
 use servdesk_domain::billing::periods::Days;
 use servdesk_domain::billing::rates::RateSource;
@@ -17,11 +19,13 @@ use crate::db::{id_list, placeholder};
 use crate::entities::{billed_fee_periods as billed_row, statement_lines as line_row, statements as row};
 use crate::error::{StoreError, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
+use crate::pg_arrays::{self, Column, Type};
 use crate::sequences;
 
-/// Rows per multi-row INSERT of lines: 31 columns × 500 stays under both databases' limits
-/// on bind parameters.
-const LINES_PER_INSERT: usize = 500;
+/// Rows per multi-row INSERT: 30 line columns × 1,000 (and 18 statement columns × 1,000)
+/// stay under both databases' limits on bind parameters (SQLite's 32,766).
+const LINES_PER_INSERT: usize = 1_000;
+const STATEMENTS_PER_INSERT: usize = 1_000;
 
 #[derive(Default)]
 pub struct StatementFilter {
@@ -114,7 +118,6 @@ fn to_line(m: line_row::Model) -> Result<Line, StoreError> {
 
 fn line_model(statement_id: Uuid, position: usize, l: &Line) -> line_row::ActiveModel {
     line_row::ActiveModel {
-        id: Set(Uuid::now_v7()),
         statement_id: Set(statement_id),
         position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
         kind: Set(l.kind.as_str().to_owned()),
@@ -148,45 +151,183 @@ fn line_model(statement_id: Uuid, position: usize, l: &Line) -> line_row::Active
     }
 }
 
-/// Writes a draft statement of `customer_id` in run `run_id` with its lines.
-pub async fn insert_draft(
+/// Writes draft statements of run `run_id`, one per `(customer, lines)`, with their lines:
+/// a few multi-row INSERTs however many there are.
+pub async fn insert_drafts(
     conn: &impl ConnectionTrait,
     run_id: Uuid,
-    customer_id: Uuid,
     period: Days,
-    lines: &[Line],
+    drafts: &[(Uuid, Vec<Line>)],
     now: DateTime<Utc>,
-) -> Result<Uuid, StoreError> {
-    let id = Uuid::now_v7();
-    let sums: Vec<Total> = totals(lines).into_iter().map(|(currency, amount_minor)| Total { currency, amount_minor }).collect();
-    let n = |f: &dyn Fn(&Line) -> bool| i32::try_from(lines.iter().filter(|l| f(l)).count()).unwrap_or(i32::MAX);
-    row::Entity::insert(row::ActiveModel {
-        id: Set(id),
-        run_id: Set(run_id),
-        customer_id: Set(customer_id),
-        number: Set(None),
-        status: Set("draft".to_owned()),
-        period_first: Set(period.first),
-        period_last: Set(period.last),
-        totals: Set(serde_json::to_string(&sums).unwrap_or_else(|_| "[]".to_owned())),
-        lines_count: Set(n(&|_| true)),
-        late_lines: Set(n(&|l| l.late)),
-        unpriced_lines: Set(n(&|l| l.unpriced)),
-        invoice_number: Set(None),
-        invoice_issued_on: Set(None),
-        invoice_external_ref: Set(None),
-        invoiced_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    for (chunk_index, chunk) in lines.chunks(LINES_PER_INSERT).enumerate() {
-        let models = chunk.iter().enumerate().map(|(i, l)| line_model(id, chunk_index * LINES_PER_INSERT + i + 1, l));
-        line_row::Entity::insert_many(models).exec_without_returning(conn).await?;
+) -> Result<(), StoreError> {
+    if drafts.is_empty() {
+        return Ok(());
     }
-    Ok(id)
+    let ids: Vec<Uuid> = drafts.iter().map(|_| Uuid::now_v7()).collect();
+    let statements = drafts.iter().zip(&ids).map(|((customer_id, lines), id)| {
+        let sums: Vec<Total> = totals(lines).into_iter().map(|(currency, amount_minor)| Total { currency, amount_minor }).collect();
+        let n = |f: &dyn Fn(&Line) -> bool| i32::try_from(lines.iter().filter(|l| f(l)).count()).unwrap_or(i32::MAX);
+        row::ActiveModel {
+            id: Set(*id),
+            run_id: Set(run_id),
+            customer_id: Set(*customer_id),
+            number: Set(None),
+            status: Set("draft".to_owned()),
+            period_first: Set(period.first),
+            period_last: Set(period.last),
+            totals: Set(serde_json::to_string(&sums).unwrap_or_else(|_| "[]".to_owned())),
+            lines_count: Set(n(&|_| true)),
+            late_lines: Set(n(&|l| l.late)),
+            unpriced_lines: Set(n(&|l| l.unpriced)),
+            invoice_number: Set(None),
+            invoice_issued_on: Set(None),
+            invoice_external_ref: Set(None),
+            invoiced_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    });
+    let statements: Vec<row::ActiveModel> = statements.collect();
+    for chunk in statements.chunks(STATEMENTS_PER_INSERT) {
+        row::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let mut batch: Vec<(Uuid, usize, &Line)> = Vec::with_capacity(PG_LINES_PER_INSERT);
+        for ((_, lines), id) in drafts.iter().zip(&ids) {
+            for (i, line) in lines.iter().enumerate() {
+                batch.push((*id, i + 1, line));
+                if batch.len() == PG_LINES_PER_INSERT {
+                    insert_lines_unnest(conn, &batch).await?;
+                    batch.clear();
+                }
+            }
+        }
+        if !batch.is_empty() {
+            insert_lines_unnest(conn, &batch).await?;
+        }
+        return Ok(());
+    }
+    let mut batch = Vec::with_capacity(LINES_PER_INSERT);
+    for ((_, lines), id) in drafts.iter().zip(&ids) {
+        for (i, line) in lines.iter().enumerate() {
+            batch.push(line_model(*id, i + 1, line));
+            if batch.len() == LINES_PER_INSERT {
+                line_row::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(conn).await?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        line_row::Entity::insert_many(batch).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Rows per `UNNEST` insert on PostgreSQL (30 parameters whatever the count).
+const PG_LINES_PER_INSERT: usize = 5_000;
+
+/// Inserts lines on PostgreSQL as one binary array per column: the 1,000,000 lines of a large
+/// run in a few hundred statements of 30 parameters each.
+async fn insert_lines_unnest(conn: &impl ConnectionTrait, rows: &[(Uuid, usize, &Line)]) -> Result<(), StoreError> {
+    let n = rows.len();
+    let col = |name, kind| Column::new(name, kind, n);
+    let mut statement_id = col("statement_id", Type::Uuid);
+    let mut position = col("position", Type::Int);
+    let mut kind = col("kind", Type::Text);
+    let mut basis = col("basis", Type::Text);
+    let mut description = col("description", Type::Text);
+    let mut contract_id = col("contract_id", Type::Uuid);
+    let mut service_id = col("service_id", Type::Uuid);
+    let mut period_first = col("period_first", Type::Date);
+    let mut period_last = col("period_last", Type::Date);
+    let mut days_first = col("days_first", Type::Date);
+    let mut days_last = col("days_last", Type::Date);
+    let mut ticket_id = col("ticket_id", Type::Uuid);
+    let mut task_id = col("task_id", Type::Uuid);
+    let mut time_entry_id = col("time_entry_id", Type::Uuid);
+    let mut material_id = col("material_id", Type::Uuid);
+    let mut user_id = col("user_id", Type::Uuid);
+    let mut work_date = col("work_date", Type::Date);
+    let mut minutes = col("minutes", Type::BigInt);
+    let mut included_minutes = col("included_minutes", Type::BigInt);
+    let mut allowance_from = col("allowance_from", Type::Date);
+    let mut billed_minutes = col("billed_minutes", Type::BigInt);
+    let mut quantity_milli = col("quantity_milli", Type::BigInt);
+    let mut unit = col("unit", Type::Text);
+    let mut unit_price_minor = col("unit_price_minor", Type::BigInt);
+    let mut rate_source = col("rate_source", Type::Text);
+    let mut rate_id = col("rate_id", Type::Uuid);
+    let mut amount_minor = col("amount_minor", Type::BigInt);
+    let mut currency = col("currency", Type::Text);
+    let mut late = col("late", Type::Bool);
+    let mut unpriced = col("unpriced", Type::Bool);
+    for (statement, at, l) in rows {
+        statement_id.uuid(Some(*statement));
+        position.int(i32::try_from(*at).unwrap_or(i32::MAX));
+        kind.text(Some(l.kind.as_str()));
+        basis.text(l.basis.map(|b| b.as_str()));
+        description.text(Some(&l.description));
+        contract_id.uuid(l.contract_id);
+        service_id.uuid(l.service_id);
+        period_first.date(l.period.map(|p| p.first));
+        period_last.date(l.period.map(|p| p.last));
+        days_first.date(l.days.map(|d| d.first));
+        days_last.date(l.days.map(|d| d.last));
+        ticket_id.uuid(l.ticket_id);
+        task_id.uuid(l.task_id);
+        time_entry_id.uuid(l.time_entry_id);
+        material_id.uuid(l.material_id);
+        user_id.uuid(l.user_id);
+        work_date.date(l.date);
+        minutes.bigint(Some(l.minutes));
+        included_minutes.bigint(Some(l.included_minutes));
+        allowance_from.date(l.allowance_from);
+        billed_minutes.bigint(Some(l.billed_minutes));
+        quantity_milli.bigint(l.quantity_milli);
+        unit.text(l.unit.as_deref());
+        unit_price_minor.bigint(l.unit_price_minor);
+        rate_source.text(l.rate_source.map(|r| r.as_str()));
+        rate_id.uuid(l.rate_id);
+        amount_minor.bigint(Some(l.amount_minor));
+        currency.text(Some(&l.currency));
+        late.bool(l.late);
+        unpriced.bool(l.unpriced);
+    }
+    let columns = vec![
+        statement_id,
+        position,
+        kind,
+        basis,
+        description,
+        contract_id,
+        service_id,
+        period_first,
+        period_last,
+        days_first,
+        days_last,
+        ticket_id,
+        task_id,
+        time_entry_id,
+        material_id,
+        user_id,
+        work_date,
+        minutes,
+        included_minutes,
+        allowance_from,
+        billed_minutes,
+        quantity_milli,
+        unit,
+        unit_price_minor,
+        rate_source,
+        rate_id,
+        amount_minor,
+        currency,
+        late,
+        unpriced,
+    ];
+    let (sql, values) = pg_arrays::insert("statement_lines", columns);
+    conn.execute_raw(Sql::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+    Ok(())
 }
 
 /// Removes a run's draft statements (before it is computed again).

@@ -4,8 +4,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "statement_lines")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
     pub statement_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub position: i32,
     pub kind: String,
     pub basis: Option<String>,

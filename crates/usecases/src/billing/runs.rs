@@ -25,7 +25,8 @@ use crate::{Desk, Error, Result, now};
 pub const COMPUTE_RUN: &str = "billing.compute_run";
 
 /// Customers computed per transaction: small enough that SQLite's single writer is free
-/// again within a moment, large enough to keep the round trips few.
+/// again within a moment and memory stays bounded (two chunks are in hand at once), large
+/// enough to keep the round trips few.
 const CUSTOMERS_PER_CHUNK: usize = 200;
 
 async fn enqueue_compute(conn: &impl servdesk_persistence::ConnectionTrait, run_id: Uuid, attempt: i64) -> Result<()> {
@@ -184,39 +185,103 @@ async fn compute_statements(db: &DatabaseConnection, run: &BillingRun) -> Result
     let customers: Vec<Uuid> = customers.into_iter().collect();
     let total = customers.len() as i64;
     store::progress(db, run.id, 0, total, now()).await?;
-    let mut done = 0i64;
     let mut written = 0i64;
-    for chunk in customers.chunks(CUSTOMERS_PER_CHUNK) {
-        let mut work_of: HashMap<Uuid, Vec<WorkItem>> = HashMap::new();
-        for (customer, item) in sources::unbilled_work(db, chunk, last).await? {
-            work_of.entry(customer).or_default().push(item);
-        }
-        let mut materials_of: HashMap<Uuid, Vec<MaterialItem>> = HashMap::new();
-        for (customer, item) in sources::unbilled_materials(db, chunk, last).await? {
-            materials_of.entry(customer).or_default().push(item);
-        }
-        let txn = db.begin().await?;
-        for customer in chunk {
-            let input = CustomerInput {
-                month,
-                contracts: contracts_of.get(customer).map_or(&[], |c| c.as_slice()),
-                billed: &billed,
-                rates: &rates,
-                currency: &run.currency,
-                work: work_of.remove(customer).unwrap_or_default(),
-                materials: materials_of.remove(customer).unwrap_or_default(),
+    // Where the time goes, for the log line at the end (reading and pricing, writing).
+    let (mut reading, mut writing) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    // A pipeline of two: while one chunk's statements are written (in a transaction of their
+    // own), the next chunk is read and priced on another connection — the database and this
+    // process each get a core. (On SQLite the one connection takes them in turn.)
+    let mut pending: Option<(Vec<Draft>, i64)> = None;
+    let mut chunks = customers.chunks(CUSTOMERS_PER_CHUNK).enumerate();
+    loop {
+        let (index, chunk) = chunks.next().map_or((0, None), |(i, c)| (i, Some(c)));
+        let read = async {
+            let started = std::time::Instant::now();
+            let drafts = match chunk {
+                Some(chunk) => Some(price_chunk(db, run, chunk, &contracts_of, &billed, &rates).await?),
+                None => None,
             };
-            let lines = statement_lines(input);
-            if !lines.is_empty() {
-                statements::insert_draft(&txn, run.id, *customer, month.days(), &lines, now()).await?;
-                written += 1;
+            Ok::<_, Error>((drafts, started.elapsed()))
+        };
+        let write = async {
+            let started = std::time::Instant::now();
+            if let Some((drafts, done)) = pending.take() {
+                // In two halves on two connections: the database ingests on both cores. A
+                // draft is trusted only once the run is `draft`, so the halves need not
+                // commit together (a crash recomputes the run from scratch).
+                let (one, two) = drafts.split_at(drafts.len() / 2);
+                let (a, b) = tokio::join!(write_drafts(db, run, one), write_drafts(db, run, two));
+                a?;
+                b?;
+                store::progress(db, run.id, done, total, now()).await?;
             }
-        }
-        txn.commit().await?;
-        done += chunk.len() as i64;
-        store::progress(db, run.id, done, total, now()).await?;
+            Ok::<_, Error>(started.elapsed())
+        };
+        let (read, write) = tokio::join!(read, write);
+        let (drafts, read_time) = read?;
+        reading += read_time;
+        writing += write?;
+        let (Some(drafts), Some(chunk)) = (drafts, chunk) else { break };
+        written += drafts.len() as i64;
+        let done = (index * CUSTOMERS_PER_CHUNK + chunk.len()) as i64;
+        pending = Some((drafts, done));
     }
+    tracing::info!(
+        run = %run.id, customers = total, statements = written,
+        reading_ms = reading.as_millis() as u64, writing_ms = writing.as_millis() as u64,
+        "billing run computed"
+    );
     Ok(written)
+}
+
+async fn write_drafts(db: &DatabaseConnection, run: &BillingRun, drafts: &[Draft]) -> Result<()> {
+    let txn = db.begin().await?;
+    statements::insert_drafts(&txn, run.id, run.month.days(), drafts, now()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A customer's statement lines, to be written.
+type Draft = (Uuid, Vec<servdesk_domain::billing::statements::Line>);
+
+/// Reads a chunk of customers' unbilled work and materials and prices their statements.
+async fn price_chunk(
+    db: &DatabaseConnection,
+    run: &BillingRun,
+    chunk: &[Uuid],
+    contracts_of: &HashMap<Uuid, Vec<Contract>>,
+    billed: &servdesk_domain::billing::statements::Billed,
+    rates: &[servdesk_domain::billing::rates::BillingRate],
+) -> Result<Vec<Draft>> {
+    let last = run.month.last_day();
+    let (Some(first), Some(last_customer)) = (chunk.first(), chunk.last()) else { return Ok(Vec::new()) };
+    let mut work_of: HashMap<Uuid, Vec<WorkItem>> = HashMap::new();
+    // The range may hold a customer whose first entry came after the list was read: it
+    // waits for the next run, like any entry written after this one started.
+    for (customer, item) in sources::unbilled_work(db, *first, *last_customer, last).await? {
+        work_of.entry(customer).or_default().push(item);
+    }
+    let mut materials_of: HashMap<Uuid, Vec<MaterialItem>> = HashMap::new();
+    for (customer, item) in sources::unbilled_materials(db, chunk, last).await? {
+        materials_of.entry(customer).or_default().push(item);
+    }
+    let mut drafts = Vec::new();
+    for customer in chunk {
+        let input = CustomerInput {
+            month: run.month,
+            contracts: contracts_of.get(customer).map_or(&[], |c| c.as_slice()),
+            billed,
+            rates,
+            currency: &run.currency,
+            work: work_of.remove(customer).unwrap_or_default(),
+            materials: materials_of.remove(customer).unwrap_or_default(),
+        };
+        let lines = statement_lines(input);
+        if !lines.is_empty() {
+            drafts.push((*customer, lines));
+        }
+    }
+    Ok(drafts)
 }
 
 /// Runs [`compute`] for the run named in the job.
