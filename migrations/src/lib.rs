@@ -28,6 +28,7 @@ mod m20261204_000020_alarm_scope;
 mod m20261204_000021_contracts;
 mod m20261205_000022_billing_runs;
 mod m20261205_000023_documents_erp;
+mod m20261205_000024_task_warranty;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_contracts::Migration),
             Box::new(m20261205_000022_billing_runs::Migration),
             Box::new(m20261205_000023_documents_erp::Migration),
+            Box::new(m20261205_000024_task_warranty::Migration),
         ]
     }
 }

@@ -358,3 +358,31 @@ async fn effective_time_is_reported_per_customer_user_and_category_as_json_and_c
     expect_problem(app.get("/api/v1/reports/effective-time?period=2026-Q5", &finance).await, 422, "validation_failed").await;
     assert_eq!(app.get(&path, &tech).await.status(), 403);
 }
+
+#[tokio::test]
+async fn a_warranty_task_on_a_billable_ticket_is_billed_at_zero_with_its_time_and_parts() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let today = Utc::now().date_naive();
+    let acme = id(&create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await);
+    create(&app, &admin, "/api/v1/billing-rates", json!({"scope": "installation", "rate_minor": 6_000, "valid_from": "2020-01-01"})).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pump", "customer_id": acme})).await;
+    let covered =
+        create(&app, &admin, &format!("/api/v1/tickets/{}/tasks", id(&ticket)), json!({"title": "Seal under warranty", "warranty": true}))
+            .await;
+    assert_eq!(covered["warranty"], true);
+    log(&app, &admin, &ticket, Some(&covered), today, 60).await;
+    log(&app, &admin, &ticket, None, today, 30).await;
+    let form = Form::new().text("data", json!({"work_done": "Seal replaced", "materials": [{"description": "Seal", "quantity": 1, "unit": "pcs", "unit_price_minor": 900}]}).to_string());
+    let done = app
+        .request(Method::POST, &format!("/api/v1/tasks/{}/completion", id(&covered)), Some(&admin))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 201);
+    let run = run(&app, &admin, &month_of(today)).await;
+    let statement = statement_of(&app, &admin, &run, &acme).await.unwrap();
+    let s = |k: &str, b: &str, m: i64, a: i64| (k.to_owned(), b.to_owned(), m, 0, a, false);
+    assert_eq!(summary(&statement), [s("work", "warranty", 60, 0), s("work", "billable", 30, 3_000), s("material", "warranty", 0, 0)]);
+}

@@ -44,6 +44,8 @@ pub struct Task {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub paid: bool,
+    /// Warranty work of its own (its time and materials bill at zero), besides the ticket's flag.
+    pub warranty: bool,
     pub notify_assignee: bool,
     pub status: TaskStatus,
     pub completed_at: Option<DateTime<Utc>>,
@@ -310,6 +312,7 @@ mod tests {
             assignee_id: None,
             partner_id: None,
             paid: false,
+            warranty: false,
             notify_assignee: false,
             status: Done,
             completed_at: None,

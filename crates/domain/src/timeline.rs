@@ -160,6 +160,7 @@ impl Task {
         c.compare("assignee_id", &self.assignee_id, &after.assignee_id);
         c.compare("partner_id", &self.partner_id, &after.partner_id);
         c.compare("paid", &self.paid, &after.paid);
+        c.compare("warranty", &self.warranty, &after.warranty);
         c.compare("notify_assignee", &self.notify_assignee, &after.notify_assignee);
         c.compare("status", &self.status, &after.status);
         c.compare("completed_at", &self.completed_at, &after.completed_at);

@@ -30,6 +30,7 @@ pub struct NewTask {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub paid: bool,
+    pub warranty: bool,
     pub notify_assignee: bool,
     pub status: TaskStatus,
     pub created_by: Option<Uuid>,
@@ -88,6 +89,7 @@ fn to_task(m: row::Model) -> Result<Task, StoreError> {
         assignee_id: m.assignee_id,
         partner_id: m.partner_id,
         paid: m.paid,
+        warranty: m.warranty,
         notify_assignee: m.notify_assignee,
         completed_at: m.completed_at,
         created_by: m.created_by,
@@ -127,6 +129,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc
         assignee_id: Set(new.assignee_id),
         partner_id: Set(new.partner_id),
         paid: Set(new.paid),
+        warranty: Set(new.warranty),
         notify_assignee: Set(new.notify_assignee),
         status: Set(new.status.as_str().to_owned()),
         completed_at: Set(None),
@@ -214,6 +217,7 @@ pub struct TaskChanges {
     pub assignee_id: Option<Option<Uuid>>,
     pub partner_id: Option<Option<Uuid>>,
     pub paid: Option<bool>,
+    pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
     pub status: Option<TaskStatus>,
 }
@@ -249,6 +253,7 @@ pub async fn update(
     set!(assignee_id, AssigneeId);
     set!(partner_id, PartnerId);
     set!(paid, Paid);
+    set!(warranty, Warranty);
     set!(notify_assignee, NotifyAssignee);
     if let Some(status) = changes.status {
         u = u.col_expr(row::Column::Status, Expr::value(status.as_str()));

@@ -93,6 +93,7 @@ pub struct AddTask {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub paid: bool,
+    pub warranty: bool,
     pub notify_assignee: bool,
 }
 
@@ -138,6 +139,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
         assignee_id: body.assignee_id,
         partner_id: body.partner_id,
         paid: body.paid,
+        warranty: body.warranty,
         notify_assignee: body.notify_assignee,
         status,
         created_by: principal.user_id(),
@@ -207,6 +209,7 @@ pub struct EditTask {
     pub assignee_id: Option<Option<Uuid>>,
     pub partner_id: Option<Option<Uuid>>,
     pub paid: Option<bool>,
+    pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
 }
 
@@ -263,6 +266,7 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
         assignee_id: body.assignee_id,
         partner_id: body.partner_id,
         paid: body.paid,
+        warranty: body.warranty,
         notify_assignee: body.notify_assignee,
         status: (status != current.status).then_some(status),
     };

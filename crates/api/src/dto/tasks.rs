@@ -33,6 +33,8 @@ pub struct TaskOut {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub paid: bool,
+    /// Warranty work of its own (billed at zero), besides the ticket's flag.
+    pub warranty: bool,
     pub notify_assignee: bool,
     #[schema(schema_with = wire::task_status)]
     pub status: TaskStatus,
@@ -79,6 +81,7 @@ impl From<Task> for TaskOut {
             assignee_id: t.assignee_id,
             partner_id: t.partner_id,
             paid: t.paid,
+            warranty: t.warranty,
             notify_assignee: t.notify_assignee,
             status: t.status,
             completed_at: t.completed_at,

@@ -64,7 +64,7 @@ pub async fn unbilled_work(
     let values: Vec<sea_orm::Value> = vec![last.into(), first_customer.into(), last_customer.into()];
     let sql = format!(
         "SELECT e.id, e.user_id, u.role, e.work_date, e.minutes, e.billable, e.ticket_id, e.task_id, e.customer_id, e.note, \
-                COALESCE(k.number, t.number), t.warranty, t.paid, COALESCE(k.paid, FALSE), \
+                COALESCE(k.number, t.number), t.warranty OR COALESCE(k.warranty, FALSE), t.paid, COALESCE(k.paid, FALSE), \
                 COALESCE(k.location_id, t.location_id), q.contract_id, t.category_id, k.category_id \
            FROM time_entries e \
            JOIN tickets t ON t.id = e.ticket_id \
@@ -125,7 +125,7 @@ pub async fn unbilled_materials(
     values.insert(0, end_of(last).into());
     let sql = format!(
         "SELECT m.id, m.ticket_id, m.task_id, k.number, m.description, m.quantity_milli, m.unit, m.unit_price_minor, m.total_minor, \
-                t.warranty, COALESCE(k.customer_id, t.customer_id), m.created_at \
+                t.warranty OR k.warranty, COALESCE(k.customer_id, t.customer_id), m.created_at \
            FROM task_materials m JOIN tasks k ON k.id = m.task_id JOIN tickets t ON t.id = m.ticket_id \
           WHERE m.billed_statement_id IS NULL AND m.created_at < {p1} AND COALESCE(k.customer_id, t.customer_id) IN ({ids}) \
           ORDER BY m.created_at, m.id",

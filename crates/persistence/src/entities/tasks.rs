@@ -21,6 +21,7 @@ pub struct Model {
     pub assignee_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
     pub paid: bool,
+    pub warranty: bool,
     pub notify_assignee: bool,
     pub status: String,
     pub completed_at: Option<DateTimeUtc>,

@@ -48,6 +48,9 @@ pub struct CreateTask {
     pub partner_id: Option<Uuid>,
     #[serde(default)]
     pub paid: bool,
+    /// Warranty work (its time and materials bill at zero) even where the ticket is not.
+    #[serde(default)]
+    pub warranty: bool,
     /// Email the assignee about the task.
     #[serde(default)]
     pub notify_assignee: bool,
@@ -114,6 +117,7 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "double_option")]
     pub partner_id: Option<Option<Uuid>>,
     pub paid: Option<bool>,
+    pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
 }
 
@@ -144,6 +148,7 @@ impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
             assignee_id: b.assignee_id,
             partner_id: b.partner_id,
             paid: b.paid,
+            warranty: b.warranty,
             notify_assignee: b.notify_assignee,
         }
     }
@@ -165,6 +170,7 @@ impl From<UpdateTask> for servdesk_usecases::tasks::EditTask {
             assignee_id: b.assignee_id,
             partner_id: b.partner_id,
             paid: b.paid,
+            warranty: b.warranty,
             notify_assignee: b.notify_assignee,
         }
     }
