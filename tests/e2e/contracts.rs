@@ -245,6 +245,31 @@ async fn a_ticket_of_a_covered_category_is_marked_and_unmarked_as_it_changes() {
 }
 
 #[tokio::test]
+async fn open_tickets_follow_their_customers_contracts_as_they_are_entered_and_changed() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let acme = customer(&app, &admin, "Acme").await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Opened before the contract", "customer_id": acme})).await;
+    assert_eq!(ticket["contract_id"], Value::Null);
+    let contract = create(&app, &admin, "/api/v1/contracts", monthly(&acme, "2026-01-01", 1_000)).await;
+    let path = format!("/api/v1/tickets/{}", id(&ticket));
+    let marked: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(marked["contract_id"], contract["id"]);
+    // Scoped to a location the ticket is not at: no longer covered.
+    let site = create(
+        &app,
+        &admin,
+        &format!("/api/v1/customers/{acme}/locations"),
+        json!({"name": "Plant", "address_line": "Main 1", "city": "Kranj"}),
+    )
+    .await;
+    let scoped = app.patch(&format!("/api/v1/contracts/{}", id(&contract)), &admin, json!({"location_ids": [id(&site)]})).await;
+    assert_eq!(scoped.status(), 200);
+    let unmarked: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(unmarked["contract_id"], Value::Null);
+}
+
+#[tokio::test]
 async fn billing_rates_are_set_per_scope_and_date_and_refuse_what_does_not_fit() {
     let app = TestApp::spawn().await;
     let (_, finance) = app.user("finance").await;

@@ -84,7 +84,8 @@ pub struct TicketOut {
     pub warranty_override_reason: Option<String>,
     pub paid: bool,
     /// The contract covering its work (through its equipment, location or category), as of
-    /// its reported date; set when it is opened or changed.
+    /// its reported date; kept up to date while the ticket is open, as it or its customer's
+    /// contracts change.
     pub contract_id: Option<Uuid>,
     pub tags: Vec<String>,
     pub created_by: Option<Uuid>,

@@ -425,3 +425,52 @@ pub async fn stamp_first_response(conn: &impl ConnectionTrait, ticket_id: Uuid, 
         .await?;
     Ok(())
 }
+
+/// What decides which contract covers a ticket.
+#[derive(Debug, Clone)]
+pub struct CoverageOf {
+    pub id: Uuid,
+    pub location_id: Option<Uuid>,
+    pub equipment_contract_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub reported_on: chrono::NaiveDate,
+    pub contract_id: Option<Uuid>,
+}
+
+/// A customer's tickets that are not closed, with what decides their coverage.
+pub async fn coverage_of_open(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<CoverageOf>, StoreError> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT t.id, t.location_id, q.contract_id, t.category_id, t.reported_at, t.contract_id \
+           FROM tickets t LEFT JOIN equipment q ON q.id = t.equipment_id \
+          WHERE t.customer_id = {} AND t.closed_at IS NULL",
+        crate::db::placeholder(backend, 1)
+    );
+    let rows = conn.query_all_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [customer_id.into()])).await?;
+    rows.into_iter()
+        .map(|r| {
+            let reported: DateTime<Utc> = r.try_get_by_index(4)?;
+            Ok(CoverageOf {
+                id: r.try_get_by_index(0)?,
+                location_id: r.try_get_by_index(1)?,
+                equipment_contract_id: r.try_get_by_index(2)?,
+                category_id: r.try_get_by_index(3)?,
+                reported_on: reported.date_naive(),
+                contract_id: r.try_get_by_index(5)?,
+            })
+        })
+        .collect()
+}
+
+/// Marks the contract covering a ticket (a derived field: its version moves, so a client
+/// holding the old one refetches).
+pub async fn set_contract(conn: &impl ConnectionTrait, id: Uuid, contract_id: Option<Uuid>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::ContractId, Expr::value(contract_id))
+        .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -138,6 +138,7 @@ pub async fn create(desk: &Desk, principal: &Principal, new: NewContract) -> Res
     let opened =
         StatusChange { from: None, to: status, on: now.date_naive(), note: None, changed_by: actor_id(principal), changed_at: now };
     store::record_status_change(&txn, contract.id, &opened).await?;
+    refresh_ticket_coverage(&txn, contract.customer_id).await?;
     crate::commit(txn).await?;
     Ok(contract)
 }
@@ -172,6 +173,7 @@ pub async fn change(desk: &Desk, id: Uuid, expected_version: Option<i64>, change
     check_references(&txn, &next).await?;
     check_terms(&txn, &next).await?;
     let stored = store::replace(&txn, &current, next, now).await?;
+    refresh_ticket_coverage(&txn, stored.customer_id).await?;
     crate::commit(txn).await?;
     Ok(stored)
 }
@@ -212,6 +214,7 @@ pub async fn change_status(
     let stored = store::replace(&txn, &current, next, now).await?;
     let change = StatusChange { from: Some(current.status), to, on, note, changed_by: actor_id(principal), changed_at: now };
     store::record_status_change(&txn, id, &change).await?;
+    refresh_ticket_coverage(&txn, stored.customer_id).await?;
     crate::commit(txn).await?;
     Ok(stored)
 }
@@ -281,4 +284,26 @@ pub async fn covering_ticket(
         category_ids: category_id.into_iter().collect(),
     };
     Ok(rules::covering(&contracts, &work, day).map(|c| c.id))
+}
+
+/// Re-marks the coverage of a customer's open tickets after its contracts (or its units'
+/// contracts) changed: a ticket
+/// opened before its contract was entered is covered from then on, one whose contract ended
+/// before its reported day is not.
+pub async fn refresh_ticket_coverage(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<()> {
+    let contracts = store::of_customer(conn, customer_id).await?;
+    let now = now();
+    for ticket in servdesk_persistence::tickets::coverage_of_open(conn, customer_id).await? {
+        let work = rules::WorkScope {
+            customer_id: Some(customer_id),
+            location_id: ticket.location_id,
+            equipment_contract_id: ticket.equipment_contract_id,
+            category_ids: ticket.category_id.into_iter().collect(),
+        };
+        let covering = rules::covering(&contracts, &work, ticket.reported_on).map(|c| c.id);
+        if covering != ticket.contract_id {
+            servdesk_persistence::tickets::set_contract(conn, ticket.id, covering, now).await?;
+        }
+    }
+    Ok(())
 }

@@ -313,6 +313,11 @@ pub async fn patch(
         active: body.active,
     };
     let unit = equipment::update(&txn, current.id, if_match.0, changes, now()).await?;
+    if unit.contract_id != current.contract_id {
+        for customer in [current.customer_id, unit.customer_id].into_iter().flatten() {
+            servdesk_usecases::billing::contracts::refresh_ticket_coverage(&txn, customer).await?;
+        }
+    }
     servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
 }
