@@ -340,3 +340,158 @@ async fn every_route_answers_403_exactly_to_the_api_keys_whose_scopes_do_not_all
     }
     assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
+
+/// Real resources of every kind a `GET /…/{id}` route reads, created by the admin: the id to
+/// put in a route, by the collection before its `{id}`.
+async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::HashMap<&'static str, String> {
+    let mut ids = std::collections::HashMap::new();
+    let customer = create(app, admin, "/api/v1/customers", json!({"name": "Acme"})).await;
+    let acme = id(&customer);
+    let location = create(
+        app,
+        admin,
+        &format!("/api/v1/customers/{acme}/locations"),
+        json!({"name": "Plant", "address_line": "Main 1", "city": "Kranj"}),
+    )
+    .await;
+    let contact = create(app, admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": acme, "email": "ana@acme.example"})).await;
+    let partner = create(app, admin, "/api/v1/partners", json!({"name": "Subcontractor"})).await;
+    let product = create(app, admin, "/api/v1/products", json!({"name": "Pump"})).await;
+    let unit =
+        create(app, admin, "/api/v1/equipment", json!({"product_id": id(&product), "serial_number": "P-1", "customer_id": acme})).await;
+    let call = create(app, admin, "/api/v1/calls", json!({"channel": "phone", "subject": "Pump leaks", "customer_id": acme})).await;
+    let ticket =
+        create(app, admin, "/api/v1/tickets", json!({"title": "Pump leaks", "customer_id": acme, "contact_id": id(&contact)})).await;
+    let task = create(app, admin, &format!("/api/v1/tickets/{}/tasks", id(&ticket)), json!({"title": "Replace the seal"})).await;
+    let file = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("photo.png").mime_str("image/png").unwrap());
+    let uploaded: Value = app
+        .request(Method::POST, &format!("/api/v1/tickets/{}/attachments", id(&ticket)), Some(admin))
+        .multipart(file)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attachment = uploaded["items"][0]["id"].as_str().unwrap().to_owned();
+    create(app, admin, &format!("/api/v1/tickets/{}/comments", id(&ticket)), json!({"visibility": "public", "body": "On our way."})).await;
+    let today = chrono::Utc::now().date_naive();
+    let entry = create(app, admin, "/api/v1/time-entries", json!({"task_id": id(&task), "work_date": today, "minutes": 30})).await;
+    let done = app
+        .request(Method::POST, &format!("/api/v1/tasks/{}/completion", id(&task)), Some(admin))
+        .multipart(Form::new().text("data", json!({"work_done": "Seal replaced"}).to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 201);
+    let (user, _) = app.user("technician").await;
+    let team = create(app, admin, "/api/v1/teams", json!({"name": "Field"})).await;
+    let key = create(app, admin, "/api/v1/api-keys", json!({"name": "ERP", "scopes": ["billing:read"]})).await;
+    let canned = create(app, admin, "/api/v1/canned-responses", json!({"name": "Thanks", "language": "en", "body": "Thank you."})).await;
+    let contract = create(app, admin, "/api/v1/contracts", json!({"customer_id": acme, "name": "Support", "starts_on": "2026-01-01", "cycle": "monthly", "timing": "in_arrears", "services": [{"kind": "support", "description": "Support", "fee_minor": 1000}]})).await;
+    let rate =
+        create(app, admin, "/api/v1/billing-rates", json!({"scope": "installation", "rate_minor": 5000, "valid_from": "2020-01-01"})).await;
+    let document = create(
+        app,
+        admin,
+        &format!("/api/v1/tickets/{}/documents", id(&ticket)),
+        json!({"kind": "invoice", "number": "FV/1", "issued_on": today}),
+    )
+    .await;
+    let period = format!("{}", today.format("%Y-%m"));
+    let run: Value = app.post("/api/v1/billing-runs", admin, json!({"period": period})).await.json().await.unwrap();
+    app.run_jobs().await;
+    let statements: Value = app.get(&format!("/api/v1/statements?run_id={}", id(&run)), admin).await.json().await.unwrap();
+    let jobs: Value = app.get("/api/v1/jobs", admin).await.json().await.unwrap();
+    let message = app.outbox().await.first().map(id).expect("the public reply is in the outbox");
+    let category: Value = app.get("/api/v1/dictionaries/ticket-categories", admin).await.json().await.unwrap();
+    for (collection, value) in [
+        ("customers", acme.clone()),
+        ("locations", id(&location)),
+        ("contacts", id(&contact)),
+        ("partners", id(&partner)),
+        ("products", id(&product)),
+        ("equipment", id(&unit)),
+        ("calls", id(&call["call"])),
+        ("tickets", id(&ticket)),
+        ("tasks", id(&task)),
+        ("attachments", attachment),
+        ("time-entries", id(&entry)),
+        ("users", user),
+        ("teams", id(&team)),
+        ("api-keys", id(&key)),
+        ("canned-responses", id(&canned)),
+        ("contracts", id(&contract)),
+        ("billing-rates", id(&rate)),
+        ("billing-runs", id(&run)),
+        ("statements", id(&statements["items"][0])),
+        ("documents", id(&document)),
+        ("jobs", id(&jobs["items"][0])),
+        ("messages", message),
+        ("ticket-categories", id(&category["items"][0])),
+    ] {
+        ids.insert(collection, value);
+    }
+    ids
+}
+
+/// A documented GET path with real ids (and the query a route needs).
+fn real(path: &str, ids: &std::collections::HashMap<&'static str, String>) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut out = Vec::new();
+    for (i, seg) in segments.iter().enumerate() {
+        out.push(match *seg {
+            "{kind}" => "ticket-categories".to_owned(),
+            "{event}" => "public_reply".to_owned(),
+            "{language}" => "en".to_owned(),
+            "{id}" if segments[i - 1] == "ticket-categories" || segments[i - 1] == "{kind}" => ids["ticket-categories"].clone(),
+            "{id}" => ids.get(segments[i - 1]).unwrap_or_else(|| panic!("no fixture for {path}")).clone(),
+            s => s.to_owned(),
+        });
+    }
+    let query = match path {
+        p if p.ends_with("/prepayment") => "?period=2026-01",
+        "/api/v1/contacts/lookup" => "?email=ana@acme.example",
+        "/api/v1/planner" => "?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z",
+        "/api/v1/reports/effective-time" => "?period=2026-01",
+        _ => "",
+    };
+    out.join("/") + query
+}
+
+/// Roles that see every ticket (and so every resource behind one): where a route allows them,
+/// it must answer 2xx with a real id. The others may get 404 for what is not theirs.
+const SEES_EVERYTHING: &[&str] = &["admin", "coordinator", "finance"];
+
+#[tokio::test]
+async fn every_get_route_answers_2xx_with_real_ids_to_the_roles_that_see_everything() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ids = one_of_everything(&app, &admin).await;
+    let mut tokens = vec![("admin", admin.clone())];
+    for role in &ALL[1..] {
+        tokens.push((role, app.user(role).await.1));
+    }
+    let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if item.get("get").is_none() || path.ends_with("/calendar.ics") {
+            continue;
+        }
+        let Some(Some(roles)) = allowed("GET", path) else { continue };
+        let concrete = real(path, &ids);
+        for (role, token) in &tokens {
+            let status = app.request(Method::GET, &concrete, Some(token)).send().await.unwrap().status().as_u16();
+            let may = roles.contains(role);
+            if !may {
+                assert_eq!(status, 403, "{role} GET {concrete}");
+            } else if SEES_EVERYTHING.contains(role) {
+                assert!((200..300).contains(&status), "{role} GET {concrete} answered {status}");
+                checked += 1;
+            } else {
+                assert!((200..300).contains(&status) || status == 404, "{role} GET {concrete} answered {status}");
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} route × role pairs checked");
+}
