@@ -19,7 +19,9 @@ cargo build --release -q -p servdesk-api
 bin=target/release/servdesk
 if [ "${BENCH_REUSE:-0}" = 1 ]; then
   SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
-  psql "$url" -qc "DELETE FROM statement_lines; DELETE FROM statements; DELETE FROM billing_runs; DELETE FROM jobs" -c "VACUUM ANALYZE"
+  psql "$url" -qc "UPDATE time_entries SET billed_statement_id = NULL WHERE billed_statement_id IS NOT NULL" \
+    -c "DELETE FROM documents WHERE kind = 'statement'; DELETE FROM billed_fee_periods; DELETE FROM statement_lines; DELETE FROM statements; DELETE FROM billing_runs; DELETE FROM jobs" \
+    -c "VACUUM ANALYZE"
 else
   psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
@@ -59,3 +61,8 @@ echo "$body" | sed -E 's/.*"status":"([a-z]+)".*"customers_done":([0-9]+).*"cust
 printf 'run: %.1f s; peak resident while it ran: %d MB (VmHWM %d MB)\n' "$(echo "$finished - $started" | bc)" $(( peak / 1024 )) \
   $(( $(awk '/^VmHWM/ { print $2 }' "/proc/$server/status") / 1024 ))
 psql "$url" -tAc "SELECT count(*) || ' lines' FROM statement_lines"
+if [ "${BENCH_FINALIZE:-1}" = 1 ]; then
+  started=$(date +%s.%N)
+  status=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/billing-runs/$run/finalize" -H "Authorization: Bearer $token")
+  printf 'finalize: %s in %.1f s\n' "$status" "$(echo "$(date +%s.%N) - $started" | bc)"
+fi

@@ -147,6 +147,36 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime
     to_document(model.try_into_model()?)
 }
 
+/// Writes many documents at once (a finalized run's statements), a multi-row INSERT per
+/// thousand.
+pub async fn create_many(conn: &impl ConnectionTrait, new: Vec<NewDocument>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let models: Vec<row::ActiveModel> = new
+        .into_iter()
+        .map(|n| row::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ticket_id: Set(n.ticket_id),
+            task_id: Set(n.task_id),
+            customer_id: Set(n.customer_id),
+            statement_id: Set(n.statement_id),
+            kind: Set(n.kind.as_str().to_owned()),
+            number: Set(n.number),
+            issued_on: Set(n.issued_on),
+            amount_minor: Set(n.amount_minor),
+            currency: Set(n.currency),
+            status: Set(n.status),
+            external_ref: Set(n.external_ref),
+            attachment_id: Set(n.attachment_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    for chunk in models.chunks(1_000) {
+        row::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await.map_err(taken)?;
+    }
+    Ok(())
+}
+
 /// Points the document at a new file (a regenerated report), dated `issued_on`.
 pub async fn replace_file(
     conn: &impl ConnectionTrait,

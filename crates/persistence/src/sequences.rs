@@ -29,6 +29,26 @@ pub async fn next(conn: &impl ConnectionTrait, name: &str, period: i32) -> Resul
     Err(missing(name, period))
 }
 
+/// Takes `n` consecutive values of sequence `name` in `period` at once; answers the first.
+pub async fn reserve(conn: &impl ConnectionTrait, name: &str, period: i32, n: i64) -> Result<i64, StoreError> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "UPDATE sequences SET last_value = last_value + {} WHERE name = {} AND period = {} RETURNING last_value",
+        placeholder(backend, 1),
+        placeholder(backend, 2),
+        placeholder(backend, 3)
+    );
+    for _ in 0..2 {
+        let stmt = Statement::from_sql_and_values(backend, &sql, [n.into(), name.into(), period.into()]);
+        if let Some(row) = conn.query_one_raw(stmt).await? {
+            let last: i64 = row.try_get("", "last_value")?;
+            return Ok(last - n + 1);
+        }
+        ensure(conn, name, period).await?;
+    }
+    Err(missing(name, period))
+}
+
 /// Creates the period's counter row if it is not there (a concurrent creator's row does too).
 pub async fn ensure(conn: &impl ConnectionTrait, name: &str, period: i32) -> Result<(), StoreError> {
     let row = sequences::ActiveModel { name: Set(name.to_owned()), period: Set(period), last_value: Set(0) };

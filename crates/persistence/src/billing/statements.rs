@@ -12,7 +12,6 @@ use servdesk_domain::billing::rates::RateSource;
 use servdesk_domain::billing::runs::{Invoice, Statement};
 use servdesk_domain::billing::statements::{Billed, Line, LineKind, totals};
 use servdesk_domain::errors::code;
-use servdesk_domain::numbering;
 use uuid::Uuid;
 
 use crate::db::{id_list, placeholder};
@@ -422,20 +421,30 @@ pub async fn finalize_run(
     computed_at: DateTime<Utc>,
     year: i32,
     now: DateTime<Utc>,
-) -> Result<Vec<Uuid>, StoreError> {
+) -> Result<Vec<Statement>, StoreError> {
     let backend = conn.get_database_backend();
     let p = |n| placeholder(backend, n);
-    let ids = ids_of_run(conn, run_id).await?;
-    for id in &ids {
-        let number = numbering::format("ST", year, sequences::next(conn, "statement", year).await?);
-        row::Entity::update_many()
-            .col_expr(row::Column::Number, Expr::value(number))
-            .col_expr(row::Column::Status, Expr::value("final"))
-            .col_expr(row::Column::Version, Expr::col(row::Column::Version).add(1))
-            .col_expr(row::Column::UpdatedAt, Expr::value(now))
-            .filter(row::Column::Id.eq(*id))
-            .exec(conn)
-            .await?;
+    // Numbers in statement (creation) order, reserved at once and written by one statement.
+    let count = ids_of_run(conn, run_id).await?.len();
+    if count > 0 {
+        let first = sequences::reserve(conn, "statement", year, i64::try_from(count).unwrap_or(i64::MAX)).await?;
+        let value = format!("({} - 1 + r.n)", p(3));
+        // `T-2026-000123`: at least six digits, as `numbering::format` writes them.
+        let padded = if backend == DbBackend::Postgres {
+            format!("CASE WHEN {value} < 1000000 THEN lpad(CAST({value} AS text), 6, '0') ELSE CAST({value} AS text) END")
+        } else {
+            format!("printf('%06d', {value})")
+        };
+        let sql = format!(
+            "UPDATE statements SET number = {prefix} || {padded}, status = 'final', version = statements.version + 1, updated_at = {now} \
+               FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM statements WHERE run_id = {run}) r \
+              WHERE statements.id = r.id",
+            prefix = p(4),
+            now = p(2),
+            run = p(1),
+        );
+        let prefix = format!("ST-{year}-");
+        conn.execute_raw(Sql::from_sql_and_values(backend, sql, [run_id.into(), now.into(), first.into(), prefix.into()])).await?;
     }
     let run_lines = format!(
         "SELECT l.{{col}} FROM statement_lines l JOIN statements s ON s.id = l.statement_id WHERE s.run_id = {} AND l.{{col}} IS NOT NULL",
@@ -480,14 +489,15 @@ pub async fn finalize_run(
             .unwrap_or(0);
         // Billing bumps an entry's version: an edit that read it before fails its If-Match.
         let (touch, values): (String, Vec<sea_orm::Value>) = if table == "time_entries" {
-            (format!(", version = version + 1, updated_at = {}", p(2)), vec![run_id.into(), now.into()])
+            (format!(", version = {table}.version + 1, updated_at = {}", p(2)), vec![run_id.into(), now.into()])
         } else {
             (String::new(), vec![run_id.into()])
         };
+        // One join, not a lookup per row: PostgreSQL and SQLite (3.33+) both take UPDATE … FROM.
         let sql = format!(
-            "UPDATE {table} SET billed_statement_id = (SELECT l.statement_id FROM statement_lines l JOIN statements s ON s.id = l.statement_id \
-                                                       WHERE s.run_id = {r} AND l.{col} = {table}.id){touch} \
-              WHERE billed_statement_id IS NULL AND id IN ({lines_of_run})",
+            "UPDATE {table} SET billed_statement_id = l.statement_id{touch} \
+               FROM statement_lines l JOIN statements s ON s.id = l.statement_id \
+              WHERE s.run_id = {r} AND l.{col} = {table}.id AND {table}.billed_statement_id IS NULL",
             r = p(1),
         );
         let marked = conn.execute_raw(Sql::from_sql_and_values(backend, sql, values)).await?.rows_affected();
@@ -514,7 +524,8 @@ pub async fn finalize_run(
             e.into()
         }
     })?;
-    Ok(ids)
+    let finalized = row::Entity::find().filter(row::Column::RunId.eq(run_id)).order_by_asc(row::Column::Id).all(conn).await?;
+    finalized.into_iter().map(to_statement).collect()
 }
 
 /// Records the ERP's invoice for a final statement (again with the same values is a no-op;

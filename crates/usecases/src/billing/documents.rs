@@ -196,30 +196,31 @@ pub async fn upsert(
     Err(Error::new(code::EXTERNAL_REF_TAKEN, "the document was written concurrently; retry"))
 }
 
-/// The document of a finalized statement, written in the finalizing transaction.
-pub async fn record_statement(conn: &impl ConnectionTrait, statement: &Statement, issued_on: NaiveDate) -> Result<()> {
-    let (amount_minor, currency) = match statement.totals.as_slice() {
-        [(currency, amount)] => (Some(*amount), Some(currency.clone())),
-        _ => (None, None),
-    };
-    store::create(
-        conn,
-        NewDocument {
-            ticket_id: None,
-            task_id: None,
-            customer_id: Some(statement.customer_id),
-            statement_id: Some(statement.id),
-            kind: DocumentKind::Statement,
-            number: statement.number.clone().unwrap_or_default(),
-            issued_on,
-            amount_minor,
-            currency,
-            status: "final".to_owned(),
-            external_ref: None,
-            attachment_id: None,
-        },
-        now(),
-    )
-    .await?;
+/// The documents of a run's finalized statements, written in the finalizing transaction.
+pub async fn record_statements(conn: &impl ConnectionTrait, statements: &[Statement], issued_on: NaiveDate) -> Result<()> {
+    let documents = statements
+        .iter()
+        .map(|statement| {
+            let (amount_minor, currency) = match statement.totals.as_slice() {
+                [(currency, amount)] => (Some(*amount), Some(currency.clone())),
+                _ => (None, None),
+            };
+            NewDocument {
+                ticket_id: None,
+                task_id: None,
+                customer_id: Some(statement.customer_id),
+                statement_id: Some(statement.id),
+                kind: DocumentKind::Statement,
+                number: statement.number.clone().unwrap_or_default(),
+                issued_on,
+                amount_minor,
+                currency,
+                status: "final".to_owned(),
+                external_ref: None,
+                attachment_id: None,
+            }
+        })
+        .collect();
+    store::create_many(conn, documents, now()).await?;
     Ok(())
 }

@@ -124,10 +124,7 @@ pub async fn finalize(desk: &Desk, principal: &Principal, id: Uuid, expected_ver
     let computed_at = run.computed_at.unwrap_or(run.created_at);
     let finalized = statements::finalize_run(&txn, id, computed_at, run.month.year(), now).await?;
     // Each statement is also a linked document of its customer.
-    for statement_id in finalized {
-        let statement = statements::get(&txn, statement_id).await?;
-        super::documents::record_statement(&txn, &statement, now.date_naive()).await?;
-    }
+    super::documents::record_statements(&txn, &finalized, now.date_naive()).await?;
     crate::commit(txn).await?;
     Ok(store::get(&desk.db, id).await?)
 }
