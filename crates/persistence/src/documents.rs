@@ -124,8 +124,8 @@ pub struct NewDocument {
     pub attachment_id: Option<Uuid>,
 }
 
-pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime<Utc>) -> Result<Document, StoreError> {
-    let model = row::ActiveModel {
+fn model(new: NewDocument, now: DateTime<Utc>) -> row::ActiveModel {
+    row::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(new.ticket_id),
         task_id: Set(new.task_id),
@@ -142,7 +142,11 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    };
+    }
+}
+
+pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime<Utc>) -> Result<Document, StoreError> {
+    let model = model(new, now);
     row::Entity::insert(model.clone()).exec_without_returning(conn).await.map_err(taken)?;
     to_document(model.try_into_model()?)
 }
@@ -150,27 +154,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewDocument, now: DateTime
 /// Writes many documents at once (a finalized run's statements), a multi-row INSERT per
 /// thousand.
 pub async fn create_many(conn: &impl ConnectionTrait, new: Vec<NewDocument>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let models: Vec<row::ActiveModel> = new
-        .into_iter()
-        .map(|n| row::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ticket_id: Set(n.ticket_id),
-            task_id: Set(n.task_id),
-            customer_id: Set(n.customer_id),
-            statement_id: Set(n.statement_id),
-            kind: Set(n.kind.as_str().to_owned()),
-            number: Set(n.number),
-            issued_on: Set(n.issued_on),
-            amount_minor: Set(n.amount_minor),
-            currency: Set(n.currency),
-            status: Set(n.status),
-            external_ref: Set(n.external_ref),
-            attachment_id: Set(n.attachment_id),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .collect();
+    let models: Vec<row::ActiveModel> = new.into_iter().map(|n| model(n, now)).collect();
     for chunk in models.chunks(1_000) {
         row::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await.map_err(taken)?;
     }
