@@ -382,7 +382,7 @@ impl Config {
         }
         c.company_address = var("SERVDESK_COMPANY_ADDRESS");
         if let Some(currency) = var("SERVDESK_CURRENCY") {
-            if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            if servdesk_domain::billing::contracts::check_currency(&currency).is_err() {
                 return Err("SERVDESK_CURRENCY must be an ISO 4217 code such as EUR or PLN".to_owned());
             }
             c.currency = currency;

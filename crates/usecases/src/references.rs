@@ -21,6 +21,19 @@ pub async fn dictionary(conn: &impl ConnectionTrait, field: &str, kind: Dictiona
     }
 }
 
+/// A category that work is filed under: a ticket category or a task category (what contracts
+/// cover and category billing rates price). 422 naming `field` when it is neither.
+pub async fn work_category(conn: &impl ConnectionTrait, field: &str, id: Uuid) -> Result<()> {
+    for kind in [DictionaryKind::TaskCategory, DictionaryKind::TicketCategory] {
+        match dictionaries::get(conn, kind, id).await {
+            Ok(_) => return Ok(()),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::invalid_field(field, field::NOT_FOUND, "no such ticket or task category"))
+}
+
 pub async fn team(conn: &impl ConnectionTrait, id: Option<Uuid>) -> Result<()> {
     if let Some(id) = id {
         referenced("team_id", teams::get(conn, id).await)?;

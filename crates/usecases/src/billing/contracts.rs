@@ -6,11 +6,10 @@ use servdesk_domain::Principal;
 use servdesk_domain::billing::contracts::{self as rules, Contract, ContractStatus, Service, ServiceKind, StatusChange};
 use servdesk_domain::billing::fees::{self, MonthCharge, Timing};
 use servdesk_domain::billing::periods::{Cycle, Days};
-use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::errors::field;
 use servdesk_persistence::billing::contracts as store;
 use servdesk_persistence::directory::{customers, locations};
-use servdesk_persistence::{ConnectionTrait, TransactionTrait, dictionaries};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::error::referenced;
@@ -85,10 +84,7 @@ async fn check_references(conn: &impl ConnectionTrait, contract: &Contract) -> R
         }
     }
     for (i, id) in contract.category_ids.iter().enumerate() {
-        let ticket = dictionaries::get(conn, DictionaryKind::TicketCategory, *id).await.is_ok();
-        if !ticket && dictionaries::get(conn, DictionaryKind::TaskCategory, *id).await.is_err() {
-            return Err(Error::invalid_field(&format!("category_ids[{i}]"), field::NOT_FOUND, "no such ticket or task category"));
-        }
+        crate::references::work_category(conn, &format!("category_ids[{i}]"), *id).await?;
     }
     Ok(())
 }

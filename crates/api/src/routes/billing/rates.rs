@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 use servdesk_domain::Role;
 use servdesk_domain::billing::contracts::check_currency;
 use servdesk_domain::billing::rates::{BillingRate, RateScope, check_rate};
-use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::errors::field;
 use servdesk_persistence::billing::rates::{self as store, RateFilter, Subject};
 use servdesk_persistence::directory::customers;
-use servdesk_persistence::{dictionaries, users};
+use servdesk_persistence::users;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -154,10 +153,7 @@ async fn subject(state: &AppState, body: &CreateBillingRate) -> ApiResult<Subjec
             let id = body
                 .category_id
                 .ok_or_else(|| ApiError::invalid_field("category_id", field::REQUIRED, "a category rate names the category"))?;
-            let task = dictionaries::get(db, DictionaryKind::TaskCategory, id).await.is_ok();
-            if !task && dictionaries::get(db, DictionaryKind::TicketCategory, id).await.is_err() {
-                return Err(ApiError::invalid_field("category_id", field::NOT_FOUND, "no such task or ticket category"));
-            }
+            servdesk_usecases::references::work_category(db, "category_id", id).await?;
             Subject::Category(id)
         }
         RateScope::Customer => {
