@@ -29,6 +29,7 @@ mod m20261204_000021_contracts;
 mod m20261205_000022_billing_runs;
 mod m20261205_000023_documents_erp;
 mod m20261205_000024_task_warranty;
+mod m20261205_000025_portal;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_billing_runs::Migration),
             Box::new(m20261205_000023_documents_erp::Migration),
             Box::new(m20261205_000024_task_warranty::Migration),
+            Box::new(m20261205_000025_portal::Migration),
         ]
     }
 }

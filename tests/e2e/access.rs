@@ -32,11 +32,23 @@ fn is_billing(path: &str) -> bool {
 const DIRECTORY: [&str; 6] =
     ["/api/v1/customers", "/api/v1/locations", "/api/v1/contacts", "/api/v1/partners", "/api/v1/products", "/api/v1/equipment"];
 
+/// The portal's login routes, which take no token.
+const PORTAL_PUBLIC: [&str; 4] = [
+    "/api/v1/portal/auth/login",
+    "/api/v1/portal/auth/login-link",
+    "/api/v1/portal/auth/login-link/redeem",
+    "/api/v1/portal/auth/invitation",
+];
+const NOBODY: &[&str] = &[];
+
 /// Who may call each route (`None`: public, no authentication).
 fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> {
     Some(match (method, path) {
         ("GET", "/health" | "/ready" | "/metrics") => None,
         ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => None,
+        (_, p) if PORTAL_PUBLIC.contains(&p) || p.starts_with("/api/v1/public/") || p.starts_with("/track/") => None,
+        // The portal is for customers' contacts: every staff role is refused (`staff_token`).
+        (_, p) if p.starts_with("/api/v1/portal/") => Some(NOBODY),
         ("GET", "/api/v1/me") | ("POST", "/api/v1/me/password") => Some(ALL),
         ("POST", "/api/v1/tickets/{id}/documents") => Some(BILLING_WRITERS),
         ("POST" | "DELETE", "/api/v1/me/calendar-token") => Some(ALL),
@@ -251,6 +263,9 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
             return None;
         }
         ("GET", "/me") | ("POST", "/me/password") => return None,
+        _ if PORTAL_PUBLIC.contains(&path) || p.starts_with("/public/") || p.starts_with("/track/") => return None,
+        // No scope opens the portal: it is for customers' contacts.
+        _ if p.starts_with("/portal/") => "Portal",
         ("GET", "/contacts/lookup") => "CallerLookup",
         ("POST", "/tickets/{id}/documents") => "BillingManage",
         ("GET", x) if is_billing(x) => "BillingRead",

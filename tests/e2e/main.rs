@@ -29,6 +29,7 @@ mod hardening;
 mod jobs;
 mod openapi;
 mod planner;
+mod portal;
 mod s3;
 mod sms;
 mod tasks;

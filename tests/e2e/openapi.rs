@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, concrete};
 
 /// Routes anyone may call. Everything else must answer 401 to an anonymous caller.
-const PUBLIC: [(&str, &str); 7] = [
+const PUBLIC: [(&str, &str); 13] = [
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
@@ -16,6 +16,13 @@ const PUBLIC: [(&str, &str); 7] = [
     ("POST", "/api/v1/auth/logout"),
     // Calendar apps cannot send headers: the feed's token is in its URL.
     ("GET", "/api/v1/users/{id}/calendar.ics"),
+    // The portal's ways in, and what a tracking link opens.
+    ("POST", "/api/v1/portal/auth/login"),
+    ("POST", "/api/v1/portal/auth/login-link"),
+    ("POST", "/api/v1/portal/auth/login-link/redeem"),
+    ("POST", "/api/v1/portal/auth/invitation"),
+    ("GET", "/api/v1/public/tracking/{token}"),
+    ("GET", "/track/{token}"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {

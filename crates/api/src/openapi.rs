@@ -40,7 +40,9 @@ use crate::routes;
         (name = tags::CANNED, description = "Reply templates rendered for a ticket"),
         (name = tags::NOTIFICATIONS, description = "Notification templates and switches, the outbox of email and SMS"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
-        (name = tags::OPERATIONS, description = "Health, readiness and metrics")
+        (name = tags::OPERATIONS, description = "Health, readiness and metrics"),
+        (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
+        (name = tags::PUBLIC, description = "No login: tracking links of requests")
     ),
     components(schemas(Problem, FieldErrorOut))
 )]
@@ -315,4 +317,6 @@ pub mod tags {
     pub const PLANNER: &str = "planner";
     pub const NOTIFICATIONS: &str = "notifications";
     pub const OPERATIONS: &str = "operations";
+    pub const PORTAL: &str = "portal";
+    pub const PUBLIC: &str = "public";
 }

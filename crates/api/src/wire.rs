@@ -192,3 +192,10 @@ pub fn rate_source_or_null() -> Object {
         servdesk_domain::billing::rates::RateSource::ALL.iter().map(|s| s.as_str()),
     ))
 }
+
+pub fn portal_role() -> Object {
+    string_enum(
+        "`requester`: sees the requests they made; `manager`: every request of their company, its equipment and bills.",
+        servdesk_domain::portal::PortalRole::ALL.iter().map(|r| r.as_str()),
+    )
+}

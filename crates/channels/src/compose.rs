@@ -13,13 +13,14 @@ use servdesk_persistence::calls;
 use servdesk_persistence::directory::{contacts, customers, locations};
 use servdesk_persistence::jobs::{self, Job, NewJob};
 use servdesk_persistence::messages::ThreadOf;
+use servdesk_persistence::tracking::Request;
 use servdesk_persistence::{
     DatabaseConnection, StoreError, TransactionTrait, comments, dictionaries, messages, notification_settings, tasks, templates, tickets,
     users,
 };
 use servdesk_usecases::jobs::{JobFuture, JobHandler};
 use servdesk_usecases::notify::{DELIVER_EMAIL, DELIVER_SMS, Recipient};
-use servdesk_usecases::{Desk, now};
+use servdesk_usecases::{Desk, now, tracking};
 use uuid::Uuid;
 
 pub struct Compose {
@@ -58,6 +59,7 @@ struct Facts {
     contact: Option<servdesk_domain::directory::Contact>,
     status: Option<String>,
     location: Option<String>,
+    actor_name: Option<String>,
 }
 
 fn optional<T>(found: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
@@ -70,7 +72,7 @@ fn optional<T>(found: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
 
 impl Compose {
     async fn facts(&self, db: &DatabaseConnection, payload: &Value) -> Result<Facts, StoreError> {
-        let mut f = Facts::default();
+        let mut f = Facts { actor_name: text_in(payload, "actor_name"), ..Facts::default() };
         if let Some(id) = id_in(payload, "ticket_id") {
             f.ticket = optional(tickets::get(db, id).await)?;
         }
@@ -91,8 +93,12 @@ impl Compose {
             f.customer = optional(customers::get(db, id).await)?;
         }
         let contact_id = f.ticket.as_ref().and_then(|t| t.contact_id).or(f.call.as_ref().and_then(|c| c.contact_id));
-        if let Some(id) = contact_id {
+        if let Some(id) = contact_id.or(id_in(payload, "contact_id")) {
             f.contact = optional(contacts::get(db, id).await)?;
+        }
+        // A message about the contact alone (a portal invitation) names their company.
+        if let (None, Some(contact)) = (&f.customer, &f.contact) {
+            f.customer = optional(customers::get(db, contact.customer_id).await)?;
         }
         if let Some(ticket) = &f.ticket {
             f.status = optional(dictionaries::get(db, DictionaryKind::TicketStatus, ticket.status_id).await)?.map(|s| s.name);
@@ -107,13 +113,7 @@ impl Compose {
     }
 
     /// The template context: every variable of the event, empty where the fact is missing.
-    fn context(&self, event: NotificationEvent, f: &Facts, recipient: &Recipient, payload: &Value) -> Value {
-        let frontend = self.state.config.frontend_url.trim_end_matches('/');
-        let link = match (&f.task, &f.ticket) {
-            (Some(task), _) if event == NotificationEvent::TaskAssigned => format!("{frontend}/tasks/{}", task.id),
-            (_, Some(ticket)) => format!("{frontend}/tickets/{}", ticket.id),
-            _ => frontend.to_owned(),
-        };
+    fn context(&self, event: NotificationEvent, f: &Facts, recipient: &Recipient, link: &str) -> Value {
         let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let mut ctx = event.sample_context();
         let facts = json!({
@@ -137,7 +137,7 @@ impl Compose {
                 "planned_start": when(t.planned_start), "planned_end": when(t.planned_end),
                 "location": f.location.clone().unwrap_or_default(),
             })),
-            "actor": {"name": text_in(payload, "actor_name").unwrap_or_default()},
+            "actor": {"name": f.actor_name.clone().unwrap_or_default()},
         });
         // Every variable the event documents exists (empty when unknown), so a template
         // accepted when it was saved always renders.
@@ -156,6 +156,32 @@ impl Compose {
             }
         }
         ctx
+    }
+
+    /// The message's link: the one the change sent (a portal invitation), else for a
+    /// customer the request's tracking page (made with its first notice), for a colleague
+    /// the ticket or task in the staff frontend.
+    async fn link(&self, db: &DatabaseConnection, event: NotificationEvent, f: &Facts, payload: &Value) -> Result<String, StoreError> {
+        if let Some(link) = text_in(payload, "link") {
+            return Ok(link);
+        }
+        let frontend = self.state.config.frontend_url.trim_end_matches('/');
+        if event.audience() == Audience::Contact {
+            let request = match (&f.ticket, &f.call) {
+                (Some(t), _) => Some(Request::Ticket(t.id)),
+                (None, Some(c)) => Some(c.ticket_id.map_or(Request::Call(c.id), Request::Ticket)),
+                _ => None,
+            };
+            if let Some(request) = request {
+                let link = tracking::link_for(db, request).await.map_err(|e| StoreError::corrupt("tracking_links", e.to_string()))?;
+                return Ok(tracking::url(&self.state, &link));
+            }
+        }
+        Ok(match (&f.task, &f.ticket) {
+            (Some(task), _) if event == NotificationEvent::TaskAssigned => format!("{frontend}/tasks/{}", task.id),
+            (_, Some(ticket)) => format!("{frontend}/tickets/{}", ticket.id),
+            _ => frontend.to_owned(),
+        })
     }
 
     async fn recipient(
@@ -224,7 +250,8 @@ impl Compose {
         let customer_language = f.customer.as_ref().and_then(|c| c.language.as_deref()).filter(|_| event.audience() == Audience::Contact);
         let chain = notifications::language_chain(recipient.language.as_deref(), customer_language, &self.state.config.default_language);
         let (language, template) = self.template(db, event, &chain).await?;
-        let ctx = self.context(event, &f, &recipient, payload);
+        let link = self.link(db, event, &f, payload).await?;
+        let ctx = self.context(event, &f, &recipient, &link);
         let rendered = match notifications::render(&template, &ctx) {
             Ok(r) => r,
             Err(e) => {

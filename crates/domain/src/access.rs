@@ -239,6 +239,14 @@ pub enum Visibility {
     Assigned {
         user_id: Uuid,
     },
+    /// A portal requester: the tickets they are the contact of.
+    Requester {
+        contact_id: Uuid,
+    },
+    /// A portal manager: every ticket of their company.
+    Company {
+        customer_id: Uuid,
+    },
     Nothing,
 }
 

@@ -152,6 +152,9 @@ pub mod code {
         REFRESH_TOKEN_REUSED = "refresh_token_reused", Unauthenticated, "a refresh token was used twice; the session was ended";
         INVALID_REFRESH_TOKEN = "invalid_refresh_token", Unauthenticated, "unknown, expired or revoked refresh token";
         INVALID_FEED_TOKEN = "invalid_feed_token", Unauthenticated, "the calendar link is not valid";
+        INVALID_LINK = "invalid_link", Unauthenticated, "the portal link is unknown, used or expired; ask for a new one";
+        CUSTOMER_TOKEN = "customer_token", Forbidden, "a customer's portal token opens the portal routes only";
+        STAFF_TOKEN = "staff_token", Forbidden, "the portal routes are for customers' contacts; staff use the staff routes";
         FORBIDDEN = "forbidden", Forbidden, "the role or key scopes do not allow this";
         USER_ONLY = "user_only", Forbidden, "only a staff member (not an API key) can do this";
         NOT_FOUND = "not_found", NotFound, "no such resource, or one the caller may not see";

@@ -28,10 +28,12 @@ pub mod numbering;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod portal;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
 pub mod timeline;
+pub mod tracking;
 pub mod users;
 
 pub use access::{Actor, ApiKey, Permission, Principal, Role, Scope, Visibility};

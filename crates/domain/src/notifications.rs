@@ -22,6 +22,10 @@ named_enum! {
         PublicReply = "public_reply",
         Mention = "mention",
         TaskAssigned = "task_assigned",
+        /// A contact is invited to the customers' portal (a link to set a password).
+        PortalInvitation = "portal_invitation",
+        /// A contact asked for a login link to the portal.
+        PortalLogin = "portal_login",
     }
 }
 
@@ -90,6 +94,7 @@ impl NotificationEvent {
             Self::TicketAssigned => vars.extend(ticket.iter().chain(&["actor.name"])),
             Self::PublicReply => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
             Self::Mention => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
+            Self::PortalInvitation | Self::PortalLogin => vars.extend(["customer.name", "contact.name"]),
             Self::TaskAssigned => vars.extend(ticket.iter().chain(&[
                 "task.number",
                 "task.title",
@@ -283,12 +288,12 @@ fn polish(event: NotificationEvent) -> TemplateText {
     let (subject, text, sms): (&str, &str, Option<&str>) = match event {
         E::CallAcknowledged => (
             "Otrzymaliśmy Państwa zgłoszenie{% if call.subject %}: {{ call.subject }}{% endif %}",
-            "Dzień dobry {{ recipient.name }},\n\ndziękujemy za kontakt z {{ company.name }}. Zgłoszenie zostało zarejestrowane pod numerem {{ call.number }}; wkrótce się odezwiemy.\n\nW dalszej korespondencji prosimy zachować numer w temacie wiadomości.\n\n{{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\ndziękujemy za kontakt z {{ company.name }}. Zgłoszenie zostało zarejestrowane pod numerem {{ call.number }}; wkrótce się odezwiemy.\n\nStatus zgłoszenia: {{ link }}\n\nW dalszej korespondencji prosimy zachować numer w temacie wiadomości.\n\n{{ company.name }}",
             Some("{{ company.name }}: otrzymaliśmy zgłoszenie {{ call.number }}, wkrótce się odezwiemy."),
         ),
         E::TicketCreated => (
             "Zgłoszenie przyjęte do realizacji: {{ ticket.title }}",
-            "Dzień dobry {{ recipient.name }},\n\nprzyjęliśmy zgłoszenie {{ ticket.number }} „{{ ticket.title }}”.\n\nOdpowiedź na tę wiadomość zostanie dołączona do zgłoszenia.\n\n{{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\nprzyjęliśmy zgłoszenie {{ ticket.number }} „{{ ticket.title }}”.\n\nOdpowiedź na tę wiadomość zostanie dołączona do zgłoszenia.\n\nStatus zgłoszenia: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: zgłoszenie {{ ticket.number }} „{{ ticket.title }}” przyjęte."),
         ),
         E::TicketAssigned => (
@@ -298,17 +303,17 @@ fn polish(event: NotificationEvent) -> TemplateText {
         ),
         E::TicketInProgress => (
             "Rozpoczęliśmy realizację zgłoszenia: {{ ticket.title }}",
-            "Dzień dobry {{ recipient.name }},\n\nrozpoczęliśmy realizację zgłoszenia {{ ticket.number }} „{{ ticket.title }}”.\n\n{{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\nrozpoczęliśmy realizację zgłoszenia {{ ticket.number }} „{{ ticket.title }}”.\n\nStatus zgłoszenia: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: rozpoczęliśmy realizację zgłoszenia {{ ticket.number }}."),
         ),
         E::TicketResolved => (
             "Zgłoszenie rozwiązane: {{ ticket.title }}",
-            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało rozwiązane. Jeśli problem nadal występuje, prosimy odpowiedzieć na tę wiadomość.\n\n{{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało rozwiązane. Jeśli problem nadal występuje, prosimy odpowiedzieć na tę wiadomość.\n\nStatus zgłoszenia: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: zgłoszenie {{ ticket.number }} rozwiązane. Jeśli problem nadal występuje, prosimy o odpowiedź."),
         ),
         E::TicketClosed => (
             "Zgłoszenie zamknięte: {{ ticket.title }}",
-            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało zamknięte. Dziękujemy za cierpliwość.\n\n{{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\nzgłoszenie {{ ticket.number }} „{{ ticket.title }}” zostało zamknięte. Dziękujemy za cierpliwość.\n\nZgłoszenie pozostanie jeszcze widoczne tutaj: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: zgłoszenie {{ ticket.number }} zamknięte. Dziękujemy."),
         ),
         E::PublicReply => {
@@ -317,6 +322,16 @@ fn polish(event: NotificationEvent) -> TemplateText {
         E::Mention => (
             "{{ comment.author }} wspomina o Tobie w {{ ticket.number }}",
             "Cześć {{ recipient.name }},\n\n{{ comment.author }} wspomina o Tobie w zgłoszeniu {{ ticket.number }} „{{ ticket.title }}”:\n\n{{ comment.body }}\n\n{{ link }}",
+            None,
+        ),
+        E::PortalInvitation => (
+            "Zaproszenie do portalu klienta {{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\n{{ company.name }} zaprasza do portalu klienta, w którym można zgłaszać usterki i śledzić zgłoszenia {{ customer.name }}.\n\nAby ustawić hasło, proszę otworzyć link (ważny 7 dni):\n{{ link }}\n\n{{ company.name }}",
+            None,
+        ),
+        E::PortalLogin => (
+            "Link logowania do portalu {{ company.name }}",
+            "Dzień dobry {{ recipient.name }},\n\noto link logowania do portalu klienta (ważny 15 minut, jednorazowy):\n{{ link }}\n\nJeśli to nie Pan/Pani prosił(a) o link, wystarczy zignorować tę wiadomość.\n\n{{ company.name }}",
             None,
         ),
         E::TaskAssigned => (
@@ -334,12 +349,12 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
     let (subject, text, sms): (&str, &str, Option<&str>) = match event {
         E::CallAcknowledged => (
             "We received your request{% if call.subject %}: {{ call.subject }}{% endif %}",
-            "Hello {{ recipient.name }},\n\nthank you for contacting {{ company.name }}. Your request was registered as {{ call.number }}; we will get back to you shortly.\n\nPlease keep the number in the subject when you write to us about it.\n\n{{ company.name }}",
+            "Hello {{ recipient.name }},\n\nthank you for contacting {{ company.name }}. Your request was registered as {{ call.number }}; we will get back to you shortly.\n\nFollow your request here: {{ link }}\n\nPlease keep the number in the subject when you write to us about it.\n\n{{ company.name }}",
             Some("{{ company.name }}: we received your request {{ call.number }} and will get back to you."),
         ),
         E::TicketCreated => (
             "Your request is being handled: {{ ticket.title }}",
-            "Hello {{ recipient.name }},\n\nwe opened ticket {{ ticket.number }} for your request \"{{ ticket.title }}\".\n\nReply to this message to add anything; your reply lands on the ticket.\n\n{{ company.name }}",
+            "Hello {{ recipient.name }},\n\nwe opened ticket {{ ticket.number }} for your request \"{{ ticket.title }}\".\n\nReply to this message to add anything; your reply lands on the ticket.\n\nFollow it here: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: ticket {{ ticket.number }} opened for \"{{ ticket.title }}\"."),
         ),
         E::TicketAssigned => (
@@ -349,17 +364,17 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
         ),
         E::TicketInProgress => (
             "We are working on your request: {{ ticket.title }}",
-            "Hello {{ recipient.name }},\n\nwork on ticket {{ ticket.number }} \"{{ ticket.title }}\" has started.\n\n{{ company.name }}",
+            "Hello {{ recipient.name }},\n\nwork on ticket {{ ticket.number }} \"{{ ticket.title }}\" has started.\n\nFollow it here: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: work on {{ ticket.number }} has started."),
         ),
         E::TicketResolved => (
             "Resolved: {{ ticket.title }}",
-            "Hello {{ recipient.name }},\n\nticket {{ ticket.number }} \"{{ ticket.title }}\" is resolved. If something is still not right, reply to this message.\n\n{{ company.name }}",
+            "Hello {{ recipient.name }},\n\nticket {{ ticket.number }} \"{{ ticket.title }}\" is resolved. If something is still not right, reply to this message.\n\nFollow it here: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: {{ ticket.number }} is resolved. Reply if something is still not right."),
         ),
         E::TicketClosed => (
             "Closed: {{ ticket.title }}",
-            "Hello {{ recipient.name }},\n\nticket {{ ticket.number }} \"{{ ticket.title }}\" is closed. Thank you for your patience.\n\n{{ company.name }}",
+            "Hello {{ recipient.name }},\n\nticket {{ ticket.number }} \"{{ ticket.title }}\" is closed. Thank you for your patience.\n\nThe request stays visible here for a while: {{ link }}\n\n{{ company.name }}",
             Some("{{ company.name }}: {{ ticket.number }} is closed. Thank you."),
         ),
         E::PublicReply => {
@@ -368,6 +383,16 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
         E::Mention => (
             "{{ comment.author }} mentioned you on {{ ticket.number }}",
             "Hello {{ recipient.name }},\n\n{{ comment.author }} mentioned you on ticket {{ ticket.number }} \"{{ ticket.title }}\":\n\n{{ comment.body }}\n\n{{ link }}",
+            None,
+        ),
+        E::PortalInvitation => (
+            "Your invitation to the {{ company.name }} customer portal",
+            "Hello {{ recipient.name }},\n\n{{ company.name }} invites you to its customer portal, where you can report problems and follow the requests of {{ customer.name }}.\n\nSet your password here (the link works for 7 days):\n{{ link }}\n\n{{ company.name }}",
+            None,
+        ),
+        E::PortalLogin => (
+            "Your login link for the {{ company.name }} portal",
+            "Hello {{ recipient.name }},\n\nhere is your login link for the customer portal (it works once, for 15 minutes):\n{{ link }}\n\nIf you did not ask for it, ignore this message.\n\n{{ company.name }}",
             None,
         ),
         E::TaskAssigned => (

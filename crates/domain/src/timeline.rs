@@ -188,6 +188,8 @@ pub mod reasons {
     pub const ALL_TASKS_DONE: &str = "all_tasks_done";
     /// Its contact replied by email inside the reopen window.
     pub const EMAIL_REPLY: &str = "email_reply";
+    /// Its contact replied in the portal inside the reopen window.
+    pub const PORTAL_REPLY: &str = "portal_reply";
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -160,6 +160,22 @@ pub async fn list(conn: &impl ConnectionTrait, state: Option<CallState>, req: Pa
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_call)
 }
 
+/// The requests a portal user made that are still waiting to be triaged (once triaged they
+/// are tickets, or dismissed), oldest first: a requester's own, a manager's company's.
+pub async fn waiting_for_portal(
+    conn: &impl ConnectionTrait,
+    visibility: &servdesk_domain::Visibility,
+    req: PageRequest,
+) -> Result<Page<Call>, StoreError> {
+    let scope = match visibility {
+        servdesk_domain::Visibility::Requester { contact_id } => row::Column::ContactId.eq(*contact_id),
+        servdesk_domain::Visibility::Company { customer_id } => row::Column::CustomerId.eq(*customer_id),
+        _ => return Ok(Page::empty()),
+    };
+    let select = row::Entity::find().filter(scope).filter(row::Column::State.eq(CallState::Untriaged.as_str()));
+    page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_call)
+}
+
 /// The triage outcome, recorded only if the call is still untriaged. False when someone
 /// else triaged it first.
 pub async fn triage(

@@ -19,6 +19,7 @@ fn to_comment(m: row::Model) -> Result<Comment, StoreError> {
         id: m.id,
         ticket_id: m.ticket_id,
         author: Actor { user_id: m.author_user_id, api_key_id: m.author_api_key_id },
+        author_contact_id: m.author_contact_id,
         email: m.author_email.map(|address| EmailAuthor { contact_id: m.author_contact_id, address, quoted_text: m.quoted_text }),
         body: m.body,
         created_at: m.created_at,
@@ -34,7 +35,7 @@ pub async fn create(
     mentions: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<Comment, StoreError> {
-    insert(conn, ticket_id, author, visibility, body, mentions, None, now).await
+    insert(conn, ticket_id, author, visibility, body, mentions, Written::default(), now).await
 }
 
 /// A public comment written by email (a reply of the contact's).
@@ -45,7 +46,27 @@ pub async fn create_from_email(
     body: String,
     now: DateTime<Utc>,
 ) -> Result<Comment, StoreError> {
-    insert(conn, ticket_id, Actor::default(), CommentVisibility::Public, body, &[], Some(author), now).await
+    let written = Written { contact_id: author.contact_id, email: Some(author) };
+    insert(conn, ticket_id, Actor::default(), CommentVisibility::Public, body, &[], written, now).await
+}
+
+/// A public comment the contact wrote in the portal.
+pub async fn create_from_portal(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    contact_id: Uuid,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<Comment, StoreError> {
+    let written = Written { contact_id: Some(contact_id), email: None };
+    insert(conn, ticket_id, Actor::default(), CommentVisibility::Public, body, &[], written, now).await
+}
+
+/// Who outside the staff wrote a comment, and how.
+#[derive(Default)]
+struct Written {
+    contact_id: Option<Uuid>,
+    email: Option<EmailAuthor>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -56,7 +77,7 @@ async fn insert(
     visibility: CommentVisibility,
     body: String,
     mentions: &[Uuid],
-    email: Option<EmailAuthor>,
+    Written { contact_id, email }: Written,
     now: DateTime<Utc>,
 ) -> Result<Comment, StoreError> {
     let comment = to_comment(
@@ -69,7 +90,7 @@ async fn insert(
             body: Set(body),
             mentions: Set(serde_json::to_string(mentions).unwrap_or_else(|_| "[]".to_owned())),
             created_at: Set(now),
-            author_contact_id: Set(email.as_ref().and_then(|e| e.contact_id)),
+            author_contact_id: Set(contact_id),
             author_email: Set(email.as_ref().map(|e| e.address.clone())),
             quoted_text: Set(email.and_then(|e| e.quoted_text)),
         }
@@ -91,7 +112,28 @@ pub async fn list(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<(Vec<Comment>, Option<Uuid>), StoreError> {
-    let mut select = row::Entity::find().filter(row::Column::TicketId.eq(ticket_id));
+    page_of(conn, row::Entity::find().filter(row::Column::TicketId.eq(ticket_id)), after, limit).await
+}
+
+/// A ticket's public comments (what its contact reads), oldest first, paged by id.
+pub async fn list_public(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Comment>, Option<Uuid>), StoreError> {
+    let select = row::Entity::find()
+        .filter(row::Column::TicketId.eq(ticket_id))
+        .filter(row::Column::Visibility.eq(CommentVisibility::Public.as_str()));
+    page_of(conn, select, after, limit).await
+}
+
+async fn page_of(
+    conn: &impl ConnectionTrait,
+    mut select: sea_orm::Select<row::Entity>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Comment>, Option<Uuid>), StoreError> {
     if let Some(after) = after {
         select = select.filter(row::Column::Id.gt(after));
     }

@@ -86,6 +86,34 @@ pub async fn list(conn: &impl ConnectionTrait, filter: &DocumentFilter, req: Pag
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_document)
 }
 
+/// The documents a portal user sees: those of the tickets `tickets` lets them see and, for
+/// a company's manager (`bills_of`), the company's own (statements, invoices).
+pub async fn for_portal(
+    conn: &impl ConnectionTrait,
+    tickets: &servdesk_domain::Visibility,
+    bills_of: Option<Uuid>,
+    req: PageRequest,
+) -> Result<Page<Document>, StoreError> {
+    let mut seen = sea_orm::sea_query::Condition::any();
+    if let Some(ids) = crate::tickets::visible_ids(tickets) {
+        seen = seen.add(row::Column::TicketId.in_subquery(ids));
+    }
+    if let Some(customer_id) = bills_of {
+        seen = seen.add(row::Column::CustomerId.eq(customer_id));
+    }
+    if seen.is_empty() {
+        return Ok(Page::empty());
+    }
+    page::fetch(conn, row::Entity::find().filter(seen), row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id))
+        .await?
+        .try_map(to_document)
+}
+
+/// The document whose file this attachment is, if any.
+pub async fn of_attachment(conn: &impl ConnectionTrait, attachment_id: Uuid) -> Result<Option<Document>, StoreError> {
+    row::Entity::find().filter(row::Column::AttachmentId.eq(attachment_id)).one(conn).await?.map(to_document).transpose()
+}
+
 /// The document of `kind` generated for a task (its intervention report), if any.
 pub async fn of_task(conn: &impl ConnectionTrait, task_id: Uuid, kind: DocumentKind) -> Result<Option<Document>, StoreError> {
     row::Entity::find()

@@ -25,6 +25,7 @@ pub mod messages;
 pub mod notification_settings;
 pub mod page;
 mod pg_arrays;
+pub mod portal;
 mod positional;
 pub mod rollups;
 pub mod search;
@@ -36,6 +37,7 @@ pub mod teams;
 pub mod templates;
 pub mod tickets;
 pub mod time;
+pub mod tracking;
 pub mod users;
 mod versioned;
 

@@ -289,8 +289,10 @@ pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Princi
         return Err(already_triaged(call));
     }
     attachments::follow_call(txn, call.id, ticket.id, None).await?;
-    // The call's emails (its acknowledgement, the original) become the ticket's thread.
+    // The call's emails (its acknowledgement, the original) become the ticket's thread,
+    // and the tracking link its sender got now shows the ticket.
     messages::move_call_to_ticket(txn, call.id, ticket.id).await?;
+    servdesk_persistence::tracking::follow_call(txn, call.id, ticket.id).await?;
     Ok(ticket)
 }
 
@@ -330,6 +332,7 @@ pub async fn merge(desk: &Desk, principal: &Principal, call_id: Uuid, ticket_id:
     }
     attachments::follow_call(&txn, call.id, ticket.id, Some(comment.id)).await?;
     messages::move_call_to_ticket(&txn, call.id, ticket.id).await?;
+    servdesk_persistence::tracking::follow_call(&txn, call.id, ticket.id).await?;
     let call = calls::get(&txn, call.id).await?;
     crate::commit(txn).await?;
     Ok(call)

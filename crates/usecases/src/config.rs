@@ -135,6 +135,16 @@ pub struct Config {
     pub worker: WorkerSettings,
     /// Where staff open a ticket or task: links in notifications are built from it.
     pub frontend_url: String,
+    /// Where Servdesk itself is reached from outside (the tracking pages, the form embed
+    /// script): links customers open are built from it.
+    pub public_url: String,
+    /// The customers' portal (a frontend of its own): invitation and login links lead there,
+    /// with `?token=…` for the frontend to redeem.
+    pub portal_url: String,
+    /// How long a portal login lasts (the access token and its session).
+    pub portal_session_ttl: Duration,
+    /// How long a tracking link keeps working after its ticket closed.
+    pub tracking_keep_after_close: Duration,
     /// The language of messages when neither the recipient nor the customer has one.
     pub default_language: String,
     pub mail: MailSettings,
@@ -290,6 +300,10 @@ impl Config {
             csv_decimal_comma: false,
             worker: WorkerSettings::default(),
             frontend_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            portal_url: "http://127.0.0.1:8080/portal".to_owned(),
+            portal_session_ttl: Duration::from_secs(12 * 3600),
+            tracking_keep_after_close: Duration::from_secs(30 * 24 * 3600),
             default_language: "en".to_owned(),
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
@@ -410,6 +424,16 @@ impl Config {
         if let Some(url) = var("SERVDESK_FRONTEND_URL") {
             c.frontend_url = url.trim_end_matches('/').to_owned();
         }
+        if let Some(url) = var("SERVDESK_PUBLIC_URL") {
+            c.public_url = url.trim_end_matches('/').to_owned();
+        }
+        c.portal_url = match var("SERVDESK_PORTAL_URL") {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("{}/portal", c.frontend_url),
+        };
+        c.portal_session_ttl = secs("SERVDESK_PORTAL_SESSION_TTL_SECS", c.portal_session_ttl)?;
+        c.tracking_keep_after_close =
+            Duration::from_secs(parse("SERVDESK_TRACKING_DAYS_AFTER_CLOSE", c.tracking_keep_after_close.as_secs() / 86400)? * 86400);
         if let Some(language) = var("SERVDESK_DEFAULT_LANGUAGE") {
             c.default_language = language.trim().to_lowercase();
         }

@@ -12,14 +12,13 @@ use serde_json::json;
 use servdesk_domain::Actor;
 use servdesk_domain::Email;
 use servdesk_domain::calls::Call;
-use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::code;
 use servdesk_domain::mail::{self, InboundKind, InboundSignals, SenderStanding, split_reply};
 use servdesk_domain::messages::{Message, MessageDirection, MessageStatus};
 use servdesk_domain::tickets::CommentVisibility;
-use servdesk_domain::tickets::{self as ticket_rules, Channel, Ticket};
-use servdesk_domain::timeline::{CommentAdded, FileRef, MessageFailed, StatusMove, StatusRef, TicketEvent, reasons};
+use servdesk_domain::tickets::{Channel, Ticket};
+use servdesk_domain::timeline::{CommentAdded, FileRef, MessageFailed, TicketEvent, reasons};
 use servdesk_persistence::attachments::{self, NewAttachment};
 use servdesk_persistence::comments::{self, EmailAuthor};
 use servdesk_persistence::directory::contacts;
@@ -29,7 +28,6 @@ use uuid::Uuid;
 
 use crate::calls::Intake;
 use crate::storage::Storage;
-use crate::tickets::{class_of, move_to_class};
 use crate::{Desk, Error, Result, now};
 
 /// A file of the message: attachments and inline images alike.
@@ -192,23 +190,9 @@ async fn answers(conn: &impl ConnectionTrait, state: &Desk, parsed: &Parsed) -> 
 
 async fn target(conn: &impl ConnectionTrait, state: &Desk, ticket: Option<Ticket>, now: chrono::DateTime<chrono::Utc>) -> Result<Target> {
     let Some(ticket) = ticket else { return Ok(Target::NewCall) };
-    let class = class_of(conn, ticket.status_id).await?;
-    if !ticket_rules::is_closed(class) {
-        return Ok(Target::Ticket(ticket));
-    }
-    match ticket_rules::check_reopen(class, ticket.closed_at, state.policy.reopen_window, now) {
-        Ok(()) => {
-            let (reopened, open) = move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
-            let event = TicketEvent::Reopened(StatusMove {
-                from: StatusRef { id: ticket.status_id, name: None },
-                to: StatusRef { id: open.id, name: Some(open.name) },
-                note: None,
-                reason: Some(reasons::EMAIL_REPLY.to_owned()),
-            });
-            tickets::append_event(conn, ticket.id, Actor::default(), &event, now).await?;
-            Ok(Target::Ticket(reopened))
-        }
-        Err(_) => Ok(Target::NewCallAfter(ticket)),
+    match crate::tickets::reopen_for_reply(conn, state, ticket.clone(), reasons::EMAIL_REPLY, now).await? {
+        Some(open) => Ok(Target::Ticket(open)),
+        None => Ok(Target::NewCallAfter(ticket)),
     }
 }
 

@@ -21,11 +21,14 @@ pub mod inbound;
 pub mod jobs;
 pub mod notify;
 pub mod partners;
+pub mod portal;
 pub mod references;
+pub mod secrets;
 pub mod storage;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
+pub mod tracking;
 
 use std::sync::Arc;
 

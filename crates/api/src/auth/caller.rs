@@ -11,6 +11,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, web};
 use servdesk_domain::errors::{Code, code};
+use servdesk_domain::portal::PortalCustomer;
 use servdesk_domain::{Permission, Principal};
 use servdesk_persistence::api_keys;
 
@@ -21,11 +22,20 @@ use crate::error::ApiError;
 use crate::state::{AppState, now};
 
 #[derive(Debug, Clone)]
-enum AuthOutcome {
+pub(super) enum AuthOutcome {
     Anonymous,
     Authenticated(Principal),
-    Rejected { code: Code, detail: &'static str },
+    /// A customer's contact logged in to the portal: never a [`Principal`], so no staff
+    /// permission can ever reach them.
+    Customer(PortalCustomer),
+    Rejected {
+        code: Code,
+        detail: &'static str,
+    },
 }
+
+/// The role a portal access token carries.
+pub const CUSTOMER_ROLE: &str = "customer";
 
 /// The authenticated caller of a request; extracting it answers 401 for anyone else.
 #[derive(Debug, Clone)]
@@ -55,6 +65,9 @@ impl FromRequest for Caller {
         std::future::ready(match req.extensions().get::<AuthOutcome>() {
             Some(AuthOutcome::Authenticated(p)) => Ok(Caller(p.clone())),
             Some(AuthOutcome::Rejected { code, detail }) => Err(ApiError::new(*code, *detail)),
+            Some(AuthOutcome::Customer(_)) => {
+                Err(ApiError::new(code::CUSTOMER_TOKEN, "a customer's portal token opens the portal routes (/api/v1/portal) only"))
+            }
             Some(AuthOutcome::Anonymous) | None => {
                 Err(ApiError::new(code::MISSING_CREDENTIALS, "send `Authorization: Bearer <access token or API key>`"))
             }
@@ -123,6 +136,9 @@ async fn resolve(state: &AppState, token: &str) -> Result<AuthOutcome, ApiError>
         }
         Err(TokenError::Invalid) => return Ok(AuthOutcome::Rejected { code: code::INVALID_TOKEN, detail: "the token is not valid" }),
     };
+    if claims.role == CUSTOMER_ROLE {
+        return resolve_customer(state, &claims).await;
+    }
     // Checked on every request (remembered for a moment: see `holders`) so logout,
     // deactivation and role changes apply now, not when the access token happens to expire.
     let holder = match state.session_holders.get(&state.db, claims.sid).await {
@@ -152,4 +168,18 @@ async fn resolve_api_key(state: &AppState, prefix: &str, secret: &str) -> Result
     }
     api_keys::touch(&state.db, key.id, now()).await?;
     Ok(AuthOutcome::Authenticated(Principal::ApiKey { id: key.id, scopes: key.scopes }))
+}
+
+/// A portal token: its session is checked on every request (revoked, expired, access taken
+/// away or the contact deactivated all end it at once).
+async fn resolve_customer(state: &AppState, claims: &super::tokens::Claims) -> Result<AuthOutcome, ApiError> {
+    match servdesk_usecases::portal::accounts::holder(state, claims.sid).await? {
+        Some(customer) if customer.contact_id == claims.sub => Ok(AuthOutcome::Customer(customer)),
+        _ => Ok(AuthOutcome::Rejected { code: code::SESSION_REVOKED, detail: "this portal session was ended; log in again" }),
+    }
+}
+
+/// The outcome the middleware left in a request.
+pub(super) fn outcome_of(req: &HttpRequest) -> Option<AuthOutcome> {
+    req.extensions().get::<AuthOutcome>().cloned()
 }

@@ -4,9 +4,12 @@
 pub mod api_keys;
 pub mod authorized;
 pub mod caller;
+pub mod customer;
 pub mod holders;
 pub mod passwords;
+pub mod throttle;
 pub mod tokens;
 
 pub use authorized::{Authorized, can};
 pub use caller::{Caller, authenticate};
+pub use customer::Customer;

@@ -2,12 +2,9 @@
 //! API keys (stored only as SHA-256 digests: they are long random strings, so a fast hash is
 //! enough — unlike passwords).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -65,16 +62,7 @@ pub fn claims_for(user_id: Uuid, role: &str, session_id: Uuid, now: DateTime<Utc
     }
 }
 
-/// `bytes` random bytes from the OS, base64url without padding.
-pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf)?;
-    Ok(URL_SAFE_NO_PAD.encode(buf))
-}
-
-pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
+pub use servdesk_usecases::secrets::{random_token, sha256_hex};
 
 /// Compares digests without an early exit, so timing does not leak a prefix match.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -278,3 +278,48 @@ async fn drain(payload: &mut Multipart, mut budget: u64) {
         }
     }
 }
+
+/// A body sent as JSON, or as `multipart/form-data` whose text parts are the same fields
+/// (each a string) beside `file` parts: what a portal or a web page posts. The files are
+/// in the file store when this returns; on any error none is.
+pub async fn json_or_form<T: serde::de::DeserializeOwned + validator::Validate>(
+    state: &crate::state::AppState,
+    req: &actix_web::HttpRequest,
+    payload: actix_web::web::Payload,
+    text_fields: &[&str],
+) -> ApiResult<(T, Vec<Received>)> {
+    let essence = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match essence.as_str() {
+        "application/json" => {
+            let bytes = crate::conventions::body::read_limited(&mut payload.into_inner(), state.config.json_limit_bytes).await?;
+            let body: T = crate::conventions::problems::json_body(&bytes)?;
+            body.validate()?;
+            Ok((body, Vec::new()))
+        }
+        "multipart/form-data" => {
+            let spec = FormSpec { files: &[FILE_PART], fields: text_fields, require_files: false };
+            let form =
+                receive_form(&state.storage, state.config.attachment_max_bytes, Multipart::new(req.headers(), payload), &spec).await?;
+            let object: serde_json::Map<String, serde_json::Value> =
+                form.fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            let parsed = serde_json::from_value::<T>(serde_json::Value::Object(object))
+                .map_err(|e| ApiError::new(code::INVALID_BODY, format!("the form's fields do not match: {e}")))
+                .and_then(|body| body.validate().map(|()| body).map_err(ApiError::from));
+            match parsed {
+                Ok(body) => Ok((body, form.files)),
+                Err(e) => {
+                    discard(&state.storage, &form.files).await;
+                    Err(e)
+                }
+            }
+        }
+        _ => {
+            Err(ApiError::new(code::UNSUPPORTED_MEDIA_TYPE, "send application/json, or multipart/form-data with the files as `file` parts"))
+        }
+    }
+}

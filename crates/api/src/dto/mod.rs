@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod documents;
 pub mod pay;
+pub mod portal;
 pub mod tasks;
 pub mod tickets;
 pub mod time;

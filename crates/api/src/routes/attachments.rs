@@ -3,13 +3,10 @@
 //! yet triaged, who may see calls); hidden files are 404 like hidden tickets.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpResponse, delete, get, post, web};
-use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use servdesk_domain::Principal;
 use servdesk_domain::attachments::Attachment;
-use servdesk_domain::attachments::may_be_shown_inline;
 use servdesk_persistence::attachments::{self, Owner};
 use servdesk_persistence::{ConnectionTrait, Cursor, calls, tickets};
 use servdesk_usecases::access::visibility;
@@ -19,6 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, can};
+use crate::conventions::download;
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::upload::{self};
 use crate::dto::AttachmentOut;
@@ -201,39 +199,8 @@ pub async fn content(
     req: actix_web::HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let attachment = attachment_cases::visible(&state.db, auth.principal(), id.into_inner()).await?;
-    let etag = format!("\"{}\"", attachment.sha256);
-    let cached =
-        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    if cached {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
-    }
-    let inline = params.disposition.as_deref() == Some("inline") && may_be_shown_inline(&attachment.content_type);
-    let stream = state.storage.read(&attachment.storage_key).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(attachment.content_type.as_str())
-        .insert_header((header::CONTENT_DISPOSITION, disposition(&attachment.filename, inline)))
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'"))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=0, must-revalidate"))
-        .no_chunking(u64::try_from(attachment.size_bytes).unwrap_or(0))
-        .streaming(stream.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))))
-}
-
-/// `attachment; filename="ascii"; filename*=UTF-8''…` so every client gets a usable name.
-fn disposition(filename: &str, inline: bool) -> ContentDisposition {
-    let ascii: String = filename.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() && c != '"' { c } else { '_' }).collect();
-    ContentDisposition {
-        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
-        parameters: vec![
-            DispositionParam::Filename(ascii),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".to_owned()),
-                language_tag: None,
-                value: filename.as_bytes().to_vec(),
-            }),
-        ],
-    }
+    let inline = params.disposition.as_deref() == Some("inline");
+    download::serve(&state, &req, &attachment, inline).await
 }
 
 /// Removes a file uploaded by mistake: its uploader or a coordinator, while it is not part of

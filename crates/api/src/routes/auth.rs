@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::caller::client_address;
-use crate::auth::passwords;
 use crate::auth::tokens::{claims_for, random_token, sha256_hex};
+use crate::auth::{passwords, throttle};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::tags;
 use crate::state::{AppState, now};
@@ -43,17 +43,6 @@ pub struct RefreshRequest {
 
 fn invalid_credentials() -> ApiError {
     ApiError::new(code::INVALID_CREDENTIALS, "the email or the password is wrong")
-}
-
-async fn check_limit(state: &AppState, subject: &str, max: u64) -> ApiResult<()> {
-    let window = servdesk_domain::policy::duration(state.config.login_failure_window);
-    let now = now();
-    let (count, oldest) = login_failures::since(&state.db, subject, now - window).await?;
-    if count >= max {
-        let retry_after = oldest.map_or(window, |o| o + window - now).num_seconds().max(1);
-        return Err(ApiError::too_many_requests(code::TOO_MANY_LOGIN_ATTEMPTS, retry_after.unsigned_abs()));
-    }
-    Ok(())
 }
 
 async fn issue_pair(
@@ -88,8 +77,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     let email = Email::parse(&body.email);
     let account = format!("email:{}", email.as_ref().map_or_else(|_| body.email.trim().to_lowercase(), |e| e.to_string()));
     let address = client_address(&req.connection_info(), state.config.trust_proxy);
-    check_limit(&state, &account, state.config.login_max_failures_per_account).await?;
-    check_limit(&state, &address, state.config.login_max_failures_per_ip).await?;
+    throttle::check_both(&state, &account, &address).await?;
 
     let found = match &email {
         Ok(email) => users::credentials(&state.db, email).await?,
@@ -100,10 +88,7 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json
     let user = match user {
         Some(u) if verified && u.active => u,
         _ => {
-            let txn = state.db.begin().await?;
-            login_failures::record(&txn, &account, now()).await?;
-            login_failures::record(&txn, &address, now()).await?;
-            servdesk_usecases::commit(txn).await?;
+            throttle::failed(&state, &account, &address).await?;
             return Err(invalid_credentials());
         }
     };

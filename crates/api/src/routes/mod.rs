@@ -19,11 +19,13 @@ pub mod jobs;
 pub mod me;
 pub mod notifications;
 pub mod planner;
+pub mod portal;
 pub mod reports;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;
 pub mod time;
+pub mod tracking;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -50,10 +52,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(planner::configure)
         .configure(billing::configure)
         .configure(notifications::configure)
-        .configure(inbound::configure);
+        .configure(inbound::configure)
+        .configure(portal::configure)
+        .configure(tracking::configure);
 }
 
 /// Operational endpoints at the root (load balancers and Prometheus expect them there).
 pub fn operational(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(health::metrics);
+    cfg.service(health::health).service(health::ready).service(health::metrics).service(tracking::page);
 }

@@ -17,6 +17,8 @@ pub struct Comment {
     pub body: String,
     pub mentions: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The customer's contact who wrote it (by email or in the portal).
+    pub author_contact_id: Option<Uuid>,
     /// Set when it came by email.
     pub email: Option<EmailAuthor>,
 }

@@ -87,6 +87,8 @@ pub(super) fn visible(visibility: &Visibility) -> Option<Condition> {
                 tasks::Entity::find().select_only().column(tasks::Column::TicketId).filter(tasks::Column::AssigneeId.eq(*user_id)),
             )),
         )),
+        Visibility::Requester { contact_id } => Some(Condition::all().add(row::Column::ContactId.eq(*contact_id))),
+        Visibility::Company { customer_id } => Some(Condition::all().add(row::Column::CustomerId.eq(*customer_id))),
         Visibility::Nothing => None,
     }
 }

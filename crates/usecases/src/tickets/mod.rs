@@ -206,6 +206,34 @@ pub async fn move_to_class(
     Ok((moved, target))
 }
 
+/// A ticket the contact answers (by email, in the portal): an open one as it is, a closed
+/// one reopened inside the reopen window (the event names `reason`); `None` once the window
+/// has passed — the answer is then a new request.
+pub async fn reopen_for_reply(
+    conn: &impl ConnectionTrait,
+    desk: &crate::Desk,
+    ticket: Ticket,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Ticket>> {
+    let class = class_of(conn, ticket.status_id).await?;
+    if !rules::is_closed(class) {
+        return Ok(Some(ticket));
+    }
+    if rules::check_reopen(class, ticket.closed_at, desk.policy.reopen_window, now).is_err() {
+        return Ok(None);
+    }
+    let (reopened, open) = move_to_class(conn, &ticket, class, StatusClass::Open, None, now).await?;
+    let event = servdesk_domain::timeline::TicketEvent::Reopened(servdesk_domain::timeline::StatusMove {
+        from: servdesk_domain::timeline::StatusRef { id: ticket.status_id, name: None },
+        to: servdesk_domain::timeline::StatusRef { id: open.id, name: Some(open.name) },
+        note: None,
+        reason: Some(reason.to_owned()),
+    });
+    tickets::append_event(conn, ticket.id, servdesk_domain::Actor::default(), &event, now).await?;
+    Ok(Some(reopened))
+}
+
 /// Moves a ticket to the status `target` (its id and class), with the stamps the move calls for.
 pub async fn move_to_status(
     conn: &impl ConnectionTrait,

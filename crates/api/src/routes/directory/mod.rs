@@ -6,6 +6,7 @@ pub mod customers;
 pub mod equipment;
 pub mod locations;
 pub mod partners;
+pub mod portal_accounts;
 pub mod products;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(customers::configure)
         .configure(locations::configure)
         .configure(contacts::configure)
+        .configure(portal_accounts::configure)
         .configure(partners::configure)
         .configure(products::configure)
         .configure(equipment::configure);

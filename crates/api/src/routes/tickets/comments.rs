@@ -59,7 +59,7 @@ impl CommentOut {
             ticket_id: c.ticket_id,
             author_user_id: c.author.user_id,
             author_api_key_id: c.author.api_key_id,
-            author_contact_id: c.email.as_ref().and_then(|e| e.contact_id),
+            author_contact_id: c.author_contact_id,
             author_email: c.email.as_ref().map(|e| e.address.clone()),
             quoted_text: c.email.and_then(|e| e.quoted_text),
             visibility: c.visibility,
