@@ -245,6 +245,7 @@ pub async fn documents(
     Ok(web::Json(Paged::from_page(page, PortalDocumentOut::from)))
 }
 
+/// One document the contact sees.
 #[utoipa::path(
     operation_id = "portal_get_document",
     tag = tags::PORTAL,

@@ -204,6 +204,7 @@ pub struct PortalMe {
     pub role: PortalRole,
 }
 
+/// The logged-in contact, their company and role.
 #[utoipa::path(
     operation_id = "portal_me",
     tag = tags::PORTAL,
