@@ -370,6 +370,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     )
     .await;
     let contact = create(app, admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": acme, "email": "ana@acme.example"})).await;
+    create(app, admin, &format!("/api/v1/contacts/{}/portal-invitation", id(&contact)), json!({"role": "manager"})).await;
     let partner = create(app, admin, "/api/v1/partners", json!({"name": "Subcontractor"})).await;
     let product = create(app, admin, "/api/v1/products", json!({"name": "Pump"})).await;
     let unit =
@@ -389,7 +390,8 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         .await
         .unwrap();
     let attachment = uploaded["items"][0]["id"].as_str().unwrap().to_owned();
-    create(app, admin, &format!("/api/v1/tickets/{}/comments", id(&ticket)), json!({"visibility": "public", "body": "On our way."})).await;
+    let reply = json!({"visibility": "public", "body": "On our way.", "attachment_ids": [attachment]});
+    create(app, admin, &format!("/api/v1/tickets/{}/comments", id(&ticket)), reply).await;
     let today = chrono::Utc::now().date_naive();
     let entry = create(app, admin, "/api/v1/time-entries", json!({"task_id": id(&task), "work_date": today, "minutes": 30})).await;
     let done = app
@@ -430,6 +432,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("calls", id(&call["call"])),
         ("tickets", id(&ticket)),
         ("tasks", id(&task)),
+        ("files", attachment.clone()),
         ("attachments", attachment),
         ("time-entries", id(&entry)),
         ("users", user),
@@ -487,6 +490,7 @@ async fn every_get_route_answers_2xx_with_real_ids_to_the_roles_that_see_everyth
     for role in &ALL[1..] {
         tokens.push((role, app.user(role).await.1));
     }
+    let portal = crate::portal::accept_invitation(&app, "ana@acme.example").await;
     let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -495,6 +499,12 @@ async fn every_get_route_answers_2xx_with_real_ids_to_the_roles_that_see_everyth
         }
         let Some(Some(roles)) = allowed("GET", path) else { continue };
         let concrete = real(path, &ids);
+        if path.starts_with("/api/v1/portal/") {
+            // The company's manager reads every portal route with the company's real ids.
+            let status = app.request(Method::GET, &concrete, Some(&portal)).send().await.unwrap().status().as_u16();
+            assert!((200..300).contains(&status), "the portal manager GET {concrete} answered {status}");
+            checked += 1;
+        }
         for (role, token) in &tokens {
             let status = app.request(Method::GET, &concrete, Some(token)).send().await.unwrap().status().as_u16();
             let may = roles.contains(role);
