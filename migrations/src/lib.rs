@@ -30,6 +30,7 @@ mod m20261205_000022_billing_runs;
 mod m20261205_000023_documents_erp;
 mod m20261205_000024_task_warranty;
 mod m20261205_000025_portal;
+mod m20261205_000026_web_forms;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_documents_erp::Migration),
             Box::new(m20261205_000024_task_warranty::Migration),
             Box::new(m20261205_000025_portal::Migration),
+            Box::new(m20261205_000026_web_forms::Migration),
         ]
     }
 }

@@ -59,7 +59,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/api/v1/reports/effective-time") => Some(BILLING_READERS),
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
-        (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") => Some(ADMIN),
+        (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         ("POST", "/api/v1/inbound/email") => Some(ADMIN),
         (_, p)
             if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
@@ -275,6 +275,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         ("POST", x) if x.starts_with("/calls") => "CallsTriage",
         (_, x) if x.starts_with("/api-keys") => "ApiKeysManage",
         (_, x) if x.starts_with("/jobs") => "JobsManage",
+        (_, x) if x.starts_with("/forms") => "FormsManage",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
         ("POST", "/canned-responses/{id}/render") => "CannedRead",
         (_, x) if x.starts_with("/canned-responses") => "CannedManage",
@@ -422,6 +423,14 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     let jobs: Value = app.get("/api/v1/jobs", admin).await.json().await.unwrap();
     let message = app.outbox().await.first().map(id).expect("the public reply is in the outbox");
     let category: Value = app.get("/api/v1/dictionaries/ticket-categories", admin).await.json().await.unwrap();
+    let form = create(
+        app,
+        admin,
+        "/api/v1/forms",
+        json!({"slug": "contact", "title": "Contact", "success_text": "Thanks.",
+               "fields": [{"name": "email", "label": "Email", "kind": "email", "required": true, "role": "sender_email"}]}),
+    )
+    .await;
     for (collection, value) in [
         ("customers", acme.clone()),
         ("locations", id(&location)),
@@ -433,6 +442,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("tickets", id(&ticket)),
         ("tasks", id(&task)),
         ("files", attachment.clone()),
+        ("forms", id(&form)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),
         ("users", user),

@@ -606,6 +606,7 @@ async fn every_caller_is_rate_limited_per_class_with_headers_and_a_429_past_the_
             writes: RateLimit::new(60, 3),
             public: RateLimit::new(60, 4),
             inbound: RateLimit::new(60, 2),
+            ..RateLimits::off()
         };
     })
     .await;

@@ -25,6 +25,7 @@ mod docs_page;
 mod documents;
 mod email_in;
 mod email_out;
+mod forms;
 mod hardening;
 mod jobs;
 mod openapi;

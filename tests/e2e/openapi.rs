@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, concrete};
 
 /// Routes anyone may call. Everything else must answer 401 to an anonymous caller.
-const PUBLIC: [(&str, &str); 13] = [
+const PUBLIC: [(&str, &str); 16] = [
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),
@@ -23,6 +23,10 @@ const PUBLIC: [(&str, &str); 13] = [
     ("POST", "/api/v1/portal/auth/invitation"),
     ("GET", "/api/v1/public/tracking/{token}"),
     ("GET", "/track/{token}"),
+    // Web forms: websites show and post them.
+    ("GET", "/api/v1/public/forms/{slug}"),
+    ("POST", "/api/v1/public/forms/{slug}/submissions"),
+    ("GET", "/api/v1/public/forms/{slug}/embed.js"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {

@@ -52,7 +52,11 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         session_holders: Arc::new(SessionHolders::new(config.session_check)),
         limiter: Arc::new(Limiter::new(config.rate_limits)),
-        desk: Desk::new(db, Arc::new(config), storage),
+        // A key of its own for signing, derived from the token secret.
+        desk: Desk {
+            signing_key: Arc::new(servdesk_usecases::secrets::derive_key(&secret, "servdesk web form issue time")),
+            ..Desk::new(db, Arc::new(config), storage)
+        },
         metrics: Arc::new(Metrics::default()),
     })
 }
@@ -139,6 +143,8 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
         .wrap(from_fn(rate_limit::middleware))
         .wrap(from_fn(authenticate))
         .wrap(cors(&state.config.cors_origins))
+        // Outside the staff CORS layer: web forms answer their own origins (and preflights).
+        .wrap(from_fn(routes::forms::cors::middleware))
         .wrap(from_fn(problems::normalize))
         .wrap(from_fn(headers::middleware))
         .wrap(from_fn(metrics::middleware))

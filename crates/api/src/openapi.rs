@@ -41,8 +41,9 @@ use crate::routes;
         (name = tags::NOTIFICATIONS, description = "Notification templates and switches, the outbox of email and SMS"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics"),
+        (name = tags::FORMS, description = "Web forms that websites embed or post (admins define them; `public` serves them)"),
         (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
-        (name = tags::PUBLIC, description = "No login: tracking links of requests")
+        (name = tags::PUBLIC, description = "No login: tracking links of requests, web forms and their submissions")
     ),
     components(schemas(Problem, FieldErrorOut))
 )]
@@ -318,5 +319,6 @@ pub mod tags {
     pub const NOTIFICATIONS: &str = "notifications";
     pub const OPERATIONS: &str = "operations";
     pub const PORTAL: &str = "portal";
+    pub const FORMS: &str = "forms";
     pub const PUBLIC: &str = "public";
 }

@@ -199,3 +199,17 @@ pub fn portal_role() -> Object {
         servdesk_domain::portal::PortalRole::ALL.iter().map(|r| r.as_str()),
     )
 }
+
+pub fn form_field_kind() -> Object {
+    string_enum(
+        "What a form field takes: text, textarea, email, phone, select (one of its options), checkbox, file (multipart parts of its name).",
+        servdesk_domain::forms::FieldKind::ALL.iter().map(|k| k.as_str()),
+    )
+}
+
+pub fn form_field_role_or_null() -> Object {
+    or_null(string_enum(
+        "What the answer becomes on the call: the sender's name, email or phone, the subject, the message.",
+        servdesk_domain::forms::FieldRole::ALL.iter().map(|r| r.as_str()),
+    ))
+}

@@ -97,6 +97,8 @@ pub enum Permission {
     NotificationsManage,
     /// Hand in raw inbound email (an MTA pipe, a mail provider's webhook).
     InboundEmail,
+    /// Define the web forms websites embed.
+    FormsManage,
     /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
     /// own is always shown to oneself).
     CostsRead,
@@ -132,9 +134,8 @@ impl Role {
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
-            UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage | NotificationsManage | InboundEmail => {
-                self == Admin
-            }
+            UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage | NotificationsManage | InboundEmail
+            | FormsManage => self == Admin,
         }
     }
 }
@@ -178,8 +179,18 @@ pub struct ApiKey {
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    User { id: Uuid, role: Role, session_id: Uuid },
-    ApiKey { id: Uuid, scopes: Vec<Scope> },
+    User {
+        id: Uuid,
+        role: Role,
+        session_id: Uuid,
+    },
+    ApiKey {
+        id: Uuid,
+        scopes: Vec<Scope>,
+    },
+    /// Servdesk itself, acting on rules staff set (a web form that converts its
+    /// submissions, a triage rule). Never the caller of a request: only use cases make it.
+    System,
 }
 
 impl Principal {
@@ -187,6 +198,15 @@ impl Principal {
         match self {
             Principal::User { role, .. } => role.allows(permission),
             Principal::ApiKey { scopes, .. } => scopes.iter().any(|s| s.allows(permission)),
+            // The rules it follows were set by admins; it opens and routes what they say.
+            Principal::System => matches!(
+                permission,
+                Permission::TicketsRead
+                    | Permission::TicketsWrite
+                    | Permission::TicketsCoordinate
+                    | Permission::CallsCreate
+                    | Permission::CallsTriage
+            ),
         }
     }
 
@@ -195,13 +215,14 @@ impl Principal {
         match self {
             Principal::User { id, .. } => format!("user:{id}"),
             Principal::ApiKey { id, .. } => format!("key:{id}"),
+            Principal::System => "system".to_owned(),
         }
     }
 
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Principal::User { id, .. } => Some(*id),
-            Principal::ApiKey { .. } => None,
+            Principal::ApiKey { .. } | Principal::System => None,
         }
     }
 }
@@ -222,6 +243,7 @@ impl Actor {
         match principal {
             Principal::User { id, .. } => Actor { user_id: Some(*id), api_key_id: None },
             Principal::ApiKey { id, .. } => Actor { user_id: None, api_key_id: Some(*id) },
+            Principal::System => Actor::SYSTEM,
         }
     }
 }
@@ -256,7 +278,7 @@ impl Visibility {
     /// opened; technicians those assigned to them; partners none.
     pub fn of(principal: &Principal, team_ids: impl FnOnce() -> Vec<Uuid>) -> Self {
         match principal {
-            Principal::ApiKey { .. } => Visibility::All,
+            Principal::ApiKey { .. } | Principal::System => Visibility::All,
             Principal::User { role: Role::Admin | Role::Coordinator | Role::Finance, .. } => Visibility::All,
             Principal::User { id, role: Role::Agent, .. } => Visibility::Agent { user_id: *id, team_ids: team_ids() },
             Principal::User { id, role: Role::Technician, .. } => Visibility::Assigned { user_id: *id },
@@ -398,6 +420,15 @@ mod tests {
             assert_eq!(Scope::parse(s.as_str()), Some(*s));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn the_system_opens_and_routes_tickets_on_admins_rules_and_does_nothing_else() {
+        let system = Principal::System;
+        assert!(system.can(Permission::TicketsCoordinate) && system.can(Permission::CallsTriage));
+        assert!(!system.can(Permission::UsersManage) && !system.can(Permission::BillingRead) && !system.can(Permission::CostsRead));
+        assert_eq!(Actor::of(&system), Actor::SYSTEM);
+        assert_eq!(system.user_id(), None);
     }
 
     #[test]

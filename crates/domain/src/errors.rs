@@ -156,6 +156,7 @@ pub mod code {
         CUSTOMER_TOKEN = "customer_token", Forbidden, "a customer's portal token opens the portal routes only";
         STAFF_TOKEN = "staff_token", Forbidden, "the portal routes are for customers' contacts; staff use the staff routes";
         FORBIDDEN = "forbidden", Forbidden, "the role or key scopes do not allow this";
+        ORIGIN_NOT_ALLOWED = "origin_not_allowed", Forbidden, "the web form does not take submissions from this site (Origin)";
         USER_ONLY = "user_only", Forbidden, "only a staff member (not an API key) can do this";
         NOT_FOUND = "not_found", NotFound, "no such resource, or one the caller may not see";
         METHOD_NOT_ALLOWED = "method_not_allowed", MethodNotAllowed, "the route does not accept this method";
@@ -204,6 +205,7 @@ pub mod code {
         GENERATED_DOCUMENT = "generated_document", Conflict, "intervention reports and statements are Servdesk's own and change only through it";
         DOCUMENT_NUMBER_TAKEN = "document_number_taken", Conflict, "a document of this kind with this number exists";
         EXTERNAL_REF_TAKEN = "external_ref_taken", Conflict, "another document has this external reference";
+        SLUG_TAKEN = "slug_taken", Conflict, "another web form has this slug";
         RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
         PAYLOAD_TOO_LARGE = "payload_too_large", TooLarge, "the body is larger than accepted";
@@ -280,6 +282,8 @@ pub mod field {
         CONTENT_TYPE_MISMATCH = "content_type_mismatch", InvalidField, "the file's content is not what its type says";
         PERIOD = "period", InvalidField, "not a period: 2027-01 (month), 2027-Q1 (quarter), 2027-H1 (half year) or 2027 (year)";
         CURRENCY = "currency", InvalidField, "not an ISO 4217 currency code (three capital letters)";
+        DUPLICATE = "duplicate", InvalidField, "repeated where each must be unique";
+        ORIGIN = "origin", InvalidField, "not a web origin: http(s)://host[:port], nothing after";
         OVERLAPS = "overlaps", InvalidField, "another contract of the customer covers the same work on some of these days";
     }
 }

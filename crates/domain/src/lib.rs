@@ -20,6 +20,7 @@ pub mod directory;
 pub mod documents;
 pub mod email;
 pub mod errors;
+pub mod forms;
 pub mod jobs;
 pub mod mail;
 pub mod messages;

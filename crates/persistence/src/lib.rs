@@ -40,6 +40,7 @@ pub mod time;
 pub mod tracking;
 pub mod users;
 mod versioned;
+pub mod web_forms;
 
 pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;

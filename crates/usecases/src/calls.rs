@@ -13,6 +13,7 @@ use servdesk_domain::calls::{
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
 use servdesk_domain::directory::Contact;
 use servdesk_domain::errors::{code, field};
+use servdesk_domain::forms::Routing;
 use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::phone::PhoneNumber;
 use servdesk_domain::tickets::{self as rules, Channel, CommentVisibility, Ticket};
@@ -211,7 +212,7 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
     let identity = body.dedup_key.as_ref().map(|key| {
         let api_key_id = match principal {
             Principal::ApiKey { id, .. } => Some(*id),
-            Principal::User { .. } => None,
+            Principal::User { .. } | Principal::System => None,
         };
         alarm_identity(from.0, api_key_id, key)
     });
@@ -264,6 +265,9 @@ fn already_triaged(call: &Call) -> Error {
 /// Opens the ticket a call becomes, prefilled from the call; `overrides` win.
 pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Principal, call: &Call, overrides: Conversion) -> Result<Ticket> {
     check_triage(call.state).map_err(|_| already_triaged(call))?;
+    // Where the call asked to go (a web form's chosen department), unless the coordinator
+    // says otherwise.
+    let asked: Routing = call.metadata.get("routing").and_then(|r| serde_json::from_value(r.clone()).ok()).unwrap_or_default();
     let body = OpenTicket {
         title: overrides.title.unwrap_or_else(|| suggested_title(call.subject.as_deref(), call.body.as_deref(), &call.number)),
         description: overrides.description,
@@ -275,10 +279,10 @@ pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Princi
         equipment_id: overrides.equipment_id,
         serial_number: overrides.serial_number,
         product_id: overrides.product_id,
-        category_id: overrides.category_id,
-        type_id: overrides.type_id,
-        priority_id: overrides.priority_id,
-        team_id: overrides.team_id,
+        category_id: overrides.category_id.or(asked.category_id),
+        type_id: overrides.type_id.or(asked.type_id),
+        priority_id: overrides.priority_id.or(asked.priority_id),
+        team_id: overrides.team_id.or(asked.team_id),
         assignee_id: overrides.assignee_id,
         reported_at: Some(call.created_at),
         ..OpenTicket::default()

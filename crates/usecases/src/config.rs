@@ -49,13 +49,17 @@ pub struct RateLimits {
     pub public: RateLimit,
     /// Raw inbound email, per API key.
     pub inbound: RateLimit,
+    /// Web form submissions per client address and form.
+    pub form_per_address: RateLimit,
+    /// Web form submissions per form, whoever sends them (a flood from many addresses).
+    pub form_total: RateLimit,
 }
 
 impl RateLimits {
     /// No limit on any class (a load test, a fuzzing run).
     pub const fn off() -> Self {
         let off = RateLimit::new(0, 0);
-        Self { reads: off, writes: off, public: off, inbound: off }
+        Self { reads: off, writes: off, public: off, inbound: off, form_per_address: off, form_total: off }
     }
 }
 
@@ -66,6 +70,8 @@ impl Default for RateLimits {
             writes: RateLimit::new(300, 100),
             public: RateLimit::new(60, 20),
             inbound: RateLimit::new(600, 200),
+            form_per_address: RateLimit::new(5, 5),
+            form_total: RateLimit::new(120, 60),
         }
     }
 }
@@ -326,6 +332,8 @@ impl Config {
             ("SERVDESK_RATE_LIMIT_WRITES", &mut c.rate_limits.writes),
             ("SERVDESK_RATE_LIMIT_PUBLIC", &mut c.rate_limits.public),
             ("SERVDESK_RATE_LIMIT_INBOUND", &mut c.rate_limits.inbound),
+            ("SERVDESK_RATE_LIMIT_FORM_PER_ADDRESS", &mut c.rate_limits.form_per_address),
+            ("SERVDESK_RATE_LIMIT_FORM_TOTAL", &mut c.rate_limits.form_total),
         ] {
             if let Some(v) = var(name) {
                 *limit = RateLimit::parse(&v).ok_or_else(|| format!("{name}: expected <per minute> or <per minute>/<burst>, not {v:?}"))?;

@@ -16,6 +16,7 @@ pub mod completion;
 pub mod config;
 pub mod documents;
 pub mod error;
+pub mod forms;
 pub mod idempotency;
 pub mod inbound;
 pub mod jobs;
@@ -57,12 +58,14 @@ pub struct Desk {
     pub statuses: Arc<Snapshot<Vec<Entry>>>,
     /// The priorities, whose default every new ticket without one takes.
     pub priorities: Arc<Snapshot<Vec<Entry>>>,
+    /// Signs what Servdesk hands out and must recognise later (a web form's issue time).
+    pub signing_key: Arc<Vec<u8>>,
 }
 
 impl Desk {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, storage: Storage) -> Self {
         let policy = Arc::new(config.policy());
-        Self { db, config, policy, storage, statuses: Arc::default(), priorities: Arc::default() }
+        Self { db, config, policy, storage, statuses: Arc::default(), priorities: Arc::default(), signing_key: Arc::default() }
     }
 
     /// A dictionary changed through this process: drop the snapshots at once.

@@ -91,6 +91,7 @@ pub mod can {
         PlannerRead,
         NotificationsManage,
         InboundEmail,
+        FormsManage,
         BillingRead,
         BillingManage,
     );

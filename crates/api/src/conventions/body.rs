@@ -21,3 +21,13 @@ pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<Bytes, 
     }
     Ok(body.freeze())
 }
+
+/// The media type of a request's body without its parameters, lower-case (`""` when absent):
+/// what routes that take several kinds of body dispatch on.
+pub fn media_type(req: &actix_web::HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}

@@ -39,6 +39,8 @@ pub enum Class {
     Writes,
     Public,
     Inbound,
+    FormPerAddress,
+    FormTotal,
 }
 
 impl Class {
@@ -48,6 +50,8 @@ impl Class {
             Class::Writes => "writes",
             Class::Public => "public",
             Class::Inbound => "inbound",
+            Class::FormPerAddress => "form_per_address",
+            Class::FormTotal => "form_total",
         }
     }
 
@@ -57,6 +61,8 @@ impl Class {
             Class::Writes => limits.writes,
             Class::Public => limits.public,
             Class::Inbound => limits.inbound,
+            Class::FormPerAddress => limits.form_per_address,
+            Class::FormTotal => limits.form_total,
         }
     }
 }
@@ -161,8 +167,26 @@ fn shard_of(key: &(Class, String)) -> usize {
     (hasher.finish() as usize) % SHARDS
 }
 
-/// The class of a request, and who it is counted against.
-fn classify(req: &ServiceRequest, trust_proxy: bool) -> Option<(Class, String)> {
+/// The form a request submits (`POST /api/v1/public/forms/{slug}/submissions`).
+fn submitted_form(req: &ServiceRequest) -> Option<&str> {
+    let slug = req.path().strip_prefix("/api/v1/public/forms/")?.strip_suffix("/submissions")?;
+    (*req.method() == Method::POST && !slug.contains('/')).then_some(slug)
+}
+
+/// The classes a request counts in, and who it is counted against in each: one class,
+/// except web form submissions, counted per address and form and per form as well.
+fn classify(req: &ServiceRequest, trust_proxy: bool) -> Vec<(Class, String)> {
+    let Some(first) = classify_one(req, trust_proxy) else { return Vec::new() };
+    match submitted_form(req) {
+        Some(slug) => {
+            let address = client_address(&req.connection_info(), trust_proxy);
+            vec![(Class::FormPerAddress, format!("{address}/{slug}")), (Class::FormTotal, slug.to_owned()), first]
+        }
+        None => vec![first],
+    }
+}
+
+fn classify_one(req: &ServiceRequest, trust_proxy: bool) -> Option<(Class, String)> {
     if !req.path().starts_with("/api/") || req.path() == "/api/v1/openapi.json" {
         return None;
     }
@@ -195,8 +219,14 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let counted = classify(&req, state.config.trust_proxy)
-        .and_then(|(class, caller)| state.limiter.check(class, &caller, Instant::now()).map(|(limit, verdict)| (class, limit, verdict)));
+    // Every class is counted; the first that refuses answers (else the first counted
+    // describes the caller's standing).
+    let now = Instant::now();
+    let verdicts: Vec<_> = classify(&req, state.config.trust_proxy)
+        .into_iter()
+        .filter_map(|(class, caller)| state.limiter.check(class, &caller, now).map(|(limit, verdict)| (class, limit, verdict)))
+        .collect();
+    let counted = verdicts.iter().find(|(_, _, v)| !v.allowed).or(verdicts.first()).copied();
     let Some((class, limit, verdict)) = counted else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

@@ -288,12 +288,7 @@ pub async fn json_or_form<T: serde::de::DeserializeOwned + validator::Validate>(
     payload: actix_web::web::Payload,
     text_fields: &[&str],
 ) -> ApiResult<(T, Vec<Received>)> {
-    let essence = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let essence = crate::conventions::body::media_type(req);
     match essence.as_str() {
         "application/json" => {
             let bytes = crate::conventions::body::read_limited(&mut payload.into_inner(), state.config.json_limit_bytes).await?;

@@ -67,6 +67,12 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() { Err(error(field::BLANK, "must not be blank")) } else { Ok(()) }
 }
 
+/// A language tag: `en`, `pl`, `pt-BR`.
+pub fn language(value: &str) -> Result<(), ValidationError> {
+    let ok = (2..=16).contains(&value.len()) && value.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok { Ok(()) } else { Err(error(field::INVALID_LANGUAGE, "a language tag such as en, pl or pt-BR")) }
+}
+
 pub fn password(value: &str) -> Result<(), ValidationError> {
     password::check(value).map_err(|e| error(field::PASSWORD_POLICY, e.to_string()))
 }

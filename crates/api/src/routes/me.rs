@@ -41,6 +41,8 @@ pub async fn get_me(caller: Caller, state: web::Data<AppState>) -> ApiResult<web
     Ok(web::Json(match caller.principal() {
         Principal::User { id, .. } => Me::User(users::get(&state.db, *id).await?.into()),
         Principal::ApiKey { id, .. } => Me::ApiKey(api_keys::get(&state.db, *id).await?.into()),
+        // Never the caller of a request.
+        Principal::System => return Err(ApiError::forbidden()),
     }))
 }
 
@@ -69,7 +71,7 @@ pub async fn change_password(caller: Caller, state: web::Data<AppState>, body: w
     let hash = passwords::hash(body.new_password).await?;
     let session_id = match caller.principal() {
         Principal::User { session_id, .. } => Some(*session_id),
-        Principal::ApiKey { .. } => None,
+        Principal::ApiKey { .. } | Principal::System => None,
     };
     let txn = state.db.begin().await?;
     users::set_password(&txn, user_id, hash, now()).await?;

@@ -13,6 +13,7 @@ pub mod checklists;
 pub mod completion;
 pub mod dictionaries;
 pub mod directory;
+pub mod forms;
 pub mod health;
 pub mod inbound;
 pub mod jobs;
@@ -53,6 +54,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(billing::configure)
         .configure(notifications::configure)
         .configure(inbound::configure)
+        .configure(forms::configure)
         .configure(portal::configure)
         .configure(tracking::configure);
 }

@@ -50,3 +50,4 @@ pub mod time_entries;
 pub mod timers;
 pub mod tracking_links;
 pub mod users;
+pub mod web_forms;

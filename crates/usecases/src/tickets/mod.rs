@@ -133,7 +133,7 @@ pub async fn open(
     let priority_id = body.priority_id.unwrap_or(default_priority);
     let channel = body.channel.unwrap_or(match principal {
         Principal::ApiKey { .. } => Channel::Api,
-        Principal::User { .. } => Channel::Phone,
+        Principal::User { .. } | Principal::System => Channel::Phone,
     });
     let new = NewTicket {
         title: body.title.trim().to_owned(),

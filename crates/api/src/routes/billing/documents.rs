@@ -2,7 +2,6 @@
 //! changed, upserted by the ERP's own reference, listed across customers.
 
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -151,12 +150,7 @@ pub struct DocumentFilterParams {
 
 /// The document of a JSON body, or of a multipart form with its file.
 async fn received(state: &AppState, req: &HttpRequest, payload: web::Payload) -> ApiResult<(DocumentIn, Option<upload::Received>)> {
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let essence = crate::conventions::body::media_type(req);
     match essence.as_str() {
         "application/json" => {
             let bytes = read_limited(&mut payload.into_inner(), state.config.json_limit_bytes).await?;
