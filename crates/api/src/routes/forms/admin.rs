@@ -207,7 +207,7 @@ pub struct FormOut {
     pub routing: RoutingDto,
     pub min_fill_seconds: i32,
     pub active: bool,
-    /// The `<script>` tag that embeds it, relative to this server.
+    /// The address of the embed script (the `src` of the script tag a website pastes), relative to this server.
     #[schema(example = "/api/v1/public/forms/service-request/embed.js")]
     pub embed_script: String,
     pub version: i64,
@@ -260,6 +260,7 @@ pub async fn create(_auth: Authorized<can::FormsManage>, state: web::Data<AppSta
     Ok(created(format!("/api/v1/forms/{}", form.id), form.version, &FormOut::from(form)))
 }
 
+/// The web forms.
 #[utoipa::path(
     operation_id = "list_forms",
     tag = tags::FORMS,
@@ -276,6 +277,7 @@ pub async fn list(
     Ok(web::Json(Paged::from_page(usecase::list(&state, page.to_request()?).await?, FormOut::from)))
 }
 
+/// One web form.
 #[utoipa::path(
     operation_id = "get_form",
     tag = tags::FORMS,

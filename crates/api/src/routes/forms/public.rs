@@ -269,8 +269,8 @@ fn thank_you_page(language: &str, title: &str, text: &str) -> String {
 
 const EMBED: &str = include_str!("embed.js");
 
-/// The embed script: one `<script src=".../embed.js" data-target="#servdesk-form">` renders
-/// the form into that element (plain HTML with `servdesk-*` classes the site's CSS styles),
+/// The embed script: a script tag with this address as its `src` and `data-target="#servdesk-form"`
+/// renders the form into that element (plain HTML with `servdesk-*` classes the site's CSS styles),
 /// checks required fields, posts it and shows the answer in the form's language.
 #[utoipa::path(
     operation_id = "form_embed_script",
