@@ -31,6 +31,7 @@ mod m20261205_000023_documents_erp;
 mod m20261205_000024_task_warranty;
 mod m20261205_000025_portal;
 mod m20261205_000026_web_forms;
+mod m20261205_000027_triage_rules;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_task_warranty::Migration),
             Box::new(m20261205_000025_portal::Migration),
             Box::new(m20261205_000026_web_forms::Migration),
+            Box::new(m20261205_000027_triage_rules::Migration),
         ]
     }
 }

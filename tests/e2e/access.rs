@@ -60,6 +60,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
+        (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
         ("POST", "/api/v1/inbound/email") => Some(ADMIN),
         (_, p)
             if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
@@ -276,6 +277,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/api-keys") => "ApiKeysManage",
         (_, x) if x.starts_with("/jobs") => "JobsManage",
         (_, x) if x.starts_with("/forms") => "FormsManage",
+        (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
         ("POST", "/canned-responses/{id}/render") => "CannedRead",
         (_, x) if x.starts_with("/canned-responses") => "CannedManage",
@@ -423,6 +425,13 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     let jobs: Value = app.get("/api/v1/jobs", admin).await.json().await.unwrap();
     let message = app.outbox().await.first().map(id).expect("the public reply is in the outbox");
     let category: Value = app.get("/api/v1/dictionaries/ticket-categories", admin).await.json().await.unwrap();
+    let rule = create(
+        app,
+        admin,
+        "/api/v1/triage-rules",
+        json!({"name": "Spam", "conditions": {"sender_domains": ["spam.example"]}, "action": {"kind": "dismiss"}}),
+    )
+    .await;
     let form = create(
         app,
         admin,
@@ -443,6 +452,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("tasks", id(&task)),
         ("files", attachment.clone()),
         ("forms", id(&form)),
+        ("triage-rules", id(&rule)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),
         ("users", user),

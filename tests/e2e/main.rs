@@ -37,3 +37,4 @@ mod tasks;
 mod ticket_actions;
 mod tickets;
 mod time;
+mod triage;

@@ -21,7 +21,7 @@ password="fuzzing admin passphrase"
 # Limits off: the fuzzer fires thousands of requests from one caller.
 SERVDESK_DATABASE_URL="$database_url" SERVDESK_DATA_DIR="$data" SERVDESK_BIND="127.0.0.1:$port" \
 SERVDESK_ADMIN_EMAIL=fuzz@servdesk.test SERVDESK_ADMIN_PASSWORD="$password" \
-SERVDESK_RATE_LIMIT_READS=0 SERVDESK_RATE_LIMIT_WRITES=0 SERVDESK_RATE_LIMIT_PUBLIC=0 SERVDESK_RATE_LIMIT_INBOUND=0 \
+SERVDESK_RATE_LIMIT_READS=0 SERVDESK_RATE_LIMIT_WRITES=0 SERVDESK_RATE_LIMIT_PUBLIC=0 SERVDESK_RATE_LIMIT_INBOUND=0 SERVDESK_RATE_LIMIT_FORM_PER_ADDRESS=0 SERVDESK_RATE_LIMIT_FORM_TOTAL=0 \
 SERVDESK_LOG=${SERVDESK_FUZZ_LOG:-warn} ./target/debug/servdesk serve > "$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ -n "${SERVDESK_FUZZ_KEEP:-}" ] && cp "$data/server.log" "$SERVDESK_FUZZ_KEEP"; rm -rf "$data"' EXIT

@@ -213,3 +213,7 @@ pub fn form_field_role_or_null() -> Object {
         servdesk_domain::forms::FieldRole::ALL.iter().map(|r| r.as_str()),
     ))
 }
+
+pub fn channels() -> Array {
+    ArrayBuilder::new().items(channel()).build()
+}

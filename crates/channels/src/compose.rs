@@ -180,7 +180,10 @@ impl Compose {
         Ok(match (&f.task, &f.ticket) {
             (Some(task), _) if event == NotificationEvent::TaskAssigned => format!("{frontend}/tasks/{}", task.id),
             (_, Some(ticket)) => format!("{frontend}/tickets/{}", ticket.id),
-            _ => frontend.to_owned(),
+            _ => match &f.call {
+                Some(call) => format!("{frontend}/calls/{}", call.id),
+                None => frontend.to_owned(),
+            },
         })
     }
 

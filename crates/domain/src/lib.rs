@@ -35,6 +35,7 @@ pub mod tickets;
 pub mod time;
 pub mod timeline;
 pub mod tracking;
+pub mod triage;
 pub mod users;
 
 pub use access::{Actor, ApiKey, Permission, Principal, Role, Scope, Visibility};

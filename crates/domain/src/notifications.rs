@@ -26,6 +26,8 @@ named_enum! {
         PortalInvitation = "portal_invitation",
         /// A contact asked for a login link to the portal.
         PortalLogin = "portal_login",
+        /// A call waits for triage (to the coordinators, or the team it asked for).
+        CallReceived = "call_received",
     }
 }
 
@@ -70,7 +72,7 @@ impl NotificationEvent {
 
     pub fn audience(self) -> Audience {
         match self {
-            Self::TicketAssigned | Self::Mention | Self::TaskAssigned => Audience::Colleague,
+            Self::TicketAssigned | Self::Mention | Self::TaskAssigned | Self::CallReceived => Audience::Colleague,
             _ => Audience::Contact,
         }
     }
@@ -89,7 +91,7 @@ impl NotificationEvent {
         let mut vars = vec!["company.name", "recipient.name", "link"];
         let ticket = ["ticket.number", "ticket.title", "ticket.description", "ticket.status", "customer.name", "contact.name"];
         match self {
-            Self::CallAcknowledged => vars.extend(["call.number", "call.subject", "call.channel"]),
+            Self::CallAcknowledged | Self::CallReceived => vars.extend(["call.number", "call.subject", "call.channel"]),
             Self::TicketCreated | Self::TicketInProgress | Self::TicketResolved | Self::TicketClosed => vars.extend(ticket),
             Self::TicketAssigned => vars.extend(ticket.iter().chain(&["actor.name"])),
             Self::PublicReply => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
@@ -324,6 +326,11 @@ fn polish(event: NotificationEvent) -> TemplateText {
             "Cześć {{ recipient.name }},\n\n{{ comment.author }} wspomina o Tobie w zgłoszeniu {{ ticket.number }} „{{ ticket.title }}”:\n\n{{ comment.body }}\n\n{{ link }}",
             None,
         ),
+        E::CallReceived => (
+            "Nowe zgłoszenie {{ call.number }} czeka na przyjęcie",
+            "Cześć {{ recipient.name }},\n\nzgłoszenie {{ call.number }} ({{ call.channel }}) czeka na przyjęcie: {{ call.subject }}\n\n{{ link }}",
+            None,
+        ),
         E::PortalInvitation => (
             "Zaproszenie do portalu klienta {{ company.name }}",
             "Dzień dobry {{ recipient.name }},\n\n{{ company.name }} zaprasza do portalu klienta, w którym można zgłaszać usterki i śledzić zgłoszenia {{ customer.name }}.\n\nAby ustawić hasło, proszę otworzyć link (ważny 7 dni):\n{{ link }}\n\n{{ company.name }}",
@@ -383,6 +390,11 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
         E::Mention => (
             "{{ comment.author }} mentioned you on {{ ticket.number }}",
             "Hello {{ recipient.name }},\n\n{{ comment.author }} mentioned you on ticket {{ ticket.number }} \"{{ ticket.title }}\":\n\n{{ comment.body }}\n\n{{ link }}",
+            None,
+        ),
+        E::CallReceived => (
+            "New call {{ call.number }} waits for triage",
+            "Hello {{ recipient.name }},\n\ncall {{ call.number }} ({{ call.channel }}) waits for triage: {{ call.subject }}\n\n{{ link }}",
             None,
         ),
         E::PortalInvitation => (

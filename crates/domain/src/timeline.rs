@@ -44,6 +44,7 @@ pub enum TicketEvent {
     TimeChanged(TimeChanged),
     TimeRemoved(TimeRemoved),
     MessageFailed(MessageFailed),
+    RuleApplied(RuleApplied),
 }
 
 impl TicketEvent {
@@ -73,6 +74,7 @@ impl TicketEvent {
             Self::TimeChanged(_) => EventKind::TimeChanged,
             Self::TimeRemoved(_) => EventKind::TimeRemoved,
             Self::MessageFailed(_) => EventKind::MessageFailed,
+            Self::RuleApplied(_) => EventKind::RuleApplied,
         }
     }
 
@@ -172,6 +174,16 @@ impl Task {
 #[serde(default)]
 pub struct Created {
     pub number: String,
+}
+
+/// A triage rule opened the ticket from a call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleApplied {
+    pub rule_id: Uuid,
+    pub rule_name: String,
+    pub call_id: Uuid,
+    pub call_number: String,
 }
 
 /// A ticket status as the timeline names it (the name as it was then).

@@ -160,6 +160,29 @@ pub async fn list(conn: &impl ConnectionTrait, state: Option<CallState>, req: Pa
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_call)
 }
 
+/// Adds `entries` (a JSON object) to the call's metadata, replacing keys it has.
+pub async fn add_metadata(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    entries: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Call, StoreError> {
+    let call = get(conn, id).await?;
+    let mut metadata = call.metadata;
+    if let (Some(into), Some(from)) = (metadata.as_object_mut(), entries.as_object()) {
+        for (k, v) in from {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+    row::Entity::update_many()
+        .col_expr(row::Column::Metadata, Expr::value(metadata.to_string()))
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    get(conn, id).await
+}
+
 /// The requests a portal user made that are still waiting to be triaged (once triaged they
 /// are tickets, or dismissed), oldest first: a requester's own, a manager's company's.
 pub async fn waiting_for_portal(

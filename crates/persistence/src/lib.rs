@@ -38,6 +38,7 @@ pub mod templates;
 pub mod tickets;
 pub mod time;
 pub mod tracking;
+pub mod triage_rules;
 pub mod users;
 mod versioned;
 pub mod web_forms;

@@ -77,6 +77,8 @@ pub struct Conversion {
     pub priority_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
+    /// The ticket's tags (else those a triage rule gave the call).
+    pub tags: Option<Vec<String>>,
 }
 
 /// The contact a call comes from: the one named, else the first active contact with the
@@ -195,8 +197,17 @@ async fn register_from(
         acknowledged: acknowledge,
         created_by,
     };
-    let call: Call = calls::create(txn, new, &desk.config.call_prefix, now).await?;
-    if acknowledge && let Some(to) = recipient {
+    let mut call: Call = calls::create(txn, new, &desk.config.call_prefix, now).await?;
+    // A call its channel converts at once is not the rules' to triage.
+    if !body.auto_convert {
+        crate::triage::apply(txn, desk, &call).await?;
+        call = calls::get(txn, call.id).await?;
+    }
+    // Spam a rule dismissed is not answered.
+    if acknowledge
+        && call.state != CallState::Dismissed
+        && let Some(to) = recipient
+    {
         let payload = json!({"call_id": call.id, "call_number": call.number, "to": to.to_json()});
         notify::queue(txn, NotificationEvent::CallAcknowledged, payload, now).await?;
     }
@@ -245,7 +256,12 @@ pub async fn take_in(desk: &Desk, principal: &Principal, body: Intake) -> Result
     let (outcome, ticket) = if body.auto_convert {
         ("converted", Some(convert(&txn, desk, principal, &call, Conversion::default()).await?))
     } else {
-        ("created", None)
+        // A triage rule may have acted on it.
+        match (call.state, call.ticket_id) {
+            (CallState::Converted, Some(id)) => ("converted", Some(tickets::get(&txn, id).await?)),
+            (CallState::Dismissed, _) => ("dismissed", None),
+            _ => ("created", None),
+        }
     };
     let call = calls::get(&txn, call.id).await?;
     crate::commit(txn).await?;
@@ -285,6 +301,9 @@ pub async fn convert(txn: &impl ConnectionTrait, desk: &Desk, principal: &Princi
         team_id: overrides.team_id.or(asked.team_id),
         assignee_id: overrides.assignee_id,
         reported_at: Some(call.created_at),
+        tags: overrides.tags.unwrap_or_else(|| {
+            call.metadata.get("tags").and_then(|t| serde_json::from_value::<Vec<String>>(t.clone()).ok()).unwrap_or_default()
+        }),
         ..OpenTicket::default()
     };
     let alarm_key = call.alarm_key.clone();

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use servdesk_domain::calls::{AlarmAction, Call};
-use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::forms::{self, Accepted, BotCheck, Definition, FormField, Routing, WebForm};
 use servdesk_domain::phone::PhoneNumber;
@@ -26,28 +25,13 @@ fn definition_problems(problems: Vec<forms::DefinitionProblem>) -> Error {
     Error::validation(problems.into_iter().map(|(f, c, m)| FieldError::new(f, c, m)).collect())
 }
 
-async fn check_routing(conn: &impl ConnectionTrait, at: &str, r: &Routing) -> Result<()> {
-    let wrap = |e: Error, what: &str| {
-        if e.kind() == servdesk_domain::errors::ErrorKind::InvalidField {
-            Error::invalid_field(&format!("{at}.{what}"), field::NOT_FOUND, "no such record")
-        } else {
-            e
-        }
-    };
-    references::team(conn, r.team_id).await.map_err(|e| wrap(e, "team_id"))?;
-    references::dictionary(conn, "category_id", DictionaryKind::TicketCategory, r.category_id).await.map_err(|e| wrap(e, "category_id"))?;
-    references::dictionary(conn, "type_id", DictionaryKind::TicketType, r.type_id).await.map_err(|e| wrap(e, "type_id"))?;
-    references::dictionary(conn, "priority_id", DictionaryKind::Priority, r.priority_id).await.map_err(|e| wrap(e, "priority_id"))?;
-    Ok(())
-}
-
 /// Checks a definition and that everything it routes to exists.
 async fn check(conn: &impl ConnectionTrait, d: &Definition) -> Result<()> {
     forms::check_definition(d).map_err(definition_problems)?;
-    check_routing(conn, "routing", &d.routing).await?;
+    references::routing(conn, "routing", &d.routing).await?;
     for (i, f) in d.fields.iter().enumerate() {
         for (j, choice) in f.options.iter().enumerate() {
-            check_routing(conn, &format!("fields[{i}].options[{j}].routing"), &choice.routing).await?;
+            references::routing(conn, &format!("fields[{i}].options[{j}].routing"), &choice.routing).await?;
         }
     }
     Ok(())
@@ -205,7 +189,8 @@ fn intake(desk: &Desk, form: &WebForm, a: &Accepted, routing: &Routing) -> Intak
         contact_id: None,
         dedup_key: None,
         action: AlarmAction::Trigger,
-        auto_convert: false,
+        // A converting form converts itself; the rules triage the rest.
+        auto_convert: d.auto_convert,
         metadata: Some(json!({
             "form": {"id": form.id, "slug": d.slug, "title": d.title},
             "fields": a.values,

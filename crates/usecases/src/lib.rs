@@ -30,6 +30,7 @@ pub mod tasks;
 pub mod tickets;
 pub mod time;
 pub mod tracking;
+pub mod triage;
 
 use std::sync::Arc;
 

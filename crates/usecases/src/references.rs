@@ -137,3 +137,20 @@ pub async fn unit(
         Err(e) => Err(Error::domain(&e)),
     }
 }
+
+/// Checks that everything a routing names exists (a web form's choice, a triage rule);
+/// a missing one is reported at `at.team_id` and the like.
+pub async fn routing(conn: &impl ConnectionTrait, at: &str, r: &servdesk_domain::forms::Routing) -> Result<()> {
+    // The references name their own field; here it sits inside `at`.
+    let wrap = |mut e: Error, _what: &str| {
+        for f in &mut e.errors {
+            f.field = format!("{at}.{}", f.field);
+        }
+        e
+    };
+    team(conn, r.team_id).await.map_err(|e| wrap(e, "team_id"))?;
+    dictionary(conn, "category_id", DictionaryKind::TicketCategory, r.category_id).await.map_err(|e| wrap(e, "category_id"))?;
+    dictionary(conn, "type_id", DictionaryKind::TicketType, r.type_id).await.map_err(|e| wrap(e, "type_id"))?;
+    dictionary(conn, "priority_id", DictionaryKind::Priority, r.priority_id).await.map_err(|e| wrap(e, "priority_id"))?;
+    Ok(())
+}

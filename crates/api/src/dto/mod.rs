@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod documents;
 pub mod pay;
 pub mod portal;
+pub mod routing;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
@@ -13,6 +14,7 @@ pub mod users;
 
 pub use attachments::AttachmentOut;
 pub use documents::DocumentOut;
+pub use routing::RoutingDto;
 pub use tasks::TaskOut;
 pub use tickets::TicketOut;
 pub use time::TotalsOut;

@@ -35,9 +35,9 @@ pub struct UploadedOut {
 #[allow(dead_code)]
 pub struct UploadForm {
     /// One or more files (repeat the part); the part's file name is kept, its declared
-    /// content type is checked against the bytes.
-    #[schema(value_type = Vec<String>, format = Binary)]
-    file: Vec<Vec<u8>>,
+    /// content type is checked against the bytes (up to 20 files).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 const UPLOAD_ERRORS: &str = "`attachment_too_large` (413) beyond the configured size; 422 `content_type_mismatch` when a file declared as an image, audio, video or PDF is not one, `forbidden_type` for executables and scripts";

@@ -62,6 +62,7 @@ named_enum! {
         TimeChanged = "time_changed",
         TimeRemoved = "time_removed",
         MessageFailed = "message_failed",
+        RuleApplied = "rule_applied",
     }
 }
 

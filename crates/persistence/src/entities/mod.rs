@@ -49,5 +49,6 @@ pub mod tickets;
 pub mod time_entries;
 pub mod timers;
 pub mod tracking_links;
+pub mod triage_rules;
 pub mod users;
 pub mod web_forms;

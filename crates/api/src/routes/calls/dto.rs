@@ -139,7 +139,8 @@ fn trigger() -> AlarmAction {
 /// What became of an incoming call.
 #[derive(Serialize, ToSchema)]
 pub struct CallIntakeOut {
-    /// `created` (waiting for triage), `converted` (a ticket was opened), `deduplicated` (a
+    /// `created` (waiting for triage), `converted` (a ticket was opened, asked for or by a
+    /// triage rule), `dismissed` (a triage rule dismissed it as spam), `deduplicated` (a
     /// repeat of an open alarm, counted on its ticket or its waiting call), `resolved` (the
     /// alarm cleared).
     pub outcome: &'static str,

@@ -135,6 +135,7 @@ impl From<ConvertCall> for Conversion {
             priority_id: c.priority_id,
             team_id: c.team_id,
             assignee_id: c.assignee_id,
+            tags: None,
         }
     }
 }

@@ -15,31 +15,11 @@ use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation;
+use crate::dto::RoutingDto;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion, tags};
 use crate::state::AppState;
 use crate::wire;
-
-/// Where choosing an option (or the form itself) sends the request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct RoutingDto {
-    pub team_id: Option<Uuid>,
-    pub category_id: Option<Uuid>,
-    pub type_id: Option<Uuid>,
-    pub priority_id: Option<Uuid>,
-}
-
-impl From<RoutingDto> for Routing {
-    fn from(r: RoutingDto) -> Self {
-        Routing { team_id: r.team_id, category_id: r.category_id, type_id: r.type_id, priority_id: r.priority_id }
-    }
-}
-
-impl From<Routing> for RoutingDto {
-    fn from(r: Routing) -> Self {
-        RoutingDto { team_id: r.team_id, category_id: r.category_id, type_id: r.type_id, priority_id: r.priority_id }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ChoiceDto {
@@ -244,6 +224,7 @@ const INVALID: &str = "`validation_failed`: the definition's problems per field 
 
 /// Defines a web form.
 #[utoipa::path(
+    operation_id = "create_form",
     tag = tags::FORMS,
     request_body = FormIn,
     responses(

@@ -154,18 +154,26 @@ pub struct ReceivedOut {
     pub message: String,
 }
 
+/// An answer: text, or a checkbox's tick.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Answer {
+    Text(String),
+    Tick(bool),
+}
+
 /// A submission as JSON: the answers by field name.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+#[derive(serde::Deserialize, ToSchema)]
 #[schema(example = json!({"name": "Ivo Horvat", "email": "ivo@example.com", "department": "heating", "message": "No hot water since this morning.", "_ts": "1796000000.3f1c…", "_hp": ""}))]
-pub struct SubmissionJson(std::collections::HashMap<String, String>);
+pub struct SubmissionJson(std::collections::BTreeMap<String, Answer>);
 
 /// A submission as a form: the answers as text parts, the files as parts of their file field.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SubmissionForm {
-    #[schema(value_type = Vec<String>, format = Binary)]
-    file: Option<Vec<Vec<u8>>>,
+    /// A file; repeat the part for more.
+    #[schema(value_type = String, format = Binary, required = false)]
+    file: Option<Vec<u8>>,
 }
 
 /// Submits a form: JSON, `multipart/form-data` (with files) or a plain HTML form
@@ -182,6 +190,7 @@ pub struct SubmissionForm {
     )),
     responses(
         (status = 201, body = ReceivedOut),
+        (status = 200, description = "A plain HTML form of a form without a thank-you page: a short page with the success text", content_type = "text/html", body = String),
         (status = 303, description = "A plain HTML form: on to the thank-you page"),
         NotFound,
         (status = 403, description = "`origin_not_allowed`", body = Problem, content_type = "application/problem+json"),
@@ -204,12 +213,12 @@ pub async fn submit(
     let submission = match essence.as_str() {
         "application/json" => {
             let bytes = read_limited(&mut payload.into_inner(), state.config.json_limit_bytes).await?;
-            let object: serde_json::Map<String, serde_json::Value> = crate::conventions::problems::json_body(&bytes)?;
-            let values = object
+            let SubmissionJson(answers) = crate::conventions::problems::json_body(&bytes)?;
+            let values = answers
                 .into_iter()
                 .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
+                    Answer::Text(s) => (k, s),
+                    Answer::Tick(b) => (k, b.to_string()),
                 })
                 .collect();
             Submission { values, files: Vec::new() }

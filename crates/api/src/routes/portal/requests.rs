@@ -99,8 +99,9 @@ pub struct ReplyIn {
 pub struct ReplyForm {
     #[schema(max_length = 20000)]
     body: String,
-    #[schema(value_type = Vec<String>, format = Binary)]
-    file: Option<Vec<Vec<u8>>>,
+    /// A file; repeat the part for more.
+    #[schema(value_type = String, format = Binary, required = false)]
+    file: Option<Vec<u8>>,
 }
 
 /// A new request as a form: its subject, text and files.
@@ -111,8 +112,9 @@ pub struct RequestForm {
     subject: String,
     #[schema(max_length = 20000)]
     body: String,
-    #[schema(value_type = Vec<String>, format = Binary)]
-    file: Option<Vec<Vec<u8>>>,
+    /// A file; repeat the part for more.
+    #[schema(value_type = String, format = Binary, required = false)]
+    file: Option<Vec<u8>>,
 }
 
 const UPLOAD_ERRORS: &str = "`attachment_too_large` beyond the attachment limit (nothing is kept)";

@@ -275,6 +275,8 @@ mirror!(MessageFailedOut from tl::MessageFailed {
     bounce_message_id: Option<Uuid>,
 });
 
+mirror!(RuleAppliedOut from tl::RuleApplied { rule_id: Uuid, rule_name: String, call_id: Uuid, call_number: String });
+
 /// What happened: `kind` names it, `data` holds the fields of that kind.
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -304,6 +306,8 @@ pub enum TicketEventOut {
     TimeChanged(TimeChangedOut),
     TimeRemoved(TimeRemovedOut),
     MessageFailed(MessageFailedOut),
+    /// A triage rule opened the ticket from a call.
+    RuleApplied(RuleAppliedOut),
 }
 
 impl From<TicketEvent> for TicketEventOut {
@@ -333,6 +337,7 @@ impl From<TicketEvent> for TicketEventOut {
             TicketEvent::TimeChanged(v) => Self::TimeChanged(v.into()),
             TicketEvent::TimeRemoved(v) => Self::TimeRemoved(v.into()),
             TicketEvent::MessageFailed(v) => Self::MessageFailed(v.into()),
+            TicketEvent::RuleApplied(v) => Self::RuleApplied(v.into()),
         }
     }
 }
