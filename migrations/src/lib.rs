@@ -32,6 +32,7 @@ mod m20261205_000024_task_warranty;
 mod m20261205_000025_portal;
 mod m20261205_000026_web_forms;
 mod m20261205_000027_triage_rules;
+mod m20261205_000028_telephony;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000025_portal::Migration),
             Box::new(m20261205_000026_web_forms::Migration),
             Box::new(m20261205_000027_triage_rules::Migration),
+            Box::new(m20261205_000028_telephony::Migration),
         ]
     }
 }

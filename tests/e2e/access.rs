@@ -61,6 +61,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
+        ("POST", "/api/v1/telephony/calls") => Some(DESK),
         ("POST", "/api/v1/inbound/email") => Some(ADMIN),
         (_, p)
             if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
@@ -246,7 +247,8 @@ fn scopes_for(permission: &str) -> &'static [&'static str] {
         "CallsCreate" => &["calls:write"],
         "DirectoryRead" => &["directory:read", "directory:write", "sync:read"],
         "DirectoryWrite" => &["directory:write"],
-        "CallerLookup" => &["directory:read", "directory:write", "telephony:read"],
+        "CallerLookup" => &["directory:read", "directory:write", "telephony:read", "telephony:write"],
+        "TelephonyLog" => &["telephony:write"],
         "TimeRead" | "TimeReadAll" => &["billing:read", "billing:write"],
         "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
         "InboundEmail" => &["inbound:write"],
@@ -278,6 +280,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/jobs") => "JobsManage",
         (_, x) if x.starts_with("/forms") => "FormsManage",
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
+        ("POST", "/telephony/calls") => "TelephonyLog",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
         ("POST", "/canned-responses/{id}/render") => "CannedRead",
         (_, x) if x.starts_with("/canned-responses") => "CannedManage",
@@ -328,6 +331,7 @@ async fn every_route_answers_403_exactly_to_the_api_keys_whose_scopes_do_not_all
         "tickets:write",
         "inbound:write",
         "telephony:read",
+        "telephony:write",
         "billing:read",
         "billing:write",
         "sync:read",

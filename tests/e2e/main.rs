@@ -34,6 +34,7 @@ mod portal;
 mod s3;
 mod sms;
 mod tasks;
+mod telephony;
 mod ticket_actions;
 mod tickets;
 mod time;

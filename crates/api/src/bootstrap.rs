@@ -40,6 +40,7 @@ pub async fn first_admin(db: &DatabaseConnection, config: &Config) -> Result<(),
     let created = users::create(
         db,
         NewUser {
+            extension: None,
             email: email.clone(),
             name: "Administrator".to_owned(),
             role: Role::Admin,

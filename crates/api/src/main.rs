@@ -185,10 +185,13 @@ async fn create_user(config: Config, email: String, role: String, name: Option<S
     let db = app::open_database(&config).await?;
     let password_hash = passwords::hash(secret.clone()).await.map_err(|e| e.to_string())?;
     let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
-    let user =
-        users::create(&db, users::NewUser { email, name, role, password_hash, phone: None, partner_id: None, cost_rate_minor: 0 }, now())
-            .await
-            .map_err(|e| e.to_string())?;
+    let user = users::create(
+        &db,
+        users::NewUser { email, name, role, password_hash, phone: None, extension: None, partner_id: None, cost_rate_minor: 0 },
+        now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!("created {} ({}) id {}", user.email, user.role, user.id);
     if generated {
         println!("password: {secret}");

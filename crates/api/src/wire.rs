@@ -217,3 +217,10 @@ pub fn form_field_role_or_null() -> Object {
 pub fn channels() -> Array {
     ArrayBuilder::new().items(channel()).build()
 }
+
+pub fn call_direction() -> Object {
+    string_enum(
+        "Who dialled: `inbound` (a customer) or `outbound` (the desk).",
+        servdesk_domain::telephony::Direction::ALL.iter().map(|d| d.as_str()),
+    )
+}

@@ -25,6 +25,7 @@ named_enum! {
         TicketsWrite = "tickets:write",
         InboundWrite = "inbound:write",
         TelephonyRead = "telephony:read",
+        TelephonyWrite = "telephony:write",
         BillingRead = "billing:read",
         BillingWrite = "billing:write",
         SyncRead = "sync:read",
@@ -99,6 +100,8 @@ pub enum Permission {
     InboundEmail,
     /// Define the web forms websites embed.
     FormsManage,
+    /// Report phone calls from the PBX (who called, who answered, missed calls).
+    TelephonyLog,
     /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
     /// own is always shown to oneself).
     CostsRead,
@@ -120,7 +123,7 @@ impl Role {
             TicketsWrite => matches!(self, Admin | Coordinator | Agent),
             TicketsCoordinate => matches!(self, Admin | Coordinator),
             TicketsComment => matches!(self, Admin | Coordinator | Agent | Technician),
-            CallsCreate | CallsRead => matches!(self, Admin | Coordinator | Agent),
+            CallsCreate | CallsRead | TelephonyLog => matches!(self, Admin | Coordinator | Agent),
             CallsTriage | CannedManage => matches!(self, Admin | Coordinator),
             CannedRead => !matches!(self, Partner),
             TasksRead => true,
@@ -154,6 +157,7 @@ impl Scope {
             Scope::DirectoryRead => matches!(permission, DirectoryRead | CallerLookup),
             Scope::DirectoryWrite => matches!(permission, DirectoryRead | DirectoryWrite | CallerLookup),
             Scope::TelephonyRead => permission == CallerLookup,
+            Scope::TelephonyWrite => matches!(permission, CallerLookup | TelephonyLog),
             Scope::BillingRead => matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead | BillingRead),
             Scope::BillingWrite => {
                 matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead | BillingRead | BillingManage)

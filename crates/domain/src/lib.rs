@@ -31,6 +31,7 @@ pub mod phone;
 pub mod policy;
 pub mod portal;
 pub mod tasks;
+pub mod telephony;
 pub mod tickets;
 pub mod time;
 pub mod timeline;

@@ -18,6 +18,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub phone: Option<String>,
+    /// The PBX extension they answer on (telephony names who took a call by it).
+    pub extension: Option<String>,
     pub active: bool,
     /// The subcontractor a `partner` user works for (set for partners, and only for them).
     pub partner_id: Option<Uuid>,
@@ -100,6 +102,7 @@ mod tests {
             name: "A".into(),
             role: Role::Admin,
             phone: None,
+            extension: None,
             active,
             partner_id: None,
             cost_rate_minor: 0,

@@ -183,6 +183,24 @@ pub async fn add_metadata(
     get(conn, id).await
 }
 
+/// The calls of these contacts still waiting for triage, newest first (at most `limit`).
+pub async fn waiting_of_contacts(conn: &impl ConnectionTrait, contact_ids: &[Uuid], limit: u64) -> Result<Vec<Call>, StoreError> {
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    use sea_orm::{QueryOrder, QuerySelect};
+    row::Entity::find()
+        .filter(row::Column::ContactId.is_in(contact_ids.iter().copied()))
+        .filter(row::Column::State.eq(CallState::Untriaged.as_str()))
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_call)
+        .collect()
+}
+
 /// The requests a portal user made that are still waiting to be triaged (once triaged they
 /// are tickets, or dismissed), oldest first: a requester's own, a manager's company's.
 pub async fn waiting_for_portal(

@@ -55,27 +55,16 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Rule, StoreErr
 
 /// Every rule in the order they are tried.
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Rule>, StoreError> {
-    row::Entity::find()
-        .order_by_asc(row::Column::Position)
-        .order_by_asc(row::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_rule)
-        .collect()
+    in_order(conn, row::Entity::find()).await
 }
 
 /// The active rules in the order they are tried.
 pub async fn active(conn: &impl ConnectionTrait) -> Result<Vec<Rule>, StoreError> {
-    row::Entity::find()
-        .filter(row::Column::Active.eq(true))
-        .order_by_asc(row::Column::Position)
-        .order_by_asc(row::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(to_rule)
-        .collect()
+    in_order(conn, row::Entity::find().filter(row::Column::Active.eq(true))).await
+}
+
+async fn in_order(conn: &impl ConnectionTrait, select: sea_orm::Select<row::Entity>) -> Result<Vec<Rule>, StoreError> {
+    select.order_by_asc(row::Column::Position).order_by_asc(row::Column::Id).all(conn).await?.into_iter().map(to_rule).collect()
 }
 
 pub async fn replace(

@@ -22,6 +22,7 @@ fn to_user(m: users::Model) -> Result<User, StoreError> {
         id: m.id,
         name: m.name,
         phone: m.phone,
+        extension: m.extension,
         active: m.active,
         partner_id: m.partner_id,
         cost_rate_minor: m.cost_rate_minor,
@@ -37,6 +38,7 @@ pub struct NewUser {
     pub role: Role,
     pub password_hash: String,
     pub phone: Option<String>,
+    pub extension: Option<String>,
     pub partner_id: Option<Uuid>,
     pub cost_rate_minor: i64,
 }
@@ -48,6 +50,7 @@ pub struct UserChanges {
     pub name: Option<String>,
     pub role: Option<Role>,
     pub phone: Option<Option<String>>,
+    pub extension: Option<Option<String>>,
     pub active: Option<bool>,
     pub partner_id: Option<Option<Uuid>>,
     pub cost_rate_minor: Option<i64>,
@@ -68,6 +71,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc
         role: Set(new.role.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         phone: Set(new.phone),
+        extension: Set(new.extension),
         active: Set(true),
         partner_id: Set(new.partner_id),
         cost_rate_minor: Set(new.cost_rate_minor),
@@ -148,6 +152,9 @@ pub async fn update(
     }
     if let Some(phone) = changes.phone {
         update = update.col_expr(users::Column::Phone, Expr::value(phone));
+    }
+    if let Some(extension) = changes.extension {
+        update = update.col_expr(users::Column::Extension, Expr::value(extension));
     }
     if let Some(active) = changes.active {
         update = update.col_expr(users::Column::Active, Expr::value(active));
@@ -241,4 +248,18 @@ pub async fn by_login(conn: &impl ConnectionTrait, login: &str) -> Result<Vec<Us
     let pattern = format!("{}@%", login.to_lowercase());
     let rows = users::Entity::find().filter(users::Column::Email.like(pattern)).filter(users::Column::Active.eq(true)).all(conn).await?;
     rows.into_iter().filter(|u| u.email.split('@').next() == Some(login)).map(to_user).collect()
+}
+
+/// The active staff member on a PBX extension, if exactly one is.
+pub async fn by_extension(conn: &impl ConnectionTrait, extension: &str) -> Result<Option<User>, StoreError> {
+    let found = users::Entity::find()
+        .filter(users::Column::Extension.eq(extension))
+        .filter(users::Column::Active.eq(true))
+        .limit(2)
+        .all(conn)
+        .await?;
+    match <[users::Model; 1]>::try_from(found) {
+        Ok([one]) => Ok(Some(to_user(one)?)),
+        Err(_) => Ok(None),
+    }
 }

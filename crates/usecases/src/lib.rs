@@ -27,6 +27,7 @@ pub mod references;
 pub mod secrets;
 pub mod storage;
 pub mod tasks;
+pub mod telephony;
 pub mod tickets;
 pub mod time;
 pub mod tracking;

@@ -92,6 +92,7 @@ pub mod can {
         NotificationsManage,
         InboundEmail,
         FormsManage,
+        TelephonyLog,
         BillingRead,
         BillingManage,
     );

@@ -17,6 +17,8 @@ pub struct UserOut {
     #[schema(schema_with = wire::role)]
     pub role: Role,
     pub phone: Option<String>,
+    /// The PBX extension they answer on.
+    pub extension: Option<String>,
     pub active: bool,
     /// The partner a `partner` user works for.
     pub partner_id: Option<Uuid>,
@@ -37,6 +39,7 @@ impl From<User> for UserOut {
             name: u.name,
             role: u.role,
             phone: u.phone,
+            extension: u.extension,
             active: u.active,
             partner_id: u.partner_id,
             cost_rate_minor: Some(u.cost_rate_minor),

@@ -42,6 +42,10 @@ pub struct CreateUser {
     pub password: String,
     #[validate(custom(function = "validation::phone"))]
     pub phone: Option<String>,
+    /// The PBX extension they answer on (telephony logs name who took a call by it).
+    #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    pub extension: Option<String>,
     /// Required for role `partner` (and only for it): the partner they work for.
     pub partner_id: Option<Uuid>,
     /// Cost of an hour of work in minor units; default 0.
@@ -71,6 +75,11 @@ pub struct UpdateUser {
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "validation::phone"))]
     pub phone: Option<Option<String>>,
+    /// The PBX extension; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    pub extension: Option<Option<String>>,
     /// `false` deactivates the account and ends its sessions.
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
@@ -167,6 +176,7 @@ pub async fn create(
         role: body.role,
         password_hash,
         phone,
+        extension: body.extension.map(|e| e.trim().to_owned()),
         partner_id: body.partner_id,
         cost_rate_minor: body.cost_rate_minor,
     };
@@ -226,6 +236,7 @@ pub async fn patch(
         name: body.name.map(|n| n.trim().to_owned()),
         role: body.role,
         phone: body.phone.map(|p| p.as_deref().map(validation::normalize_phone)),
+        extension: body.extension.map(|e| e.map(|e| e.trim().to_owned())),
         active: body.active,
         partner_id: body.partner_id,
         cost_rate_minor: body.cost_rate_minor,

@@ -10,6 +10,7 @@ pub struct Model {
     pub role: String,
     pub password_hash: String,
     pub phone: Option<String>,
+    pub extension: Option<String>,
     pub active: bool,
     pub partner_id: Option<Uuid>,
     pub cost_rate_minor: i64,

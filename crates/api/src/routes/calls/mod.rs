@@ -4,11 +4,12 @@
 pub mod dto;
 pub mod intake;
 pub mod rules;
+pub mod telephony;
 pub mod triage;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The calls area's routes: intake and triage.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(intake::configure).configure(triage::configure).configure(rules::configure);
+    cfg.configure(intake::configure).configure(triage::configure).configure(rules::configure).configure(telephony::configure);
 }

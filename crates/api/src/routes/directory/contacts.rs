@@ -175,6 +175,22 @@ pub struct CallerCard {
     /// Open tickets of those contacts or their customers (newest first, at most 20) that
     /// the caller may see.
     pub open_tickets: Vec<crate::dto::TicketOut>,
+    /// Their calls still waiting for triage (newest first, at most 20); empty for a caller
+    /// who may not read calls.
+    pub open_calls: Vec<CallerCall>,
+    /// The units of their customers in service (at most 50), with warranty ends.
+    pub equipment: Vec<super::equipment::EquipmentOut>,
+}
+
+/// A call of the caller still waiting for triage.
+#[derive(Serialize, ToSchema)]
+pub struct CallerCall {
+    pub id: Uuid,
+    pub number: String,
+    #[schema(schema_with = crate::wire::channel)]
+    pub channel: servdesk_domain::tickets::Channel,
+    pub subject: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn phones(fields: &mut Fields, raw: &[String], region: servdesk_domain::phone::Region) -> Vec<PhoneNumber> {
@@ -224,6 +240,7 @@ pub async fn lookup(
     let found = contacts::find_by_email_or_phone(&state.db, email.as_ref(), phone.as_ref()).await?;
     let contact_ids: Vec<Uuid> = found.iter().map(|c| c.id).collect();
     let mut customer_ids: Vec<Uuid> = found.iter().map(|c| c.customer_id).collect();
+    customer_ids.sort();
     customer_ids.dedup();
     let mut matches = Vec::with_capacity(found.len());
     for contact in found {
@@ -236,7 +253,35 @@ pub async fn lookup(
     let statuses = servdesk_usecases::tickets::statuses(&state, &state.db, &needed).await?;
     let progress = servdesk_usecases::tickets::progress(&state.db, &open).await?;
     let open_tickets = open.into_iter().map(|t| crate::dto::TicketOut::new(t, &statuses, &progress)).collect();
-    Ok(web::Json(CallerCard { phone: phone.map(|p| p.to_string()), email: email.map(|e| e.to_string()), matches, open_tickets }))
+    let open_calls = if auth.principal().can(servdesk_domain::Permission::CallsRead) {
+        servdesk_persistence::calls::waiting_of_contacts(&state.db, &contact_ids, 20)
+            .await?
+            .into_iter()
+            .map(|c| CallerCall { id: c.id, number: c.number, channel: c.channel, subject: c.subject, created_at: c.created_at })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut equipment = Vec::new();
+    for customer_id in &customer_ids {
+        let filter = servdesk_persistence::directory::equipment::EquipmentFilter {
+            customer_id: Some(*customer_id),
+            active: Some(true),
+            ..Default::default()
+        };
+        let page =
+            servdesk_persistence::directory::equipment::list(&state.db, &filter, servdesk_persistence::PageRequest::first(50)).await?;
+        equipment.extend(page.items.into_iter().map(super::equipment::EquipmentOut::from));
+    }
+    equipment.truncate(50);
+    Ok(web::Json(CallerCard {
+        phone: phone.map(|p| p.to_string()),
+        email: email.map(|e| e.to_string()),
+        matches,
+        open_tickets,
+        open_calls,
+        equipment,
+    }))
 }
 
 /// Creates a contact of a customer.
