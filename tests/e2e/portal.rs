@@ -287,3 +287,89 @@ async fn a_manager_sees_the_companys_equipment_and_an_invitation_needs_an_email_
     assert_eq!(problem["errors"][0]["field"], "email");
     expect_problem(app.get(&format!("/api/v1/contacts/{}/portal-account", id(&mute)), &w.admin).await, 404, "not_found").await;
 }
+
+/// Every portal route of the OpenAPI document, called by another customer's manager with
+/// the ids of Acme's ticket, document and file, answers 404 (by id) or shows nothing of
+/// Acme (lists); called by a requester with a colleague's ticket, 404 likewise.
+#[tokio::test]
+async fn no_portal_route_shows_anything_of_another_customer_or_a_colleagues_request() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let anna = portal_user(&app, &w.admin, &w.anna, "requester").await;
+    let olga = portal_user(&app, &w.admin, &w.other, "manager").await;
+    let document = create(
+        &app,
+        &w.admin,
+        &format!("/api/v1/tickets/{}/documents", w.brunos_ticket),
+        json!({"kind": "invoice", "number": "FV/7", "issued_on": "2026-12-01"}),
+    )
+    .await;
+    let upload = Form::new().part("file", Part::bytes(crate::attachments::PNG.to_vec()).file_name("p.png").mime_str("image/png").unwrap());
+    let uploaded: Value = app
+        .request(Method::POST, &format!("/api/v1/tickets/{}/attachments", w.brunos_ticket), Some(&w.admin))
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = uploaded["items"][0]["id"].as_str().unwrap().to_owned();
+    let reply = json!({"visibility": "public", "body": "See the photo.", "attachment_ids": [file]});
+    assert_eq!(app.post(&format!("/api/v1/tickets/{}/comments", w.brunos_ticket), &w.admin, reply).await.status(), 201);
+    let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/portal/") || path.starts_with("/api/v1/portal/auth/") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys().filter(|m| ["get", "post"].contains(&m.as_str())) {
+            let concrete = path
+                .replace("/tickets/{id}", &format!("/tickets/{}", w.brunos_ticket))
+                .replace("/documents/{id}", &format!("/documents/{}", id(&document)))
+                .replace("/files/{id}", &format!("/files/{file}"));
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for (who, token) in [("another customer's manager", &olga), ("a colleague", &anna)] {
+                let mut req = app.request(m.clone(), &concrete, Some(token));
+                if m == Method::POST {
+                    req = req.json(&json!({"body": "Let me in", "subject": "Hello"}));
+                }
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                if concrete.contains('{') || path.contains("{id}") {
+                    assert_eq!(status, 404, "{who} {method} {concrete}");
+                } else if m == Method::GET {
+                    let text = res.text().await.unwrap();
+                    assert_eq!(status, 200, "{who} {method} {concrete}");
+                    for secret in [w.brunos_ticket.as_str(), id(&document).as_str(), file.as_str(), "Bruno's boiler", "FV/7"] {
+                        assert!(!text.contains(secret), "{who} {method} {concrete} shows {secret}: {text}");
+                    }
+                } else {
+                    // Their own new request or logout: never a way into Acme's.
+                    assert!(status < 500, "{who} {method} {concrete} answered {status}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} portal route × caller pairs checked");
+}
+
+#[tokio::test]
+async fn a_tracking_link_stops_working_the_configured_time_after_its_ticket_closed() {
+    let app = TestApp::spawn_with(|c| c.tracking_keep_after_close = std::time::Duration::ZERO).await;
+    let admin = app.admin_token().await;
+    let call = create(&app, &admin, "/api/v1/calls", json!({"channel": "email", "from_email": "ivo@example.com", "subject": "Leak"})).await;
+    app.run_jobs().await;
+    let outbox = app.outbox().await;
+    let body = outbox.iter().find(|m| m["event"] == "call_acknowledged").unwrap()["body_text"].as_str().unwrap().to_owned();
+    let token: String =
+        body[body.find("/track/").unwrap() + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let converted: Value = app.post(&format!("/api/v1/calls/{}/convert", id(&call["call"])), &admin, json!({})).await.json().await.unwrap();
+    let ticket = converted["ticket_id"].as_str().unwrap();
+    assert_eq!(app.request(Method::GET, &format!("/track/{token}"), None).send().await.unwrap().status(), 200);
+    let res = app.post(&format!("/api/v1/tickets/{ticket}/close"), &admin, json!({})).await;
+    assert_eq!(res.status(), 200);
+    let res = app.request(Method::GET, &format!("/api/v1/public/tracking/{token}"), None).send().await.unwrap();
+    expect_problem(res, 404, "not_found").await;
+}
