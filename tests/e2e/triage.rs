@@ -50,6 +50,7 @@ async fn the_first_matching_rule_dismisses_spam_converts_urgent_calls_and_tags_t
     assert_eq!(spam["outcome"], "dismissed");
     assert_eq!(spam["call"]["dismiss_reason"], "spam");
     assert_eq!(spam["call"]["metadata"]["rule"]["name"], "Spam");
+    assert_eq!(spam["call"]["acknowledged"], false);
 
     let hot: Value = take(json!({"channel": "email", "from_email": "ana@customer.example", "subject": "Urgent: no heating"}))
         .await

@@ -160,6 +160,16 @@ pub async fn list(conn: &impl ConnectionTrait, state: Option<CallState>, req: Pa
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_call)
 }
 
+/// Records whether the sender was (or will be) acknowledged.
+pub async fn set_acknowledged(conn: &impl ConnectionTrait, id: Uuid, acknowledged: bool) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::Acknowledged, Expr::value(acknowledged))
+        .filter(row::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Adds `entries` (a JSON object) to the call's metadata, replacing keys it has.
 pub async fn add_metadata(
     conn: &impl ConnectionTrait,

@@ -204,8 +204,11 @@ async fn register_from(
         call = calls::get(txn, call.id).await?;
     }
     // Spam a rule dismissed is not answered.
-    if acknowledge
-        && call.state != CallState::Dismissed
+    if acknowledge && call.state == CallState::Dismissed {
+        calls::set_acknowledged(txn, call.id, false).await?;
+        call.acknowledged = false;
+    }
+    if call.acknowledged
         && let Some(to) = recipient
     {
         let payload = json!({"call_id": call.id, "call_number": call.number, "to": to.to_json()});
