@@ -33,6 +33,7 @@ mod m20261205_000025_portal;
 mod m20261205_000026_web_forms;
 mod m20261205_000027_triage_rules;
 mod m20261205_000028_telephony;
+mod m20261205_000029_changes;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000026_web_forms::Migration),
             Box::new(m20261205_000027_triage_rules::Migration),
             Box::new(m20261205_000028_telephony::Migration),
+            Box::new(m20261205_000029_changes::Migration),
         ]
     }
 }

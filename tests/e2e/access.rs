@@ -62,6 +62,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
+        ("GET", "/api/v1/changes") => Some(LEADS),
         ("POST", "/api/v1/inbound/email") => Some(ADMIN),
         (_, p)
             if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
@@ -240,16 +241,17 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
 fn scopes_for(permission: &str) -> &'static [&'static str] {
     match permission {
         "DictionariesRead" => &["tickets:read", "tickets:write", "calls:write", "billing:read", "billing:write", "sync:read"],
-        "BillingRead" => &["billing:read", "billing:write"],
+        "BillingRead" => &["billing:read", "billing:write", "sync:read"],
         "BillingManage" => &["billing:write"],
-        "TicketsRead" | "TasksRead" => &["tickets:read", "tickets:write"],
+        "TicketsRead" | "TasksRead" => &["tickets:read", "tickets:write", "sync:read"],
+        "CallsRead" | "ChangesRead" => &["sync:read"],
         "TicketsWrite" | "TicketsComment" | "TasksWrite" | "TasksWork" => &["tickets:write"],
         "CallsCreate" => &["calls:write"],
         "DirectoryRead" => &["directory:read", "directory:write", "sync:read"],
         "DirectoryWrite" => &["directory:write"],
         "CallerLookup" => &["directory:read", "directory:write", "telephony:read", "telephony:write"],
         "TelephonyLog" => &["telephony:write"],
-        "TimeRead" | "TimeReadAll" => &["billing:read", "billing:write"],
+        "TimeRead" | "TimeReadAll" => &["billing:read", "billing:write", "sync:read"],
         "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
         "InboundEmail" => &["inbound:write"],
         _ => &[],
@@ -281,6 +283,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/forms") => "FormsManage",
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
         ("POST", "/telephony/calls") => "TelephonyLog",
+        ("GET", "/changes") => "ChangesRead",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
         ("POST", "/canned-responses/{id}/render") => "CannedRead",
         (_, x) if x.starts_with("/canned-responses") => "CannedManage",

@@ -422,7 +422,7 @@ async fn a_delivery_whose_worker_died_is_taken_over_and_sent_once() {
     create(&app, &admin, "/api/v1/tickets", json!({"title": "Crash", "contact_id": contact_id})).await;
 
     // Compose only (no relay in this registry), then a worker claims the delivery and dies.
-    let composer = servdesk_usecases::jobs::Registry::standard()
+    let composer = servdesk_usecases::jobs::Registry::standard(&app.state.config)
         .register_shared("notify.ticket_created", std::sync::Arc::new(servdesk_channels::Compose::new(app.state.desk.clone())));
     servdesk_usecases::jobs::Worker::new(app.state.db.clone(), composer, app.state.config.worker.clone()).run_once().await.unwrap();
     let now = chrono::Utc::now();

@@ -257,7 +257,7 @@ async fn housekeeping_purges_expired_idempotency_records() {
             .unwrap();
     assert!(matches!(begun, idempotency::Begin::Started));
     jobs::enqueue(&app.state.db, NewJob::now(servdesk_usecases::jobs::HOUSEKEEPING, json!({}), now()), now()).await.unwrap();
-    Worker::new(app.state.db.clone(), Registry::standard(), fast(Duration::from_secs(30))).run_once().await.unwrap();
+    Worker::new(app.state.db.clone(), Registry::standard(&app.state.config), fast(Duration::from_secs(30))).run_once().await.unwrap();
     // The key is free again: a new request with it starts afresh.
     let again = idempotency::begin(&app.state.db, "user:x", "old", "g", now(), chrono::Duration::hours(24), chrono::Duration::minutes(5))
         .await

@@ -13,6 +13,7 @@ mod auth;
 mod billing;
 mod calls;
 mod canned;
+mod changes;
 mod checklists;
 mod comments;
 mod completion;

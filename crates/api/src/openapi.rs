@@ -41,6 +41,7 @@ use crate::routes;
         (name = tags::NOTIFICATIONS, description = "Notification templates and switches, the outbox of email and SMS"),
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics"),
+        (name = tags::SYNC, description = "The change feed integrators follow to stay in sync"),
         (name = tags::FORMS, description = "Web forms that websites embed or post (admins define them; `public` serves them)"),
         (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
         (name = tags::PUBLIC, description = "No login: tracking links of requests, web forms and their submissions")
@@ -320,5 +321,6 @@ pub mod tags {
     pub const OPERATIONS: &str = "operations";
     pub const PORTAL: &str = "portal";
     pub const FORMS: &str = "forms";
+    pub const SYNC: &str = "sync";
     pub const PUBLIC: &str = "public";
 }

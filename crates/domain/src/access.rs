@@ -102,6 +102,8 @@ pub enum Permission {
     FormsManage,
     /// Report phone calls from the PBX (who called, who answered, missed calls).
     TelephonyLog,
+    /// Follow the change feed of every synced record.
+    ChangesRead,
     /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
     /// own is always shown to oneself).
     CostsRead,
@@ -124,7 +126,7 @@ impl Role {
             TicketsCoordinate => matches!(self, Admin | Coordinator),
             TicketsComment => matches!(self, Admin | Coordinator | Agent | Technician),
             CallsCreate | CallsRead | TelephonyLog => matches!(self, Admin | Coordinator | Agent),
-            CallsTriage | CannedManage => matches!(self, Admin | Coordinator),
+            CallsTriage | CannedManage | ChangesRead => matches!(self, Admin | Coordinator),
             CannedRead => !matches!(self, Partner),
             TasksRead => true,
             TasksWork | TimeTrack => self != Finance,
@@ -148,7 +150,21 @@ impl Scope {
         use Permission::*;
         match self {
             Scope::UsersRead => matches!(permission, UsersRead | TeamsRead),
-            Scope::SyncRead => matches!(permission, UsersRead | TeamsRead | DirectoryRead | DictionariesRead),
+            // A sync reads the feed and every record it names.
+            Scope::SyncRead => matches!(
+                permission,
+                UsersRead
+                    | TeamsRead
+                    | DirectoryRead
+                    | DictionariesRead
+                    | ChangesRead
+                    | TicketsRead
+                    | TasksRead
+                    | CallsRead
+                    | TimeRead
+                    | TimeReadAll
+                    | BillingRead
+            ),
             Scope::TicketsRead => matches!(permission, DictionariesRead | TicketsRead | TasksRead),
             Scope::TicketsWrite => {
                 matches!(permission, DictionariesRead | TicketsRead | TicketsWrite | TicketsComment | TasksRead | TasksWrite | TasksWork)

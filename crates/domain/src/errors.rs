@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Conflict,
     /// The caller's precondition (a version it read) no longer holds.
     Precondition,
+    /// What the request names existed once and is no longer kept (an old feed cursor).
+    Gone,
     /// The body is larger than accepted.
     TooLarge,
     /// The body's media type is not one the route reads.
@@ -136,6 +138,7 @@ pub mod code {
         INVALID_QUERY = "invalid_query", Malformed, "the query string is malformed";
         INVALID_IF_MATCH = "invalid_if_match", Malformed, "If-Match is not an ETag of this API";
         INVALID_CURSOR = "invalid_cursor", Malformed, "the cursor is malformed or belongs to another query";
+        CURSOR_EXPIRED = "cursor_expired", Gone, "the change feed no longer keeps entries this old; read the resources again";
         INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key", Malformed, "Idempotency-Key must be 1–255 visible ASCII characters";
         UNSUPPORTED_FILTER = "unsupported_filter", Malformed, "this list cannot be filtered that way";
         INVALID_RANGE = "invalid_range", Malformed, "the period's end is before its start, or the period is too long";

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod billing;
 pub mod calls;
 pub mod canned_responses;
+pub mod changes;
 pub mod checklists;
 pub mod comments;
 pub mod completion;

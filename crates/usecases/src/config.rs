@@ -151,6 +151,8 @@ pub struct Config {
     pub portal_session_ttl: Duration,
     /// How long a tracking link keeps working after its ticket closed.
     pub tracking_keep_after_close: Duration,
+    /// How long the change feed keeps its entries (a cursor older than that is expired).
+    pub changes_retention: Duration,
     /// The language of messages when neither the recipient nor the customer has one.
     pub default_language: String,
     pub mail: MailSettings,
@@ -310,6 +312,7 @@ impl Config {
             portal_url: "http://127.0.0.1:8080/portal".to_owned(),
             portal_session_ttl: Duration::from_secs(12 * 3600),
             tracking_keep_after_close: Duration::from_secs(30 * 24 * 3600),
+            changes_retention: Duration::from_secs(30 * 24 * 3600),
             default_language: "en".to_owned(),
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
@@ -440,6 +443,8 @@ impl Config {
             None => format!("{}/portal", c.frontend_url),
         };
         c.portal_session_ttl = secs("SERVDESK_PORTAL_SESSION_TTL_SECS", c.portal_session_ttl)?;
+        c.changes_retention =
+            Duration::from_secs(parse("SERVDESK_CHANGES_RETENTION_DAYS", c.changes_retention.as_secs() / 86400)?.max(1) * 86400);
         c.tracking_keep_after_close =
             Duration::from_secs(parse("SERVDESK_TRACKING_DAYS_AFTER_CLOSE", c.tracking_keep_after_close.as_secs() / 86400)? * 86400);
         if let Some(language) = var("SERVDESK_DEFAULT_LANGUAGE") {

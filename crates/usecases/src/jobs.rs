@@ -40,8 +40,9 @@ pub struct Registry {
 
 impl Registry {
     /// The handlers every Servdesk process knows.
-    pub fn standard() -> Self {
-        Self::default().register(HOUSEKEEPING, Housekeeping).register(crate::billing::runs::COMPUTE_RUN, crate::billing::runs::ComputeRun)
+    pub fn standard(config: &crate::config::Config) -> Self {
+        let housekeeping = Housekeeping { changes_retention: servdesk_domain::policy::duration(config.changes_retention) };
+        Self::default().register(HOUSEKEEPING, housekeeping).register(crate::billing::runs::COMPUTE_RUN, crate::billing::runs::ComputeRun)
     }
 
     pub fn register(self, kind: &str, handler: impl JobHandler) -> Self {
@@ -204,9 +205,12 @@ impl Worker {
 
 pub const HOUSEKEEPING: &str = "housekeeping";
 
-/// Forgets what has expired: idempotency records, refresh tokens, old login failures and
-/// finished jobs older than a week (dead jobs stay for an admin).
-pub struct Housekeeping;
+/// Forgets what has expired: idempotency records, refresh tokens, old login failures,
+/// finished jobs older than a week (dead jobs stay for an admin) and change feed entries
+/// past their retention.
+pub struct Housekeeping {
+    pub changes_retention: chrono::Duration,
+}
 
 impl JobHandler for Housekeeping {
     fn run<'a>(&'a self, _job: &'a Job, db: &'a DatabaseConnection) -> JobFuture<'a> {
@@ -216,7 +220,8 @@ impl JobHandler for Housekeeping {
             let tokens = sessions::purge_ended(db, now).await.map_err(|e| e.to_string())?;
             let failures = login_failures::purge(db, now - chrono::Duration::days(1)).await.map_err(|e| e.to_string())?;
             let done = jobs::purge_done(db, now - chrono::Duration::days(7)).await.map_err(|e| e.to_string())?;
-            tracing::info!(keys, tokens, failures, done, "housekeeping done");
+            let changes = servdesk_persistence::changes::purge(db, now - self.changes_retention).await.map_err(|e| e.to_string())?;
+            tracing::info!(keys, tokens, failures, done, changes, "housekeeping done");
             Ok(())
         })
     }

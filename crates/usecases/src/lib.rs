@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod billing;
 pub mod cache;
 pub mod calls;
+pub mod changes;
 pub mod checklists;
 pub mod comments;
 pub mod completion;

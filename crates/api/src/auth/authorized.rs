@@ -93,6 +93,7 @@ pub mod can {
         InboundEmail,
         FormsManage,
         TelephonyLog,
+        ChangesRead,
         BillingRead,
         BillingManage,
     );

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod billing;
 pub mod calls;
 pub mod canned_responses;
+pub mod changes;
 pub mod checklists;
 pub mod completion;
 pub mod dictionaries;
@@ -55,6 +56,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(notifications::configure)
         .configure(inbound::configure)
         .configure(forms::configure)
+        .configure(changes::configure)
         .configure(portal::configure)
         .configure(tracking::configure);
 }

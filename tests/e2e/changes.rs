@@ -1,0 +1,189 @@
+//! The change feed: every create, update and delete in an order a reader can follow
+//! without missing or repeating an entry — also while transactions commit in another order
+//! than they started (several writers, one of them slow, on PostgreSQL).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use servdesk_domain::directory::CustomerKind;
+use servdesk_persistence::TransactionTrait;
+use servdesk_persistence::directory::customers::{self, NewCustomer};
+
+use crate::support::{TestApp, create, expect_problem, id};
+
+/// Reads the feed from `after` to its current end: the entries and the cursor to go on with.
+async fn read_all(app: &TestApp, token: &str, mut after: Option<String>, types: &str) -> (Vec<Value>, Option<String>) {
+    let mut entries = Vec::new();
+    loop {
+        let mut path = format!("/api/v1/changes?limit=50&types={types}");
+        if let Some(a) = &after {
+            path.push_str(&format!("&after={a}"));
+        }
+        let res = app.get(&path, token).await;
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.unwrap();
+        let items = page["items"].as_array().unwrap().clone();
+        after = page["next_cursor"].as_str().map(str::to_owned);
+        if items.is_empty() {
+            return (entries, after);
+        }
+        entries.extend(items);
+    }
+}
+
+/// Reads from `after` until the entries read hold what `done` asks (on PostgreSQL an entry
+/// shows once every transaction older than its own has ended — also other tests' on the
+/// shared cluster), at most ten seconds.
+async fn read_until(
+    app: &TestApp,
+    token: &str,
+    after: Option<String>,
+    types: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> (Vec<Value>, Option<String>) {
+    let mut entries = Vec::new();
+    let mut cursor = after;
+    for _ in 0..200 {
+        let (more, next) = read_all(app, token, cursor.clone(), types).await;
+        entries.extend(more);
+        cursor = next;
+        if done(&entries) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (entries, cursor)
+}
+
+#[tokio::test]
+async fn creates_updates_and_deletes_are_entries_in_order_and_a_cursor_goes_on_where_it_stopped() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await;
+    let contact = create(&app, &admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": id(&customer)})).await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Leak", "customer_id": id(&customer)})).await;
+    let (entries, cursor) =
+        read_until(&app, &admin, None, "customer,contact,ticket", |e| e.iter().any(|e| e["resource"] == "ticket")).await;
+    let seen: Vec<(String, String)> =
+        entries.iter().map(|e| (e["resource"].as_str().unwrap().to_owned(), e["action"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(seen.first(), Some(&("customer".to_owned(), "created".to_owned())));
+    assert!(seen.contains(&("ticket".to_owned(), "created".to_owned())));
+
+    // Later changes come after the cursor, once each, deletions as tombstones.
+    app.patch(&format!("/api/v1/tickets/{}", id(&ticket)), &admin, json!({"title": "Big leak"})).await;
+    app.post(&format!("/api/v1/tickets/{}/comments", id(&ticket)), &admin, json!({"visibility": "internal", "body": "On it"})).await;
+    assert_eq!(app.delete(&format!("/api/v1/contacts/{}", id(&contact)), &admin).await.status(), 204);
+    let (later, _) = read_until(&app, &admin, cursor.clone(), "", |e| e.iter().any(|e| e["action"] == "deleted")).await;
+    let kinds: Vec<(&str, &str)> = later.iter().map(|e| (e["resource"].as_str().unwrap(), e["action"].as_str().unwrap())).collect();
+    assert!(kinds.contains(&("ticket", "updated")) && kinds.contains(&("comment", "created")), "{kinds:?}");
+    let tombstone = later.iter().find(|e| e["action"] == "deleted").unwrap();
+    assert_eq!((tombstone["resource"].as_str(), tombstone["id"].as_str()), (Some("contact"), Some(id(&contact).as_str())));
+    assert!(!later.iter().any(|e| entries.iter().any(|old| old["cursor"] == e["cursor"])), "nothing repeats");
+
+    // Filters and bad cursors.
+    let (only_comments, _) = read_until(&app, &admin, cursor, "comment", |e| !e.is_empty()).await;
+    assert!(only_comments.iter().all(|e| e["resource"] == "comment") && !only_comments.is_empty());
+    expect_problem(app.get("/api/v1/changes?after=garbage", &admin).await, 400, "invalid_cursor").await;
+    expect_problem(app.get("/api/v1/changes?after=1.1.0", &admin).await, 410, "cursor_expired").await;
+    expect_problem(app.get("/api/v1/changes?types=invoice", &admin).await, 422, "validation_failed").await;
+
+    // A sync key reads the feed and the records it names.
+    let key = create(&app, &admin, "/api/v1/api-keys", json!({"name": "ERP", "scopes": ["sync:read"]})).await;
+    let secret = key["secret"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/changes", secret).await.status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/tickets/{}", id(&ticket)), secret).await.status(), 200);
+}
+
+fn customer(name: String) -> NewCustomer {
+    NewCustomer {
+        name,
+        kind: CustomerKind::Company,
+        tax_id: None,
+        email: None,
+        phone: None,
+        billing_email: None,
+        billing_address: None,
+        language: None,
+        acknowledge_calls: true,
+        auto_resolve_alarms: false,
+        notes: None,
+    }
+}
+
+#[tokio::test]
+async fn a_reader_following_the_cursor_never_misses_a_commit_made_out_of_order() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Slow writers: each opens its transaction, writes, waits, then commits — so fast ones
+    // started later commit before them.
+    let mut writers = Vec::new();
+    for w in 0..3 {
+        let db = app.state.db.clone();
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..8 {
+                let txn = db.begin().await.unwrap();
+                let made = customers::create(&txn, customer(format!("slow {w}-{i}")), servdesk_usecases::now()).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(40 + 30 * w)).await;
+                txn.commit().await.unwrap();
+                ids.push(made.id.to_string());
+            }
+            ids
+        }));
+    }
+    let fast = {
+        let app_base = app.base.clone();
+        let token = admin.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::builder().no_proxy().build().unwrap();
+            let mut ids = Vec::new();
+            for i in 0..20 {
+                let res = client
+                    .post(format!("{app_base}/api/v1/customers"))
+                    .bearer_auth(&token)
+                    .json(&json!({"name": format!("fast {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        })
+    };
+    // The reader polls all along, following its cursor.
+    let mut seen = BTreeSet::new();
+    let mut cursor = None;
+    let reader_stop = stop.clone();
+    let mut rounds = 0;
+    while !reader_stop.load(std::sync::atomic::Ordering::SeqCst) || rounds == 0 {
+        let (entries, next) = read_all(&app, &admin, cursor.clone(), "customer").await;
+        for e in entries {
+            assert!(seen.insert(e["id"].as_str().unwrap().to_owned()) || e["action"] != "created", "a created entry came twice");
+        }
+        cursor = next;
+        rounds += 1;
+        if writers.iter().all(|w| w.is_finished()) && fast.is_finished() {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    }
+    let mut made: BTreeSet<String> = BTreeSet::new();
+    for w in writers {
+        made.extend(w.await.unwrap());
+    }
+    made.extend(fast.await.unwrap());
+    // The last reads after every writer committed.
+    let wanted = made.clone();
+    let before = seen.clone();
+    let (entries, _) = read_until(&app, &admin, cursor, "customer", move |e| {
+        let got: BTreeSet<String> = before.iter().cloned().chain(e.iter().map(|e| e["id"].as_str().unwrap().to_owned())).collect();
+        wanted.is_subset(&got)
+    })
+    .await;
+    seen.extend(entries.into_iter().map(|e| e["id"].as_str().unwrap().to_owned()));
+    assert_eq!(made.len(), 44);
+    let missed: Vec<&String> = made.difference(&seen).collect();
+    assert!(missed.is_empty(), "the reader missed {missed:?} over {rounds} rounds");
+}
