@@ -63,6 +63,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
         ("GET", "/api/v1/changes") => Some(LEADS),
+        // Everyone hears what they may see.
+        ("GET", "/api/v1/stream") => Some(ALL),
         ("POST", "/api/v1/inbound/email") => Some(ADMIN),
         (_, p)
             if ["/api/v1/templates", "/api/v1/notification-settings", "/api/v1/outbox", "/api/v1/messages"]
@@ -267,7 +269,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         | ("POST", "/auth/login" | "/auth/refresh" | "/auth/logout") => {
             return None;
         }
-        ("GET", "/me") | ("POST", "/me/password") => return None,
+        ("GET", "/me" | "/stream") | ("POST", "/me/password") => return None,
         _ if PORTAL_PUBLIC.contains(&path) || p.starts_with("/public/") || p.starts_with("/track/") => return None,
         // No scope opens the portal: it is for customers' contacts.
         _ if p.starts_with("/portal/") => "Portal",

@@ -187,3 +187,85 @@ async fn a_reader_following_the_cursor_never_misses_a_commit_made_out_of_order()
     let missed: Vec<&String> = made.difference(&seen).collect();
     assert!(missed.is_empty(), "the reader missed {missed:?} over {rounds} rounds");
 }
+
+/// A server-sent events reader over a real HTTP connection.
+struct Events {
+    res: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, token: &str, last_event_id: Option<&str>) -> Self {
+        let mut req = app.request(reqwest::Method::GET, "/api/v1/stream", Some(token));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        Events { res, buffer: String::new() }
+    }
+
+    /// The next event as (id, event, data), skipping heartbeats; `None` after ten seconds.
+    async fn next(&mut self) -> Option<(String, String, Value)> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned));
+                if let (Some(id), Some(event), Some(data)) = (field("id"), field("event"), field("data")) {
+                    return Some((id, event, serde_json::from_str(&data).unwrap()));
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk()).await.ok()?.unwrap()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Events until one for `id` arrives (inclusive).
+    async fn until(&mut self, id: &str) -> Vec<(String, String, Value)> {
+        let mut seen = Vec::new();
+        while let Some(event) = self.next().await {
+            let done = event.2["id"] == id;
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+        panic!("no event for {id}; got {seen:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_live_stream_resumes_with_last_event_id_without_losing_or_repeating_and_shows_only_what_the_caller_sees() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let mut events = Events::open(&app, &admin, None).await;
+    let a = create(&app, &admin, "/api/v1/customers", json!({"name": "A"})).await;
+    let b = create(&app, &admin, "/api/v1/customers", json!({"name": "B"})).await;
+    let first = events.until(&id(&b)).await;
+    assert!(first.iter().any(|(_, event, data)| event == "customer.created" && data["id"] == id(&a).as_str()));
+    let last_id = first.last().unwrap().0.clone();
+    drop(events);
+
+    // While disconnected: one new customer, one change.
+    let c = create(&app, &admin, "/api/v1/customers", json!({"name": "C"})).await;
+    app.patch(&format!("/api/v1/customers/{}", id(&a)), &admin, json!({"name": "A2"})).await;
+    let mut resumed = Events::open(&app, &admin, Some(&last_id)).await;
+    let mut got = resumed.until(&id(&c)).await;
+    got.extend(resumed.until(&id(&a)).await);
+    let names: Vec<(String, String)> = got.iter().map(|(_, e, d)| (e.clone(), d["id"].as_str().unwrap().to_owned())).collect();
+    assert!(names.contains(&("customer.created".to_owned(), id(&c))));
+    assert!(names.contains(&("customer.updated".to_owned(), id(&a))));
+    assert!(!names.contains(&("customer.created".to_owned(), id(&a))), "nothing before Last-Event-ID comes again: {names:?}");
+
+    // An agent outside the ticket's team does not hear of it.
+    let (_, agent) = app.user("agent").await;
+    let team = create(&app, &admin, "/api/v1/teams", json!({"name": "Elsewhere"})).await;
+    let mut theirs = Events::open(&app, &agent, None).await;
+    let hidden = create(&app, &admin, "/api/v1/tickets", json!({"title": "Not yours", "team_id": id(&team)})).await;
+    let marker = create(&app, &admin, "/api/v1/customers", json!({"name": "Marker"})).await;
+    let heard = theirs.until(&id(&marker)).await;
+    assert!(!heard.iter().any(|(_, _, d)| d["id"] == id(&hidden).as_str()), "{heard:?}");
+}

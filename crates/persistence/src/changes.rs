@@ -30,6 +30,34 @@ pub struct Position {
     pub seq: i64,
 }
 
+fn col(name: &str) -> Expr {
+    Expr::col((Alias::new("changes"), Alias::new(name)))
+}
+
+fn select() -> sea_orm::sea_query::SelectStatement {
+    let mut q = Query::select();
+    q.from(Alias::new("changes")).columns(["txid", "seq", "resource", "resource_id", "action", "at"].map(Alias::new));
+    q
+}
+
+/// Only what nothing can join below any more (see the module).
+fn settled(q: &mut sea_orm::sea_query::SelectStatement, backend: DbBackend) {
+    if backend == DbBackend::Postgres {
+        // Transactions older than every running one have all ended: nothing more can appear
+        // below this line. What lies above waits for its writers.
+        q.and_where(col("txid").lt(Expr::cust("txid_snapshot_xmin(txid_current_snapshot())")));
+    }
+}
+
+/// The feed's current end: the last entry a reader may see now.
+pub async fn end(conn: &impl ConnectionTrait) -> Result<Option<Position>, StoreError> {
+    let mut q = select();
+    q.order_by(Alias::new("txid"), Order::Desc).order_by(Alias::new("seq"), Order::Desc).limit(1);
+    let backend = conn.get_database_backend();
+    settled(&mut q, backend);
+    Ok(Change::find_by_statement(backend.build(&q)).one(conn).await?.map(|c| Position { txid: c.txid, seq: c.seq }))
+}
+
 /// The entries after `after` (from the start without one), at most `limit`, of the given
 /// resources (all without any).
 pub async fn after(
@@ -38,14 +66,8 @@ pub async fn after(
     resources: &[String],
     limit: u64,
 ) -> Result<Vec<Change>, StoreError> {
-    let table = Alias::new("changes");
-    let col = |name: &str| Expr::col((table.clone(), Alias::new(name)));
-    let mut q = Query::select();
-    q.from(table.clone())
-        .columns(["txid", "seq", "resource", "resource_id", "action", "at"].map(Alias::new))
-        .order_by(Alias::new("txid"), Order::Asc)
-        .order_by(Alias::new("seq"), Order::Asc)
-        .limit(limit);
+    let mut q = select();
+    q.order_by(Alias::new("txid"), Order::Asc).order_by(Alias::new("seq"), Order::Asc).limit(limit);
     if let Some(p) = after {
         q.cond_where(Cond::any().add(col("txid").gt(p.txid)).add(Cond::all().add(col("txid").eq(p.txid)).add(col("seq").gt(p.seq))));
     }
@@ -53,11 +75,7 @@ pub async fn after(
         q.and_where(col("resource").is_in(resources.iter().cloned()));
     }
     let backend = conn.get_database_backend();
-    if backend == DbBackend::Postgres {
-        // Transactions older than every running one have all ended: nothing more can appear
-        // below this line. What lies above waits for its writers.
-        q.and_where(col("txid").lt(Expr::cust("txid_snapshot_xmin(txid_current_snapshot())")));
-    }
+    settled(&mut q, backend);
     Ok(Change::find_by_statement(backend.build(&q)).all(conn).await?)
 }
 

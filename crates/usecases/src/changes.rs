@@ -74,7 +74,73 @@ pub async fn read(desk: &Desk, after: Option<Cursor>, types: &[String], limit: u
     Ok(Page { entries, next })
 }
 
+/// A cursor at the feed's current end (to follow only what happens from now on).
+pub async fn end(desk: &Desk) -> Result<Cursor> {
+    let position = changes::end(&desk.db).await?.unwrap_or_default();
+    Ok(Cursor { position, at: now().timestamp() })
+}
+
 /// A changed record's id and kind, for renderers.
 pub fn key(c: &Change) -> (&str, Uuid) {
     (c.resource.as_str(), c.resource_id)
+}
+
+/// Whether `principal` may see the record a feed entry names, by the rules of the REST
+/// reads: what hangs off a ticket through the ticket, directory records and calls by
+/// permission, time entries one's own (everyone's with `TimeReadAll`). A deleted record
+/// cannot be looked at any more: its tombstone goes to those who see everything of its kind.
+pub async fn visible_to(
+    desk: &Desk,
+    principal: &servdesk_domain::Principal,
+    visibility: &servdesk_domain::Visibility,
+    c: &Change,
+) -> Result<bool> {
+    use servdesk_domain::{Permission, Visibility};
+    use servdesk_persistence::{StoreError, checklists, comments, documents, tickets, time};
+    let db = &desk.db;
+    let ticket_seen = |ticket_id: Uuid| async move {
+        match tickets::get_visible(db, ticket_id, visibility).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(Error::from(e)),
+        }
+    };
+    let directory = matches!(c.resource.as_str(), "customer" | "contact" | "location" | "equipment");
+    if c.action == "deleted" {
+        return Ok(if directory { principal.can(Permission::DirectoryRead) } else { *visibility == Visibility::All });
+    }
+    Ok(match c.resource.as_str() {
+        _ if directory => principal.can(Permission::DirectoryRead),
+        "call" => principal.can(Permission::CallsRead),
+        "ticket" => principal.can(Permission::TicketsRead) && ticket_seen(c.resource_id).await?,
+        "comment" => match comments::get(db, c.resource_id).await {
+            Ok(comment) => principal.can(Permission::TicketsRead) && ticket_seen(comment.ticket_id).await?,
+            // Gone since (deleted in a later entry): nothing to show.
+            Err(_) => false,
+        },
+        "task" => crate::access::visible_task(db, principal, c.resource_id).await.is_ok(),
+        "checklist_item" => match checklists::get(db, c.resource_id).await {
+            Ok(item) => match item.task_id {
+                Some(task) => crate::access::visible_task(db, principal, task).await.is_ok(),
+                None => principal.can(Permission::TicketsRead) && ticket_seen(item.ticket_id).await?,
+            },
+            Err(_) => false,
+        },
+        "time_entry" => match time::get(db, c.resource_id).await {
+            Ok(entry) => principal.can(Permission::TimeReadAll) || principal.user_id() == Some(entry.user_id),
+            Err(_) => false,
+        },
+        "document" => match documents::get(db, c.resource_id).await {
+            Ok(d) => {
+                principal.can(Permission::BillingRead)
+                    || (principal.can(Permission::TicketsRead)
+                        && match d.ticket_id {
+                            Some(t) => ticket_seen(t).await?,
+                            None => false,
+                        })
+            }
+            Err(_) => false,
+        },
+        _ => false,
+    })
 }

@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod planner;
 pub mod portal;
 pub mod reports;
+pub mod stream;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;
@@ -57,6 +58,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(inbound::configure)
         .configure(forms::configure)
         .configure(changes::configure)
+        .configure(stream::configure)
         .configure(portal::configure)
         .configure(tracking::configure);
 }
