@@ -86,6 +86,29 @@ async fn the_first_matching_rule_dismisses_spam_converts_urgent_calls_and_tags_t
 }
 
 #[tokio::test]
+async fn a_request_a_rule_converts_brings_its_files_to_the_ticket() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    rule(&app, &admin, json!({"name": "Portal", "conditions": {"channels": ["portal"]}, "action": {"kind": "convert"}})).await;
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await;
+    let contact =
+        create(&app, &admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": id(&customer), "email": "ana@acme.example"})).await;
+    app.post(&format!("/api/v1/contacts/{}/portal-invitation", id(&contact)), &admin, json!({})).await;
+    let portal = crate::portal::accept_invitation(&app, "ana@acme.example").await;
+    let form = reqwest::multipart::Form::new()
+        .text("subject", "Broken")
+        .text("body", "See the photo")
+        .part("file", reqwest::multipart::Part::bytes(crate::attachments::PNG.to_vec()).file_name("p.png").mime_str("image/png").unwrap());
+    let res = app.request(Method::POST, "/api/v1/portal/requests", Some(&portal)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let call: Value = app.get(&format!("/api/v1/calls/{}", id(&res.json::<Value>().await.unwrap())), &admin).await.json().await.unwrap();
+    assert_eq!(call["state"], "converted");
+    let files: Value =
+        app.get(&format!("/api/v1/tickets/{}/attachments", call["ticket_id"].as_str().unwrap()), &admin).await.json().await.unwrap();
+    assert_eq!(files["items"][0]["filename"], "p.png");
+}
+
+#[tokio::test]
 async fn a_call_left_waiting_is_announced_to_coordinators_unless_the_notice_is_switched_off() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;

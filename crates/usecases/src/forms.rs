@@ -144,8 +144,9 @@ async fn take(desk: &Desk, form: &WebForm, submission: &Submission) -> Result<Ta
     let txn = desk.db.begin().await?;
     let intake = intake(desk, form, &accepted, &routing);
     let call = crate::calls::register(&txn, desk, &intake, Actor::SYSTEM, now).await?;
+    // A triage rule may have made it a ticket already: the files go there too.
     for (_, file) in &submission.files {
-        attachments::create(&txn, file.row(Some(call.id), None, None, Actor::SYSTEM, "file"), now).await?;
+        attachments::create(&txn, file.row(Some(call.id), call.ticket_id, None, Actor::SYSTEM, "file"), now).await?;
     }
     let ticket_number = if d.auto_convert {
         let conversion = Conversion {

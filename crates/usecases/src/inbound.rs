@@ -343,9 +343,11 @@ async fn file_message(
                         earlier_call: answered.untriaged_call.as_ref(),
                     };
                     let call = new_call(&txn, state, parsed, message_id, &links, received_by, now).await?;
-                    store_files(&txn, parsed, files, Some(call.id), None, received_by, now).await?;
+                    // A triage rule may have made it a ticket already: its files and email go there.
+                    store_files(&txn, parsed, files, Some(call.id), call.ticket_id, received_by, now).await?;
                     message.call_id = Some(call.id);
-                    out = InboundOutcome { outcome: "call", call_id: Some(call.id), ..out };
+                    message.ticket_id = call.ticket_id;
+                    out = InboundOutcome { outcome: "call", call_id: Some(call.id), ticket_id: call.ticket_id, ..out };
                     if let Some(t) = links.previous {
                         out.reason = Some(format!("{} was closed longer than the reopen window", t.number));
                     }

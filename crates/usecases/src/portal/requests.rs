@@ -121,8 +121,9 @@ pub async fn open_request(desk: &Desk, who: &PortalCustomer, subject: String, bo
             metadata: None,
         };
         let call = crate::calls::register(&txn, desk, &intake, Actor::SYSTEM, now).await?;
+        // A triage rule may have made it a ticket already: the files go there too.
         for file in files {
-            attachments::create(&txn, file.row(Some(call.id), None, None, Actor::SYSTEM, "file"), now).await?;
+            attachments::create(&txn, file.row(Some(call.id), call.ticket_id, None, Actor::SYSTEM, "file"), now).await?;
         }
         crate::commit(txn).await?;
         Ok::<_, Error>(call)
