@@ -35,6 +35,8 @@ mod m20261205_000027_triage_rules;
 mod m20261205_000028_telephony;
 mod m20261205_000029_changes;
 
+mod keys;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -5,6 +5,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::keys::cascade;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -87,12 +89,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(PortalAccounts::LastLoginAt))
                     .col(timestamp_with_time_zone(PortalAccounts::CreatedAt))
                     .col(timestamp_with_time_zone(PortalAccounts::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PortalAccounts::Table, PortalAccounts::ContactId)
-                            .to(Contacts::Table, Contacts::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(PortalAccounts::Table, PortalAccounts::ContactId, Contacts::Table, Contacts::Id))
                     .to_owned(),
             )
             .await?;
@@ -107,12 +104,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(PortalLinks::CreatedAt))
                     .col(timestamp_with_time_zone(PortalLinks::ExpiresAt))
                     .col(timestamp_with_time_zone_null(PortalLinks::UsedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PortalLinks::Table, PortalLinks::ContactId)
-                            .to(Contacts::Table, Contacts::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(PortalLinks::Table, PortalLinks::ContactId, Contacts::Table, Contacts::Id))
                     .to_owned(),
             )
             .await?;
@@ -128,12 +120,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(PortalSessions::CreatedAt))
                     .col(timestamp_with_time_zone(PortalSessions::ExpiresAt))
                     .col(timestamp_with_time_zone_null(PortalSessions::RevokedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PortalSessions::Table, PortalSessions::ContactId)
-                            .to(Contacts::Table, Contacts::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(PortalSessions::Table, PortalSessions::ContactId, Contacts::Table, Contacts::Id))
                     .to_owned(),
             )
             .await?;
@@ -152,18 +139,8 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(TrackingLinks::TicketId))
                     .col(timestamp_with_time_zone(TrackingLinks::CreatedAt))
                     .col(timestamp_with_time_zone_null(TrackingLinks::RevokedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(TrackingLinks::Table, TrackingLinks::CallId)
-                            .to(Calls::Table, Calls::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(TrackingLinks::Table, TrackingLinks::TicketId)
-                            .to(Tickets::Table, Tickets::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut cascade(TrackingLinks::Table, TrackingLinks::CallId, Calls::Table, Calls::Id))
+                    .foreign_key(&mut cascade(TrackingLinks::Table, TrackingLinks::TicketId, Tickets::Table, Tickets::Id))
                     .to_owned(),
             )
             .await?;

@@ -17,6 +17,11 @@ pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
+/// Compares digests without an early exit, so timing does not leak a prefix match.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A fresh 256-bit secret for a link, as a use case needs it.
 pub fn link_secret() -> crate::Result<String> {
     random_token(32).map_err(crate::Error::internal)
@@ -41,9 +46,7 @@ pub fn sign(key: &[u8], message: &str) -> String {
 /// Whether `signature` is [`sign`]'s answer for `message` (compared without an early exit).
 pub fn verify(key: &[u8], message: &str, signature: &str) -> bool {
     let expected = sign(key, message);
-    !expected.is_empty()
-        && expected.len() == signature.len()
-        && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    !expected.is_empty() && constant_time_eq(&expected, signature)
 }
 
 #[cfg(test)]

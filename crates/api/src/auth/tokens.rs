@@ -62,12 +62,7 @@ pub fn claims_for(user_id: Uuid, role: &str, session_id: Uuid, now: DateTime<Utc
     }
 }
 
-pub use servdesk_usecases::secrets::{random_token, sha256_hex};
-
-/// Compares digests without an early exit, so timing does not leak a prefix match.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use servdesk_usecases::secrets::{constant_time_eq, random_token, sha256_hex};
 
 #[cfg(test)]
 mod tests {
