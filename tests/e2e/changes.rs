@@ -78,6 +78,13 @@ async fn creates_updates_and_deletes_are_entries_in_order_and_a_cursor_goes_on_w
     assert!(kinds.contains(&("ticket", "updated")) && kinds.contains(&("comment", "created")), "{kinds:?}");
     let tombstone = later.iter().find(|e| e["action"] == "deleted").unwrap();
     assert_eq!((tombstone["resource"].as_str(), tombstone["id"].as_str()), (Some("contact"), Some(id(&contact).as_str())));
+    assert!(tombstone["record"].is_null(), "a tombstone carries no record");
+    // Each entry carries its record as its GET shows it now.
+    let updated = later.iter().find(|e| e["resource"] == "ticket" && e["action"] == "updated").unwrap();
+    assert_eq!(updated["record"]["title"], "Big leak");
+    assert_eq!(updated["record"]["number"], ticket["number"]);
+    let comment = later.iter().find(|e| e["resource"] == "comment").unwrap();
+    assert_eq!(comment["record"]["body"], "On it");
     assert!(!later.iter().any(|e| entries.iter().any(|old| old["cursor"] == e["cursor"])), "nothing repeats");
 
     // Filters and bad cursors.
@@ -258,6 +265,8 @@ async fn a_live_stream_resumes_with_last_event_id_without_losing_or_repeating_an
     let names: Vec<(String, String)> = got.iter().map(|(_, e, d)| (e.clone(), d["id"].as_str().unwrap().to_owned())).collect();
     assert!(names.contains(&("customer.created".to_owned(), id(&c))));
     assert!(names.contains(&("customer.updated".to_owned(), id(&a))));
+    let renamed = got.iter().find(|(_, e, d)| e == "customer.updated" && d["id"] == id(&a).as_str()).unwrap();
+    assert_eq!(renamed.2["record"]["name"], "A2", "the event carries the record");
     assert!(!names.contains(&("customer.created".to_owned(), id(&a))), "nothing before Last-Event-ID comes again: {names:?}");
 
     // An agent outside the ticket's team does not hear of it.

@@ -55,6 +55,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
         // A key of its own for signing, derived from the token secret.
         desk: Desk {
             signing_key: Arc::new(servdesk_usecases::secrets::derive_key(&secret, "servdesk web form issue time")),
+            renderer: Arc::new(crate::dto::records::ApiRecords),
             ..Desk::new(db, Arc::new(config), storage)
         },
         metrics: Arc::new(Metrics::default()),

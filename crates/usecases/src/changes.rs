@@ -144,3 +144,23 @@ pub async fn visible_to(
         _ => false,
     })
 }
+
+/// The records `entries` name, as the API shows them now (`None` for a deletion and for a
+/// record deleted since): each record rendered once however often the page names it.
+pub async fn records(desk: &Desk, entries: &[&Change]) -> Result<Vec<Option<serde_json::Value>>> {
+    let mut rendered: std::collections::HashMap<(&str, Uuid), Option<serde_json::Value>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for c in entries {
+        let key = key(c);
+        let record = match rendered.get(&key) {
+            Some(r) => r.clone(),
+            None => {
+                let r = if c.action == "deleted" { None } else { crate::render::render(desk, key.0, key.1).await? };
+                rendered.insert(key, r.clone());
+                r
+            }
+        };
+        out.push(record);
+    }
+    Ok(out)
+}

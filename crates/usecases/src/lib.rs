@@ -25,6 +25,7 @@ pub mod notify;
 pub mod partners;
 pub mod portal;
 pub mod references;
+pub mod render;
 pub mod secrets;
 pub mod storage;
 pub mod tasks;
@@ -63,12 +64,23 @@ pub struct Desk {
     pub priorities: Arc<Snapshot<Vec<Entry>>>,
     /// Signs what Servdesk hands out and must recognise later (a web form's issue time).
     pub signing_key: Arc<Vec<u8>>,
+    /// Records as the API shows them (see `render`); the HTTP layer sets its own.
+    pub renderer: Arc<dyn render::Renderer>,
 }
 
 impl Desk {
     pub fn new(db: DatabaseConnection, config: Arc<Config>, storage: Storage) -> Self {
         let policy = Arc::new(config.policy());
-        Self { db, config, policy, storage, statuses: Arc::default(), priorities: Arc::default(), signing_key: Arc::default() }
+        Self {
+            db,
+            config,
+            policy,
+            storage,
+            statuses: Arc::default(),
+            priorities: Arc::default(),
+            signing_key: Arc::default(),
+            renderer: Arc::new(render::IdOnly),
+        }
     }
 
     /// A dictionary changed through this process: drop the snapshots at once.

@@ -3,13 +3,19 @@
 //! imports another area's.
 
 pub mod attachments;
+pub mod calls;
+pub mod checklists;
+pub mod comments;
+pub mod directory;
 pub mod documents;
 pub mod pay;
 pub mod portal;
+pub mod records;
 pub mod routing;
 pub mod tasks;
 pub mod tickets;
 pub mod time;
+pub mod time_entries;
 pub mod users;
 
 pub use attachments::AttachmentOut;

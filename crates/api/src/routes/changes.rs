@@ -38,6 +38,11 @@ pub struct ChangeOut {
     #[schema(example = "updated")]
     pub action: String,
     pub at: DateTime<Utc>,
+    /// The record as its own `GET` returns it now (not as it was at this entry: several
+    /// entries of one record show its latest state); `null` for a deletion and for a record
+    /// deleted since.
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,11 +83,20 @@ pub async fn list(
     let types: Vec<String> =
         params.types.as_deref().map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     let page = changes::read(&state, after, &types, limit).await?;
+    let records = changes::records(&state, &page.entries.iter().map(|(c, _)| c).collect::<Vec<_>>()).await?;
     Ok(web::Json(ChangesPage {
         items: page
             .entries
             .into_iter()
-            .map(|(c, cursor)| ChangeOut { cursor: cursor.encode(), resource: c.resource, id: c.resource_id, action: c.action, at: c.at })
+            .zip(records)
+            .map(|((c, cursor), record)| ChangeOut {
+                cursor: cursor.encode(),
+                resource: c.resource,
+                id: c.resource_id,
+                action: c.action,
+                at: c.at,
+                record,
+            })
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))

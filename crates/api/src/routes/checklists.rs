@@ -2,10 +2,8 @@
 //! delete unchecked lines. Each change is a `checklist_changed` event on the ticket.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use servdesk_domain::Principal;
-use servdesk_domain::checklists::ChecklistItem;
 use servdesk_persistence::checklists::{self, Owner};
 use servdesk_persistence::tickets;
 use servdesk_usecases::access::{visibility, visible_task};
@@ -16,44 +14,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, can};
+use crate::dto::checklists::ChecklistItemOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::openapi::tags;
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub struct ChecklistItemOut {
-    pub id: Uuid,
-    pub ticket_id: Uuid,
-    pub task_id: Option<Uuid>,
-    /// 1-based place in its list.
-    pub position: i32,
-    pub text: String,
-    pub checked: bool,
-    pub checked_by: Option<Uuid>,
-    pub checked_at: Option<DateTime<Utc>>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<ChecklistItem> for ChecklistItemOut {
-    fn from(i: ChecklistItem) -> Self {
-        Self {
-            id: i.id,
-            ticket_id: i.ticket_id,
-            task_id: i.task_id,
-            position: i.position,
-            text: i.text,
-            checked: i.checked,
-            checked_by: i.checked_by,
-            checked_at: i.checked_at,
-            version: i.version,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"text": "Photograph the serial plate"}))]

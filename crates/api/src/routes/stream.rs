@@ -65,8 +65,16 @@ impl Follow {
             for (change, cursor) in page.entries {
                 match changes::visible_to(&self.state, &self.principal, &self.visibility, &change).await {
                     Ok(true) => {
+                        let record = match changes::records(&self.state, &[&change]).await {
+                            Ok(mut r) => r.pop().flatten(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "live stream ends");
+                                return None;
+                            }
+                        };
                         let data = serde_json::json!({
                             "resource": change.resource, "id": change.resource_id, "action": change.action, "at": change.at,
+                            "record": record,
                         });
                         let event = format!("id: {}\nevent: {}.{}\ndata: {data}\n\n", cursor.encode(), change.resource, change.action);
                         self.pending.push_back(Bytes::from(event));
@@ -88,7 +96,7 @@ impl Follow {
 }
 
 /// Server-sent events of the changes the caller may see (the same rules as the REST reads):
-/// `event: <resource>.<action>`, `data: {resource, id, action, at}`, `id:` a feed cursor.
+/// `event: <resource>.<action>`, `data: {resource, id, action, at, record}` (`record` as in `GET /changes`), `id:` a feed cursor.
 /// Reconnect with `Last-Event-ID` to resume without losing or repeating an event; a comment
 /// line every 15 s keeps proxies from closing a quiet stream (behind nginx: `proxy_buffering
 /// off` and a `proxy_read_timeout` above 15 s).

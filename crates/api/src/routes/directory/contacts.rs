@@ -1,9 +1,8 @@
 //! Contacts, and the caller lookup that telephony and intake use.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::directory::{Contact, NotificationChannel};
+use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::field;
 use servdesk_domain::phone::PhoneNumber;
 use servdesk_persistence::directory::contacts::{self, ContactChanges, ContactFilter, NewContact};
@@ -13,59 +12,18 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::customers::CustomerOut;
 use super::{clean, clean_patch, referenced};
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
+use crate::dto::directory::{ContactOut, CustomerOut};
 use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
-
-#[derive(Serialize, ToSchema)]
-pub struct ContactOut {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub name: String,
-    pub email: Option<String>,
-    /// E.164, first is the main number.
-    pub phones: Vec<String>,
-    pub job_title: Option<String>,
-    pub portal_access: bool,
-    #[schema(schema_with = wire::notification_channel)]
-    pub preferred_channel: NotificationChannel,
-    pub language: Option<String>,
-    pub notes: Option<String>,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Contact> for ContactOut {
-    fn from(c: Contact) -> Self {
-        Self {
-            id: c.id,
-            customer_id: c.customer_id,
-            name: c.name,
-            email: c.email.map(|e| e.to_string()),
-            phones: c.phones.iter().map(ToString::to_string).collect(),
-            job_title: c.job_title,
-            portal_access: c.portal_access,
-            preferred_channel: c.preferred_channel,
-            language: c.language,
-            notes: c.notes,
-            active: c.active,
-            version: c.version,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
 
 fn email_channel() -> NotificationChannel {
     NotificationChannel::Email
@@ -179,7 +137,7 @@ pub struct CallerCard {
     /// who may not read calls.
     pub open_calls: Vec<CallerCall>,
     /// The units of their customers in service (at most 50), with warranty ends.
-    pub equipment: Vec<super::equipment::EquipmentOut>,
+    pub equipment: Vec<crate::dto::directory::EquipmentOut>,
 }
 
 /// A call of the caller still waiting for triage.
@@ -271,7 +229,7 @@ pub async fn lookup(
         };
         let page =
             servdesk_persistence::directory::equipment::list(&state.db, &filter, servdesk_persistence::PageRequest::first(50)).await?;
-        equipment.extend(page.items.into_iter().map(super::equipment::EquipmentOut::from));
+        equipment.extend(page.items.into_iter().map(crate::dto::directory::EquipmentOut::from));
     }
     equipment.truncate(50);
     Ok(web::Json(CallerCard {

@@ -1,9 +1,8 @@
 //! Customers.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use servdesk_domain::directory::{Customer, CustomerKind};
+use serde::Deserialize;
+use servdesk_domain::directory::CustomerKind;
 use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::customers::{self, CustomerChanges, CustomerFilter, NewCustomer};
 use utoipa::{IntoParams, ToSchema};
@@ -17,59 +16,12 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
+use crate::dto::directory::CustomerOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
-
-#[derive(Serialize, ToSchema)]
-pub struct CustomerOut {
-    pub id: Uuid,
-    pub name: String,
-    #[schema(schema_with = wire::customer_kind)]
-    pub kind: CustomerKind,
-    pub tax_id: Option<String>,
-    pub email: Option<String>,
-    /// E.164.
-    pub phone: Option<String>,
-    pub billing_email: Option<String>,
-    pub billing_address: Option<String>,
-    /// BCP 47 tag for messages to this customer (`pl`, `sl`, `hr`, `it`, `en`).
-    pub language: Option<String>,
-    /// New calls from this customer's people are acknowledged.
-    pub acknowledge_calls: bool,
-    /// A monitoring `resolve` resolves the alarm's ticket instead of only recording it.
-    pub auto_resolve_alarms: bool,
-    pub notes: Option<String>,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Customer> for CustomerOut {
-    fn from(c: Customer) -> Self {
-        Self {
-            id: c.id,
-            name: c.name,
-            kind: c.kind,
-            tax_id: c.tax_id,
-            email: c.email.map(|e| e.to_string()),
-            phone: c.phone.map(|p| p.to_string()),
-            billing_email: c.billing_email.map(|e| e.to_string()),
-            billing_address: c.billing_address,
-            language: c.language,
-            acknowledge_calls: c.acknowledge_calls,
-            auto_resolve_alarms: c.auto_resolve_alarms,
-            notes: c.notes,
-            active: c.active,
-            version: c.version,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
 
 fn yes() -> bool {
     true

@@ -1,9 +1,9 @@
 //! Equipment: serviced units with serial numbers and warranty.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use servdesk_domain::directory::{self, Equipment, Product};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use servdesk_domain::directory::{self, Product};
 use servdesk_domain::errors::field;
 use servdesk_persistence::billing::contracts;
 use servdesk_persistence::directory::equipment::{self, EquipmentChanges, EquipmentFilter, NewEquipment};
@@ -20,54 +20,11 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
+use crate::dto::directory::EquipmentOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
-
-#[derive(Serialize, ToSchema)]
-pub struct EquipmentOut {
-    pub id: Uuid,
-    pub product_id: Uuid,
-    pub serial_number: String,
-    pub customer_id: Option<Uuid>,
-    pub location_id: Option<Uuid>,
-    pub installed_on: Option<NaiveDate>,
-    /// Last day of warranty: from the product's months after installation unless overridden.
-    pub warranty_end: Option<NaiveDate>,
-    pub warranty_end_overridden: bool,
-    /// Whether today falls inside the warranty.
-    pub under_warranty: bool,
-    pub notes: Option<String>,
-    /// The contract covering the unit (one of its customer's).
-    pub contract_id: Option<Uuid>,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Equipment> for EquipmentOut {
-    fn from(e: Equipment) -> Self {
-        Self {
-            under_warranty: e.under_warranty_on(now().date_naive()),
-            id: e.id,
-            product_id: e.product_id,
-            serial_number: e.serial_number,
-            customer_id: e.customer_id,
-            location_id: e.location_id,
-            installed_on: e.installed_on,
-            warranty_end: e.warranty_end,
-            warranty_end_overridden: e.warranty_end_overridden,
-            notes: e.notes,
-            contract_id: e.contract_id,
-            active: e.active,
-            version: e.version,
-            created_at: e.created_at,
-            updated_at: e.updated_at,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"product_id": "01933b5e-0000-7000-8000-000000000000", "serial_number": "X1-123456", "customer_id": "01933b5e-0000-7000-8000-000000000001", "installed_on": "2026-03-15"}))]

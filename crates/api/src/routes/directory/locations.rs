@@ -1,9 +1,7 @@
 //! Customers' locations (sites).
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use servdesk_domain::directory::Location;
+use serde::Deserialize;
 use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::customers;
 use servdesk_persistence::directory::locations::{self, LocationChanges, NewLocation};
@@ -18,50 +16,11 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
+use crate::dto::directory::LocationOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
-
-#[derive(Serialize, ToSchema)]
-pub struct LocationOut {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub name: String,
-    pub address_line: String,
-    pub postal_code: Option<String>,
-    pub city: String,
-    /// ISO 3166-1 alpha-2.
-    pub country: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub notes: Option<String>,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Location> for LocationOut {
-    fn from(l: Location) -> Self {
-        Self {
-            id: l.id,
-            customer_id: l.customer_id,
-            name: l.name,
-            address_line: l.address_line,
-            postal_code: l.postal_code,
-            city: l.city,
-            country: l.country,
-            latitude: l.latitude,
-            longitude: l.longitude,
-            notes: l.notes,
-            active: l.active,
-            version: l.version,
-            created_at: l.created_at,
-            updated_at: l.updated_at,
-        }
-    }
-}
 
 fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
     if value.len() == 2 && value.chars().all(|c| c.is_ascii_uppercase()) {
