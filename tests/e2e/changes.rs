@@ -278,3 +278,38 @@ async fn a_live_stream_resumes_with_last_event_id_without_losing_or_repeating_an
     let heard = theirs.until(&id(&marker)).await;
     assert!(!heard.iter().any(|(_, _, d)| d["id"] == id(&hidden).as_str()), "{heard:?}");
 }
+
+#[tokio::test]
+async fn a_comment_or_logged_time_marks_its_ticket_changed_for_a_sync_by_updated_since_without_a_new_version() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Quiet"})).await;
+    let changed_since = |since: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let mut url = reqwest::Url::parse(&app.url("/api/v1/tickets")).unwrap();
+            url.query_pairs_mut().append_pair("updated_since", &since);
+            let page: Value = app.client.get(url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+            page["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    let mark = |t: &Value| t["updated_at"].as_str().unwrap().to_owned();
+    let before: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &admin).await.json().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert!(!changed_since(since.clone()).await.contains(&id(&ticket)));
+
+    create(&app, &admin, &format!("/api/v1/tickets/{}/comments", id(&ticket)), json!({"visibility": "internal", "body": "Checked"})).await;
+    assert!(changed_since(since).await.contains(&id(&ticket)), "a comment marks its ticket changed");
+    let commented: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &admin).await.json().await.unwrap();
+    assert_eq!(commented["version"], before["version"], "an edit in progress stays valid");
+
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let today = chrono::Utc::now().date_naive().to_string();
+    create(&app, &admin, "/api/v1/time-entries", json!({"ticket_id": id(&ticket), "work_date": today, "minutes": 45})).await;
+    assert!(changed_since(since).await.contains(&id(&ticket)), "logged time marks its ticket changed");
+    let logged: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &admin).await.json().await.unwrap();
+    assert!(mark(&logged) > mark(&before));
+}

@@ -78,6 +78,23 @@ impl TicketEvent {
         }
     }
 
+    /// Whether the event changes what a ticket shows without writing the ticket itself (its
+    /// thread, files, documents or logged time): the ticket is then marked changed, so an
+    /// integrator polling `updated_since` sees it.
+    pub fn touches_ticket(&self) -> bool {
+        matches!(
+            self,
+            Self::CommentAdded(_)
+                | Self::CallMerged(_)
+                | Self::AttachmentAdded(_)
+                | Self::AttachmentRemoved(_)
+                | Self::DocumentAdded(_)
+                | Self::TimeLogged(_)
+                | Self::TimeChanged(_)
+                | Self::TimeRemoved(_)
+        )
+    }
+
     /// The event's fields as stored in `data`.
     pub fn data(&self) -> serde_json::Value {
         match serde_json::to_value(self) {
@@ -484,6 +501,22 @@ pub struct MessageFailed {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_comment_or_logged_time_marks_its_ticket_changed_but_a_status_move_writes_the_ticket_itself() {
+        let comment = TicketEvent::CommentAdded(CommentAdded::default());
+        assert!(comment.touches_ticket());
+        let removed = TicketEvent::TimeRemoved(TimeRemoved {
+            entry_id: Uuid::from_u128(1),
+            user_id: Uuid::from_u128(2),
+            task_id: None,
+            minutes: 30,
+            work_date: NaiveDate::MIN,
+        });
+        assert!(removed.touches_ticket());
+        assert!(!TicketEvent::StatusChanged(StatusMove::default()).touches_ticket());
+        assert!(!TicketEvent::Claimed(Claimed { assignee: Uuid::from_u128(1) }).touches_ticket());
+    }
 
     #[test]
     fn an_event_is_stored_as_its_kind_and_the_fields_of_that_kind() {

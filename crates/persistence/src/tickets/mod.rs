@@ -375,6 +375,18 @@ pub async fn mark_has_work(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), 
     Ok(())
 }
 
+/// Marks the ticket changed at `now` without a new version: what it shows moved on (a
+/// comment, logged time) but none of its fields did, so an edit in progress stays valid.
+pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    row::Entity::update_many()
+        .col_expr(row::Column::UpdatedAt, Expr::value(now))
+        .filter(row::Column::Id.eq(id))
+        .filter(row::Column::UpdatedAt.lt(now))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves the ticket to `status_id` with the stamps the domain computed.
 pub async fn set_status(
     conn: &impl ConnectionTrait,

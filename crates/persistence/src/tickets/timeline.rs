@@ -28,6 +28,9 @@ pub async fn append_event(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     ticket_events::Entity::insert(event_row(ticket_id, actor, event, now)).exec_without_returning(conn).await?;
+    if event.touches_ticket() {
+        touch(conn, ticket_id, now).await?;
+    }
     Ok(())
 }
 
