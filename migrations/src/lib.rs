@@ -34,6 +34,7 @@ mod m20261205_000026_web_forms;
 mod m20261205_000027_triage_rules;
 mod m20261205_000028_telephony;
 mod m20261205_000029_changes;
+mod m20261205_000030_webhooks;
 
 mod keys;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000027_triage_rules::Migration),
             Box::new(m20261205_000028_telephony::Migration),
             Box::new(m20261205_000029_changes::Migration),
+            Box::new(m20261205_000030_webhooks::Migration),
         ]
     }
 }

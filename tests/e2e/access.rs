@@ -61,6 +61,7 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
+        (_, p) if p.starts_with("/api/v1/webhooks") => Some(ADMIN),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
         ("GET", "/api/v1/changes") => Some(LEADS),
         // Everyone hears what they may see.
@@ -284,6 +285,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/jobs") => "JobsManage",
         (_, x) if x.starts_with("/forms") => "FormsManage",
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
+        (_, x) if x.starts_with("/webhooks") => "WebhooksManage",
         ("POST", "/telephony/calls") => "TelephonyLog",
         ("GET", "/changes") => "ChangesRead",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
@@ -441,6 +443,9 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         json!({"name": "Spam", "conditions": {"sender_domains": ["spam.example"]}, "action": {"kind": "dismiss"}}),
     )
     .await;
+    // A public address written as one: no name to resolve (the tests have no DNS), and no
+    // worker runs here to deliver to it.
+    let webhook = create(app, admin, "/api/v1/webhooks", json!({"url": "https://93.184.216.34/hook"})).await;
     let form = create(
         app,
         admin,
@@ -462,6 +467,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("files", attachment.clone()),
         ("forms", id(&form)),
         ("triage-rules", id(&rule)),
+        ("webhooks", id(&webhook)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),
         ("users", user),

@@ -40,3 +40,4 @@ mod ticket_actions;
 mod tickets;
 mod time;
 mod triage;
+mod webhooks;

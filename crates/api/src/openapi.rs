@@ -42,6 +42,7 @@ use crate::routes;
         (name = tags::DICTIONARIES, description = "Ticket statuses, priorities, categories and types; task categories and types"),
         (name = tags::OPERATIONS, description = "Health, readiness and metrics"),
         (name = tags::SYNC, description = "The change feed integrators follow to stay in sync"),
+        (name = tags::WEBHOOKS, description = "Signed deliveries of events to an integrator's URL, with retries, a delivery log and redelivery"),
         (name = tags::FORMS, description = "Web forms that websites embed or post (admins define them; `public` serves them)"),
         (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
         (name = tags::PUBLIC, description = "No login: tracking links of requests, web forms and their submissions")
@@ -322,5 +323,6 @@ pub mod tags {
     pub const PORTAL: &str = "portal";
     pub const FORMS: &str = "forms";
     pub const SYNC: &str = "sync";
+    pub const WEBHOOKS: &str = "webhooks";
     pub const PUBLIC: &str = "public";
 }

@@ -113,7 +113,7 @@ impl Compose {
     }
 
     /// The template context: every variable of the event, empty where the fact is missing.
-    fn context(&self, event: NotificationEvent, f: &Facts, recipient: &Recipient, link: &str) -> Value {
+    fn context(&self, event: NotificationEvent, f: &Facts, recipient: &Recipient, link: &str, payload: &Value) -> Value {
         let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
         let mut ctx = event.sample_context();
         let facts = json!({
@@ -138,6 +138,7 @@ impl Compose {
                 "location": f.location.clone().unwrap_or_default(),
             })),
             "actor": {"name": f.actor_name.clone().unwrap_or_default()},
+            "webhook": payload.get("webhook"),
         });
         // Every variable the event documents exists (empty when unknown), so a template
         // accepted when it was saved always renders.
@@ -254,7 +255,7 @@ impl Compose {
         let chain = notifications::language_chain(recipient.language.as_deref(), customer_language, &self.state.config.default_language);
         let (language, template) = self.template(db, event, &chain).await?;
         let link = self.link(db, event, &f, payload).await?;
-        let ctx = self.context(event, &f, &recipient, &link);
+        let ctx = self.context(event, &f, &recipient, &link, payload);
         let rendered = match notifications::render(&template, &ctx) {
             Ok(r) => r,
             Err(e) => {

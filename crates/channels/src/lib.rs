@@ -45,7 +45,7 @@ impl DeliveryError {
 
 /// Everything a Servdesk worker runs: the standard handlers and the channels.
 pub fn registry(desk: &Desk) -> Result<Registry, String> {
-    register(Registry::standard(&desk.config), desk)
+    register(Registry::of_desk(desk), desk)
 }
 
 /// Adds the channel handlers to `registry`: composing always, delivery for the channels

@@ -29,6 +29,8 @@ named_enum! {
         BillingRead = "billing:read",
         BillingWrite = "billing:write",
         SyncRead = "sync:read",
+        /// Manage webhook subscriptions (an ERP registering where it is told of changes).
+        WebhooksWrite = "webhooks:write",
         UsersRead = "users:read",
         DirectoryRead = "directory:read",
         DirectoryWrite = "directory:write",
@@ -104,6 +106,8 @@ pub enum Permission {
     TelephonyLog,
     /// Follow the change feed of every synced record.
     ChangesRead,
+    /// Manage webhook subscriptions: where changes are told, their secrets, the delivery log.
+    WebhooksManage,
     /// See pay data: colleagues' hourly cost rates and the labour cost of their time (one's
     /// own is always shown to oneself).
     CostsRead,
@@ -140,7 +144,7 @@ impl Role {
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
             UsersManage | TeamsManage | ApiKeysManage | JobsManage | DictionariesManage | NotificationsManage | InboundEmail
-            | FormsManage => self == Admin,
+            | FormsManage | WebhooksManage => self == Admin,
         }
     }
 }
@@ -179,6 +183,7 @@ impl Scope {
                 matches!(permission, DictionariesRead | TimeRead | TimeReadAll | CostsRead | BillingRead | BillingManage)
             }
             Scope::InboundWrite => permission == InboundEmail,
+            Scope::WebhooksWrite => permission == WebhooksManage,
         }
     }
 }

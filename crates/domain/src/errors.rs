@@ -288,6 +288,8 @@ pub mod field {
         DUPLICATE = "duplicate", InvalidField, "repeated where each must be unique";
         ORIGIN = "origin", InvalidField, "not a web origin: http(s)://host[:port], nothing after";
         OVERLAPS = "overlaps", InvalidField, "another contract of the customer covers the same work on some of these days";
+        PRIVATE_ADDRESS = "private_address", InvalidField, "the host resolves to a loopback, private or link-local address (an installation setting allows them)";
+        UNRESOLVABLE = "unresolvable", InvalidField, "the host name does not resolve";
     }
 }
 

@@ -38,6 +38,7 @@ pub mod timeline;
 pub mod tracking;
 pub mod triage;
 pub mod users;
+pub mod webhooks;
 
 pub use access::{Actor, ApiKey, Permission, Principal, Role, Scope, Visibility};
 pub use email::Email;

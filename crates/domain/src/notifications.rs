@@ -28,6 +28,8 @@ named_enum! {
         PortalLogin = "portal_login",
         /// A call waits for triage (to the coordinators, or the team it asked for).
         CallReceived = "call_received",
+        /// A webhook subscription kept failing and was switched off (to its owner).
+        WebhookDisabled = "webhook_disabled",
     }
 }
 
@@ -72,7 +74,7 @@ impl NotificationEvent {
 
     pub fn audience(self) -> Audience {
         match self {
-            Self::TicketAssigned | Self::Mention | Self::TaskAssigned | Self::CallReceived => Audience::Colleague,
+            Self::TicketAssigned | Self::Mention | Self::TaskAssigned | Self::CallReceived | Self::WebhookDisabled => Audience::Colleague,
             _ => Audience::Contact,
         }
     }
@@ -97,6 +99,7 @@ impl NotificationEvent {
             Self::PublicReply => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
             Self::Mention => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
             Self::PortalInvitation | Self::PortalLogin => vars.extend(["customer.name", "contact.name"]),
+            Self::WebhookDisabled => vars.extend(["webhook.url", "webhook.reason"]),
             Self::TaskAssigned => vars.extend(ticket.iter().chain(&[
                 "task.number",
                 "task.title",
@@ -326,6 +329,11 @@ fn polish(event: NotificationEvent) -> TemplateText {
             "Cześć {{ recipient.name }},\n\n{{ comment.author }} wspomina o Tobie w zgłoszeniu {{ ticket.number }} „{{ ticket.title }}”:\n\n{{ comment.body }}\n\n{{ link }}",
             None,
         ),
+        E::WebhookDisabled => (
+            "Webhook wyłączony: {{ webhook.url }}",
+            "Cześć {{ recipient.name }},\n\ndostarczanie zdarzeń do {{ webhook.url }} nie udaje się od ponad doby, więc subskrypcja została wyłączona.\n\nOstatni błąd: {{ webhook.reason }}\n\nPo naprawie odbiorcy można ją włączyć ponownie i ponowić nieudane dostarczenia: {{ link }}",
+            None,
+        ),
         E::CallReceived => (
             "Nowe zgłoszenie {{ call.number }} czeka na przyjęcie",
             "Cześć {{ recipient.name }},\n\nzgłoszenie {{ call.number }} ({{ call.channel }}) czeka na przyjęcie: {{ call.subject }}\n\n{{ link }}",
@@ -390,6 +398,11 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
         E::Mention => (
             "{{ comment.author }} mentioned you on {{ ticket.number }}",
             "Hello {{ recipient.name }},\n\n{{ comment.author }} mentioned you on ticket {{ ticket.number }} \"{{ ticket.title }}\":\n\n{{ comment.body }}\n\n{{ link }}",
+            None,
+        ),
+        E::WebhookDisabled => (
+            "Webhook switched off: {{ webhook.url }}",
+            "Hello {{ recipient.name }},\n\ndeliveries to {{ webhook.url }} have failed for more than a day, so the subscription was switched off.\n\nLast error: {{ webhook.reason }}\n\nOnce the receiver works again, switch it back on and redeliver what failed: {{ link }}",
             None,
         ),
         E::CallReceived => (

@@ -8,6 +8,7 @@ use servdesk_domain::Actor;
 use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
 use servdesk_domain::numbering;
 use servdesk_domain::tickets::Channel;
+use servdesk_domain::webhooks::{Event, EventType};
 use uuid::Uuid;
 
 use crate::alarm_state::{self, AlarmColumns, Report};
@@ -76,7 +77,7 @@ fn to_call(m: row::Model) -> Result<Call, StoreError> {
 pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now: DateTime<Utc>) -> Result<Call, StoreError> {
     let year = now.year();
     let number = numbering::format(prefix, year, sequences::next(conn, "call", year).await?);
-    to_call(
+    let call = to_call(
         row::ActiveModel {
             id: Set(Uuid::now_v7()),
             number: Set(number),
@@ -110,7 +111,9 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now
         }
         .insert(conn)
         .await?,
-    )
+    )?;
+    crate::webhooks::tell(conn, &[Event::new(EventType::CallReceived, "call", call.id)], now).await?;
+    Ok(call)
 }
 
 /// The untriaged call of an alarm (by its identity), if one waits.
@@ -251,5 +254,11 @@ pub async fn triage(
         .filter(row::Column::State.eq(CallState::Untriaged.as_str()))
         .exec(conn)
         .await?;
-    Ok(result.rows_affected == 1)
+    let triaged = result.rows_affected == 1;
+    if triaged {
+        let previous = serde_json::json!({"state": CallState::Untriaged.as_str()});
+        let event = Event { previous: Some(previous), ..Event::new(EventType::CallTriaged, "call", id) };
+        crate::webhooks::tell(conn, &[event], now).await?;
+    }
+    Ok(triaged)
 }

@@ -5,6 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TryIntoModel};
 use servdesk_domain::documents::{Document, DocumentKind};
 use servdesk_domain::errors::code;
+use servdesk_domain::webhooks::{Event, EventType};
 use uuid::Uuid;
 
 use crate::entities::documents as row;
@@ -257,6 +258,22 @@ pub async fn update(
         u = u.col_expr(row::Column::AttachmentId, Expr::value(v));
     }
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
-    versioned::apply(conn, u, cols, id, current.version, now, taken).await?;
-    get(conn, id).await
+    if !versioned::apply(conn, u, cols, id, current.version, now, taken).await? {
+        return Ok(current);
+    }
+    let after = get(conn, id).await?;
+    let mut previous = servdesk_domain::timeline::Changes::default();
+    previous.compare("kind", &current.kind, &after.kind);
+    previous.compare("task_id", &current.task_id, &after.task_id);
+    previous.compare("number", &current.number, &after.number);
+    previous.compare("issued_on", &current.issued_on, &after.issued_on);
+    previous.compare("amount_minor", &current.amount_minor, &after.amount_minor);
+    previous.compare("currency", &current.currency, &after.currency);
+    previous.compare("status", &current.status, &after.status);
+    previous.compare("external_ref", &current.external_ref, &after.external_ref);
+    previous.compare("attachment_id", &current.attachment_id, &after.attachment_id);
+    let before: serde_json::Map<String, serde_json::Value> = previous.0.into_iter().map(|(k, c)| (k, c.before)).collect();
+    let event = Event { previous: Some(serde_json::Value::Object(before)), ..Event::new(EventType::DocumentUpdated, "document", id) };
+    crate::webhooks::tell(conn, &[event], now).await?;
+    Ok(after)
 }

@@ -43,6 +43,7 @@ pub mod triage_rules;
 pub mod users;
 mod versioned;
 pub mod web_forms;
+pub mod webhooks;
 
 pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;

@@ -153,6 +153,7 @@ pub struct Config {
     pub tracking_keep_after_close: Duration,
     /// How long the change feed keeps its entries (a cursor older than that is expired).
     pub changes_retention: Duration,
+    pub webhooks: WebhookSettings,
     /// The language of messages when neither the recipient nor the customer has one.
     pub default_language: String,
     pub mail: MailSettings,
@@ -313,6 +314,7 @@ impl Config {
             portal_session_ttl: Duration::from_secs(12 * 3600),
             tracking_keep_after_close: Duration::from_secs(30 * 24 * 3600),
             changes_retention: Duration::from_secs(30 * 24 * 3600),
+            webhooks: WebhookSettings::default(),
             default_language: "en".to_owned(),
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
@@ -445,6 +447,11 @@ impl Config {
         c.portal_session_ttl = secs("SERVDESK_PORTAL_SESSION_TTL_SECS", c.portal_session_ttl)?;
         c.changes_retention =
             Duration::from_secs(parse("SERVDESK_CHANGES_RETENTION_DAYS", c.changes_retention.as_secs() / 86400)?.max(1) * 86400);
+        c.webhooks.allow_private = parse_bool("SERVDESK_WEBHOOK_ALLOW_PRIVATE", c.webhooks.allow_private)?;
+        c.webhooks.timeout = secs("SERVDESK_WEBHOOK_TIMEOUT_SECS", c.webhooks.timeout)?.max(Duration::from_secs(1));
+        c.webhooks.retry_base = secs("SERVDESK_WEBHOOK_RETRY_BASE_SECS", c.webhooks.retry_base)?.max(Duration::from_secs(1));
+        c.webhooks.disable_after =
+            Duration::from_secs(parse("SERVDESK_WEBHOOK_DISABLE_AFTER_HOURS", c.webhooks.disable_after.as_secs() / 3600)?.max(1) * 3600);
         c.tracking_keep_after_close =
             Duration::from_secs(parse("SERVDESK_TRACKING_DAYS_AFTER_CLOSE", c.tracking_keep_after_close.as_secs() / 86400)? * 86400);
         if let Some(language) = var("SERVDESK_DEFAULT_LANGUAGE") {
@@ -495,6 +502,32 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Webhook deliveries.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Lets subscriptions point at loopback, private and link-local addresses (a receiver
+    /// inside the company's network; the tests' receiver). Off: such a URL is refused.
+    pub allow_private: bool,
+    /// How long a receiver has to answer.
+    pub timeout: Duration,
+    /// The first wait after a failed attempt; later waits are multiples of it (see the
+    /// domain's `webhooks::next_attempt`).
+    pub retry_base: Duration,
+    /// A subscription whose deliveries fail this long is switched off and its owner told.
+    pub disable_after: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(10),
+            disable_after: Duration::from_secs(24 * 3600),
+        }
     }
 }
 

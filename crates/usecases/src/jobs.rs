@@ -45,6 +45,15 @@ impl Registry {
         Self::default().register(HOUSEKEEPING, housekeeping).register(crate::billing::runs::COMPUTE_RUN, crate::billing::runs::ComputeRun)
     }
 
+    /// The standard handlers and those that work with the desk (webhook deliveries).
+    pub fn of_desk(desk: &crate::Desk) -> Self {
+        Self::standard(&desk.config)
+            .register(crate::webhooks::DELIVER_JOB, crate::webhooks::Deliveries::new(desk.clone()))
+            // Each change wakes the deliveries at once; this catches what a worker that died
+            // mid-run left locked (its lock runs out) without waiting for the next change.
+            .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60))
+    }
+
     pub fn register(self, kind: &str, handler: impl JobHandler) -> Self {
         self.register_shared(kind, Arc::new(handler))
     }
@@ -221,7 +230,10 @@ impl JobHandler for Housekeeping {
             let failures = login_failures::purge(db, now - chrono::Duration::days(1)).await.map_err(|e| e.to_string())?;
             let done = jobs::purge_done(db, now - chrono::Duration::days(7)).await.map_err(|e| e.to_string())?;
             let changes = servdesk_persistence::changes::purge(db, now - self.changes_retention).await.map_err(|e| e.to_string())?;
-            tracing::info!(keys, tokens, failures, done, changes, "housekeeping done");
+            // Webhook events and their delivery log are kept as long as the change feed.
+            let webhook_events =
+                servdesk_persistence::webhooks::purge(db, now - self.changes_retention).await.map_err(|e| e.to_string())?;
+            tracing::info!(keys, tokens, failures, done, changes, webhook_events, "housekeeping done");
             Ok(())
         })
     }

@@ -34,6 +34,7 @@ pub mod tickets;
 pub mod time;
 pub mod tracking;
 pub mod triage;
+pub mod webhooks;
 
 use std::sync::Arc;
 

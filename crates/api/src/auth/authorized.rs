@@ -94,6 +94,7 @@ pub mod can {
         FormsManage,
         TelephonyLog,
         ChangesRead,
+        WebhooksManage,
         BillingRead,
         BillingManage,
     );

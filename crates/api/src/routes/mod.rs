@@ -30,6 +30,7 @@ pub mod tickets;
 pub mod time;
 pub mod tracking;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -59,6 +60,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(forms::configure)
         .configure(changes::configure)
         .configure(stream::configure)
+        .configure(webhooks::configure)
         .configure(portal::configure)
         .configure(tracking::configure);
 }

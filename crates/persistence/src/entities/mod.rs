@@ -52,3 +52,6 @@ pub mod tracking_links;
 pub mod triage_rules;
 pub mod users;
 pub mod web_forms;
+pub mod webhook_deliveries;
+pub mod webhook_events;
+pub mod webhook_subscriptions;

@@ -191,6 +191,9 @@ pub async fn create(
     // event and its search document, so the lock is held for that statement and the commit.
     if conn.get_database_backend() == DbBackend::Postgres {
         let number = numbered_insert(conn, &created, actor, prefix, year, now).await?;
+        // The statement wrote the `created` event itself, so it is told to webhooks here.
+        let event = TicketEvent::Created(Created { number: number.clone() });
+        crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
         created.number = Set(number);
         return to_ticket(created.try_into_model()?);
     }

@@ -31,6 +31,11 @@ pub async fn append_event(
     if event.touches_ticket() {
         touch(conn, ticket_id, now).await?;
     }
+    // The timeline is the outbox of a ticket's webhooks: what it records, they tell.
+    let events = servdesk_domain::webhooks::events_for(ticket_id, event);
+    if !events.is_empty() {
+        crate::webhooks::tell(conn, &events, now).await?;
+    }
     Ok(())
 }
 
