@@ -35,6 +35,7 @@ mod m20261205_000027_triage_rules;
 mod m20261205_000028_telephony;
 mod m20261205_000029_changes;
 mod m20261205_000030_webhooks;
+mod m20261205_000031_external_refs;
 
 mod keys;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000028_telephony::Migration),
             Box::new(m20261205_000029_changes::Migration),
             Box::new(m20261205_000030_webhooks::Migration),
+            Box::new(m20261205_000031_external_refs::Migration),
         ]
     }
 }

@@ -89,7 +89,15 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         }
         ("GET", p) if p.starts_with("/api/v1/attachments") => Some(STAFF),
         ("GET", "/api/v1/tickets/{id}/documents") => Some(STAFF),
-        ("GET", "/api/v1/tasks" | "/api/v1/tasks/{id}" | "/api/v1/tasks/{id}/checklist" | "/api/v1/tasks/{id}/similar") => Some(ALL),
+        (
+            "GET",
+            "/api/v1/tasks"
+            | "/api/v1/tasks/{id}"
+            | "/api/v1/tasks/{id}/checklist"
+            | "/api/v1/tasks/{id}/similar"
+            | "/api/v1/tasks/by-external-ref/{ref}",
+        ) => Some(ALL),
+        ("PUT", "/api/v1/tasks/by-external-ref/{ref}") => Some(DESK),
         ("POST", "/api/v1/tasks/{id}/status" | "/api/v1/tasks/{id}/checklist") | ("PATCH" | "DELETE", "/api/v1/checklist-items/{id}") => {
             Some(FIELD)
         }
@@ -305,7 +313,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         ("POST" | "DELETE", "/me/calendar-token") => "TasksRead",
         ("POST", "/tasks/{id}/completion" | "/tasks/{id}/checklist" | "/tasks/{id}/status")
         | ("PATCH" | "DELETE", "/checklist-items/{id}") => "TasksWork",
-        ("POST", "/tickets/{id}/tasks") | ("PATCH", "/tasks/{id}") => "TasksWrite",
+        ("POST", "/tickets/{id}/tasks") | ("PATCH", "/tasks/{id}") | ("PUT", "/tasks/by-external-ref/{ref}") => "TasksWrite",
         ("GET", "/tickets/{id}/tasks") => "TasksRead",
         ("GET", x) if x.starts_with("/tasks") => "TasksRead",
         ("GET", "/teams" | "/teams/{id}") => "TeamsRead",
@@ -374,25 +382,47 @@ async fn every_route_answers_403_exactly_to_the_api_keys_whose_scopes_do_not_all
 /// put in a route, by the collection before its `{id}`.
 async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::HashMap<&'static str, String> {
     let mut ids = std::collections::HashMap::new();
-    let customer = create(app, admin, "/api/v1/customers", json!({"name": "Acme"})).await;
+    let customer = create(app, admin, "/api/v1/customers", json!({"name": "Acme", "external_ref": "fixture"})).await;
     let acme = id(&customer);
     let location = create(
         app,
         admin,
         &format!("/api/v1/customers/{acme}/locations"),
-        json!({"name": "Plant", "address_line": "Main 1", "city": "Kranj"}),
+        json!({"name": "Plant", "address_line": "Main 1", "city": "Kranj", "external_ref": "fixture"}),
     )
     .await;
-    let contact = create(app, admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": acme, "email": "ana@acme.example"})).await;
+    let contact = create(
+        app,
+        admin,
+        "/api/v1/contacts",
+        json!({"name": "Ana", "customer_id": acme, "email": "ana@acme.example", "external_ref": "fixture"}),
+    )
+    .await;
     create(app, admin, &format!("/api/v1/contacts/{}/portal-invitation", id(&contact)), json!({"role": "manager"})).await;
     let partner = create(app, admin, "/api/v1/partners", json!({"name": "Subcontractor"})).await;
-    let product = create(app, admin, "/api/v1/products", json!({"name": "Pump"})).await;
-    let unit =
-        create(app, admin, "/api/v1/equipment", json!({"product_id": id(&product), "serial_number": "P-1", "customer_id": acme})).await;
+    let product = create(app, admin, "/api/v1/products", json!({"name": "Pump", "external_ref": "fixture"})).await;
+    let unit = create(
+        app,
+        admin,
+        "/api/v1/equipment",
+        json!({"product_id": id(&product), "serial_number": "P-1", "customer_id": acme, "external_ref": "fixture"}),
+    )
+    .await;
     let call = create(app, admin, "/api/v1/calls", json!({"channel": "phone", "subject": "Pump leaks", "customer_id": acme})).await;
-    let ticket =
-        create(app, admin, "/api/v1/tickets", json!({"title": "Pump leaks", "customer_id": acme, "contact_id": id(&contact)})).await;
-    let task = create(app, admin, &format!("/api/v1/tickets/{}/tasks", id(&ticket)), json!({"title": "Replace the seal"})).await;
+    let ticket = create(
+        app,
+        admin,
+        "/api/v1/tickets",
+        json!({"title": "Pump leaks", "customer_id": acme, "contact_id": id(&contact), "external_ref": "fixture"}),
+    )
+    .await;
+    let task = create(
+        app,
+        admin,
+        &format!("/api/v1/tickets/{}/tasks", id(&ticket)),
+        json!({"title": "Replace the seal", "external_ref": "fixture"}),
+    )
+    .await;
     let file = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("photo.png").mime_str("image/png").unwrap());
     let uploaded: Value = app
         .request(Method::POST, &format!("/api/v1/tickets/{}/attachments", id(&ticket)), Some(admin))
@@ -497,6 +527,8 @@ fn real(path: &str, ids: &std::collections::HashMap<&'static str, String>) -> St
             "{kind}" => "ticket-categories".to_owned(),
             "{event}" => "public_reply".to_owned(),
             "{language}" => "en".to_owned(),
+            // Every fixture that can carry an external reference carries this one.
+            "{ref}" => "fixture".to_owned(),
             "{id}" if segments[i - 1] == "ticket-categories" || segments[i - 1] == "{kind}" => ids["ticket-categories"].clone(),
             "{id}" => ids.get(segments[i - 1]).unwrap_or_else(|| panic!("no fixture for {path}")).clone(),
             s => s.to_owned(),

@@ -114,6 +114,7 @@ fn customer(name: String) -> NewCustomer {
         acknowledge_calls: true,
         auto_resolve_alarms: false,
         notes: None,
+        external_ref: None,
     }
 }
 

@@ -26,6 +26,7 @@ mod docs_page;
 mod documents;
 mod email_in;
 mod email_out;
+mod external_refs;
 mod forms;
 mod hardening;
 mod jobs;

@@ -254,6 +254,17 @@ fn problem(description: &str) -> RefOr<Response> {
 }
 
 /// Errors any operation can answer, added where the handler did not document them itself.
+/// The problem codes a description names: its snake_case words in backticks (not a header
+/// such as `If-Match`, nor the `errors` field).
+fn codes_in(description: &str) -> Vec<&str> {
+    description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| *w != "errors" && !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect()
+}
+
 fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
     for (path, op) in operations_mut(api) {
         // Operations (health, readiness, metrics) are not rate limited; the API is.
@@ -263,8 +274,23 @@ fn add_shared_errors(api: &mut utoipa::openapi::OpenApi) {
         let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
         let conditional = op.parameters.as_ref().is_some_and(|p| p.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match")));
         let responses = &mut op.responses.responses;
-        let mut add = |status: &str, description: &str| {
-            responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+        // A status the operation documents already keeps its own words and gains the shared
+        // codes it does not name: a 409 of the route's own rule still lists the idempotency
+        // conflicts. A 401 the route explains (the portal's) is its own.
+        let mut add = |status: &str, description: &str| match responses.get_mut(status) {
+            Some(RefOr::T(existing)) if existing.description.trim().is_empty() => existing.description = description.to_owned(),
+            Some(RefOr::T(existing)) if status != "401" => {
+                let missing: Vec<&str> =
+                    codes_in(description).into_iter().filter(|c| !existing.description.contains(&format!("`{c}`"))).collect();
+                if !missing.is_empty() {
+                    let listed: Vec<String> = missing.iter().map(|c| format!("`{c}`")).collect();
+                    existing.description = format!("{}; {}", existing.description.trim_end_matches('.'), listed.join(", "));
+                }
+            }
+            Some(_) => {}
+            None => {
+                responses.insert(status.to_owned(), problem(description));
+            }
         };
         if secured {
             add(

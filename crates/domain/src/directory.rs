@@ -38,6 +38,8 @@ pub struct Customer {
     pub auto_resolve_alarms: bool,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -57,6 +59,8 @@ pub struct Location {
     pub longitude: Option<f64>,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -89,6 +93,8 @@ pub struct Contact {
     pub language: Option<String>,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -155,6 +161,8 @@ pub struct Product {
     pub default_warranty_months: u32,
     pub serial_pattern: Option<SerialPattern>,
     pub active: bool,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -187,6 +195,8 @@ pub struct Equipment {
     /// The contract that covers the unit (its customer's).
     pub contract_id: Option<Uuid>,
     pub active: bool,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -215,6 +225,7 @@ mod tests {
     fn a_locations_address_fits_on_one_line_without_empty_parts() {
         let at = DateTime::<Utc>::UNIX_EPOCH;
         let site = Location {
+            external_ref: None,
             id: Uuid::nil(),
             customer_id: Uuid::nil(),
             name: "Head office".into(),
@@ -237,6 +248,7 @@ mod tests {
 
     fn product(months: u32, pattern: Option<&str>) -> Product {
         Product {
+            external_ref: None,
             id: Uuid::nil(),
             name: "Printer X1".into(),
             sku: None,
@@ -288,6 +300,7 @@ mod tests {
     #[test]
     fn the_last_day_of_warranty_is_still_under_warranty() {
         let mut e = Equipment {
+            external_ref: None,
             id: Uuid::nil(),
             product_id: Uuid::nil(),
             serial_number: "S".into(),

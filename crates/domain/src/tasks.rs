@@ -50,6 +50,8 @@ pub struct Task {
     pub status: TaskStatus,
     pub completed_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -296,6 +298,7 @@ mod tests {
 
     fn task(title: &str, category: Option<u128>) -> Task {
         Task {
+            external_ref: None,
             id: Uuid::now_v7(),
             ticket_id: Uuid::nil(),
             number: "T-2026-000001/1".into(),

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod documents;
 mod entities;
 pub mod error;
+pub mod external_refs;
 pub mod idempotency;
 pub mod jobs;
 pub mod locks;

@@ -34,6 +34,8 @@ pub struct NewTask {
     pub notify_assignee: bool,
     pub status: TaskStatus,
     pub created_by: Option<Uuid>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -44,6 +46,8 @@ pub struct TaskFilter {
     pub status: Option<TaskStatus>,
     /// Only tasks of tickets this visibility sees (`None`: no such limit).
     pub tickets: Option<Visibility>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 impl TaskFilter {
@@ -61,6 +65,9 @@ impl TaskFilter {
         }
         if let Some(s) = self.status {
             all = all.add(row::Column::Status.eq(s.as_str()));
+        }
+        if let Some(r) = &self.external_ref {
+            all = all.add(row::Column::ExternalRef.eq(r.clone()));
         }
         match &self.tickets {
             None | Some(Visibility::All) => {}
@@ -93,6 +100,7 @@ fn to_task(m: row::Model) -> Result<Task, StoreError> {
         notify_assignee: m.notify_assignee,
         completed_at: m.completed_at,
         created_by: m.created_by,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -134,6 +142,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc
         status: Set(new.status.as_str().to_owned()),
         completed_at: Set(None),
         created_by: Set(new.created_by),
+        external_ref: Set(new.external_ref),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -220,6 +229,7 @@ pub struct TaskChanges {
     pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
     pub status: Option<TaskStatus>,
+    pub external_ref: Option<Option<String>>,
 }
 
 /// Applies `changes` if the task is still at `expected` version (when given).
@@ -233,6 +243,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     macro_rules! set {
         ($field:ident, $col:ident) => {
             if let Some(v) = changes.$field {

@@ -127,6 +127,10 @@ impl From<StoreError> for Error {
             StoreError::NotFound => Self::not_found(),
             StoreError::StaleVersion => Self::stale_version(),
             StoreError::Conflict { code, message } => Self::new(code, message),
+            // Every external reference is unique per kind of record: one rule, one answer.
+            StoreError::Db(e) if servdesk_persistence::error::is_unique_violation(&e) && e.to_string().contains("external_ref") => {
+                Self::new(code::EXTERNAL_REF_TAKEN, "another record of this kind has this external reference")
+            }
             StoreError::Db(e) => Self::from(e),
         }
     }

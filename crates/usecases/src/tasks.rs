@@ -95,6 +95,8 @@ pub struct AddTask {
     pub paid: bool,
     pub warranty: bool,
     pub notify_assignee: bool,
+    /// The ERP's id for it (unique among tasks).
+    pub external_ref: Option<String>,
 }
 
 /// Adds a task to a ticket the caller sees (not a closed one). Customer, location, contact
@@ -125,6 +127,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
     };
     let status = if body.planned_start.is_some() { TaskStatus::Scheduled } else { TaskStatus::New };
     let new = NewTask {
+        external_ref: clean(body.external_ref),
         ticket_id: ticket.id,
         title: body.title.trim().to_owned(),
         description: clean(body.description),
@@ -211,6 +214,7 @@ pub struct EditTask {
     pub paid: Option<bool>,
     pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 /// Changes an open task's fields (planning it makes it `scheduled`, unplanning `new`), with
@@ -253,6 +257,7 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
     };
     let status = rules::status_after_planning(current.status, planned_start);
     let changes = TaskChanges {
+        external_ref: body.external_ref.map(clean),
         title: body.title.map(|t| t.trim().to_owned()),
         description: body.description.map(clean),
         category_id: body.category_id,

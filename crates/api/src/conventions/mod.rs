@@ -6,6 +6,7 @@ pub mod characters;
 pub mod download;
 pub mod etag;
 pub mod export;
+pub mod external_ref;
 pub mod headers;
 pub mod idempotency;
 pub mod methods;

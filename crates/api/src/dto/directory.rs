@@ -28,6 +28,8 @@ pub struct CustomerOut {
     pub auto_resolve_alarms: bool,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -49,6 +51,7 @@ impl From<Customer> for CustomerOut {
             auto_resolve_alarms: c.auto_resolve_alarms,
             notes: c.notes,
             active: c.active,
+            external_ref: c.external_ref,
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -71,6 +74,8 @@ pub struct ContactOut {
     pub language: Option<String>,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -90,6 +95,7 @@ impl From<Contact> for ContactOut {
             language: c.language,
             notes: c.notes,
             active: c.active,
+            external_ref: c.external_ref,
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -111,6 +117,8 @@ pub struct LocationOut {
     pub longitude: Option<f64>,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -130,6 +138,7 @@ impl From<Location> for LocationOut {
             longitude: l.longitude,
             notes: l.notes,
             active: l.active,
+            external_ref: l.external_ref,
             version: l.version,
             created_at: l.created_at,
             updated_at: l.updated_at,
@@ -154,6 +163,8 @@ pub struct EquipmentOut {
     /// The contract covering the unit (one of its customer's).
     pub contract_id: Option<Uuid>,
     pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -174,6 +185,7 @@ impl From<Equipment> for EquipmentOut {
             notes: e.notes,
             contract_id: e.contract_id,
             active: e.active,
+            external_ref: e.external_ref,
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,

@@ -42,6 +42,8 @@ pub struct TaskOut {
     pub created_by: Option<Uuid>,
     /// Time logged on the task.
     pub time: TotalsOut,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -86,6 +88,7 @@ impl From<Task> for TaskOut {
             status: t.status,
             completed_at: t.completed_at,
             created_by: t.created_by,
+            external_ref: t.external_ref,
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,

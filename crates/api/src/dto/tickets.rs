@@ -95,6 +95,8 @@ pub struct TicketOut {
     pub resolved_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "timestamps::rfc3339_opt")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     #[serde(serialize_with = "timestamps::rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -148,6 +150,7 @@ impl TicketOut {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            external_ref: t.external_ref,
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,

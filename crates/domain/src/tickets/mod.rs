@@ -128,6 +128,8 @@ pub struct Ticket {
     /// The contract that covers the ticket's work (its equipment, location or category), as
     /// of its reported date.
     pub contract_id: Option<Uuid>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -269,6 +271,7 @@ pub(crate) mod tests {
 
     pub(crate) fn ticket(title: &str, equipment: Option<Uuid>, customer: Option<Uuid>) -> Ticket {
         Ticket {
+            external_ref: None,
             id: Uuid::now_v7(),
             number: "T-1".into(),
             title: title.into(),

@@ -116,6 +116,7 @@ mod tests {
 
     fn unit(product_id: Uuid, serial: &str, warranty_end: Option<NaiveDate>) -> Equipment {
         Equipment {
+            external_ref: None,
             id: Uuid::now_v7(),
             product_id,
             serial_number: serial.into(),
@@ -135,6 +136,7 @@ mod tests {
 
     fn product(pattern: &str) -> Product {
         Product {
+            external_ref: None,
             id: Uuid::now_v7(),
             name: "X1".into(),
             sku: None,

@@ -28,6 +28,8 @@ pub struct NewContact {
     pub preferred_channel: NotificationChannel,
     pub language: Option<String>,
     pub notes: Option<String>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Default)]
@@ -43,6 +45,7 @@ pub struct ContactChanges {
     pub language: Option<Option<String>>,
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Default)]
@@ -51,6 +54,8 @@ pub struct ContactFilter {
     pub q: Option<String>,
     pub customer_id: Option<Uuid>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 async fn phones_of(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, PhoneNumber)>, StoreError> {
@@ -86,6 +91,7 @@ async fn to_contacts(conn: &impl ConnectionTrait, rows: Vec<row::Model>) -> Resu
                 language: m.language,
                 notes: m.notes,
                 active: m.active,
+                external_ref: m.external_ref,
                 version: m.version,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
@@ -124,6 +130,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewContact, now: DateTime<
         language: Set(new.language),
         notes: Set(new.notes),
         active: Set(true),
+        external_ref: Set(new.external_ref),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -141,6 +148,9 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Contact, Store
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &ContactFilter, req: PageRequest) -> Result<Page<Contact>, StoreError> {
     let mut select = row::Entity::find();
+    if let Some(r) = &filter.external_ref {
+        select = select.filter(row::Column::ExternalRef.eq(r.clone()));
+    }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         use row::Column::*;
         let mut cond = versioned::contains_any(&[Name, Email, JobTitle], q);
@@ -206,6 +216,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     if let Some(v) = changes.customer_id {
         u = u.col_expr(row::Column::CustomerId, Expr::value(v));
     }

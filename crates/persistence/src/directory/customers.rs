@@ -27,6 +27,8 @@ pub struct NewCustomer {
     pub acknowledge_calls: bool,
     pub auto_resolve_alarms: bool,
     pub notes: Option<String>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Default)]
@@ -43,6 +45,7 @@ pub struct CustomerChanges {
     pub auto_resolve_alarms: Option<bool>,
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Default)]
@@ -51,6 +54,8 @@ pub struct CustomerFilter {
     pub q: Option<String>,
     pub kind: Option<CustomerKind>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 fn to_customer(m: row::Model) -> Result<Customer, StoreError> {
@@ -68,6 +73,7 @@ fn to_customer(m: row::Model) -> Result<Customer, StoreError> {
         auto_resolve_alarms: m.auto_resolve_alarms,
         notes: m.notes,
         active: m.active,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -94,6 +100,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewCustomer, now: DateTime
             auto_resolve_alarms: Set(new.auto_resolve_alarms),
             notes: Set(new.notes),
             active: Set(true),
+            external_ref: Set(new.external_ref),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -109,6 +116,9 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Customer, Stor
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &CustomerFilter, req: PageRequest) -> Result<Page<Customer>, StoreError> {
     let mut select = row::Entity::find();
+    if let Some(r) = &filter.external_ref {
+        select = select.filter(row::Column::ExternalRef.eq(r.clone()));
+    }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         use row::Column::*;
         select = select.filter(versioned::contains_any(&[Name, Email, Phone, TaxId], q));
@@ -132,6 +142,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     if let Some(v) = changes.name {
         u = u.col_expr(row::Column::Name, Expr::value(v));
     }

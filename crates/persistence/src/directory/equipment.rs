@@ -23,6 +23,8 @@ pub struct NewEquipment {
     pub warranty_end_overridden: bool,
     pub notes: Option<String>,
     pub contract_id: Option<Uuid>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Default)]
@@ -36,6 +38,7 @@ pub struct EquipmentChanges {
     pub notes: Option<Option<String>>,
     pub contract_id: Option<Option<Uuid>>,
     pub active: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Default)]
@@ -46,6 +49,8 @@ pub struct EquipmentFilter {
     pub product_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 fn to_equipment(m: row::Model) -> Equipment {
@@ -61,6 +66,7 @@ fn to_equipment(m: row::Model) -> Equipment {
         notes: m.notes,
         contract_id: m.contract_id,
         active: m.active,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -89,6 +95,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewEquipment, now: DateTim
             notes: Set(new.notes),
             contract_id: Set(new.contract_id),
             active: Set(true),
+            external_ref: Set(new.external_ref),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -111,6 +118,9 @@ pub async fn find_by_serial(conn: &impl ConnectionTrait, serial: &str) -> Result
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &EquipmentFilter, req: PageRequest) -> Result<Page<Equipment>, StoreError> {
     let mut select = row::Entity::find();
+    if let Some(r) = &filter.external_ref {
+        select = select.filter(row::Column::ExternalRef.eq(r.clone()));
+    }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         select = select.filter(versioned::contains_any(&[row::Column::SerialNumber], q));
     }
@@ -139,6 +149,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     if let Some(v) = changes.serial_number {
         u = u.col_expr(row::Column::SerialNumber, Expr::value(v));
     }

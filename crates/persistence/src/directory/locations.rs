@@ -23,6 +23,8 @@ pub struct NewLocation {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub notes: Option<String>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Default)]
@@ -36,6 +38,7 @@ pub struct LocationChanges {
     pub longitude: Option<Option<f64>>,
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 fn to_location(m: row::Model) -> Location {
@@ -51,6 +54,7 @@ fn to_location(m: row::Model) -> Location {
         longitude: m.longitude,
         notes: m.notes,
         active: m.active,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -71,6 +75,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewLocation, now: DateTime
             longitude: Set(new.longitude),
             notes: Set(new.notes),
             active: Set(true),
+            external_ref: Set(new.external_ref),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -99,6 +104,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     if let Some(v) = changes.name {
         u = u.col_expr(row::Column::Name, Expr::value(v));
     }

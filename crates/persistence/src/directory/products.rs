@@ -18,6 +18,8 @@ pub struct NewProduct {
     pub sku: Option<String>,
     pub default_warranty_months: u32,
     pub serial_pattern: Option<SerialPattern>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Default)]
@@ -27,6 +29,7 @@ pub struct ProductChanges {
     pub default_warranty_months: Option<u32>,
     pub serial_pattern: Option<Option<SerialPattern>>,
     pub active: Option<bool>,
+    pub external_ref: Option<Option<String>>,
 }
 
 fn to_product(m: row::Model) -> Result<Product, StoreError> {
@@ -42,6 +45,7 @@ fn to_product(m: row::Model) -> Result<Product, StoreError> {
         name: m.name,
         sku: m.sku,
         active: m.active,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -65,6 +69,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewProduct, now: DateTime<
             default_warranty_months: Set(months(new.default_warranty_months)),
             serial_pattern: Set(new.serial_pattern.map(|p| p.as_str().to_owned())),
             active: Set(true),
+            external_ref: Set(new.external_ref),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -83,9 +88,13 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     q: Option<&str>,
     active: Option<bool>,
+    external_ref: Option<&str>,
     req: PageRequest,
 ) -> Result<Page<Product>, StoreError> {
     let mut select = row::Entity::find();
+    if let Some(r) = external_ref {
+        select = select.filter(row::Column::ExternalRef.eq(r));
+    }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
         select = select.filter(versioned::contains_any(&[row::Column::Name, row::Column::Sku], q));
     }
@@ -105,6 +114,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     if let Some(v) = changes.name {
         u = u.col_expr(row::Column::Name, Expr::value(v));
     }

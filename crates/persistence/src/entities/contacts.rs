@@ -14,6 +14,8 @@ pub struct Model {
     pub language: Option<String>,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,6 +17,8 @@ pub struct Model {
     pub auto_resolve_alarms: bool,
     pub notes: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -15,6 +15,8 @@ pub struct Model {
     pub notes: Option<String>,
     pub contract_id: Option<Uuid>,
     pub active: bool,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -10,6 +10,8 @@ pub struct Model {
     pub default_warranty_months: i32,
     pub serial_pattern: Option<String>,
     pub active: bool,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

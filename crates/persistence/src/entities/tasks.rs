@@ -26,6 +26,8 @@ pub struct Model {
     pub status: String,
     pub completed_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

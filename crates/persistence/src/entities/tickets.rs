@@ -34,6 +34,8 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// The ERP's id for it (unique where set).
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -90,4 +92,5 @@ crate::positional::positional_model!(
     alarm_resolved_at: AlarmResolvedAt,
     has_work: HasWork,
     contract_id: ContractId,
+    external_ref: ExternalRef,
 );

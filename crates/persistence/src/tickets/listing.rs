@@ -37,6 +37,8 @@ pub struct TicketFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub updated_from: Option<DateTime<Utc>>,
     pub updated_to: Option<DateTime<Utc>>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 impl TicketFilter {
@@ -61,6 +63,7 @@ impl TicketFilter {
             created_to,
             updated_from,
             updated_to,
+            external_ref,
         } = self;
         status_ids.is_none()
             && [status_id, team_id, assignee_id, customer_id, contact_id, equipment_id, priority_id, category_id, type_id]
@@ -69,6 +72,7 @@ impl TicketFilter {
             && unassigned.is_none()
             && channel.is_none()
             && warranty.is_none()
+            && external_ref.is_none()
             && [created_from, created_to, updated_from, updated_to].iter().all(|v| v.is_none())
     }
 }
@@ -126,6 +130,9 @@ pub async fn list(
         return Ok(Page { items: Vec::new(), next: None });
     };
     let mut select = row::Entity::find().filter(cond);
+    if let Some(r) = &filter.external_ref {
+        select = select.filter(row::Column::ExternalRef.eq(r.clone()));
+    }
     let fetch = |select: Select<row::Entity>| async move {
         page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| {
             (r.0.updated_at, r.0.id)

@@ -58,6 +58,8 @@ pub struct NewTicket {
     pub alarm_key: Option<String>,
     /// The contract covering its work.
     pub contract_id: Option<Uuid>,
+    /// The ERP's id for it (unique per kind).
+    pub external_ref: Option<String>,
 }
 
 /// A PATCH of a ticket's plain fields (status and assignment have their own actions).
@@ -77,6 +79,7 @@ pub struct TicketChanges {
     pub paid: Option<bool>,
     pub tags: Option<Vec<String>>,
     pub contract_id: Option<Option<Uuid>>,
+    pub external_ref: Option<Option<String>>,
 }
 
 fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
@@ -111,6 +114,7 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         closed_at: m.closed_at,
         has_work: m.has_work,
         contract_id: m.contract_id,
+        external_ref: m.external_ref,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -176,6 +180,7 @@ pub async fn create(
         first_response_at: Set(None),
         resolved_at: Set(None),
         closed_at: Set(None),
+        external_ref: Set(new.external_ref),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -333,6 +338,9 @@ pub async fn update(
     let current = get(conn, id).await?;
     versioned::expect(expected, current.version)?;
     let mut u = row::Entity::update_many();
+    if let Some(v) = changes.external_ref {
+        u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
     macro_rules! set {
         ($field:ident, $col:ident) => {
             if let Some(v) = changes.$field {

@@ -45,6 +45,8 @@ pub struct OpenTicket {
     pub warranty_reason: Option<String>,
     pub paid: bool,
     pub tags: Vec<String>,
+    /// The ERP's id for it (unique among tickets).
+    pub external_ref: Option<String>,
 }
 
 pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
@@ -136,6 +138,7 @@ pub async fn open(
         Principal::User { .. } | Principal::System => Channel::Phone,
     });
     let new = NewTicket {
+        external_ref: clean(body.external_ref),
         title: body.title.trim().to_owned(),
         description: clean(body.description),
         details: clean(body.details),

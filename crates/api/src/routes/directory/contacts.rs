@@ -1,6 +1,6 @@
 //! Contacts, and the caller lookup that telephony and intake use.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::NotificationChannel;
 use servdesk_domain::errors::field;
@@ -56,6 +56,11 @@ pub struct CreateContact {
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// The ERP's id for it, unique among contacts (`PUT /api/v1/contacts/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -96,6 +101,11 @@ pub struct UpdateContact {
     #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -105,6 +115,8 @@ pub struct ContactFilterParams {
     pub q: Option<String>,
     pub customer_id: Option<Uuid>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -170,7 +182,12 @@ pub async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<ContactFilterParams>,
 ) -> ApiResult<web::Json<Paged<ContactOut>>> {
-    let filter = ContactFilter { q: filter.q.clone(), customer_id: filter.customer_id, active: filter.active };
+    let filter = ContactFilter {
+        external_ref: filter.external_ref.clone(),
+        q: filter.q.clone(),
+        customer_id: filter.customer_id,
+        active: filter.active,
+    };
     let page = contacts::list(&state.db, &filter, page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, ContactOut::from)))
 }
@@ -256,7 +273,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateContact>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, body: CreateContact) -> ApiResult<HttpResponse> {
     let region = state.config.default_phone_region;
     let mut fields = Fields::check(&body);
     let email = fields.email("email", body.email.as_deref());
@@ -264,6 +285,7 @@ pub async fn create(
     fields.finish()?;
     referenced("customer_id", customers::get(&state.db, body.customer_id).await)?;
     let new = NewContact {
+        external_ref: clean(body.external_ref.clone()),
         customer_id: body.customer_id,
         name: body.name.trim().to_owned(),
         email,
@@ -315,10 +337,15 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateContact>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateContact) -> ApiResult<HttpResponse> {
     let region = state.config.default_phone_region;
     let mut fields = Fields::check(&body);
     let changes = ContactChanges {
+        external_ref: clean_patch(body.external_ref.clone()),
         customer_id: body.customer_id,
         name: body.name.map(|v| v.trim().to_owned()),
         email: body.email.map(|e| fields.email("email", e.as_deref())),
@@ -335,7 +362,7 @@ pub async fn patch(
         referenced("customer_id", customers::get(&state.db, customer_id).await)?;
     }
     let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
-    let contact = contacts::update(&txn, id.into_inner(), if_match.0, changes, now()).await?;
+    let contact = contacts::update(&txn, id, expected, changes, now()).await?;
     servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
 }
@@ -360,7 +387,23 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     Ok(HttpResponse::NoContent().finish())
 }
 
+super::by_external_ref_routes! {
+    table: "contacts",
+    path: "/contacts/by-external-ref/{ref}",
+    upsert: (
+        "upsert_contact_by_external_ref",
+        "Creates or changes the contact with this external reference, so a sync job can send the same thing again safely: the create body; 201 when it is new, 200 when it existed — then the fields the body names are set (as `PATCH` would) and the rest keep their values."
+    ),
+    get: ("get_contact_by_external_ref", "The contact with this external reference."),
+    body: CreateContact,
+    update: UpdateContact,
+    out: ContactOut,
+    read: contacts::get,
+    insert: |state, body| insert(&state, body).await,
+}
+
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(lookup).service(list).service(create).service(get).service(patch).service(delete);
 }

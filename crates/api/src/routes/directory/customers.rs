@@ -1,6 +1,6 @@
 //! Customers.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use servdesk_domain::directory::CustomerKind;
 use servdesk_persistence::TransactionTrait;
@@ -56,6 +56,11 @@ pub struct CreateCustomer {
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// The ERP's id for it, unique among customers (`PUT /api/v1/customers/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 fn default_kind() -> CustomerKind {
@@ -104,6 +109,11 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub active: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -114,6 +124,8 @@ pub struct CustomerFilterParams {
     #[param(schema_with = wire::customer_kind)]
     pub kind: Option<CustomerKind>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 /// Lists customers.
@@ -131,7 +143,8 @@ pub async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<CustomerFilterParams>,
 ) -> ApiResult<web::Json<Paged<CustomerOut>>> {
-    let filter = CustomerFilter { q: filter.q.clone(), kind: filter.kind, active: filter.active };
+    let filter =
+        CustomerFilter { external_ref: filter.external_ref.clone(), q: filter.q.clone(), kind: filter.kind, active: filter.active };
     let page = customers::list(&state.db, &filter, page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, CustomerOut::from)))
 }
@@ -150,7 +163,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateCustomer>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, body: CreateCustomer) -> ApiResult<HttpResponse> {
     let region = state.config.default_phone_region;
     let mut fields = Fields::check(&body);
     let email = fields.email("email", body.email.as_deref());
@@ -158,6 +175,7 @@ pub async fn create(
     let phone = fields.phone("phone", body.phone.as_deref(), region);
     fields.finish()?;
     let new = NewCustomer {
+        external_ref: clean(body.external_ref.clone()),
         name: body.name.trim().to_owned(),
         kind: body.kind,
         tax_id: clean(body.tax_id),
@@ -212,10 +230,15 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateCustomer>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateCustomer) -> ApiResult<HttpResponse> {
     let region = state.config.default_phone_region;
     let mut fields = Fields::check(&body);
     let changes = CustomerChanges {
+        external_ref: clean_patch(body.external_ref.clone()),
         name: body.name.map(|n| n.trim().to_owned()),
         kind: body.kind,
         tax_id: clean_patch(body.tax_id),
@@ -230,7 +253,7 @@ pub async fn patch(
         active: body.active,
     };
     fields.finish()?;
-    let customer = customers::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    let customer = customers::update(&state.db, id, expected, changes, now()).await?;
     Ok(versioned(HttpResponse::Ok(), customer.version, &CustomerOut::from(customer)))
 }
 
@@ -252,7 +275,23 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     Ok(HttpResponse::NoContent().finish())
 }
 
+super::by_external_ref_routes! {
+    table: "customers",
+    path: "/customers/by-external-ref/{ref}",
+    upsert: (
+        "upsert_customer_by_external_ref",
+        "Creates or changes the customer with this external reference, so a sync job can send the same thing again safely: the create body; 201 when it is new, 200 when it existed — then the fields the body names are set (as `PATCH` would) and the rest keep their values."
+    ),
+    get: ("get_customer_by_external_ref", "The customer with this external reference."),
+    body: CreateCustomer,
+    update: UpdateCustomer,
+    out: CustomerOut,
+    read: customers::get,
+    insert: |state, body| insert(&state, body).await,
+}
+
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -1,6 +1,6 @@
 //! Equipment: serviced units with serial numbers and warranty.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use servdesk_domain::directory::{self, Product};
@@ -44,6 +44,11 @@ pub struct CreateEquipment {
     pub notes: Option<String>,
     /// A contract of the unit's customer that covers it.
     pub contract_id: Option<Uuid>,
+    /// The ERP's id for it, unique among units of equipment (`PUT /api/v1/equipment/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -71,6 +76,11 @@ pub struct UpdateEquipment {
     #[serde(default, deserialize_with = "double_option")]
     pub contract_id: Option<Option<Uuid>>,
     pub active: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -82,6 +92,8 @@ pub struct EquipmentFilterParams {
     pub product_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 fn check_serial(product: &Product, serial: &str) -> ApiResult<()> {
@@ -142,6 +154,7 @@ pub async fn list(
     filter: web::Query<EquipmentFilterParams>,
 ) -> ApiResult<web::Json<Paged<EquipmentOut>>> {
     let filter = EquipmentFilter {
+        external_ref: filter.external_ref.clone(),
         q: filter.q.clone(),
         customer_id: filter.customer_id,
         product_id: filter.product_id,
@@ -170,7 +183,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateEquipment>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, body: CreateEquipment) -> ApiResult<HttpResponse> {
     body.validate()?;
     let serial = body.serial_number.trim().to_owned();
     let txn = state.db.begin().await?;
@@ -180,6 +197,7 @@ pub async fn create(
     check_contract(&txn, body.contract_id, customer_id).await?;
     let (warranty_end, overridden) = directory::warranty_end(&product, body.installed_on, body.warranty_end);
     let new = NewEquipment {
+        external_ref: clean(body.external_ref.clone()),
         product_id: product.id,
         serial_number: serial,
         customer_id,
@@ -232,10 +250,14 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateEquipment>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateEquipment) -> ApiResult<HttpResponse> {
     body.validate()?;
     let txn = state.db.begin().await?;
-    let current = equipment::get(&txn, id.into_inner()).await?;
+    let current = equipment::get(&txn, id).await?;
     let product = products::get(&txn, current.product_id).await?;
     let serial = body.serial_number.map(|s| s.trim().to_owned());
     if let Some(serial) = &serial {
@@ -260,6 +282,7 @@ pub async fn patch(
         None => None,
     };
     let changes = EquipmentChanges {
+        external_ref: clean_patch(body.external_ref.clone()),
         serial_number: serial,
         customer_id,
         location_id: body.location_id,
@@ -269,7 +292,7 @@ pub async fn patch(
         contract_id: body.contract_id,
         active: body.active,
     };
-    let unit = equipment::update(&txn, current.id, if_match.0, changes, now()).await?;
+    let unit = equipment::update(&txn, current.id, expected, changes, now()).await?;
     if unit.contract_id != current.contract_id {
         for customer in [current.customer_id, unit.customer_id].into_iter().flatten() {
             servdesk_usecases::billing::contracts::refresh_ticket_coverage(&txn, customer).await?;
@@ -297,7 +320,23 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     Ok(HttpResponse::NoContent().finish())
 }
 
+super::by_external_ref_routes! {
+    table: "equipment",
+    path: "/equipment/by-external-ref/{ref}",
+    upsert: (
+        "upsert_equipment_by_external_ref",
+        "Creates or changes the unit of equipment with this external reference, so a sync job can send the same thing again safely: the create body; 201 when it is new, 200 when it existed — then the fields the body names are set (as `PATCH` would) and the rest keep their values."
+    ),
+    get: ("get_equipment_by_external_ref", "The unit of equipment with this external reference."),
+    body: CreateEquipment,
+    update: UpdateEquipment,
+    out: EquipmentOut,
+    read: equipment::get,
+    insert: |state, body| insert(&state, body).await,
+}
+
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -1,6 +1,6 @@
 //! Customers' locations (sites).
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::directory::customers;
@@ -31,6 +31,16 @@ fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
+/// A location sent by its external reference: the create body with its customer.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer_id": "01933b5e-0000-7000-8000-000000000001", "name": "Warehouse", "address_line": "Industrijska 5", "city": "Ljubljana"}))]
+pub struct UpsertLocation {
+    /// The customer it belongs to (used when it is created; a location never moves).
+    pub customer_id: Uuid,
+    #[serde(flatten)]
+    pub location: CreateLocation,
+}
+
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"name": "Head office", "address_line": "Dunajska cesta 1", "postal_code": "1000", "city": "Ljubljana", "country": "SI", "latitude": 46.0569, "longitude": 14.5058}))]
 pub struct CreateLocation {
@@ -58,6 +68,11 @@ pub struct CreateLocation {
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// The ERP's id for it, unique among locations (`PUT /api/v1/locations/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -99,6 +114,11 @@ pub struct UpdateLocation {
     #[schema(max_length = 10000)]
     pub notes: Option<Option<String>>,
     pub active: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 /// Lists a customer's locations.
@@ -140,10 +160,15 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<CreateLocation>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, id.into_inner(), body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, customer_id: Uuid, body: CreateLocation) -> ApiResult<HttpResponse> {
     Fields::check(&body).finish()?;
-    let customer = customers::get(&state.db, id.into_inner()).await?;
+    let customer = customers::get(&state.db, customer_id).await?;
     let new = NewLocation {
+        external_ref: clean(body.external_ref.clone()),
         customer_id: customer.id,
         name: body.name.trim().to_owned(),
         address_line: body.address_line.trim().to_owned(),
@@ -196,9 +221,14 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateLocation>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateLocation) -> ApiResult<HttpResponse> {
     Fields::check(&body).finish()?;
     let changes = LocationChanges {
+        external_ref: clean_patch(body.external_ref.clone()),
         name: body.name.map(|v| v.trim().to_owned()),
         address_line: body.address_line.map(|v| v.trim().to_owned()),
         postal_code: clean_patch(body.postal_code),
@@ -209,7 +239,7 @@ pub async fn patch(
         notes: clean_patch(body.notes),
         active: body.active,
     };
-    let location = locations::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    let location = locations::update(&state.db, id, expected, changes, now()).await?;
     Ok(versioned(HttpResponse::Ok(), location.version, &LocationOut::from(location)))
 }
 
@@ -231,7 +261,23 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     Ok(HttpResponse::NoContent().finish())
 }
 
+super::by_external_ref_routes! {
+    table: "locations",
+    path: "/locations/by-external-ref/{ref}",
+    upsert: (
+        "upsert_location_by_external_ref",
+        "Creates or changes the location with this external reference, so a sync job can send the same thing again safely: the create body with the `customer_id` it belongs to; 201 when it is new, 200 when it existed — then the fields the body names are set (as `PATCH` would) and the rest keep their values."
+    ),
+    get: ("get_location_by_external_ref", "The location with this external reference."),
+    body: UpsertLocation,
+    update: UpdateLocation,
+    out: LocationOut,
+    read: locations::get,
+    insert: |state, body| insert(&state, body.customer_id, body.location).await,
+}
+
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -1,6 +1,6 @@
 //! Products: equipment models, their warranty and serial-number format.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::directory::{Product, SerialPattern};
@@ -32,6 +32,8 @@ pub struct ProductOut {
     /// A regular expression a serial number must match as a whole.
     pub serial_pattern: Option<String>,
     pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -46,6 +48,7 @@ impl From<Product> for ProductOut {
             default_warranty_months: p.default_warranty_months,
             serial_pattern: p.serial_pattern.map(|s| s.as_str().to_owned()),
             active: p.active,
+            external_ref: p.external_ref,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -73,6 +76,11 @@ pub struct CreateProduct {
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub serial_pattern: Option<String>,
+    /// The ERP's id for it, unique among products (`PUT /api/v1/products/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -95,6 +103,11 @@ pub struct UpdateProduct {
     #[schema(max_length = 200)]
     pub serial_pattern: Option<Option<String>>,
     pub active: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -103,6 +116,8 @@ pub struct ProductFilterParams {
     /// Search in name and SKU.
     pub q: Option<String>,
     pub active: Option<bool>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 fn pattern(fields: &mut Fields, raw: Option<&str>) -> Option<SerialPattern> {
@@ -130,7 +145,7 @@ pub async fn list(
     page: web::Query<PageParams>,
     filter: web::Query<ProductFilterParams>,
 ) -> ApiResult<web::Json<Paged<ProductOut>>> {
-    let page = products::list(&state.db, filter.q.as_deref(), filter.active, page.to_request()?).await?;
+    let page = products::list(&state.db, filter.q.as_deref(), filter.active, filter.external_ref.as_deref(), page.to_request()?).await?;
     Ok(web::Json(Paged::from_page(page, ProductOut::from)))
 }
 
@@ -151,11 +166,16 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateProduct>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, body: CreateProduct) -> ApiResult<HttpResponse> {
     let mut fields = Fields::check(&body);
     let serial_pattern = pattern(&mut fields, clean(body.serial_pattern).as_deref());
     fields.finish()?;
     let new = NewProduct {
+        external_ref: clean(body.external_ref.clone()),
         name: body.name.trim().to_owned(),
         sku: clean(body.sku),
         default_warranty_months: body.default_warranty_months,
@@ -204,9 +224,14 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateProduct>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateProduct) -> ApiResult<HttpResponse> {
     let mut fields = Fields::check(&body);
     let changes = ProductChanges {
+        external_ref: clean_patch(body.external_ref.clone()),
         name: body.name.map(|v| v.trim().to_owned()),
         sku: clean_patch(body.sku),
         default_warranty_months: body.default_warranty_months,
@@ -214,7 +239,7 @@ pub async fn patch(
         active: body.active,
     };
     fields.finish()?;
-    let product = products::update(&state.db, id.into_inner(), if_match.0, changes, now()).await?;
+    let product = products::update(&state.db, id, expected, changes, now()).await?;
     Ok(versioned(HttpResponse::Ok(), product.version, &ProductOut::from(product)))
 }
 
@@ -236,7 +261,23 @@ pub async fn delete(_auth: Authorized<can::DirectoryDelete>, state: web::Data<Ap
     Ok(HttpResponse::NoContent().finish())
 }
 
+super::by_external_ref_routes! {
+    table: "products",
+    path: "/products/by-external-ref/{ref}",
+    upsert: (
+        "upsert_product_by_external_ref",
+        "Creates or changes the product with this external reference, so a sync job can send the same thing again safely: the create body; 201 when it is new, 200 when it existed — then the fields the body names are set (as `PATCH` would) and the rest keep their values."
+    ),
+    get: ("get_product_by_external_ref", "The product with this external reference."),
+    body: CreateProduct,
+    update: UpdateProduct,
+    out: ProductOut,
+    read: products::get,
+    insert: |state, body| insert(&state, body).await,
+}
+
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(list).service(create).service(get).service(patch).service(delete);
 }

@@ -12,6 +12,16 @@ use crate::conventions::validation::{self};
 use crate::dto::TaskOut;
 use crate::wire;
 
+/// A task sent by its external reference: the create body with its ticket.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"ticket_id": "01933b5e-0000-7000-8000-000000000001", "title": "Replace the pump seal"}))]
+pub struct UpsertTask {
+    /// The ticket it belongs to (used when it is created; a task never moves).
+    pub ticket_id: Uuid,
+    #[serde(flatten)]
+    pub task: CreateTask,
+}
+
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({
     "title": "Replace the pressure sensor",
@@ -54,6 +64,11 @@ pub struct CreateTask {
     /// Email the assignee about the task.
     #[serde(default)]
     pub notify_assignee: bool,
+    /// The ERP's id for it, unique among tasks (`PUT /api/v1/tasks/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -74,6 +89,8 @@ pub struct TaskFilterParams {
     pub partner_id: Option<Uuid>,
     #[param(schema_with = wire::task_status)]
     pub status: Option<TaskStatus>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -119,6 +136,11 @@ pub struct UpdateTask {
     pub paid: Option<bool>,
     pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -135,6 +157,7 @@ pub struct SimilarTaskOut {
 impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
     fn from(b: CreateTask) -> Self {
         Self {
+            external_ref: b.external_ref,
             title: b.title,
             description: b.description,
             category_id: b.category_id,
@@ -157,6 +180,7 @@ impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
 impl From<UpdateTask> for servdesk_usecases::tasks::EditTask {
     fn from(b: UpdateTask) -> Self {
         Self {
+            external_ref: b.external_ref,
             title: b.title,
             description: b.description,
             category_id: b.category_id,

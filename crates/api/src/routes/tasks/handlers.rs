@@ -1,6 +1,6 @@
 //! The tasks handlers: parse, call the use case or store, answer.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use servdesk_domain::tasks::{self as rules, Task};
 use servdesk_domain::tickets::{self as ticket_rules};
 use servdesk_domain::{Permission, Principal, Role};
@@ -14,6 +14,7 @@ use validator::Validate;
 use super::dto::*;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::external_ref::{self, Upsert};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -42,9 +43,13 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<CreateTask>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, auth.principal(), id.into_inner(), body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, principal: &Principal, ticket_id: Uuid, body: CreateTask) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let task = task_cases::add(&state, auth.principal(), id.into_inner(), body.into()).await?;
+    let task = task_cases::add(state, principal, ticket_id, body.into()).await?;
     Ok(created(format!("/api/v1/tasks/{}", task.id), task.version, &TaskOut::from(task)))
 }
 
@@ -111,8 +116,14 @@ pub async fn list(
     filter: web::Query<TaskFilterParams>,
 ) -> ApiResult<web::Json<Paged<TaskOut>>> {
     let f = filter.into_inner();
-    let asked =
-        TaskFilter { ticket_id: f.ticket_id, assignee_id: f.assignee_id, partner_id: f.partner_id, status: f.status, tickets: None };
+    let asked = TaskFilter {
+        ticket_id: f.ticket_id,
+        assignee_id: f.assignee_id,
+        partner_id: f.partner_id,
+        status: f.status,
+        external_ref: f.external_ref,
+        tickets: None,
+    };
     let Some(filter) = scope_tasks(&state.db, auth.principal(), asked).await? else {
         return Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
     };
@@ -178,9 +189,13 @@ pub async fn update(
     if_match: IfMatch,
     body: web::Json<UpdateTask>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, auth.principal(), id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(state: &AppState, principal: &Principal, id: Uuid, expected: Option<i64>, body: UpdateTask) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let task = task_cases::edit(&state, auth.principal(), id.into_inner(), if_match.0, body.into()).await?;
+    let task = task_cases::edit(state, principal, id, expected, body.into()).await?;
     let out = TaskOut::read(&state.db, task).await?;
     Ok(versioned(HttpResponse::Ok(), out.version, &out))
 }
@@ -230,4 +245,54 @@ pub async fn similar(
             })
             .collect(),
     ))
+}
+
+/// Creates or changes the task with this external reference, so a sync job can send the same
+/// thing again safely: the create body with the `ticket_id` it belongs to; 201 when it is new,
+/// 200 when it existed — then the fields the body names are set (as `PATCH` would) and the
+/// rest keep their values.
+#[utoipa::path(
+    operation_id = "upsert_task_by_external_ref",
+    tag = tags::TASKS,
+    params(("ref" = String, Path, description = "The ERP's id for it, 1 to 128 characters")),
+    request_body = UpsertTask,
+    responses(
+        (status = 200, body = TaskOut, headers(("ETag" = String))),
+        (status = 201, body = TaskOut, headers(("ETag" = String), ("Location" = String))),
+        NotFound,
+        (status = 409, description = "`ticket_closed`, `external_ref_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[put("/tasks/by-external-ref/{ref}")]
+pub async fn upsert(
+    auth: Authorized<can::TasksWrite>,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    match external_ref::upsert::<UpsertTask, UpdateTask>(&state.db, "tasks", &reference, body.into_inner()).await? {
+        Upsert::Create(body) => insert(&state, auth.principal(), body.ticket_id, body.task).await,
+        Upsert::Update(id, body) => change(&state, auth.principal(), id, None, body).await,
+    }
+}
+
+/// The task with this external reference (404 also when the caller may not see it).
+#[utoipa::path(
+    operation_id = "get_task_by_external_ref",
+    tag = tags::TASKS,
+    params(("ref" = String, Path, description = "The ERP's id for it")),
+    responses((status = 200, body = TaskOut, headers(("ETag" = String))), NotFound),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tasks/by-external-ref/{ref}")]
+pub async fn by_external_ref(
+    auth: Authorized<can::TasksRead>,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = external_ref::existing(&state.db, "tasks", &reference).await?;
+    let (task, _) = visible_task(&state.db, auth.principal(), id).await?;
+    Ok(versioned(HttpResponse::Ok(), task.version, &TaskOut::read(&state.db, task).await?))
 }

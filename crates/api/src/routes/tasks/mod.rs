@@ -9,7 +9,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers this module's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::create)
+    cfg.service(handlers::upsert)
+        .service(handlers::by_external_ref)
+        .service(handlers::create)
         .service(handlers::of_ticket)
         .service(handlers::list)
         .service(handlers::get)

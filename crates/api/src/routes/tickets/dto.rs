@@ -65,11 +65,17 @@ pub struct CreateTicket {
     #[validate(length(max = 50))]
     #[schema(max_items = 50)]
     pub tags: Vec<String>,
+    /// The ERP's id for it, unique among tickets (`PUT /api/v1/tickets/by-external-ref/{ref}`
+    /// finds it; `?external_ref=` lists it).
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<String>,
 }
 
 impl From<CreateTicket> for servdesk_usecases::tickets::OpenTicket {
     fn from(b: CreateTicket) -> Self {
         Self {
+            external_ref: b.external_ref,
             title: b.title,
             description: b.description,
             details: b.details,
@@ -137,6 +143,11 @@ pub struct UpdateTicket {
     #[serde(default, deserialize_with = "crate::conventions::patch::present")]
     #[schema(nullable = false)]
     pub tags: Option<Vec<String>>,
+    /// The ERP's id for it; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub external_ref: Option<Option<String>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,4 +180,6 @@ pub struct TicketFilterParams {
     pub updated_from: Option<DateTime<Utc>>,
     /// Last changed before.
     pub updated_to: Option<DateTime<Utc>>,
+    /// Only the record with this external reference.
+    pub external_ref: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::tickets::{self as rules};
 use servdesk_domain::timeline::TicketEvent;
@@ -23,10 +23,11 @@ use super::dto::{CreateTicket, TicketFilterParams, UpdateTicket};
 use super::events::EventOut;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::external_ref::{self, Upsert};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
 use crate::dto::TicketOut;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
@@ -46,11 +47,15 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateTicket>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    insert(&state, auth.principal(), body.into_inner()).await
+}
+
+/// Creates one (the POST and the upsert).
+async fn insert(state: &AppState, principal: &servdesk_domain::Principal, body: CreateTicket) -> ApiResult<HttpResponse> {
     body.validate()?;
     let txn = state.db.begin().await?;
-    let ticket = open(&txn, &state, auth.principal(), body.into(), None, None).await?;
-    let statuses = statuses(&state, &txn, &[ticket.status_id]).await?;
+    let ticket = open(&txn, state, principal, body.into(), None, None).await?;
+    let statuses = statuses(state, &txn, &[ticket.status_id]).await?;
     servdesk_usecases::commit(txn).await?;
     // A new ticket has no tasks yet.
     Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket.version, &TicketOut::new(ticket, &statuses, &HashMap::new())))
@@ -97,6 +102,7 @@ pub async fn list(
         None => None,
     };
     let filter = TicketFilter {
+        external_ref: f.external_ref,
         q: f.q,
         status_ids,
         status_id: f.status_id,
@@ -145,13 +151,22 @@ pub async fn update(
     if_match: IfMatch,
     body: web::Json<UpdateTicket>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
+    change(&state, auth.principal(), id.into_inner(), if_match.0, body.into_inner()).await
+}
+
+/// Changes one (the PATCH and the upsert).
+async fn change(
+    state: &AppState,
+    principal: &servdesk_domain::Principal,
+    id: Uuid,
+    expected: Option<i64>,
+    body: UpdateTicket,
+) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let principal = auth.principal();
     let now = now();
     let txn = state.db.begin().await?;
     let visibility = visibility(&txn, principal).await?;
-    let current = tickets::get_visible(&txn, id.into_inner(), &visibility).await?;
+    let current = tickets::get_visible(&txn, id, &visibility).await?;
     if let Some(category) = body.category_id {
         references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, category).await?;
     }
@@ -195,6 +210,7 @@ pub async fn update(
     )
     .await?;
     let changes = TicketChanges {
+        external_ref: crate::conventions::validation::clean_patch(body.external_ref.clone()),
         contract_id: Some(contract_id),
         title: body.title.map(|t| t.trim().to_owned()),
         description: body.description.map(clean),
@@ -210,9 +226,9 @@ pub async fn update(
         paid: body.paid,
         tags: body.tags.map(clean_tags),
     };
-    let statuses = statuses(&state, &txn, &[current.status_id]).await?;
+    let statuses = statuses(state, &txn, &[current.status_id]).await?;
     let progress = progress(&txn, [&current]).await?;
-    let ticket = tickets::update(&txn, current.id, if_match.0, changes, now).await?;
+    let ticket = tickets::update(&txn, current.id, expected, changes, now).await?;
     let changed = current.changes_to(&ticket);
     if !changed.is_empty() {
         tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?;
@@ -296,6 +312,61 @@ pub async fn similar(
 }
 
 /// Registers this module's routes.
+/// Creates or changes the ticket with this external reference, so a sync job can send the
+/// same thing again safely: the create body; 201 when it is new, 200 when it existed — then
+/// the fields the body names are set (as `PATCH` would) and the rest keep their values; what
+/// only a new ticket takes (channel, equipment and serial, team and assignee, reported time)
+/// is left as it is — assign and move it through its own routes.
+#[utoipa::path(
+    operation_id = "upsert_ticket_by_external_ref",
+    tag = tags::TICKETS,
+    params(("ref" = String, Path, description = "The ERP's id for it, 1 to 128 characters")),
+    request_body = CreateTicket,
+    responses(
+        (status = 200, body = TicketOut, headers(("ETag" = String))),
+        (status = 201, body = TicketOut, headers(("ETag" = String), ("Location" = String))),
+        NotFound,
+        (status = 409, description = "`external_ref_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[put("/tickets/by-external-ref/{ref}")]
+pub async fn upsert(
+    auth: Authorized<can::TicketsWrite>,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    match external_ref::upsert::<CreateTicket, UpdateTicket>(&state.db, "tickets", &reference, body.into_inner()).await? {
+        Upsert::Create(body) => insert(&state, auth.principal(), body).await,
+        Upsert::Update(id, body) => change(&state, auth.principal(), id, None, body).await,
+    }
+}
+
+/// The ticket with this external reference (404 also when the caller may not see it).
+#[utoipa::path(
+    operation_id = "get_ticket_by_external_ref",
+    tag = tags::TICKETS,
+    params(("ref" = String, Path, description = "The ERP's id for it")),
+    responses((status = 200, body = TicketOut, headers(("ETag" = String))), NotFound),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/by-external-ref/{ref}")]
+pub async fn by_external_ref(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    reference: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = external_ref::existing(&state.db, "tickets", &reference).await?;
+    let visibility = visibility(&state.db, auth.principal()).await?;
+    let ticket = tickets::get_visible(&state.db, id, &visibility).await?;
+    let statuses = statuses(&state, &state.db, &[ticket.status_id]).await?;
+    let progress = progress(&state.db, [&ticket]).await?;
+    Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(upsert).service(by_external_ref);
     cfg.service(create).service(list).service(get).service(update).service(events).service(similar);
 }
