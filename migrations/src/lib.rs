@@ -36,6 +36,7 @@ mod m20261205_000028_telephony;
 mod m20261205_000029_changes;
 mod m20261205_000030_webhooks;
 mod m20261205_000031_external_refs;
+mod m20261205_000032_custom_fields;
 
 mod keys;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000029_changes::Migration),
             Box::new(m20261205_000030_webhooks::Migration),
             Box::new(m20261205_000031_external_refs::Migration),
+            Box::new(m20261205_000032_custom_fields::Migration),
         ]
     }
 }

@@ -62,6 +62,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
         (_, p) if p.starts_with("/api/v1/webhooks") => Some(ADMIN),
+        ("GET", p) if p.starts_with("/api/v1/custom-fields") => Some(ALL),
+        (_, p) if p.starts_with("/api/v1/custom-fields") => Some(ADMIN),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
         ("GET", "/api/v1/changes") => Some(LEADS),
         // Everyone hears what they may see.
@@ -294,6 +296,8 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/forms") => "FormsManage",
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
         (_, x) if x.starts_with("/webhooks") => "WebhooksManage",
+        ("GET", x) if x.starts_with("/custom-fields") => "DictionariesRead",
+        (_, x) if x.starts_with("/custom-fields") => "DictionariesManage",
         ("POST", "/telephony/calls") => "TelephonyLog",
         ("GET", "/changes") => "ChangesRead",
         ("GET", x) if x.starts_with("/canned-responses") => "CannedRead",
@@ -476,6 +480,8 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     // A public address written as one: no name to resolve (the tests have no DNS), and no
     // worker runs here to deliver to it.
     let webhook = create(app, admin, "/api/v1/webhooks", json!({"url": "https://93.184.216.34/hook"})).await;
+    let field =
+        create(app, admin, "/api/v1/custom-fields", json!({"entity": "ticket", "key": "meter", "label": "Meter", "kind": "number"})).await;
     let form = create(
         app,
         admin,
@@ -498,6 +504,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("forms", id(&form)),
         ("triage-rules", id(&rule)),
         ("webhooks", id(&webhook)),
+        ("custom-fields", id(&field)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),
         ("users", user),

@@ -19,6 +19,7 @@ mod comments;
 mod completion;
 mod contracts;
 mod conventions;
+mod custom_fields;
 mod customers;
 mod dictionaries;
 mod directory;

@@ -75,6 +75,21 @@ pub fn channel() -> Object {
     string_enum("Where a call or ticket came from.", Channel::ALL.iter().map(|c| c.as_str()))
 }
 
+pub fn field_entity() -> Object {
+    string_enum(
+        "The kind of record a custom field belongs to.",
+        servdesk_domain::custom_fields::FieldEntity::ALL.iter().map(|e| e.as_str()),
+    )
+}
+
+pub fn field_kind() -> Object {
+    string_enum(
+        "A custom field's type: `text` (a string), `number`, `integer`, `boolean`, `date` (YYYY-MM-DD), `single_choice` (one of \
+         `options`), `multiple_choice` (a list of them).",
+        servdesk_domain::custom_fields::FieldKind::ALL.iter().map(|k| k.as_str()),
+    )
+}
+
 pub fn comment_visibility() -> Object {
     string_enum("`public`: a reply sent to the contact; `internal`: a note for staff.", CommentVisibility::ALL.iter().map(|v| v.as_str()))
 }

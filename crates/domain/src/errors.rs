@@ -207,7 +207,8 @@ pub mod code {
         RUN_NOT_DRAFT = "run_not_draft", Conflict, "the billing run is not a draft (still computing, or finalized)";
         GENERATED_DOCUMENT = "generated_document", Conflict, "intervention reports and statements are Servdesk's own and change only through it";
         DOCUMENT_NUMBER_TAKEN = "document_number_taken", Conflict, "a document of this kind with this number exists";
-        EXTERNAL_REF_TAKEN = "external_ref_taken", Conflict, "another document has this external reference";
+        EXTERNAL_REF_TAKEN = "external_ref_taken", Conflict, "another record of this kind has this external reference";
+        CUSTOM_FIELD_KEY_TAKEN = "custom_field_key_taken", Conflict, "another custom field of this kind of record has this key";
         SLUG_TAKEN = "slug_taken", Conflict, "another web form has this slug";
         RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
@@ -290,6 +291,8 @@ pub mod field {
         OVERLAPS = "overlaps", InvalidField, "another contract of the customer covers the same work on some of these days";
         PRIVATE_ADDRESS = "private_address", InvalidField, "the host resolves to a loopback, private or link-local address (an installation setting allows them)";
         UNRESOLVABLE = "unresolvable", InvalidField, "the host name does not resolve";
+        TYPE = "type", InvalidField, "the value is not of the field's type";
+        UNKNOWN_OPTION = "unknown_option", InvalidField, "not one of the field's options";
     }
 }
 

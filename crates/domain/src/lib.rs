@@ -15,6 +15,7 @@ pub mod canned_responses;
 pub mod checklists;
 pub mod clock;
 pub mod completion;
+pub mod custom_fields;
 pub mod dictionaries;
 pub mod directory;
 pub mod documents;

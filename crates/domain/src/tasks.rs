@@ -52,6 +52,8 @@ pub struct Task {
     pub created_by: Option<Uuid>,
     /// The ERP's id for it (unique per kind).
     pub external_ref: Option<String>,
+    /// Custom field values by key (see `custom_fields`).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -299,6 +301,7 @@ mod tests {
     fn task(title: &str, category: Option<u128>) -> Task {
         Task {
             external_ref: None,
+            custom_fields: Default::default(),
             id: Uuid::now_v7(),
             ticket_id: Uuid::nil(),
             number: "T-2026-000001/1".into(),

@@ -158,6 +158,7 @@ impl Ticket {
         c.compare("warranty_override_reason", &self.warranty.override_reason, &after.warranty.override_reason);
         c.compare("paid", &self.paid, &after.paid);
         c.compare("tags", &self.tags, &after.tags);
+        c.compare("custom_fields", &self.custom_fields, &after.custom_fields);
         c
     }
 }
@@ -183,6 +184,7 @@ impl Task {
         c.compare("notify_assignee", &self.notify_assignee, &after.notify_assignee);
         c.compare("status", &self.status, &after.status);
         c.compare("completed_at", &self.completed_at, &after.completed_at);
+        c.compare("custom_fields", &self.custom_fields, &after.custom_fields);
         c
     }
 }

@@ -12,6 +12,7 @@ pub mod changes;
 pub mod checklists;
 pub mod comments;
 pub mod completion;
+pub mod custom_fields;
 pub mod db;
 pub mod dictionaries;
 pub mod directory;
@@ -50,3 +51,12 @@ pub use db::{Backend, connect, migrate_up};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest, Sort};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+
+/// A JSON object kept as text (custom field values); an unreadable one reads as empty rather
+/// than failing the record it belongs to.
+pub(crate) fn json_object(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}

@@ -36,6 +36,8 @@ pub struct NewTask {
     pub created_by: Option<Uuid>,
     /// The ERP's id for it (unique per kind).
     pub external_ref: Option<String>,
+    /// Custom field values, checked against their definitions.
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -48,6 +50,8 @@ pub struct TaskFilter {
     pub tickets: Option<Visibility>,
     /// Only the record with this external reference.
     pub external_ref: Option<String>,
+    /// Custom field values each task must have (`cf.<key>=<value>`).
+    pub custom: Vec<crate::custom_fields::ValueFilter>,
 }
 
 impl TaskFilter {
@@ -101,6 +105,7 @@ fn to_task(m: row::Model) -> Result<Task, StoreError> {
         completed_at: m.completed_at,
         created_by: m.created_by,
         external_ref: m.external_ref,
+        custom_fields: crate::json_object(&m.custom_fields),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -143,6 +148,7 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewTask, now: DateTime<Utc
         completed_at: Set(None),
         created_by: Set(new.created_by),
         external_ref: Set(new.external_ref),
+        custom_fields: Set(serde_json::Value::Object(new.custom_fields).to_string()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -169,7 +175,10 @@ pub async fn of_ticket(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<V
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &TaskFilter, req: PageRequest) -> Result<Page<Task>, StoreError> {
     let Some(condition) = filter.condition() else { return Ok(Page::empty()) };
-    let select = row::Entity::find().filter(condition);
+    let mut select = row::Entity::find().filter(condition);
+    for f in &filter.custom {
+        select = select.filter(crate::custom_fields::condition(conn.get_database_backend(), "tasks", f));
+    }
     page::fetch(conn, select, row::Column::Id, row::Column::UpdatedAt, req, |m| (m.updated_at, m.id)).await?.try_map(to_task)
 }
 
@@ -230,6 +239,8 @@ pub struct TaskChanges {
     pub notify_assignee: Option<bool>,
     pub status: Option<TaskStatus>,
     pub external_ref: Option<Option<String>>,
+    /// All the custom field values after the change.
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Applies `changes` if the task is still at `expected` version (when given).
@@ -245,6 +256,9 @@ pub async fn update(
     let mut u = row::Entity::update_many();
     if let Some(v) = changes.external_ref {
         u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
+    if let Some(v) = changes.custom_fields {
+        u = u.col_expr(row::Column::CustomFields, Expr::value(serde_json::Value::Object(v).to_string()));
     }
     macro_rules! set {
         ($field:ident, $col:ident) => {

@@ -15,6 +15,7 @@ pub mod checklists;
 pub mod comments;
 pub mod completion;
 pub mod config;
+pub mod custom_fields;
 pub mod documents;
 pub mod error;
 pub mod forms;

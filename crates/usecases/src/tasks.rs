@@ -97,6 +97,8 @@ pub struct AddTask {
     pub notify_assignee: bool,
     /// The ERP's id for it (unique among tasks).
     pub external_ref: Option<String>,
+    /// Custom field values (`None`: not asked, as for a task made by the system).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Adds a task to a ticket the caller sees (not a closed one). Customer, location, contact
@@ -126,7 +128,16 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
         (c, l, p) => (references::party(&txn, c.or(ticket.customer_id), l, p).await?, l, p),
     };
     let status = if body.planned_start.is_some() { TaskStatus::Scheduled } else { TaskStatus::New };
+    let custom_fields = crate::custom_fields::values(
+        &txn,
+        servdesk_domain::custom_fields::FieldEntity::Task,
+        body.category_id,
+        &serde_json::Map::new(),
+        body.custom_fields.as_ref(),
+    )
+    .await?;
     let new = NewTask {
+        custom_fields,
         external_ref: clean(body.external_ref),
         ticket_id: ticket.id,
         title: body.title.trim().to_owned(),
@@ -215,6 +226,8 @@ pub struct EditTask {
     pub warranty: Option<bool>,
     pub notify_assignee: Option<bool>,
     pub external_ref: Option<Option<String>>,
+    /// Custom field values to set (`null` removes one).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Changes an open task's fields (planning it makes it `scheduled`, unplanning `new`), with
@@ -256,7 +269,19 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
         None
     };
     let status = rules::status_after_planning(current.status, planned_start);
+    // Required fields are asked for when the values or the category change (a new category
+    // can ask for fields the old did not), not when someone only moves the planned time.
+    let touched = (body.custom_fields.is_some() || body.category_id.is_some()).then(|| body.custom_fields.clone().unwrap_or_default());
+    let custom_fields = crate::custom_fields::values(
+        &txn,
+        servdesk_domain::custom_fields::FieldEntity::Task,
+        category_id,
+        &current.custom_fields,
+        touched.as_ref(),
+    )
+    .await?;
     let changes = TaskChanges {
+        custom_fields: Some(custom_fields),
         external_ref: body.external_ref.map(clean),
         title: body.title.map(|t| t.trim().to_owned()),
         description: body.description.map(clean),

@@ -105,6 +105,11 @@ pub fn normalize_phone(value: &str) -> String {
     value.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.')).collect()
 }
 
+/// The query's parameters as pairs, for those a handler reads by prefix (`cf.<key>`).
+pub fn query_pairs(req: &actix_web::HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,9 @@ pub struct TaskOut {
     pub created_by: Option<Uuid>,
     /// Time logged on the task.
     pub time: TotalsOut,
+    /// Custom field values by key (see `GET /api/v1/custom-fields`).
+    #[schema(value_type = Object, additional_properties)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     /// The ERP's id for it.
     pub external_ref: Option<String>,
     pub version: i64,
@@ -88,6 +91,7 @@ impl From<Task> for TaskOut {
             status: t.status,
             completed_at: t.completed_at,
             created_by: t.created_by,
+            custom_fields: t.custom_fields,
             external_ref: t.external_ref,
             version: t.version,
             created_at: t.created_at,

@@ -95,6 +95,9 @@ pub struct TicketOut {
     pub resolved_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "timestamps::rfc3339_opt")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// Custom field values by key (see `GET /api/v1/custom-fields`).
+    #[schema(value_type = Object, additional_properties)]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     /// The ERP's id for it.
     pub external_ref: Option<String>,
     pub version: i64,
@@ -150,6 +153,7 @@ impl TicketOut {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            custom_fields: t.custom_fields,
             external_ref: t.external_ref,
             version: t.version,
             created_at: t.created_at,

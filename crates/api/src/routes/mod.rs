@@ -12,6 +12,7 @@ pub mod canned_responses;
 pub mod changes;
 pub mod checklists;
 pub mod completion;
+pub mod custom_fields;
 pub mod dictionaries;
 pub mod directory;
 pub mod forms;
@@ -61,6 +62,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(changes::configure)
         .configure(stream::configure)
         .configure(webhooks::configure)
+        .configure(custom_fields::configure)
         .configure(portal::configure)
         .configure(tracking::configure);
 }

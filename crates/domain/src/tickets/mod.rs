@@ -130,6 +130,8 @@ pub struct Ticket {
     pub contract_id: Option<Uuid>,
     /// The ERP's id for it (unique per kind).
     pub external_ref: Option<String>,
+    /// Custom field values by key (see `custom_fields`).
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -272,6 +274,7 @@ pub(crate) mod tests {
     pub(crate) fn ticket(title: &str, equipment: Option<Uuid>, customer: Option<Uuid>) -> Ticket {
         Ticket {
             external_ref: None,
+            custom_fields: Default::default(),
             id: Uuid::now_v7(),
             number: "T-1".into(),
             title: title.into(),

@@ -16,6 +16,7 @@ pub mod contract_locations;
 pub mod contract_services;
 pub mod contract_status_changes;
 pub mod contracts;
+pub mod custom_field_definitions;
 pub mod customers;
 pub mod dictionary_entries;
 pub mod documents;

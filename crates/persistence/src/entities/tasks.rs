@@ -28,6 +28,8 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     /// The ERP's id for it (unique where set).
     pub external_ref: Option<String>,
+    /// Custom field values: a JSON object keyed by the field's key.
+    pub custom_fields: String,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

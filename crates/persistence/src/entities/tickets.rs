@@ -36,6 +36,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// The ERP's id for it (unique where set).
     pub external_ref: Option<String>,
+    /// Custom field values: a JSON object keyed by the field's key.
+    pub custom_fields: String,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -93,4 +95,5 @@ crate::positional::positional_model!(
     has_work: HasWork,
     contract_id: ContractId,
     external_ref: ExternalRef,
+    custom_fields: CustomFields,
 );

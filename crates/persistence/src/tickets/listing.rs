@@ -39,6 +39,8 @@ pub struct TicketFilter {
     pub updated_to: Option<DateTime<Utc>>,
     /// Only the record with this external reference.
     pub external_ref: Option<String>,
+    /// Custom field values each record must have (`cf.<key>=<value>`).
+    pub custom: Vec<crate::custom_fields::ValueFilter>,
 }
 
 impl TicketFilter {
@@ -64,6 +66,7 @@ impl TicketFilter {
             updated_from,
             updated_to,
             external_ref,
+            custom,
         } = self;
         status_ids.is_none()
             && [status_id, team_id, assignee_id, customer_id, contact_id, equipment_id, priority_id, category_id, type_id]
@@ -73,6 +76,7 @@ impl TicketFilter {
             && channel.is_none()
             && warranty.is_none()
             && external_ref.is_none()
+            && custom.is_empty()
             && [created_from, created_to, updated_from, updated_to].iter().all(|v| v.is_none())
     }
 }
@@ -132,6 +136,9 @@ pub async fn list(
     let mut select = row::Entity::find().filter(cond);
     if let Some(r) = &filter.external_ref {
         select = select.filter(row::Column::ExternalRef.eq(r.clone()));
+    }
+    for f in &filter.custom {
+        select = select.filter(crate::custom_fields::condition(conn.get_database_backend(), "tickets", f));
     }
     let fetch = |select: Select<row::Entity>| async move {
         page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| {

@@ -60,6 +60,8 @@ pub struct NewTicket {
     pub contract_id: Option<Uuid>,
     /// The ERP's id for it (unique per kind).
     pub external_ref: Option<String>,
+    /// Custom field values, checked against their definitions.
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A PATCH of a ticket's plain fields (status and assignment have their own actions).
@@ -80,6 +82,8 @@ pub struct TicketChanges {
     pub tags: Option<Vec<String>>,
     pub contract_id: Option<Option<Uuid>>,
     pub external_ref: Option<Option<String>>,
+    /// All the custom field values after the change.
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
@@ -115,6 +119,7 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         has_work: m.has_work,
         contract_id: m.contract_id,
         external_ref: m.external_ref,
+        custom_fields: crate::json_object(&m.custom_fields),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -181,6 +186,7 @@ pub async fn create(
         resolved_at: Set(None),
         closed_at: Set(None),
         external_ref: Set(new.external_ref),
+        custom_fields: Set(serde_json::Value::Object(new.custom_fields).to_string()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -340,6 +346,9 @@ pub async fn update(
     let mut u = row::Entity::update_many();
     if let Some(v) = changes.external_ref {
         u = u.col_expr(row::Column::ExternalRef, Expr::value(v));
+    }
+    if let Some(v) = changes.custom_fields {
+        u = u.col_expr(row::Column::CustomFields, Expr::value(serde_json::Value::Object(v).to_string()));
     }
     macro_rules! set {
         ($field:ident, $col:ident) => {

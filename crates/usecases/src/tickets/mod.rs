@@ -47,6 +47,8 @@ pub struct OpenTicket {
     pub tags: Vec<String>,
     /// The ERP's id for it (unique among tickets).
     pub external_ref: Option<String>,
+    /// Custom field values (`None`: not asked, as for a ticket made from a call or an email).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
@@ -137,7 +139,16 @@ pub async fn open(
         Principal::ApiKey { .. } => Channel::Api,
         Principal::User { .. } | Principal::System => Channel::Phone,
     });
+    let custom_fields = crate::custom_fields::values(
+        txn,
+        servdesk_domain::custom_fields::FieldEntity::Ticket,
+        body.category_id,
+        &serde_json::Map::new(),
+        body.custom_fields.as_ref(),
+    )
+    .await?;
     let new = NewTicket {
+        custom_fields,
         external_ref: clean(body.external_ref),
         title: body.title.trim().to_owned(),
         description: clean(body.description),

@@ -69,6 +69,10 @@ pub struct CreateTask {
     #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub external_ref: Option<String>,
+    /// Custom field values by key (`GET /api/v1/custom-fields` lists the fields, their types
+    /// and options); checked against the fields of the category. Required ones must be given.
+    #[schema(value_type = Option<Object>, additional_properties)]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize, ToSchema, Validate)]
@@ -141,6 +145,10 @@ pub struct UpdateTask {
     #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub external_ref: Option<Option<String>>,
+    /// Custom field values by key (`GET /api/v1/custom-fields` lists the fields, their types
+    /// and options); checked against the fields of the category. Only the keys given change; `null` removes a value.
+    #[schema(value_type = Option<Object>, additional_properties)]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -157,6 +165,7 @@ pub struct SimilarTaskOut {
 impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
     fn from(b: CreateTask) -> Self {
         Self {
+            custom_fields: Some(b.custom_fields.unwrap_or_default()),
             external_ref: b.external_ref,
             title: b.title,
             description: b.description,
@@ -180,6 +189,7 @@ impl From<CreateTask> for servdesk_usecases::tasks::AddTask {
 impl From<UpdateTask> for servdesk_usecases::tasks::EditTask {
     fn from(b: UpdateTask) -> Self {
         Self {
+            custom_fields: b.custom_fields,
             external_ref: b.external_ref,
             title: b.title,
             description: b.description,

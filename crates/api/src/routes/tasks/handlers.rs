@@ -101,6 +101,9 @@ pub async fn get(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, i
 
 /// Tasks across tickets, filtered: coordinators, agents, finance and integrations see all,
 /// technicians the tasks given to them.
+///
+/// Custom fields filter as `cf.<key>=<value>` (any number of them, all must hold; a multiple
+/// choice matches when it includes the value); an unknown key answers 422.
 #[utoipa::path(
     operation_id = "list_tasks",
     tag = tags::TASKS,
@@ -114,9 +117,17 @@ pub async fn list(
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<TaskFilterParams>,
+    req: actix_web::HttpRequest,
 ) -> ApiResult<web::Json<Paged<TaskOut>>> {
     let f = filter.into_inner();
+    let custom = servdesk_usecases::custom_fields::filters(
+        &state.db,
+        servdesk_domain::custom_fields::FieldEntity::Task,
+        &crate::conventions::validation::query_pairs(&req),
+    )
+    .await?;
     let asked = TaskFilter {
+        custom,
         ticket_id: f.ticket_id,
         assignee_id: f.assignee_id,
         partner_id: f.partner_id,

@@ -70,11 +70,16 @@ pub struct CreateTicket {
     #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub external_ref: Option<String>,
+    /// Custom field values by key (`GET /api/v1/custom-fields` lists the fields, their types
+    /// and options); checked against the fields of the category. Required ones must be given.
+    #[schema(value_type = Option<Object>, additional_properties)]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<CreateTicket> for servdesk_usecases::tickets::OpenTicket {
     fn from(b: CreateTicket) -> Self {
         Self {
+            custom_fields: Some(b.custom_fields.unwrap_or_default()),
             external_ref: b.external_ref,
             title: b.title,
             description: b.description,
@@ -148,6 +153,10 @@ pub struct UpdateTicket {
     #[validate(length(min = 1, max = 128))]
     #[schema(min_length = 1, max_length = 128)]
     pub external_ref: Option<Option<String>>,
+    /// Custom field values by key (`GET /api/v1/custom-fields` lists the fields, their types
+    /// and options); checked against the fields of the category. Only the keys given change; `null` removes a value.
+    #[schema(value_type = Option<Object>, additional_properties)]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize, IntoParams)]

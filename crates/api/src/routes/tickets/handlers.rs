@@ -79,6 +79,9 @@ pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>,
 }
 
 /// Lists the tickets the caller may see, filtered.
+///
+/// Custom fields filter as `cf.<key>=<value>` (any number of them, all must hold; a multiple
+/// choice matches when it includes the value); an unknown key answers 422.
 #[utoipa::path(
     operation_id = "list_tickets",
     tag = tags::TICKETS,
@@ -92,6 +95,7 @@ pub async fn list(
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<TicketFilterParams>,
+    req: actix_web::HttpRequest,
 ) -> ApiResult<web::Json<Paged<TicketOut>>> {
     let visibility = visibility(&state.db, auth.principal()).await?;
     let f = filter.into_inner();
@@ -101,7 +105,14 @@ pub async fn list(
         Some(class) => Some(statuses(&state, &state.db, &[]).await?.iter().filter(|s| s.class == Some(class)).map(|s| s.id).collect()),
         None => None,
     };
+    let custom = servdesk_usecases::custom_fields::filters(
+        &state.db,
+        servdesk_domain::custom_fields::FieldEntity::Ticket,
+        &crate::conventions::validation::query_pairs(&req),
+    )
+    .await?;
     let filter = TicketFilter {
+        custom,
         external_ref: f.external_ref,
         q: f.q,
         status_ids,
@@ -209,7 +220,18 @@ async fn change(
         current.reported_at.date_naive(),
     )
     .await?;
+    // Required fields are asked for when the values or the category change.
+    let touched = (body.custom_fields.is_some() || body.category_id.is_some()).then(|| body.custom_fields.clone().unwrap_or_default());
+    let custom_fields = servdesk_usecases::custom_fields::values(
+        &txn,
+        servdesk_domain::custom_fields::FieldEntity::Ticket,
+        body.category_id.unwrap_or(current.category_id),
+        &current.custom_fields,
+        touched.as_ref(),
+    )
+    .await?;
     let changes = TicketChanges {
+        custom_fields: Some(custom_fields),
         external_ref: crate::conventions::validation::clean_patch(body.external_ref.clone()),
         contract_id: Some(contract_id),
         title: body.title.map(|t| t.trim().to_owned()),
