@@ -49,8 +49,11 @@ pub async fn upsert<C: DeserializeOwned, U: DeserializeOwned>(
     };
     fields.insert("external_ref".to_owned(), Value::String(r.clone()));
     let schema = |e: serde_json::Error| ApiError::new(code::INVALID_BODY, format!("the body does not match the schema: {e}"));
+    // The body is the create body in both cases: what the document promises is checked
+    // even when the record exists and only some of it is used.
+    let create: C = serde_json::from_value(body.clone()).map_err(schema)?;
     Ok(match external_refs::find(conn, table, &r).await? {
         Some(id) => Upsert::Update(id, serde_json::from_value(body).map_err(schema)?),
-        None => Upsert::Create(serde_json::from_value(body).map_err(schema)?),
+        None => Upsert::Create(create),
     })
 }

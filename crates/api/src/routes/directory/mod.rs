@@ -49,6 +49,7 @@ macro_rules! by_external_ref_routes {
             responses(
                 (status = 200, body = $out, headers(("ETag" = String))),
                 (status = 201, body = $out, headers(("ETag" = String), ("Location" = String))),
+                crate::openapi::NotFound,
                 (status = 409, description = "`external_ref_taken`", body = crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "`validation_failed`, `invalid_body`", body = crate::error::Problem, content_type = "application/problem+json")
             ),
