@@ -85,6 +85,9 @@ async fn creates_updates_and_deletes_are_entries_in_order_and_a_cursor_goes_on_w
     assert_eq!(updated["record"]["number"], ticket["number"]);
     let comment = later.iter().find(|e| e["resource"] == "comment").unwrap();
     assert_eq!(comment["record"]["body"], "On it");
+    let bare: Value = app.get("/api/v1/changes?records=false&types=ticket", &admin).await.json().await.unwrap();
+    let bare = bare["items"].as_array().unwrap();
+    assert!(!bare.is_empty() && bare.iter().all(|e| e["record"].is_null()), "records=false leaves them out");
     assert!(!later.iter().any(|e| entries.iter().any(|old| old["cursor"] == e["cursor"])), "nothing repeats");
 
     // Filters and bad cursors.

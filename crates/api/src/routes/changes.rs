@@ -24,6 +24,9 @@ pub struct ChangesParams {
     /// Entries per page, 1–1000 (default 200).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
+    /// `false`: entries without `record` — one query per page instead of a few per entry,
+    /// for an initial sync that reads the records in bulk anyway. Default `true`.
+    pub records: Option<bool>,
 }
 
 /// One change of one record.
@@ -39,8 +42,8 @@ pub struct ChangeOut {
     pub action: String,
     pub at: DateTime<Utc>,
     /// The record as its own `GET` returns it now (not as it was at this entry: several
-    /// entries of one record show its latest state); `null` for a deletion and for a record
-    /// deleted since.
+    /// entries of one record show its latest state); `null` for a deletion, for a record
+    /// deleted since, and with `records=false`.
     #[schema(value_type = Option<Object>)]
     pub record: Option<serde_json::Value>,
 }
@@ -83,7 +86,11 @@ pub async fn list(
     let types: Vec<String> =
         params.types.as_deref().map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     let page = changes::read(&state, after, &types, limit).await?;
-    let records = changes::records(&state, &page.entries.iter().map(|(c, _)| c).collect::<Vec<_>>()).await?;
+    let records = if params.records.unwrap_or(true) {
+        changes::records(&state, &page.entries.iter().map(|(c, _)| c).collect::<Vec<_>>()).await?
+    } else {
+        vec![None; page.entries.len()]
+    };
     Ok(web::Json(ChangesPage {
         items: page
             .entries
