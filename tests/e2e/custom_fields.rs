@@ -13,6 +13,8 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
     let admin = app.admin_token().await;
     let categories: Value = app.get("/api/v1/dictionaries/ticket-categories", &admin).await.json().await.unwrap();
     let heating = categories["items"][0]["id"].as_str().unwrap().to_owned();
+    // A ticket of the category from before its required field existed.
+    let older = create(&app, &admin, "/api/v1/tickets", json!({"title": "Older", "category_id": heating})).await;
     let meter = create(
         &app,
         &admin,
@@ -70,7 +72,7 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
     let listed: Value = app.get("/api/v1/tickets", &admin).await.json().await.unwrap();
-    assert!(listed["items"].as_array().unwrap().is_empty(), "nothing half-saved");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "nothing half-saved: only the older ticket");
 
     let ticket = create(
         &app,
@@ -106,6 +108,22 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
     assert_eq!(changed["custom_fields"], json!({"meter_reading": 1600, "access": ["key", "escort"]}));
     let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&ticket)), &admin).await.json().await.unwrap();
     assert!(events["items"].as_array().unwrap().iter().any(|e| e["kind"] == "fields_changed"));
+
+    // Editing the older ticket's title does not ask for the new required field; giving it
+    // values (or moving it into the category) does.
+    let patch = |ticket: &Value, body: Value| {
+        let version = ticket["version"].as_i64().unwrap();
+        app.request(Method::PATCH, &format!("/api/v1/tickets/{}", id(ticket)), Some(&admin))
+            .header("If-Match", format!("\"{version}\""))
+            .json(&body)
+            .send()
+    };
+    let res = patch(&older, json!({"title": "Older, renamed"})).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let renamed: Value = res.json().await.unwrap();
+    let problem =
+        expect_problem(patch(&renamed, json!({"custom_fields": {"urgent_site": true}})).await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "custom_fields.meter_reading");
 
     // A ticket made from a call is not refused for a required field nobody could fill in.
     let call = create(&app, &admin, "/api/v1/calls", json!({"channel": "phone", "subject": "Heating off"})).await;

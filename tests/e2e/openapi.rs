@@ -119,6 +119,21 @@ fn every_operation_documents_its_errors_as_problems_and_secured_ones_their_401()
 const NAMED_FIELDS: [&str; 7] = ["customer_id", "errors", "from", "to", "task_id", "ticket_id", "started_at"];
 
 #[test]
+fn a_route_that_documents_its_own_conflict_or_invalid_body_still_lists_the_shared_codes() {
+    let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
+    for (method, path, op) in operations(&doc) {
+        if op.get("requestBody").is_none_or(|b| b.is_null()) || op["security"] == serde_json::json!([{}]) {
+            continue;
+        }
+        let description = |status: &str| op["responses"][status]["description"].as_str().unwrap_or_default().to_owned();
+        // Every authenticated write takes an Idempotency-Key and rejects NUL characters, also
+        // where the route describes a 409 or 422 of its own (`external_ref_taken`, …).
+        assert!(description("409").contains("`idempotency_key_in_flight`"), "{method} {path}: {}", description("409"));
+        assert!(description("422").contains("`invalid_character`"), "{method} {path}: {}", description("422"));
+    }
+}
+
+#[test]
 fn every_code_an_error_response_documents_is_in_the_table_of_codes() {
     let doc = serde_json::to_value(servdesk_api::openapi::document()).unwrap();
     let known = |name: &str| servdesk_domain::errors::problem_code(name).is_some() || servdesk_domain::errors::field_code(name).is_some();

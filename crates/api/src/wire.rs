@@ -229,6 +229,14 @@ pub fn form_field_role_or_null() -> Object {
     ))
 }
 
+/// The events a webhook subscription can name (`ping` goes to every subscription alike).
+pub fn webhook_event_types() -> Array {
+    use servdesk_domain::webhooks::EventType;
+    ArrayBuilder::new()
+        .items(string_enum("An event a webhook delivers.", EventType::ALL.iter().filter(|t| **t != EventType::Ping).map(|t| t.as_str())))
+        .build()
+}
+
 pub fn channels() -> Array {
     ArrayBuilder::new().items(channel()).build()
 }

@@ -61,6 +61,22 @@ pub async fn values(
         .map_err(|errors| Error::validation(errors.into_iter().map(|e| FieldError::new(e.field, code_of(e.code), e.message)).collect()))
 }
 
+/// A record's values after an edit: `patch` (the keys the edit names) applied to `current`.
+/// Required fields are asked for when the values or the category change (a new category can
+/// ask for fields the old did not) — not when someone only moves a date.
+pub async fn edited(
+    conn: &impl ConnectionTrait,
+    entity: FieldEntity,
+    category: Option<Uuid>,
+    category_changed: bool,
+    current: &Map<String, Value>,
+    patch: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>> {
+    let empty = Map::new();
+    let asked = (patch.is_some() || category_changed).then(|| patch.unwrap_or(&empty));
+    values(conn, entity, category, current, asked).await
+}
+
 /// The list filters `cf.<key>=<value>` of a query, each checked against its field: an
 /// unknown key or a value the field cannot hold is a 422 naming the parameter.
 pub async fn filters(conn: &impl ConnectionTrait, entity: FieldEntity, pairs: &[(String, String)]) -> Result<Vec<store::ValueFilter>> {

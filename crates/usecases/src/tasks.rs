@@ -269,15 +269,13 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
         None
     };
     let status = rules::status_after_planning(current.status, planned_start);
-    // Required fields are asked for when the values or the category change (a new category
-    // can ask for fields the old did not), not when someone only moves the planned time.
-    let touched = (body.custom_fields.is_some() || body.category_id.is_some()).then(|| body.custom_fields.clone().unwrap_or_default());
-    let custom_fields = crate::custom_fields::values(
+    let custom_fields = crate::custom_fields::edited(
         &txn,
         servdesk_domain::custom_fields::FieldEntity::Task,
         category_id,
+        body.category_id.is_some(),
         &current.custom_fields,
-        touched.as_ref(),
+        body.custom_fields.as_ref(),
     )
     .await?;
     let changes = TaskChanges {

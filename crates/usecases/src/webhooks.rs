@@ -2,15 +2,14 @@
 //! each event its payload and delivers it, signed, in order per record, with retries for
 //! about a day; a subscription failing all that time is switched off and its owner told.
 //!
-//! Events are written by the change itself (see the persistence module): the ticket
-//! timeline's events become webhook events in the same transaction, and so do calls and
-//! documents through [`tell`].
+//! Events are written by the change itself (see the persistence module's `tell`): the ticket
+//! timeline's events become webhook events in the same transaction, and so do calls' and
+//! documents'.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use servdesk_domain::errors::field;
@@ -18,23 +17,13 @@ use servdesk_domain::notifications::NotificationEvent;
 use servdesk_domain::webhooks::{self as rules, Event, EventType};
 use servdesk_persistence::jobs::Job;
 use servdesk_persistence::webhooks::{self as store, Attempt, Delivery, DeliveryStatus, StoredEvent, Subscription, SubscriptionSpec};
-use servdesk_persistence::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use servdesk_persistence::{DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
 use crate::jobs::{JobFuture, JobHandler};
 use crate::{Desk, Error, Result, now};
 
 pub use store::DELIVER_JOB;
-
-/// Records `events` of a change in the caller's transaction (see the persistence module).
-pub async fn tell(conn: &impl ConnectionTrait, events: &[Event], at: DateTime<Utc>) -> Result<()> {
-    Ok(store::tell(conn, events, at).await?)
-}
-
-/// A subscription as created: the secret is shown this once.
-pub struct Created {
-    pub subscription: Subscription,
-}
 
 fn new_secret() -> Result<String> {
     let token = crate::secrets::random_token(24).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
@@ -76,10 +65,10 @@ async fn addresses(desk: &Desk, url: &reqwest::Url) -> Result<Vec<SocketAddr>> {
     Ok(found)
 }
 
-pub async fn create(desk: &Desk, mut spec: SubscriptionSpec, owner: Option<Uuid>) -> Result<Created> {
+/// A new subscription; its secret is shown to the caller this once.
+pub async fn create(desk: &Desk, mut spec: SubscriptionSpec, owner: Option<Uuid>) -> Result<Subscription> {
     spec.url = check_destination(desk, &spec.url).await?.to_string();
-    let subscription = store::create(&desk.db, spec, new_secret()?, owner, now()).await?;
-    Ok(Created { subscription })
+    Ok(store::create(&desk.db, spec, new_secret()?, owner, now()).await?)
 }
 
 pub async fn update(desk: &Desk, id: Uuid, expected: Option<i64>, mut spec: SubscriptionSpec) -> Result<Subscription> {

@@ -19,14 +19,7 @@ use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion, tags};
 use crate::state::AppState;
-
-/// Every event a subscription can name (`ping` is sent to all alike).
-fn event_type_names() -> utoipa::openapi::schema::Array {
-    let names: Vec<&str> = EventType::ALL.iter().filter(|t| **t != EventType::Ping).map(|t| t.as_str()).collect();
-    utoipa::openapi::schema::ArrayBuilder::new()
-        .items(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).enum_values(Some(names)))
-        .build()
-}
+use crate::wire;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({
@@ -45,7 +38,7 @@ pub struct WebhookIn {
     pub description: Option<String>,
     /// The events to hear; empty or absent: every event.
     #[serde(default)]
-    #[schema(schema_with = event_type_names)]
+    #[schema(schema_with = wire::webhook_event_types)]
     pub event_types: Vec<String>,
     /// Off: nothing is queued for it. Switching it back on starts afresh.
     #[serde(default = "yes")]
@@ -81,7 +74,7 @@ pub struct WebhookOut {
     pub url: String,
     pub description: Option<String>,
     /// Empty: every event.
-    #[schema(schema_with = event_type_names)]
+    #[schema(schema_with = wire::webhook_event_types)]
     pub event_types: Vec<String>,
     pub active: bool,
     /// The secret's last four characters (the secret itself is shown once, when made).
@@ -213,8 +206,7 @@ pub async fn create(
     body: web::Json<WebhookIn>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let made = usecase::create(&state, body.into_inner().spec()?, auth.principal().user_id()).await?;
-    let s = made.subscription;
+    let s = usecase::create(&state, body.into_inner().spec()?, auth.principal().user_id()).await?;
     let (id, version, secret) = (s.id, s.version, s.secret.clone());
     Ok(created(format!("/api/v1/webhooks/{id}"), version, &WebhookWithSecret { webhook: s.into(), secret }))
 }

@@ -220,14 +220,13 @@ async fn change(
         current.reported_at.date_naive(),
     )
     .await?;
-    // Required fields are asked for when the values or the category change.
-    let touched = (body.custom_fields.is_some() || body.category_id.is_some()).then(|| body.custom_fields.clone().unwrap_or_default());
-    let custom_fields = servdesk_usecases::custom_fields::values(
+    let custom_fields = servdesk_usecases::custom_fields::edited(
         &txn,
         servdesk_domain::custom_fields::FieldEntity::Ticket,
         body.category_id.unwrap_or(current.category_id),
+        body.category_id.is_some(),
         &current.custom_fields,
-        touched.as_ref(),
+        body.custom_fields.as_ref(),
     )
     .await?;
     let changes = TicketChanges {
