@@ -37,6 +37,7 @@ mod m20261205_000029_changes;
 mod m20261205_000030_webhooks;
 mod m20261205_000031_external_refs;
 mod m20261205_000032_custom_fields;
+mod m20261205_000033_imports;
 
 mod keys;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000030_webhooks::Migration),
             Box::new(m20261205_000031_external_refs::Migration),
             Box::new(m20261205_000032_custom_fields::Migration),
+            Box::new(m20261205_000033_imports::Migration),
         ]
     }
 }

@@ -62,6 +62,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/triage-rules") => Some(LEADS),
         (_, p) if p.starts_with("/api/v1/webhooks") => Some(ADMIN),
+        // Imports write the directory: who writes it may import into it and read the reports.
+        (_, p) if p.starts_with("/api/v1/imports") => Some(DESK),
         ("GET", p) if p.starts_with("/api/v1/custom-fields") => Some(ALL),
         (_, p) if p.starts_with("/api/v1/custom-fields") => Some(ADMIN),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
@@ -296,6 +298,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/forms") => "FormsManage",
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
         (_, x) if x.starts_with("/webhooks") => "WebhooksManage",
+        (_, x) if x.starts_with("/imports") => "DirectoryWrite",
         ("GET", x) if x.starts_with("/custom-fields") => "DictionariesRead",
         (_, x) if x.starts_with("/custom-fields") => "DictionariesManage",
         ("POST", "/telephony/calls") => "TelephonyLog",
@@ -480,6 +483,16 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     // A public address written as one: no name to resolve (the tests have no DNS), and no
     // worker runs here to deliver to it.
     let webhook = create(app, admin, "/api/v1/webhooks", json!({"url": "https://93.184.216.34/hook"})).await;
+    let import: Value = app
+        .request(reqwest::Method::POST, "/api/v1/imports?kind=products&dry_run=true", Some(admin))
+        .header("Content-Type", "text/csv")
+        .body("name\nPump\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let field =
         create(app, admin, "/api/v1/custom-fields", json!({"entity": "ticket", "key": "meter", "label": "Meter", "kind": "number"})).await;
     let form = create(
@@ -504,6 +517,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("forms", id(&form)),
         ("triage-rules", id(&rule)),
         ("webhooks", id(&webhook)),
+        ("imports", id(&import)),
         ("custom-fields", id(&field)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),

@@ -30,6 +30,7 @@ mod email_out;
 mod external_refs;
 mod forms;
 mod hardening;
+mod imports;
 mod jobs;
 mod openapi;
 mod planner;

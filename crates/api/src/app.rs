@@ -56,6 +56,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
         desk: Desk {
             signing_key: Arc::new(servdesk_usecases::secrets::derive_key(&secret, "servdesk web form issue time")),
             renderer: Arc::new(crate::dto::records::ApiRecords),
+            rows: Some(Arc::new(crate::routes::directory::DirectoryRows)),
             ..Desk::new(db, Arc::new(config), storage)
         },
         metrics: Arc::new(Metrics::default()),

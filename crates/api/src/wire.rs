@@ -247,3 +247,18 @@ pub fn call_direction() -> Object {
         servdesk_domain::telephony::Direction::ALL.iter().map(|d| d.as_str()),
     )
 }
+
+pub fn import_kind() -> Object {
+    string_enum("What an import creates or changes.", servdesk_domain::imports::ImportKind::ALL.iter().map(|k| k.as_str()))
+}
+
+pub fn import_status() -> Object {
+    string_enum(
+        "queued → running → completed (whatever its rows' outcome); `failed` when it could not run to its end (the rows before are in).",
+        servdesk_domain::imports::ImportStatus::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn import_format() -> Object {
+    string_enum("The file's format (from its Content-Type).", servdesk_domain::imports::ImportFormat::ALL.iter().map(|s| s.as_str()))
+}

@@ -22,6 +22,7 @@ pub mod documents;
 pub mod email;
 pub mod errors;
 pub mod forms;
+pub mod imports;
 pub mod jobs;
 pub mod mail;
 pub mod messages;

@@ -21,6 +21,7 @@ mod entities;
 pub mod error;
 pub mod external_refs;
 pub mod idempotency;
+pub mod imports;
 pub mod jobs;
 pub mod locks;
 pub mod login_failures;

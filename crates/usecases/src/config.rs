@@ -160,6 +160,8 @@ pub struct Config {
     pub sms: SmsSettings,
     /// The largest raw inbound email accepted (413 beyond).
     pub inbound_max_bytes: usize,
+    /// The largest file `POST /imports` takes.
+    pub import_max_bytes: usize,
     /// The mailbox the worker polls for inbound email, if any.
     pub imap: Option<ImapSettings>,
 }
@@ -319,6 +321,7 @@ impl Config {
             mail: MailSettings::default(),
             sms: SmsSettings::default(),
             inbound_max_bytes: 50 * 1024 * 1024,
+            import_max_bytes: 64 * 1024 * 1024,
             imap: None,
         }
     }
@@ -478,6 +481,7 @@ impl Config {
             c.sms.content_type = content_type;
         }
         c.inbound_max_bytes = parse("SERVDESK_INBOUND_MAX_BYTES", c.inbound_max_bytes)?;
+        c.import_max_bytes = parse("SERVDESK_IMPORT_MAX_BYTES", c.import_max_bytes)?;
         if let Some(host) = var("SERVDESK_IMAP_HOST") {
             let security = match var("SERVDESK_IMAP_SECURITY").as_deref().unwrap_or("tls") {
                 "tls" => ImapSecurity::Tls,

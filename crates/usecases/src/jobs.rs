@@ -47,11 +47,15 @@ impl Registry {
 
     /// The standard handlers and those that work with the desk (webhook deliveries).
     pub fn of_desk(desk: &crate::Desk) -> Self {
-        Self::standard(&desk.config)
+        let registry = Self::standard(&desk.config)
             .register(crate::webhooks::DELIVER_JOB, crate::webhooks::Deliveries::new(desk.clone()))
             // Each change wakes the deliveries at once; this catches what a worker that died
             // mid-run left locked (its lock runs out) without waiting for the next change.
-            .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60))
+            .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60));
+        match crate::imports::writer_of(desk) {
+            Some(writer) => registry.register(crate::imports::RUN_JOB, crate::imports::Run::new(desk.clone(), writer)),
+            None => registry,
+        }
     }
 
     pub fn register(self, kind: &str, handler: impl JobHandler) -> Self {

@@ -20,6 +20,7 @@ pub mod documents;
 pub mod error;
 pub mod forms;
 pub mod idempotency;
+pub mod imports;
 pub mod inbound;
 pub mod jobs;
 pub mod notify;
@@ -68,6 +69,9 @@ pub struct Desk {
     pub signing_key: Arc<Vec<u8>>,
     /// Records as the API shows them (see `render`); the HTTP layer sets its own.
     pub renderer: Arc<dyn render::Renderer>,
+    /// Writes an import's rows as the API's create and upsert do (see `imports`); the HTTP
+    /// layer sets it. A desk without one runs no imports (their jobs wait for one that does).
+    pub rows: Option<Arc<dyn imports::RowWriter>>,
 }
 
 impl Desk {
@@ -82,6 +86,7 @@ impl Desk {
             priorities: Arc::default(),
             signing_key: Arc::default(),
             renderer: Arc::new(render::IdOnly),
+            rows: None,
         }
     }
 

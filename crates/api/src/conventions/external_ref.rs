@@ -7,7 +7,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use servdesk_domain::errors::code;
+use servdesk_domain::errors::{code, field};
 use servdesk_persistence::ConnectionTrait;
 use servdesk_persistence::external_refs;
 use uuid::Uuid;
@@ -48,12 +48,25 @@ pub async fn upsert<C: DeserializeOwned, U: DeserializeOwned>(
         return Err(ApiError::new(code::INVALID_BODY, "the body does not match the schema: expected a JSON object"));
     };
     fields.insert("external_ref".to_owned(), Value::String(r.clone()));
-    let schema = |e: serde_json::Error| ApiError::new(code::INVALID_BODY, format!("the body does not match the schema: {e}"));
     // The body is the create body in both cases: what the document promises is checked
     // even when the record exists and only some of it is used.
-    let create: C = serde_json::from_value(body.clone()).map_err(schema)?;
+    let create: C = body_as(body.clone())?;
     Ok(match external_refs::find(conn, table, &r).await? {
-        Some(id) => Upsert::Update(id, serde_json::from_value(body).map_err(schema)?),
+        Some(id) => Upsert::Update(id, body_as(body)?),
         None => Upsert::Create(create),
     })
+}
+
+/// `body` read as `T`, or 422 `invalid_body` saying where it misses the schema.
+pub fn body_as<T: DeserializeOwned>(body: Value) -> ApiResult<T> {
+    serde_json::from_value(body).map_err(|e| ApiError::new(code::INVALID_BODY, format!("the body does not match the schema: {e}")))
+}
+
+/// The external reference of an import's row, if it has one (then the row is an upsert).
+pub fn of_row(row: &serde_json::Map<String, Value>) -> ApiResult<Option<String>> {
+    match row.get("external_ref") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(r)) if !r.trim().is_empty() && r.trim().chars().count() <= 128 => Ok(Some(r.trim().to_owned())),
+        Some(_) => Err(ApiError::invalid_field("external_ref", field::LENGTH, "a text of 1 to 128 characters")),
+    }
 }

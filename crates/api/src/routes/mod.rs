@@ -17,6 +17,7 @@ pub mod dictionaries;
 pub mod directory;
 pub mod forms;
 pub mod health;
+pub mod imports;
 pub mod inbound;
 pub mod jobs;
 pub mod me;
@@ -62,6 +63,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(changes::configure)
         .configure(stream::configure)
         .configure(webhooks::configure)
+        .configure(imports::configure)
         .configure(custom_fields::configure)
         .configure(portal::configure)
         .configure(tracking::configure);

@@ -22,6 +22,8 @@ pub mod dictionary_entries;
 pub mod documents;
 pub mod equipment;
 pub mod idempotency_keys;
+pub mod import_errors;
+pub mod imports;
 pub mod jobs;
 pub mod locations;
 pub mod login_failures;

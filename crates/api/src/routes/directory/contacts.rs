@@ -24,6 +24,9 @@ use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_domain::directory::Contact;
+use servdesk_persistence::{ConnectionTrait, TransactionTrait};
+use servdesk_usecases::config::Config;
 
 fn email_channel() -> NotificationChannel {
     NotificationChannel::Email
@@ -273,17 +276,20 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateContact>,
 ) -> ApiResult<HttpResponse> {
-    insert(&state, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let contact = insert(&txn, &state.config, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(created(format!("/api/v1/contacts/{}", contact.id), contact.version, &ContactOut::from(contact)))
 }
 
 /// Creates one (the POST and the upsert).
-async fn insert(state: &AppState, body: CreateContact) -> ApiResult<HttpResponse> {
-    let region = state.config.default_phone_region;
+async fn insert(conn: &impl ConnectionTrait, config: &Config, body: CreateContact) -> ApiResult<Contact> {
+    let region = config.default_phone_region;
     let mut fields = Fields::check(&body);
     let email = fields.email("email", body.email.as_deref());
     let phones = phones(&mut fields, &body.phones, region);
     fields.finish()?;
-    referenced("customer_id", customers::get(&state.db, body.customer_id).await)?;
+    referenced("customer_id", customers::get(conn, body.customer_id).await)?;
     let new = NewContact {
         external_ref: clean(body.external_ref.clone()),
         customer_id: body.customer_id,
@@ -296,10 +302,7 @@ async fn insert(state: &AppState, body: CreateContact) -> ApiResult<HttpResponse
         language: clean(body.language),
         notes: clean(body.notes),
     };
-    let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
-    let contact = contacts::create(&txn, new, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(created(format!("/api/v1/contacts/{}", contact.id), contact.version, &ContactOut::from(contact)))
+    Ok(contacts::create(conn, new, now()).await?)
 }
 
 /// One contact.
@@ -337,12 +340,15 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateContact>,
 ) -> ApiResult<HttpResponse> {
-    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let contact = change(&txn, &state.config, id.into_inner(), if_match.0, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
 }
 
 /// Changes one (the PATCH and the upsert).
-async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateContact) -> ApiResult<HttpResponse> {
-    let region = state.config.default_phone_region;
+async fn change(conn: &impl ConnectionTrait, config: &Config, id: Uuid, expected: Option<i64>, body: UpdateContact) -> ApiResult<Contact> {
+    let region = config.default_phone_region;
     let mut fields = Fields::check(&body);
     let changes = ContactChanges {
         external_ref: clean_patch(body.external_ref.clone()),
@@ -359,12 +365,9 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateC
     };
     fields.finish()?;
     if let Some(customer_id) = changes.customer_id {
-        referenced("customer_id", customers::get(&state.db, customer_id).await)?;
+        referenced("customer_id", customers::get(conn, customer_id).await)?;
     }
-    let txn = servdesk_persistence::TransactionTrait::begin(&state.db).await?;
-    let contact = contacts::update(&txn, id, expected, changes, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(versioned(HttpResponse::Ok(), contact.version, &ContactOut::from(contact)))
+    Ok(contacts::update(conn, id, expected, changes, now()).await?)
 }
 
 /// Deletes a contact nothing refers to; 409 `contact_in_use` otherwise.
@@ -399,7 +402,9 @@ super::by_external_ref_routes! {
     update: UpdateContact,
     out: ContactOut,
     read: contacts::get,
-    insert: |state, body| insert(&state, body).await,
+    record: Contact,
+    location: "/api/v1/contacts",
+    insert: |conn, config, body| insert(conn, config, body).await,
 }
 
 /// Registers this module's routes.

@@ -22,6 +22,9 @@ use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use crate::wire;
+use servdesk_domain::directory::Customer;
+use servdesk_persistence::ConnectionTrait;
+use servdesk_usecases::config::Config;
 
 fn yes() -> bool {
     true
@@ -163,12 +166,15 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateCustomer>,
 ) -> ApiResult<HttpResponse> {
-    insert(&state, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let customer = insert(&txn, &state.config, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(created(format!("/api/v1/customers/{}", customer.id), customer.version, &CustomerOut::from(customer)))
 }
 
 /// Creates one (the POST and the upsert).
-async fn insert(state: &AppState, body: CreateCustomer) -> ApiResult<HttpResponse> {
-    let region = state.config.default_phone_region;
+async fn insert(conn: &impl ConnectionTrait, config: &Config, body: CreateCustomer) -> ApiResult<Customer> {
+    let region = config.default_phone_region;
     let mut fields = Fields::check(&body);
     let email = fields.email("email", body.email.as_deref());
     let billing_email = fields.email("billing_email", body.billing_email.as_deref());
@@ -188,11 +194,7 @@ async fn insert(state: &AppState, body: CreateCustomer) -> ApiResult<HttpRespons
         auto_resolve_alarms: body.auto_resolve_alarms,
         notes: clean(body.notes),
     };
-    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
-    let txn = state.db.begin().await?;
-    let customer = customers::create(&txn, new, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(created(format!("/api/v1/customers/{}", customer.id), customer.version, &CustomerOut::from(customer)))
+    Ok(customers::create(conn, new, now()).await?)
 }
 
 /// One customer.
@@ -230,12 +232,21 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateCustomer>,
 ) -> ApiResult<HttpResponse> {
-    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let customer = change(&txn, &state.config, id.into_inner(), if_match.0, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(versioned(HttpResponse::Ok(), customer.version, &CustomerOut::from(customer)))
 }
 
 /// Changes one (the PATCH and the upsert).
-async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateCustomer) -> ApiResult<HttpResponse> {
-    let region = state.config.default_phone_region;
+async fn change(
+    conn: &impl ConnectionTrait,
+    config: &Config,
+    id: Uuid,
+    expected: Option<i64>,
+    body: UpdateCustomer,
+) -> ApiResult<Customer> {
+    let region = config.default_phone_region;
     let mut fields = Fields::check(&body);
     let changes = CustomerChanges {
         external_ref: clean_patch(body.external_ref.clone()),
@@ -253,8 +264,7 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateC
         active: body.active,
     };
     fields.finish()?;
-    let customer = customers::update(&state.db, id, expected, changes, now()).await?;
-    Ok(versioned(HttpResponse::Ok(), customer.version, &CustomerOut::from(customer)))
+    Ok(customers::update(conn, id, expected, changes, now()).await?)
 }
 
 /// Deletes a customer nothing refers to; 409 `customer_in_use` otherwise (deactivate it).
@@ -287,7 +297,9 @@ super::by_external_ref_routes! {
     update: UpdateCustomer,
     out: CustomerOut,
     read: customers::get,
-    insert: |state, body| insert(&state, body).await,
+    record: Customer,
+    location: "/api/v1/customers",
+    insert: |conn, config, body| insert(conn, config, body).await,
 }
 
 /// Registers this module's routes.

@@ -25,6 +25,8 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
+use servdesk_domain::directory::Equipment;
+use servdesk_usecases::config::Config;
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"product_id": "01933b5e-0000-7000-8000-000000000000", "serial_number": "X1-123456", "customer_id": "01933b5e-0000-7000-8000-000000000001", "installed_on": "2026-03-15"}))]
@@ -183,18 +185,20 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateEquipment>,
 ) -> ApiResult<HttpResponse> {
-    insert(&state, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let unit = insert(&txn, &state.config, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(created(format!("/api/v1/equipment/{}", unit.id), unit.version, &EquipmentOut::from(unit)))
 }
 
 /// Creates one (the POST and the upsert).
-async fn insert(state: &AppState, body: CreateEquipment) -> ApiResult<HttpResponse> {
+async fn insert(conn: &impl ConnectionTrait, _config: &Config, body: CreateEquipment) -> ApiResult<Equipment> {
     body.validate()?;
     let serial = body.serial_number.trim().to_owned();
-    let txn = state.db.begin().await?;
-    let product = referenced("product_id", products::get(&txn, body.product_id).await)?;
+    let product = referenced("product_id", products::get(conn, body.product_id).await)?;
     check_serial(&product, &serial)?;
-    let customer_id = owner(&txn, body.customer_id, body.location_id).await?;
-    check_contract(&txn, body.contract_id, customer_id).await?;
+    let customer_id = owner(conn, body.customer_id, body.location_id).await?;
+    check_contract(conn, body.contract_id, customer_id).await?;
     let (warranty_end, overridden) = directory::warranty_end(&product, body.installed_on, body.warranty_end);
     let new = NewEquipment {
         external_ref: clean(body.external_ref.clone()),
@@ -208,9 +212,7 @@ async fn insert(state: &AppState, body: CreateEquipment) -> ApiResult<HttpRespon
         notes: clean(body.notes),
         contract_id: body.contract_id,
     };
-    let unit = equipment::create(&txn, new, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(created(format!("/api/v1/equipment/{}", unit.id), unit.version, &EquipmentOut::from(unit)))
+    Ok(equipment::create(conn, new, now()).await?)
 }
 
 /// One unit.
@@ -250,15 +252,23 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateEquipment>,
 ) -> ApiResult<HttpResponse> {
-    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let unit = change(&txn, &state.config, id.into_inner(), if_match.0, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
 }
 
 /// Changes one (the PATCH and the upsert).
-async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateEquipment) -> ApiResult<HttpResponse> {
+async fn change(
+    conn: &impl ConnectionTrait,
+    _config: &Config,
+    id: Uuid,
+    expected: Option<i64>,
+    body: UpdateEquipment,
+) -> ApiResult<Equipment> {
     body.validate()?;
-    let txn = state.db.begin().await?;
-    let current = equipment::get(&txn, id).await?;
-    let product = products::get(&txn, current.product_id).await?;
+    let current = equipment::get(conn, id).await?;
+    let product = products::get(conn, current.product_id).await?;
     let serial = body.serial_number.map(|s| s.trim().to_owned());
     if let Some(serial) = &serial {
         check_serial(&product, serial)?;
@@ -267,11 +277,11 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateE
     if body.customer_id.is_some() || body.location_id.is_some() {
         let new_customer = body.customer_id.unwrap_or(current.customer_id);
         let new_location = body.location_id.unwrap_or(current.location_id);
-        customer_id = Some(owner(&txn, new_customer, new_location).await?);
+        customer_id = Some(owner(conn, new_customer, new_location).await?);
     }
     let contract_id = body.contract_id.unwrap_or(current.contract_id);
     if body.contract_id.is_some() || customer_id.is_some() {
-        check_contract(&txn, contract_id, customer_id.unwrap_or(current.customer_id)).await?;
+        check_contract(conn, contract_id, customer_id.unwrap_or(current.customer_id)).await?;
     }
     let installed_on = body.installed_on.unwrap_or(current.installed_on);
     let warranty_end = match body.warranty_end {
@@ -292,14 +302,13 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateE
         contract_id: body.contract_id,
         active: body.active,
     };
-    let unit = equipment::update(&txn, current.id, expected, changes, now()).await?;
+    let unit = equipment::update(conn, current.id, expected, changes, now()).await?;
     if unit.contract_id != current.contract_id {
         for customer in [current.customer_id, unit.customer_id].into_iter().flatten() {
-            servdesk_usecases::billing::contracts::refresh_ticket_coverage(&txn, customer).await?;
+            servdesk_usecases::billing::contracts::refresh_ticket_coverage(conn, customer).await?;
         }
     }
-    servdesk_usecases::commit(txn).await?;
-    Ok(versioned(HttpResponse::Ok(), unit.version, &EquipmentOut::from(unit)))
+    Ok(unit)
 }
 
 /// Deletes a unit nothing refers to; 409 `equipment_in_use` otherwise.
@@ -332,7 +341,9 @@ super::by_external_ref_routes! {
     update: UpdateEquipment,
     out: EquipmentOut,
     read: equipment::get,
-    insert: |state, body| insert(&state, body).await,
+    record: Equipment,
+    location: "/api/v1/equipment",
+    insert: |conn, config, body| insert(conn, config, body).await,
 }
 
 /// Registers this module's routes.

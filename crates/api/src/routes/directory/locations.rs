@@ -21,6 +21,9 @@ use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
+use servdesk_domain::directory::Location;
+use servdesk_persistence::ConnectionTrait;
+use servdesk_usecases::config::Config;
 
 fn iso_country(value: &str) -> Result<(), validator::ValidationError> {
     if value.len() == 2 && value.chars().all(|c| c.is_ascii_uppercase()) {
@@ -160,13 +163,16 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<CreateLocation>,
 ) -> ApiResult<HttpResponse> {
-    insert(&state, id.into_inner(), body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let location = insert(&txn, &state.config, id.into_inner(), body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(created(format!("/api/v1/locations/{}", location.id), location.version, &LocationOut::from(location)))
 }
 
 /// Creates one (the POST and the upsert).
-async fn insert(state: &AppState, customer_id: Uuid, body: CreateLocation) -> ApiResult<HttpResponse> {
+async fn insert(conn: &impl ConnectionTrait, _config: &Config, customer_id: Uuid, body: CreateLocation) -> ApiResult<Location> {
     Fields::check(&body).finish()?;
-    let customer = customers::get(&state.db, customer_id).await?;
+    let customer = customers::get(conn, customer_id).await?;
     let new = NewLocation {
         external_ref: clean(body.external_ref.clone()),
         customer_id: customer.id,
@@ -179,11 +185,7 @@ async fn insert(state: &AppState, customer_id: Uuid, body: CreateLocation) -> Ap
         longitude: body.longitude,
         notes: clean(body.notes),
     };
-    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
-    let txn = state.db.begin().await?;
-    let location = locations::create(&txn, new, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(created(format!("/api/v1/locations/{}", location.id), location.version, &LocationOut::from(location)))
+    Ok(locations::create(conn, new, now()).await?)
 }
 
 /// One location.
@@ -221,11 +223,20 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateLocation>,
 ) -> ApiResult<HttpResponse> {
-    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let location = change(&txn, &state.config, id.into_inner(), if_match.0, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(versioned(HttpResponse::Ok(), location.version, &LocationOut::from(location)))
 }
 
 /// Changes one (the PATCH and the upsert).
-async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateLocation) -> ApiResult<HttpResponse> {
+async fn change(
+    conn: &impl ConnectionTrait,
+    _config: &Config,
+    id: Uuid,
+    expected: Option<i64>,
+    body: UpdateLocation,
+) -> ApiResult<Location> {
     Fields::check(&body).finish()?;
     let changes = LocationChanges {
         external_ref: clean_patch(body.external_ref.clone()),
@@ -239,8 +250,7 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateL
         notes: clean_patch(body.notes),
         active: body.active,
     };
-    let location = locations::update(&state.db, id, expected, changes, now()).await?;
-    Ok(versioned(HttpResponse::Ok(), location.version, &LocationOut::from(location)))
+    Ok(locations::update(conn, id, expected, changes, now()).await?)
 }
 
 /// Deletes a location nothing refers to; 409 `location_in_use` otherwise.
@@ -273,7 +283,14 @@ super::by_external_ref_routes! {
     update: UpdateLocation,
     out: LocationOut,
     read: locations::get,
-    insert: |state, body| insert(&state, body.customer_id, body.location).await,
+    record: Location,
+    location: "/api/v1/locations",
+    // The customer is named in the body here, not in the path: one unknown is the field's
+    // 422, as for the other kinds.
+    insert: |conn, config, body| {
+        crate::conventions::validation::referenced("customer_id", customers::get(conn, body.customer_id).await)?;
+        insert(conn, config, body.customer_id, body.location).await
+    },
 }
 
 /// Registers this module's routes.

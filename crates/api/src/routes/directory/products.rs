@@ -22,6 +22,8 @@ use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
+use servdesk_persistence::ConnectionTrait;
+use servdesk_usecases::config::Config;
 
 #[derive(Serialize, ToSchema)]
 pub struct ProductOut {
@@ -166,11 +168,14 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<CreateProduct>,
 ) -> ApiResult<HttpResponse> {
-    insert(&state, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let product = insert(&txn, &state.config, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(created(format!("/api/v1/products/{}", product.id), product.version, &ProductOut::from(product)))
 }
 
 /// Creates one (the POST and the upsert).
-async fn insert(state: &AppState, body: CreateProduct) -> ApiResult<HttpResponse> {
+async fn insert(conn: &impl ConnectionTrait, _config: &Config, body: CreateProduct) -> ApiResult<Product> {
     let mut fields = Fields::check(&body);
     let serial_pattern = pattern(&mut fields, clean(body.serial_pattern).as_deref());
     fields.finish()?;
@@ -181,11 +186,7 @@ async fn insert(state: &AppState, body: CreateProduct) -> ApiResult<HttpResponse
         default_warranty_months: body.default_warranty_months,
         serial_pattern,
     };
-    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
-    let txn = state.db.begin().await?;
-    let product = products::create(&txn, new, now()).await?;
-    servdesk_usecases::commit(txn).await?;
-    Ok(created(format!("/api/v1/products/{}", product.id), product.version, &ProductOut::from(product)))
+    Ok(products::create(conn, new, now()).await?)
 }
 
 /// One product.
@@ -224,11 +225,14 @@ pub async fn patch(
     if_match: IfMatch,
     body: web::Json<UpdateProduct>,
 ) -> ApiResult<HttpResponse> {
-    change(&state, id.into_inner(), if_match.0, body.into_inner()).await
+    let txn = state.db.begin().await?;
+    let product = change(&txn, &state.config, id.into_inner(), if_match.0, body.into_inner()).await?;
+    servdesk_usecases::commit(txn).await?;
+    Ok(versioned(HttpResponse::Ok(), product.version, &ProductOut::from(product)))
 }
 
 /// Changes one (the PATCH and the upsert).
-async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateProduct) -> ApiResult<HttpResponse> {
+async fn change(conn: &impl ConnectionTrait, _config: &Config, id: Uuid, expected: Option<i64>, body: UpdateProduct) -> ApiResult<Product> {
     let mut fields = Fields::check(&body);
     let changes = ProductChanges {
         external_ref: clean_patch(body.external_ref.clone()),
@@ -239,8 +243,7 @@ async fn change(state: &AppState, id: Uuid, expected: Option<i64>, body: UpdateP
         active: body.active,
     };
     fields.finish()?;
-    let product = products::update(&state.db, id, expected, changes, now()).await?;
-    Ok(versioned(HttpResponse::Ok(), product.version, &ProductOut::from(product)))
+    Ok(products::update(conn, id, expected, changes, now()).await?)
 }
 
 /// Deletes a product nothing refers to; 409 `product_in_use` otherwise.
@@ -273,7 +276,9 @@ super::by_external_ref_routes! {
     update: UpdateProduct,
     out: ProductOut,
     read: products::get,
-    insert: |state, body| insert(&state, body).await,
+    record: Product,
+    location: "/api/v1/products",
+    insert: |conn, config, body| insert(conn, config, body).await,
 }
 
 /// Registers this module's routes.
