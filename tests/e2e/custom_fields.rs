@@ -92,6 +92,18 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
         assert_eq!(page["items"].as_array().unwrap().len(), expected, "{query}: {page}");
     }
     expect_problem(app.get("/api/v1/tickets?cf.colour=red", &admin).await, 422, "validation_failed").await;
+
+    // The CSV export of the filtered list: a column per field, a multiple choice joined by `|`.
+    let res = app.get("/api/v1/tickets?format=csv&delimiter=comma&cf.access=key", &admin).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "the header and the one ticket the filter selects: {csv}");
+    let cell = |name: &str| rows[1][rows[0].iter().position(|c| *c == name).unwrap_or_else(|| panic!("no column {name}: {csv}"))];
+    assert_eq!((cell("number"), cell("title")), (ticket["number"].as_str().unwrap(), "Boiler"));
+    assert_eq!((cell("cf.meter_reading"), cell("cf.access"), cell("cf.urgent_site")), ("1520", "key|escort", "true"));
+    assert_eq!(cell("category"), categories["items"][0]["name"].as_str().unwrap());
     expect_problem(app.get("/api/v1/tickets?cf.meter_reading=many", &admin).await, 422, "validation_failed").await;
 
     // A PATCH changes only the keys it names; null removes one that is not required.
@@ -173,6 +185,18 @@ async fn task_values_follow_the_task_category_and_show_in_the_change_feed() {
     assert_eq!(task["custom_fields"]["plate"], "LJ 123");
     let page: Value = app.get("/api/v1/tasks?cf.plate=LJ%20123", &admin).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let csv = app
+        .request(Method::GET, "/api/v1/tasks?delimiter=semicolon", Some(&admin))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(';').collect()).collect();
+    let plate = rows[0].iter().position(|c| *c == "cf.plate").unwrap();
+    assert_eq!((rows.len(), rows[1][plate], rows[1][1]), (2, "LJ 123", "Drive"), "{csv}");
     // The feed shows an entry once every older transaction has ended (PostgreSQL): poll.
     let mut seen = false;
     for _ in 0..50 {

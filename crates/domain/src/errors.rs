@@ -219,6 +219,7 @@ pub mod code {
         UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", UnsupportedMediaType, "the body's content type is not accepted here";
         VALIDATION_FAILED = "validation_failed", Unprocessable, "fields are invalid; each is listed in errors";
         INVALID_BODY = "invalid_body", Unprocessable, "the body does not match the schema";
+        EXPORT_TOO_LARGE = "export_too_large", Unprocessable, "more rows than one export takes; narrow the filter";
         INVALID_CHARACTER = "invalid_character", Unprocessable, "a text contains a NUL character, which no text accepts";
         IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", Unprocessable, "the Idempotency-Key was used with a different request";
         RATE_LIMITED = "rate_limited", RateLimited, "too many requests of this class from this caller; retry after Retry-After seconds";

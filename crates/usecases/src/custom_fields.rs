@@ -106,3 +106,10 @@ pub async fn filters(conn: &impl ConnectionTrait, entity: FieldEntity, pairs: &[
     }
     Ok(out)
 }
+
+/// The active fields of a kind of record in their order: the columns an export adds.
+pub async fn columns(conn: &impl ConnectionTrait, entity: FieldEntity) -> Result<Vec<FieldDefinition>> {
+    let mut fields: Vec<FieldDefinition> = store::list(conn, Some(entity)).await?.into_iter().filter(|f| f.active).collect();
+    fields.sort_by(|a, b| (a.position, &a.key).cmp(&(b.position, &b.key)));
+    Ok(fields)
+}

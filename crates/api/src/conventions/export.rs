@@ -1,11 +1,12 @@
 //! Routes that answer JSON, CSV or PDF: which one a request asks for (`format`, else
 //! `Accept`), and how its CSV is written (`delimiter`, `decimal`, else the installation's
-//! defaults).
+//! defaults). A list exported as CSV is all of it, read page after page, not one page.
 
 use actix_web::HttpRequest;
 use serde::Deserialize;
 use servdesk_documents::csv::{Delimiter, Format};
 use servdesk_domain::errors::code;
+use servdesk_persistence::{Page, PageRequest, StoreError};
 use servdesk_usecases::config::Config;
 use utoipa::IntoParams;
 
@@ -73,4 +74,79 @@ fn csv_format(config: &Config, params: &ExportParams) -> ApiResult<Format> {
 pub fn attachment(filename: &str, inline: bool) -> String {
     let safe = filename.replace(['/', '"', '\\'], "-");
     format!("{}; filename=\"{safe}\"", if inline { "inline" } else { "attachment" })
+}
+
+/// The most rows a list exports as CSV at once.
+pub const MAX_EXPORT_ROWS: usize = 100_000;
+
+/// Every item of a list, page after page in creation order; 422 `export_too_large` past
+/// [`MAX_EXPORT_ROWS`].
+pub async fn every_page<T, Fut>(mut fetch: impl FnMut(PageRequest) -> Fut) -> ApiResult<Vec<T>>
+where
+    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut request = PageRequest::first(500);
+    let mut all = Vec::new();
+    loop {
+        let page = fetch(request).await?;
+        all.extend(page.items);
+        if all.len() > MAX_EXPORT_ROWS {
+            return Err(ApiError::new(
+                code::EXPORT_TOO_LARGE,
+                format!("an export takes at most {MAX_EXPORT_ROWS} rows; narrow the filter (or page the JSON list)"),
+            ));
+        }
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// A custom field's value as a spreadsheet cell: a multiple choice joined by `|` (as an
+/// import reads lists), nothing for no value.
+pub fn custom_field_cell(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items.iter().map(|v| custom_field_cell(Some(v))).collect::<Vec<_>>().join("|"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A CSV download.
+pub fn csv_download(name: &str, text: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", attachment(name, false)))
+        .body(text)
+}
+
+/// A spreadsheet of records: `columns` filled by `own`, then a column `cf.<key>` per field
+/// of `fields` from each record's custom fields.
+pub fn sheet<T>(
+    format: Format,
+    columns: &[&str],
+    fields: &[servdesk_domain::custom_fields::FieldDefinition],
+    records: &[T],
+    own: impl Fn(&T) -> Vec<String>,
+    custom: impl Fn(&T) -> &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let mut w = servdesk_documents::csv::Writer::new(format.delimiter);
+    let mut header: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    header.extend(fields.iter().map(|f| format!("cf.{}", f.key)));
+    w.row(&header);
+    for record in records {
+        let mut row = own(record);
+        let values = custom(record);
+        row.extend(fields.iter().map(|f| custom_field_cell(values.get(&f.key))));
+        w.row(&row);
+    }
+    w.finish()
+}
+
+/// An optional value as a cell: empty when absent.
+pub fn cell<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }

@@ -8,6 +8,7 @@ pub mod checklists;
 pub mod comments;
 pub mod directory;
 pub mod documents;
+pub mod names;
 pub mod pay;
 pub mod portal;
 pub mod records;

@@ -14,13 +14,16 @@ use validator::Validate;
 use super::dto::*;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::export::{ExportParams, Representation, csv_download, every_page, representation};
 use crate::conventions::external_ref::{self, Upsert};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::dto::TaskOut;
+use crate::dto::names::Names;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::AppState;
+use servdesk_domain::dictionaries::DictionaryKind;
 
 /// Adds a task to a ticket. Customer, location, contact and priority default from the
 /// ticket; a planned window makes it `scheduled`, otherwise it is `new`.
@@ -104,11 +107,21 @@ pub async fn get(auth: Authorized<can::TasksRead>, state: web::Data<AppState>, i
 ///
 /// Custom fields filter as `cf.<key>=<value>` (any number of them, all must hold; a multiple
 /// choice matches when it includes the value); an unknown key answers 422.
+///
+/// `Accept: text/csv` (or `format=csv`) exports every task the filter selects (not a page;
+/// at most 100,000, else 422 `export_too_large`) as a spreadsheet: names beside ids, a
+/// column `cf.<key>` per active custom field of tasks (multiple choices joined by `|`).
 #[utoipa::path(
     operation_id = "list_tasks",
     tag = tags::TASKS,
-    params(PageParams, TaskFilterParams),
-    responses((status = 200, body = Paged<TaskOut>)),
+    params(PageParams, TaskFilterParams, ExportParams),
+    responses(
+        (status = 200, content(
+            (Paged<TaskOut> = "application/json"),
+            (String = "text/csv", example = json!("number,title,status,ticket_id,…,cf.pressure_bar\r\nT-2027-000001/1,Replace the valve,done,0193…,…,3.5\r\n"))
+        )),
+        (status = 422, description = "`export_too_large`: more than 100,000 tasks to export; narrow the filter", body = Problem, content_type = "application/problem+json")
+    ),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tasks")]
@@ -117,8 +130,10 @@ pub async fn list(
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<TaskFilterParams>,
+    export: web::Query<ExportParams>,
     req: actix_web::HttpRequest,
-) -> ApiResult<web::Json<Paged<TaskOut>>> {
+) -> ApiResult<HttpResponse> {
+    let representation = representation(&req, &state.config, &export, &["json", "csv"])?;
     let f = filter.into_inner();
     let custom = servdesk_usecases::custom_fields::filters(
         &state.db,
@@ -135,13 +150,27 @@ pub async fn list(
         external_ref: f.external_ref,
         tickets: None,
     };
-    let Some(filter) = scope_tasks(&state.db, auth.principal(), asked).await? else {
-        return Ok(web::Json(Paged { items: Vec::new(), next_cursor: None }));
+    let scoped = scope_tasks(&state.db, auth.principal(), asked).await?;
+    if let Representation::Csv(format) = representation {
+        let all = match &scoped {
+            Some(filter) => every_page(|request| tasks::list(&state.db, filter, request)).await?,
+            None => Vec::new(),
+        };
+        let ids: Vec<Uuid> = all.iter().map(|t| t.id).collect();
+        let time = time::totals_by_task(&state.db, &ids).await?;
+        let kinds = [DictionaryKind::Priority, DictionaryKind::TaskCategory, DictionaryKind::TaskType];
+        let names = Names::load(&state.db, &kinds, all.iter().filter_map(|t| t.customer_id)).await?;
+        let fields = servdesk_usecases::custom_fields::columns(&state.db, servdesk_domain::custom_fields::FieldEntity::Task).await?;
+        let rows: Vec<TaskOut> = all.into_iter().map(|t| TaskOut::new(t, &time)).collect();
+        return Ok(csv_download("tasks.csv", super::export::csv(&rows, &names, &fields, format)));
+    }
+    let Some(filter) = scoped else {
+        return Ok(HttpResponse::Ok().json(Paged::<TaskOut> { items: Vec::new(), next_cursor: None }));
     };
     let page = tasks::list(&state.db, &filter, page.to_request()?).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
     let time = time::totals_by_task(&state.db, &ids).await?;
-    Ok(web::Json(Paged::from_page(page, |t| TaskOut::new(t, &time))))
+    Ok(HttpResponse::Ok().json(Paged::from_page(page, |t| TaskOut::new(t, &time))))
 }
 
 /// Moves a task along `new -> scheduled -> in_progress <-> on_hold -> done` (or cancels it).

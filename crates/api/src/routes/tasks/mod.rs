@@ -3,6 +3,7 @@
 //! open task closes the ticket (as the system).
 
 pub mod dto;
+pub mod export;
 pub mod handlers;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -23,10 +23,12 @@ use super::dto::{CreateTicket, TicketFilterParams, UpdateTicket};
 use super::events::EventOut;
 use crate::auth::{Authorized, can};
 use crate::conventions::etag::{IfMatch, created, versioned};
+use crate::conventions::export::{ExportParams, Representation, csv_download, every_page, representation};
 use crate::conventions::external_ref::{self, Upsert};
 use crate::conventions::pagination::{PageParams, Paged, encode};
 use crate::conventions::validation::clean;
 use crate::dto::TicketOut;
+use crate::dto::names::Names;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
@@ -82,11 +84,21 @@ pub async fn get(auth: Authorized<can::TicketsRead>, state: web::Data<AppState>,
 ///
 /// Custom fields filter as `cf.<key>=<value>` (any number of them, all must hold; a multiple
 /// choice matches when it includes the value); an unknown key answers 422.
+///
+/// `Accept: text/csv` (or `format=csv`) exports every ticket the filter selects (not a page;
+/// at most 100,000, else 422 `export_too_large`) as a spreadsheet: names beside ids, a
+/// column `cf.<key>` per active custom field of tickets (multiple choices joined by `|`).
 #[utoipa::path(
     operation_id = "list_tickets",
     tag = tags::TICKETS,
-    params(PageParams, TicketFilterParams),
-    responses((status = 200, body = Paged<TicketOut>)),
+    params(PageParams, TicketFilterParams, ExportParams),
+    responses(
+        (status = 200, content(
+            (Paged<TicketOut> = "application/json"),
+            (String = "text/csv", example = json!("number,title,status,status_class,priority,…,cf.meter\r\nT-2027-000001,Leak under the sink,New,new,Normal,…,1234\r\n"))
+        )),
+        (status = 422, description = "`export_too_large`: more than 100,000 tickets to export; narrow the filter", body = Problem, content_type = "application/problem+json")
+    ),
     security(("bearer" = []), ("api_key" = []))
 )]
 #[get("/tickets")]
@@ -95,8 +107,10 @@ pub async fn list(
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
     filter: web::Query<TicketFilterParams>,
+    export: web::Query<ExportParams>,
     req: actix_web::HttpRequest,
-) -> ApiResult<web::Json<Paged<TicketOut>>> {
+) -> ApiResult<HttpResponse> {
+    let representation = representation(&req, &state.config, &export, &["json", "csv"])?;
     let visibility = visibility(&state.db, auth.principal()).await?;
     let f = filter.into_inner();
     // A class filter lists its statuses from the dictionary snapshot (a status added by
@@ -133,11 +147,22 @@ pub async fn list(
         updated_from: f.updated_from,
         updated_to: f.updated_to,
     };
+    if let Representation::Csv(format) = representation {
+        let all = every_page(|request| tickets::list(&state.db, &filter, &visibility, request)).await?;
+        let needed: Vec<Uuid> = all.iter().map(|t| t.status_id).collect();
+        let statuses = statuses(&state, &state.db, &needed).await?;
+        let progress = progress(&state.db, &all).await?;
+        let kinds = [DictionaryKind::Priority, DictionaryKind::TicketCategory, DictionaryKind::TicketType];
+        let names = Names::load(&state.db, &kinds, all.iter().filter_map(|t| t.customer_id)).await?;
+        let fields = servdesk_usecases::custom_fields::columns(&state.db, servdesk_domain::custom_fields::FieldEntity::Ticket).await?;
+        let rows: Vec<TicketOut> = all.into_iter().map(|t| TicketOut::new(t, &statuses, &progress)).collect();
+        return Ok(csv_download("tickets.csv", super::export::csv(&rows, &names, &fields, format)));
+    }
     let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
     let needed: Vec<Uuid> = page.items.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
     let progress = progress(&state.db, &page.items).await?;
-    Ok(web::Json(Paged::from_page(page, |t| TicketOut::new(t, &statuses, &progress))))
+    Ok(HttpResponse::Ok().json(Paged::from_page(page, |t| TicketOut::new(t, &statuses, &progress))))
 }
 
 /// Changes a ticket's fields (`If-Match` guards against lost updates). Status and assignment

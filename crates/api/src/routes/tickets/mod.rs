@@ -4,6 +4,7 @@ pub mod actions;
 pub mod comments;
 pub mod dto;
 pub mod events;
+pub mod export;
 pub mod handlers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
