@@ -38,6 +38,7 @@ mod m20261205_000030_webhooks;
 mod m20261205_000031_external_refs;
 mod m20261205_000032_custom_fields;
 mod m20261205_000033_imports;
+mod m20261205_000034_changes_billing;
 
 mod keys;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000031_external_refs::Migration),
             Box::new(m20261205_000032_custom_fields::Migration),
             Box::new(m20261205_000033_imports::Migration),
+            Box::new(m20261205_000034_changes_billing::Migration),
         ]
     }
 }

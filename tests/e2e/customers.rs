@@ -126,6 +126,9 @@ async fn the_caller_lookup_finds_a_contact_by_any_spelling_of_their_number_or_em
     let path = format!("/api/v1/contacts/{}", id(&contact));
     let changed: Value = app.patch(&path, &admin, json!({"phones": ["601 234 567"]})).await.json().await.unwrap();
     assert_eq!(changed["phones"], json!(["+48601234567"]));
+    assert_eq!(changed["version"].as_i64(), contact["version"].as_i64().map(|v| v + 1), "new phones are a change: the version moves");
+    let same: Value = app.patch(&path, &admin, json!({"phones": ["+48 601 234 567"]})).await.json().await.unwrap();
+    assert_eq!(same["version"], changed["version"], "the same phones again change nothing");
     let old: Value = app.get("/api/v1/contacts/lookup?phone=%2B38640123456", &admin).await.json().await.unwrap();
     assert!(old["matches"].as_array().unwrap().is_empty(), "the replaced number no longer matches");
     app.patch(&path, &admin, json!({"active": false})).await;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use chrono::Datelike;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -322,4 +323,67 @@ async fn private_destinations_and_unknown_events_are_refused_and_only_admins_man
     assert_eq!(problem["errors"][0]["field"], "event_types");
     let (_, coordinator) = app.user("coordinator").await;
     expect_problem(app.get("/api/v1/webhooks", &coordinator).await, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn a_finalized_billing_run_tells_each_statement_and_the_feed_carries_products_contracts_and_statements() {
+    let app = spawn().await;
+    let admin = app.admin_token().await;
+    let (_, finance) = app.user("finance").await;
+    let receiver = Receiver::start();
+    create(&app, &admin, "/api/v1/webhooks", json!({"url": receiver.url, "event_types": ["statement.finalized"]})).await;
+    create(&app, &admin, "/api/v1/products", json!({"name": "Pump X1"})).await;
+    let last_month = chrono::Utc::now().date_naive().with_day(1).unwrap() - chrono::Months::new(1);
+    let mut customers = Vec::new();
+    for name in ["Acme", "Novak"] {
+        let customer = create(&app, &admin, "/api/v1/customers", json!({"name": name})).await;
+        create(
+            &app,
+            &finance,
+            "/api/v1/contracts",
+            json!({
+                "customer_id": id(&customer), "name": "Support", "starts_on": last_month, "cycle": "monthly", "timing": "in_arrears",
+                "services": [{"kind": "support", "description": "Support", "fee_minor": 10_000}]
+            }),
+        )
+        .await;
+        customers.push(id(&customer));
+    }
+    let period = format!("{:04}-{:02}", last_month.year(), last_month.month());
+    let run: Value = app.post("/api/v1/billing-runs", &finance, json!({"period": period})).await.json().await.unwrap();
+    app.run_jobs().await;
+    let res = app.post(&format!("/api/v1/billing-runs/{}/finalize", id(&run)), &finance, json!({})).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+
+    let got = until(&app, &receiver, |g| g.len() == 2).await;
+    let mut told: Vec<String> = got
+        .iter()
+        .map(|r| {
+            let body = r.json();
+            assert_eq!((r.event_type.as_str(), body["data"]["is_final"].as_bool()), ("statement.finalized", Some(true)));
+            assert!(body["data"]["number"].as_str().unwrap().starts_with("ST-"));
+            body["data"]["customer_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    told.sort();
+    customers.sort();
+    assert_eq!(told, customers, "one event per statement");
+
+    // The feed names them too, with their records.
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..50 {
+        let feed: Value = app.get("/api/v1/changes?types=product,contract,statement&limit=1000", &admin).await.json().await.unwrap();
+        seen = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !e["record"].is_null())
+            .map(|e| e["resource"].as_str().unwrap().to_owned())
+            .collect();
+        if seen.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["contract", "product", "statement"]);
 }

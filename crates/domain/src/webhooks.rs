@@ -33,6 +33,8 @@ named_enum! {
         TimeEntryDeleted = "time_entry.deleted",
         DocumentCreated = "document.created",
         DocumentUpdated = "document.updated",
+        /// A billing run was finalized: one per statement, now numbered and final.
+        StatementFinalized = "statement.finalized",
         /// Sent on request (`POST /webhooks/{id}/ping`) to every subscription alike.
         Ping = "ping",
     }

@@ -222,8 +222,13 @@ pub async fn disable(conn: &impl ConnectionTrait, id: Uuid, reason: &str, now: D
 }
 
 /// Writes `events` in the caller's transaction — only while a subscription is active (one
-/// statement either way). Returns how many were written.
+/// statement per event either way, for the one or two a change brings; a batch of many — a
+/// finalized run's statements — asks once and writes them in multi-row statements). Returns
+/// how many were written.
 pub async fn record(conn: &impl ConnectionTrait, events: &[Event], now: DateTime<Utc>) -> Result<u64, StoreError> {
+    if events.len() > 2 {
+        return record_many(conn, events, now).await;
+    }
     let mut written = 0;
     for e in events {
         let mut any_active = Query::select();
@@ -255,6 +260,25 @@ pub async fn record(conn: &impl ConnectionTrait, events: &[Event], now: DateTime
         written += conn.execute(&insert).await?.rows_affected();
     }
     Ok(written)
+}
+
+async fn record_many(conn: &impl ConnectionTrait, events: &[Event], now: DateTime<Utc>) -> Result<u64, StoreError> {
+    if sub::Entity::find().filter(sub::Column::Active.eq(true)).one(conn).await?.is_none() {
+        return Ok(0);
+    }
+    for chunk in events.chunks(500) {
+        let rows = chunk.iter().map(|e| event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            event_type: Set(e.event_type.as_str().to_owned()),
+            resource: Set(e.resource.to_owned()),
+            resource_id: Set(e.resource_id),
+            previous: Set(e.previous.as_ref().map(|p| p.to_string())),
+            occurred_at: Set(now),
+            ..Default::default()
+        });
+        event::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(events.len() as u64)
 }
 
 /// An event waiting to be dispatched, or dispatched with its payload.

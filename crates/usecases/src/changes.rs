@@ -10,8 +10,22 @@ use uuid::Uuid;
 use crate::{Desk, Error, Result, now};
 
 /// The resources of the feed, as `types` names them.
-pub const RESOURCES: [&str; 11] =
-    ["ticket", "comment", "call", "task", "checklist_item", "time_entry", "document", "customer", "contact", "location", "equipment"];
+pub const RESOURCES: [&str; 14] = [
+    "ticket",
+    "comment",
+    "call",
+    "task",
+    "checklist_item",
+    "time_entry",
+    "document",
+    "customer",
+    "contact",
+    "location",
+    "equipment",
+    "product",
+    "contract",
+    "statement",
+];
 
 /// A reader's place: after an entry, read at a time (which says when the cursor expires).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,12 +119,20 @@ pub async fn visible_to(
             Err(e) => Err(Error::from(e)),
         }
     };
-    let directory = matches!(c.resource.as_str(), "customer" | "contact" | "location" | "equipment");
+    let directory = matches!(c.resource.as_str(), "customer" | "contact" | "location" | "equipment" | "product");
+    let billing = matches!(c.resource.as_str(), "contract" | "statement");
     if c.action == "deleted" {
-        return Ok(if directory { principal.can(Permission::DirectoryRead) } else { *visibility == Visibility::All });
+        return Ok(if directory {
+            principal.can(Permission::DirectoryRead)
+        } else if billing {
+            principal.can(Permission::BillingRead)
+        } else {
+            *visibility == Visibility::All
+        });
     }
     Ok(match c.resource.as_str() {
         _ if directory => principal.can(Permission::DirectoryRead),
+        _ if billing => principal.can(Permission::BillingRead),
         "call" => principal.can(Permission::CallsRead),
         "ticket" => principal.can(Permission::TicketsRead) && ticket_seen(c.resource_id).await?,
         "comment" => match comments::get(db, c.resource_id).await {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use servdesk_domain::directory::{Contact, Customer, CustomerKind, Equipment, Location, NotificationChannel};
+use servdesk_domain::directory::{Contact, Customer, CustomerKind, Equipment, Location, NotificationChannel, Product};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -189,6 +189,39 @@ impl From<Equipment> for EquipmentOut {
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductOut {
+    pub id: Uuid,
+    pub name: String,
+    pub sku: Option<String>,
+    pub default_warranty_months: u32,
+    /// A regular expression a serial number must match as a whole.
+    pub serial_pattern: Option<String>,
+    pub active: bool,
+    /// The ERP's id for it.
+    pub external_ref: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Product> for ProductOut {
+    fn from(p: Product) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            sku: p.sku,
+            default_warranty_months: p.default_warranty_months,
+            serial_pattern: p.serial_pattern.map(|s| s.as_str().to_owned()),
+            active: p.active,
+            external_ref: p.external_ref,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
         }
     }
 }

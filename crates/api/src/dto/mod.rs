@@ -3,6 +3,7 @@
 //! imports another area's.
 
 pub mod attachments;
+pub mod billing;
 pub mod calls;
 pub mod checklists;
 pub mod comments;

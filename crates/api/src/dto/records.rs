@@ -4,14 +4,15 @@
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
-use servdesk_persistence::directory::{contacts, customers, equipment, locations};
+use servdesk_persistence::billing::{contracts, statements};
+use servdesk_persistence::directory::{contacts, customers, equipment, locations, products};
 use servdesk_persistence::{StoreError, attachments, calls, checklists, comments, documents, tasks, tickets, time};
 use servdesk_usecases::render::Renderer;
 use servdesk_usecases::{Desk, Result};
 use uuid::Uuid;
 
 use crate::dto::{
-    DocumentOut, TaskOut, TicketOut, calls::CallOut, checklists::ChecklistItemOut, comments::CommentOut, directory,
+    DocumentOut, TaskOut, TicketOut, billing, calls::CallOut, checklists::ChecklistItemOut, comments::CommentOut, directory,
     time_entries::TimeEntryOut,
 };
 
@@ -64,6 +65,9 @@ impl ApiRecords {
             "contact" => found(contacts::get(db, id).await)?.and_then(|c| json(directory::ContactOut::from(c))),
             "location" => found(locations::get(db, id).await)?.and_then(|l| json(directory::LocationOut::from(l))),
             "equipment" => found(equipment::get(db, id).await)?.and_then(|e| json(directory::EquipmentOut::from(e))),
+            "product" => found(products::get(db, id).await)?.and_then(|p| json(directory::ProductOut::from(p))),
+            "contract" => found(contracts::get(db, id).await)?.and_then(|c| json(billing::ContractOut::from(c))),
+            "statement" => found(statements::get(db, id).await)?.and_then(|s| json(billing::StatementOut::from(s))),
             _ => None,
         })
     }

@@ -19,7 +19,8 @@ pub struct ChangesParams {
     /// `next_cursor` of the previous page; without it the feed is read from its start.
     pub after: Option<String>,
     /// Only these resources, comma-separated: ticket, comment, call, task, checklist_item,
-    /// time_entry, document, customer, contact, location, equipment.
+    /// time_entry, document, customer, contact, location, equipment, product, contract,
+    /// statement.
     pub types: Option<String>,
     /// Entries per page, 1–1000 (default 200).
     #[param(minimum = 1, maximum = 1000)]
@@ -56,7 +57,8 @@ pub struct ChangesPage {
 }
 
 /// The change feed: every create, update and delete of tickets, comments, calls, tasks,
-/// checklist items, time entries, documents, customers, contacts, locations and equipment,
+/// checklist items, time entries, documents, customers, contacts, locations, equipment,
+/// products, contracts and statements,
 /// in an order a reader following `next_cursor` can never miss an entry in (an entry of a
 /// transaction still running is held back until it ends). Entries are kept
 /// `SERVDESK_CHANGES_RETENTION_DAYS` (30); an older cursor answers 410 `cursor_expired`.

@@ -1,11 +1,9 @@
 //! Contacts: people at customers, found again by their email or any of their phones.
 
 use chrono::{DateTime, Utc};
+use sea_orm::TryIntoModel;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use servdesk_domain::Email;
 use servdesk_domain::directory::{Contact, NotificationChannel};
 use servdesk_domain::errors::code;
@@ -78,48 +76,63 @@ async fn to_contacts(conn: &impl ConnectionTrait, rows: Vec<row::Model>) -> Resu
     let phones = phones_of(conn, &ids).await?;
     rows.into_iter()
         .map(|m| {
-            Ok(Contact {
-                phones: phones.iter().filter(|(id, _)| *id == m.id).map(|(_, p)| p.clone()).collect(),
-                email: email("contacts", m.email)?,
-                preferred_channel: NotificationChannel::parse(&m.preferred_channel)
-                    .ok_or_else(|| StoreError::corrupt("contacts", format!("{}: channel {}", m.id, m.preferred_channel)))?,
-                id: m.id,
-                customer_id: m.customer_id,
-                name: m.name,
-                job_title: m.job_title,
-                portal_access: m.portal_access,
-                language: m.language,
-                notes: m.notes,
-                active: m.active,
-                external_ref: m.external_ref,
-                version: m.version,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-            })
+            let own = phones.iter().filter(|(id, _)| *id == m.id).map(|(_, p)| p.clone()).collect();
+            contact_of(m, own)
         })
         .collect()
 }
 
-async fn set_phones(conn: &impl ConnectionTrait, contact_id: Uuid, phones: &[PhoneNumber]) -> Result<(), StoreError> {
-    contact_phones::Entity::delete_many().filter(contact_phones::Column::ContactId.eq(contact_id)).exec(conn).await?;
-    let mut unique: Vec<&PhoneNumber> = Vec::new();
+fn contact_of(m: row::Model, phones: Vec<PhoneNumber>) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        phones,
+        email: email("contacts", m.email)?,
+        preferred_channel: NotificationChannel::parse(&m.preferred_channel)
+            .ok_or_else(|| StoreError::corrupt("contacts", format!("{}: channel {}", m.id, m.preferred_channel)))?,
+        id: m.id,
+        customer_id: m.customer_id,
+        name: m.name,
+        job_title: m.job_title,
+        portal_access: m.portal_access,
+        language: m.language,
+        notes: m.notes,
+        active: m.active,
+        external_ref: m.external_ref,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// The phones as kept: each once, in the order given.
+fn unique(phones: Vec<PhoneNumber>) -> Vec<PhoneNumber> {
+    let mut unique: Vec<PhoneNumber> = Vec::with_capacity(phones.len());
     for phone in phones {
         if !unique.contains(&phone) {
             unique.push(phone);
         }
     }
-    for (position, phone) in unique.into_iter().enumerate() {
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        contact_phones::ActiveModel { contact_id: Set(contact_id), phone: Set(phone.to_string()), position: Set(position) }
-            .insert(conn)
-            .await?;
+    unique
+}
+
+/// Writes a contact's phones (already unique), one statement for all.
+async fn insert_phones(conn: &impl ConnectionTrait, contact_id: Uuid, phones: &[PhoneNumber]) -> Result<(), StoreError> {
+    if phones.is_empty() {
+        return Ok(());
     }
+    let rows = phones.iter().enumerate().map(|(position, phone)| contact_phones::ActiveModel {
+        contact_id: Set(contact_id),
+        phone: Set(phone.to_string()),
+        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+    });
+    contact_phones::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(())
 }
 
+/// Creates a contact; answers it as written (a bulk import creates many: no read back).
 pub async fn create(conn: &impl ConnectionTrait, new: NewContact, now: DateTime<Utc>) -> Result<Contact, StoreError> {
     let id = Uuid::now_v7();
-    row::ActiveModel {
+    let phones = unique(new.phones);
+    let model = row::ActiveModel {
         id: Set(id),
         customer_id: Set(new.customer_id),
         name: Set(new.name),
@@ -134,11 +147,10 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewContact, now: DateTime<
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
-    set_phones(conn, id, &new.phones).await?;
-    get(conn, id).await
+    };
+    row::Entity::insert(model.clone()).exec_without_returning(conn).await?;
+    insert_phones(conn, id, &phones).await?;
+    contact_of(model.try_into_model().map_err(|e| StoreError::corrupt("contacts", e))?, phones)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Contact, StoreError> {
@@ -246,12 +258,19 @@ pub async fn update(
     if let Some(v) = changes.active {
         u = u.col_expr(row::Column::Active, Expr::value(v));
     }
-    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
-    versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
-    if let Some(phones) = changes.phones {
-        set_phones(conn, id, &phones).await?;
+    // New phones are a change of the contact: its version moves with them (and only then
+    // are they written again).
+    let phones = changes.phones.map(unique).filter(|p| *p != current.phones);
+    if phones.is_some() {
+        u = u.col_expr(row::Column::UpdatedAt, Expr::value(now));
     }
-    get(conn, id).await
+    let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
+    let changed = versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    if let Some(phones) = phones {
+        contact_phones::Entity::delete_many().filter(contact_phones::Column::ContactId.eq(id)).exec(conn).await?;
+        insert_phones(conn, id, &phones).await?;
+    }
+    if changed { get(conn, id).await } else { Ok(current) }
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ use servdesk_domain::billing::periods::Month;
 use servdesk_domain::billing::runs::{BillingRun, RunStatus};
 use servdesk_domain::billing::statements::{CustomerInput, MaterialItem, WorkItem, statement_lines};
 use servdesk_domain::errors::code;
+use servdesk_domain::webhooks::{Event, EventType};
 use servdesk_persistence::billing::runs::{self as store, Move};
 use servdesk_persistence::billing::{contracts, rates, sources, statements};
 use servdesk_persistence::directory::customers;
@@ -125,6 +126,8 @@ pub async fn finalize(desk: &Desk, principal: &Principal, id: Uuid, expected_ver
     let finalized = statements::finalize_run(&txn, id, computed_at, run.month.year(), now).await?;
     // Each statement is also a linked document of its customer.
     super::documents::record_statements(&txn, &finalized, now.date_naive()).await?;
+    let events: Vec<Event> = finalized.iter().map(|s| Event::new(EventType::StatementFinalized, "statement", s.id)).collect();
+    servdesk_persistence::webhooks::tell(&txn, &events, now).await?;
     crate::commit(txn).await?;
     Ok(store::get(&desk.db, id).await?)
 }

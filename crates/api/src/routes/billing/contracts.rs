@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use servdesk_domain::billing::contracts::{Contract, ContractStatus, Service, ServiceKind, StatusChange};
+use servdesk_domain::billing::contracts::{ContractStatus, ServiceKind, StatusChange};
 use servdesk_domain::billing::fees::Timing;
 use servdesk_domain::billing::periods::Cycle;
 use servdesk_persistence::billing::contracts::{self as store, ContractFilter};
@@ -20,6 +20,7 @@ use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::periods::PeriodParams;
 use crate::conventions::validation::{self, clean, clean_patch};
+use crate::dto::billing::ContractOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::{NotFound, StaleVersion, tags};
 use crate::state::AppState;
@@ -30,85 +31,6 @@ const MAX_PREPAYMENT_DAYS: i64 = 3 * 366;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(create).service(get_one).service(update).service(change_status).service(history).service(prepayment);
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ServiceOut {
-    pub id: Uuid,
-    #[schema(schema_with = wire::service_kind)]
-    pub kind: ServiceKind,
-    pub description: String,
-    /// The fee per billing period, in minor units of the contract's currency.
-    pub fee_minor: i64,
-}
-
-impl From<Service> for ServiceOut {
-    fn from(s: Service) -> Self {
-        Self { id: s.id, kind: s.kind, description: s.description, fee_minor: s.fee_minor }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ContractOut {
-    pub id: Uuid,
-    /// `CT-2027-000001`.
-    pub number: String,
-    pub customer_id: Uuid,
-    pub name: String,
-    #[schema(schema_with = wire::contract_status)]
-    pub status: ContractStatus,
-    pub starts_on: NaiveDate,
-    /// The last day it runs; `null`: open-ended.
-    pub ends_on: Option<NaiveDate>,
-    #[schema(schema_with = wire::cycle)]
-    pub cycle: Cycle,
-    #[schema(schema_with = wire::timing)]
-    pub timing: Timing,
-    /// ISO 4217 code of every amount of the contract.
-    pub currency: String,
-    /// Minutes of covered work included per billing period.
-    pub included_minutes: i64,
-    /// Per hour of covered work beyond the included minutes; `null`: the usual billing rates.
-    pub hourly_rate_minor: Option<i64>,
-    /// Covered locations. Equipment is covered by naming the contract (`equipment.contract_id`).
-    /// No locations and no categories: all of the customer's work is covered.
-    pub location_ids: Vec<Uuid>,
-    /// Covered ticket and task categories.
-    pub category_ids: Vec<Uuid>,
-    pub services: Vec<ServiceOut>,
-    /// The flat fees of one full billing period.
-    pub fee_per_period_minor: i64,
-    pub notes: Option<String>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Contract> for ContractOut {
-    fn from(c: Contract) -> Self {
-        Self {
-            fee_per_period_minor: c.services.iter().map(|s| s.fee_minor).sum(),
-            id: c.id,
-            number: c.number,
-            customer_id: c.customer_id,
-            name: c.name,
-            status: c.status,
-            starts_on: c.starts_on,
-            ends_on: c.ends_on,
-            cycle: c.cycle,
-            timing: c.timing,
-            currency: c.currency,
-            included_minutes: c.included_minutes,
-            hourly_rate_minor: c.hourly_rate_minor,
-            location_ids: c.location_ids,
-            category_ids: c.category_ids,
-            services: c.services.into_iter().map(ServiceOut::from).collect(),
-            notes: c.notes,
-            version: c.version,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
 }
 
 /// (`Serialize` only because the validator's nested rules want it.)

@@ -2,12 +2,11 @@
 //! print); the ERP posts back the invoice it issued.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use servdesk_documents::statement::{self as render, Sheet};
 use servdesk_domain::billing::labour::WorkBasis;
 use servdesk_domain::billing::rates::RateSource;
-use servdesk_domain::billing::runs::Statement;
 use servdesk_domain::billing::statements::{Line, LineKind};
 use servdesk_persistence::billing::statements::{self as store, StatementFilter};
 use servdesk_usecases::billing::statements as usecase;
@@ -21,6 +20,7 @@ use crate::conventions::etag::versioned;
 use crate::conventions::export::{ExportParams, Representation, attachment, representation};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::validation::{self, clean};
+use crate::dto::billing::StatementOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::{NotFound, tags};
 use crate::state::AppState;
@@ -28,72 +28,6 @@ use crate::wire;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(get_one).service(invoice);
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TotalOut {
-    pub currency: String,
-    /// Net, in minor units (tax is the ERP's).
-    pub amount_minor: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InvoiceOut {
-    pub number: String,
-    pub issued_on: NaiveDate,
-    pub external_ref: Option<String>,
-    pub recorded_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StatementOut {
-    pub id: Uuid,
-    pub run_id: Uuid,
-    pub customer_id: Uuid,
-    /// `ST-2027-000001` once its run is finalized; `null` while a draft.
-    pub number: Option<String>,
-    /// Finalized: immutable, its sources billed.
-    pub is_final: bool,
-    pub period_from: NaiveDate,
-    pub period_to: NaiveDate,
-    pub totals: Vec<TotalOut>,
-    pub lines_count: i64,
-    /// Lines of earlier months' work or materials.
-    pub late_lines: i64,
-    /// Billable work no rate reaches (listed at zero): set a rate and recompute.
-    pub unpriced_lines: i64,
-    /// The ERP's invoice for it.
-    pub invoice: Option<InvoiceOut>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Statement> for StatementOut {
-    fn from(s: Statement) -> Self {
-        Self {
-            id: s.id,
-            run_id: s.run_id,
-            customer_id: s.customer_id,
-            number: s.number,
-            is_final: s.is_final,
-            period_from: s.period.first,
-            period_to: s.period.last,
-            totals: s.totals.into_iter().map(|(currency, amount_minor)| TotalOut { currency, amount_minor }).collect(),
-            lines_count: s.lines_count,
-            late_lines: s.late_lines,
-            unpriced_lines: s.unpriced_lines,
-            invoice: s.invoice.map(|i| InvoiceOut {
-                number: i.number,
-                issued_on: i.issued_on,
-                external_ref: i.external_ref,
-                recorded_at: i.recorded_at,
-            }),
-            version: s.version,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,8 +1,7 @@
 //! Products: equipment models, their warranty and serial-number format.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use servdesk_domain::directory::{Product, SerialPattern};
 use servdesk_domain::errors::field;
 use servdesk_persistence::TransactionTrait;
@@ -18,45 +17,13 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::pagination::{PageParams, Paged};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation::{self, Fields};
+use crate::dto::directory::ProductOut;
 use crate::error::{ApiResult, Problem};
 use crate::openapi::tags;
 use crate::openapi::{NotFound, StaleVersion};
 use crate::state::{AppState, now};
 use servdesk_persistence::ConnectionTrait;
 use servdesk_usecases::config::Config;
-
-#[derive(Serialize, ToSchema)]
-pub struct ProductOut {
-    pub id: Uuid,
-    pub name: String,
-    pub sku: Option<String>,
-    pub default_warranty_months: u32,
-    /// A regular expression a serial number must match as a whole.
-    pub serial_pattern: Option<String>,
-    pub active: bool,
-    /// The ERP's id for it.
-    pub external_ref: Option<String>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Product> for ProductOut {
-    fn from(p: Product) -> Self {
-        Self {
-            id: p.id,
-            name: p.name,
-            sku: p.sku,
-            default_warranty_months: p.default_warranty_months,
-            serial_pattern: p.serial_pattern.map(|s| s.as_str().to_owned()),
-            active: p.active,
-            external_ref: p.external_ref,
-            version: p.version,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
 
 fn two_years() -> u32 {
     24
