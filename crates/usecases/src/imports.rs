@@ -234,6 +234,7 @@ async fn run(desk: &Desk, writer: &dyn RowWriter, id: Uuid) -> Result<()> {
         failed: import.failed_rows,
     };
     let mut references = References::default();
+    let mut careful = false;
     let started = std::time::Instant::now();
     loop {
         let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
@@ -246,8 +247,23 @@ async fn run(desk: &Desk, writer: &dyn RowWriter, id: Uuid) -> Result<()> {
         if batch.is_empty() {
             break;
         }
-        let txn = db.begin().await?;
-        let (step, problems) = write_batch(desk, writer, &txn, import.kind, batch, &mut references).await?;
+        let mut txn = db.begin().await?;
+        let (step, problems) = match write_batch(desk, writer, &txn, import.kind, &batch, &mut references, careful).await? {
+            Some(done) => done,
+            None => {
+                // A row failed in a batch written without savepoints: what it left (or, on
+                // PostgreSQL, the aborted transaction) goes, and the batch is written again,
+                // a savepoint per row.
+                txn.rollback().await?;
+                txn = db.begin().await?;
+                write_batch(desk, writer, &txn, import.kind, &batch, &mut references, true)
+                    .await?
+                    .ok_or_else(|| Error::internal("a careful batch gave up"))?
+            }
+        };
+        // Rows fail in clusters (a column wrong throughout part of a file): after a batch
+        // with failures the next one is written carefully from the start.
+        careful = step.failed > 0;
         progress = Progress {
             processed: progress.processed + step.processed,
             created: progress.created + step.created,
@@ -284,29 +300,35 @@ async fn fail(desk: &Desk, id: Uuid, problem: FileProblem) -> Result<()> {
 /// The problems of a batch's rows: row number, its external reference, the problem.
 type Problems = Vec<(i64, Option<String>, RowProblem)>;
 
-/// Writes a batch's rows on `txn`, each in a savepoint; answers the counts and the problems.
-/// Only a failure of the database itself (not of a row) ends the batch with an error.
+/// Writes a batch's rows on `txn`; answers the counts and the problems. `careful`: each row
+/// in a savepoint, so a row that fails leaves nothing and the batch goes on. Otherwise the
+/// rows are written straight (a savepoint costs two round trips a row), and the first row the
+/// writer refuses ends the batch with `None`: the caller rolls it back and writes it again
+/// carefully. (Rows refused before the writer — unreadable cells, unknown references — wrote
+/// nothing and end nothing.) Only a failure of the database itself is an error.
 async fn write_batch(
     desk: &Desk,
     writer: &dyn RowWriter,
     txn: &DatabaseTransaction,
     kind: ImportKind,
-    batch: Vec<ReadRow>,
+    batch: &[ReadRow],
     references: &mut References,
-) -> Result<(Progress, Problems)> {
+    careful: bool,
+) -> Result<Option<(Progress, Problems)>> {
     let mut step = Progress::default();
     let mut problems = Vec::new();
     for (number, fields) in batch {
+        let number = *number;
         step.processed += 1;
         let reference = fields.as_ref().ok().and_then(rules::external_ref_of);
         let rejected = |found: Vec<RowProblem>, problems: &mut Problems| {
             problems.extend(found.into_iter().map(|p| (number, reference.clone(), p)));
         };
         let fields = match fields {
-            Ok(fields) => fields,
+            Ok(fields) => fields.clone(),
             Err(found) => {
                 step.failed += 1;
-                rejected(found, &mut problems);
+                rejected(found.clone(), &mut problems);
                 continue;
             }
         };
@@ -318,18 +340,26 @@ async fn write_batch(
                 continue;
             }
         };
-        let savepoint = txn.begin().await?;
-        match writer.write(desk, &savepoint, kind, fields).await {
-            Ok(written) => {
-                savepoint.commit().await?;
-                match written {
-                    Written::Created => step.created += 1,
-                    Written::Updated => step.updated += 1,
-                }
+        let written = if careful {
+            let savepoint = txn.begin().await?;
+            let written = writer.write(desk, &savepoint, kind, fields).await;
+            match &written {
+                Ok(_) => savepoint.commit().await?,
+                Err(e) if e.kind() == ErrorKind::Unavailable => {}
+                Err(_) => savepoint.rollback().await?,
             }
+            written
+        } else {
+            match writer.write(desk, txn, kind, fields).await {
+                Err(e) if e.kind() != ErrorKind::Unavailable => return Ok(None),
+                written => written,
+            }
+        };
+        match written {
+            Ok(Written::Created) => step.created += 1,
+            Ok(Written::Updated) => step.updated += 1,
             Err(e) if e.kind() == ErrorKind::Unavailable => return Err(e),
             Err(e) => {
-                savepoint.rollback().await?;
                 if e.kind() == ErrorKind::Internal {
                     tracing::error!(row = number, error = %e, cause = e.cause.as_deref().unwrap_or(""), "an import row failed inside");
                 }
@@ -338,7 +368,7 @@ async fn write_batch(
             }
         }
     }
-    Ok((step, problems))
+    Ok(Some((step, problems)))
 }
 
 /// A row's error as problems of the report: one per field, or the error itself.
