@@ -57,12 +57,17 @@ awk -v n="$n" 'BEGIN {
 }' > "$work/contacts.csv"
 echo "contacts file: $(( $(stat -c %s "$work/contacts.csv") / 1024 )) KB, $n rows"
 
+# CPU seconds (user + system) of a process, and of all PostgreSQL processes together.
+cpu_of() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
+pg_cpu() { local sum=0; for p in $(pgrep -x postgres); do sum=$(echo "$sum + $(cpu_of "$p" 2>/dev/null || echo 0)" | bc); done; echo "$sum"; }
 timed() {
-  local started finished
+  local started finished server_cpu pg
+  server_cpu=$(cpu_of $server); pg=$(pg_cpu)
   started=$(date +%s.%N)
   run_import contacts "$work/contacts.csv"
   finished=$(date +%s.%N)
-  printf '%s: %.1f s\n' "$1" "$(echo "$finished - $started" | bc)"
+  printf '%s: %.1f s (cpu: servdesk %s s, postgres %s s)\n' "$1" "$(echo "$finished - $started" | bc)" \
+    "$(echo "$(cpu_of $server) - $server_cpu" | bc)" "$(echo "$(pg_cpu) - $pg" | bc)"
 }
 timed "import (every row new)"
 timed "the same file again (every row an update)"
