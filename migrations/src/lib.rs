@@ -39,6 +39,7 @@ mod m20261205_000031_external_refs;
 mod m20261205_000032_custom_fields;
 mod m20261205_000033_imports;
 mod m20261205_000034_changes_billing;
+mod m20261205_000035_sla;
 
 mod keys;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000032_custom_fields::Migration),
             Box::new(m20261205_000033_imports::Migration),
             Box::new(m20261205_000034_changes_billing::Migration),
+            Box::new(m20261205_000035_sla::Migration),
         ]
     }
 }

@@ -64,7 +64,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/webhooks") => Some(ADMIN),
         // Imports write the directory: who writes it may import into it and read the reports.
         (_, p) if p.starts_with("/api/v1/imports") => Some(DESK),
-        ("GET", p) if p.starts_with("/api/v1/custom-fields") => Some(ALL),
+        ("GET", p) if p.starts_with("/api/v1/custom-fields") || p.starts_with("/api/v1/sla/") => Some(ALL),
+        (_, p) if p.starts_with("/api/v1/sla/") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/custom-fields") => Some(ADMIN),
         ("POST", "/api/v1/telephony/calls") => Some(DESK),
         ("GET", "/api/v1/changes") => Some(LEADS),
@@ -299,7 +300,8 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         (_, x) if x.starts_with("/triage-rules") => "CallsTriage",
         (_, x) if x.starts_with("/webhooks") => "WebhooksManage",
         (_, x) if x.starts_with("/imports") => "DirectoryWrite",
-        ("GET", x) if x.starts_with("/custom-fields") => "DictionariesRead",
+        ("GET", x) if x.starts_with("/custom-fields") || x.starts_with("/sla/") => "DictionariesRead",
+        (_, x) if x.starts_with("/sla/") => "DictionariesManage",
         (_, x) if x.starts_with("/custom-fields") => "DictionariesManage",
         ("POST", "/telephony/calls") => "TelephonyLog",
         ("GET", "/changes") => "ChangesRead",
@@ -483,6 +485,10 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     // A public address written as one: no name to resolve (the tests have no DNS), and no
     // worker runs here to deliver to it.
     let webhook = create(app, admin, "/api/v1/webhooks", json!({"url": "https://93.184.216.34/hook"})).await;
+    let calendar =
+        create(app, admin, "/api/v1/sla/calendars", json!({"name": "Office", "time_zone": "Europe/Ljubljana", "week": {}})).await;
+    let policy =
+        create(app, admin, "/api/v1/sla/policies", json!({"name": "All", "calendar_id": id(&calendar), "resolution_minutes": 480})).await;
     let import: Value = app
         .request(reqwest::Method::POST, "/api/v1/imports?kind=products&dry_run=true", Some(admin))
         .header("Content-Type", "text/csv")
@@ -518,6 +524,8 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
         ("triage-rules", id(&rule)),
         ("webhooks", id(&webhook)),
         ("imports", id(&import)),
+        ("calendars", id(&calendar)),
+        ("policies", id(&policy)),
         ("custom-fields", id(&field)),
         ("attachments", attachment),
         ("time-entries", id(&entry)),

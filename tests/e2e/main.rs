@@ -36,6 +36,7 @@ mod openapi;
 mod planner;
 mod portal;
 mod s3;
+mod sla;
 mod sms;
 mod tasks;
 mod telephony;

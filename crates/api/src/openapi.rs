@@ -43,6 +43,7 @@ use crate::routes;
         (name = tags::OPERATIONS, description = "Health, readiness and metrics"),
         (name = tags::SYNC, description = "The change feed integrators follow to stay in sync"),
         (name = tags::WEBHOOKS, description = "Signed deliveries of events to an integrator's URL, with retries, a delivery log and redelivery"),
+        (name = tags::SLA, description = "Business calendars (time zone, working hours, holidays) and the SLA policies whose clocks run on them"),
         (name = tags::IMPORTS, description = "Bulk imports of customers, contacts, locations, products and equipment from CSV or JSON, with a dry run and a report of the rows not taken"),
         (name = tags::FORMS, description = "Web forms that websites embed or post (admins define them; `public` serves them)"),
         (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
@@ -352,5 +353,6 @@ pub mod tags {
     pub const SYNC: &str = "sync";
     pub const WEBHOOKS: &str = "webhooks";
     pub const IMPORTS: &str = "imports";
+    pub const SLA: &str = "sla";
     pub const PUBLIC: &str = "public";
 }

@@ -211,6 +211,7 @@ pub mod code {
         CUSTOM_FIELD_KEY_TAKEN = "custom_field_key_taken", Conflict, "another custom field of this kind of record has this key";
         SLUG_TAKEN = "slug_taken", Conflict, "another web form has this slug";
         RATE_EXISTS = "rate_exists", Conflict, "a billing rate for this scope already starts on this date";
+        CALENDAR_IN_USE = "calendar_in_use", Conflict, "an SLA policy runs on the calendar; give the policy another one first";
         STALE_VERSION = "stale_version", Precondition, "the resource changed since it was read (If-Match); fetch it again";
         PAYLOAD_TOO_LARGE = "payload_too_large", TooLarge, "the body is larger than accepted";
         ATTACHMENT_TOO_LARGE = "attachment_too_large", TooLarge, "a file is larger than the attachment limit";
@@ -294,6 +295,10 @@ pub mod field {
         UNRESOLVABLE = "unresolvable", InvalidField, "the host name does not resolve";
         TYPE = "type", InvalidField, "the value is not of the field's type";
         UNKNOWN_OPTION = "unknown_option", InvalidField, "not one of the field's options";
+        TIME_ZONE = "time_zone", InvalidField, "not an IANA time zone name (Europe/Ljubljana)";
+        TIME_OF_DAY = "time_of_day", InvalidField, "not a time of day HH:MM (00:00 to 24:00)";
+        RANGES = "ranges", InvalidField, "a day's working ranges run backwards or overlap";
+        NO_TARGET = "no_target", InvalidField, "a policy needs at least one target";
     }
 }
 

@@ -36,6 +36,7 @@ pub mod search;
 pub mod sequences;
 pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod tasks;
 pub mod teams;
 pub mod templates;

@@ -29,6 +29,7 @@ pub mod portal;
 pub mod references;
 pub mod render;
 pub mod secrets;
+pub mod sla;
 pub mod storage;
 pub mod tasks;
 pub mod telephony;

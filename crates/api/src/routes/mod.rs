@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod planner;
 pub mod portal;
 pub mod reports;
+pub mod sla;
 pub mod stream;
 pub mod tasks;
 pub mod teams;
@@ -64,6 +65,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(stream::configure)
         .configure(webhooks::configure)
         .configure(imports::configure)
+        .configure(sla::configure)
         .configure(custom_fields::configure)
         .configure(portal::configure)
         .configure(tracking::configure);

@@ -1,0 +1,83 @@
+//! Business calendars and SLA policies: admins keep them; each is checked whole (a
+//! calendar's ranges, a policy's targets and what its conditions name) before it is kept.
+
+use servdesk_domain::business_time::{WeekProblem, check_week};
+use servdesk_domain::dictionaries::DictionaryKind;
+use servdesk_domain::errors::{code, field};
+use servdesk_domain::sla::{BusinessCalendar, Policy, check_policy};
+use servdesk_persistence::ConnectionTrait;
+use servdesk_persistence::sla as store;
+use uuid::Uuid;
+
+use crate::{Desk, Error, FieldError, Result, now, references};
+
+/// The names of the weekdays, Monday first, as the API spells them.
+pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+fn check_calendar(c: &BusinessCalendar) -> Result<()> {
+    let mut errors = Vec::new();
+    if c.name.trim().is_empty() {
+        errors.push(FieldError::new("name", field::BLANK, "must not be blank"));
+    }
+    if let Err(problems) = check_week(&c.calendar.week) {
+        for p in problems {
+            let (day, why) = match p {
+                WeekProblem::Backwards(day) => (day, "a range ends before it starts (or is empty)"),
+                WeekProblem::Overlap(day) => (day, "ranges overlap or touch (write touching ones as one)"),
+            };
+            errors.push(FieldError::new(format!("week.{}", WEEKDAYS[day]), field::RANGES, why));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(Error::validation(errors)) }
+}
+
+pub async fn create_calendar(desk: &Desk, c: BusinessCalendar) -> Result<BusinessCalendar> {
+    check_calendar(&c)?;
+    Ok(store::create_calendar(&desk.db, &c, now()).await?)
+}
+
+pub async fn replace_calendar(desk: &Desk, id: Uuid, expected: Option<i64>, c: BusinessCalendar) -> Result<BusinessCalendar> {
+    check_calendar(&c)?;
+    Ok(store::replace_calendar(&desk.db, id, expected, &c, now()).await?)
+}
+
+pub async fn delete_calendar(desk: &Desk, id: Uuid) -> Result<()> {
+    store::calendar(&desk.db, id).await?;
+    if store::calendar_in_use(&desk.db, id).await? {
+        return Err(Error::new(code::CALENDAR_IN_USE, "an SLA policy runs on this calendar; give it another one first"));
+    }
+    Ok(store::delete_calendar(&desk.db, id).await?)
+}
+
+/// Checks a policy: its own settings, then that its calendar and every record its conditions
+/// name exist.
+async fn check(conn: &impl ConnectionTrait, p: &Policy) -> Result<()> {
+    if let Err(problems) = check_policy(p) {
+        return Err(Error::validation(problems.into_iter().map(|(f, c, m)| FieldError::new(f, c, m)).collect()));
+    }
+    crate::error::referenced("calendar_id", store::calendar(conn, p.calendar_id).await)?;
+    for id in &p.conditions.priority_ids {
+        references::dictionary(conn, "conditions.priority_ids", DictionaryKind::Priority, Some(*id)).await?;
+    }
+    for id in &p.conditions.category_ids {
+        references::dictionary(conn, "conditions.category_ids", DictionaryKind::TicketCategory, Some(*id)).await?;
+    }
+    for id in &p.conditions.customer_ids {
+        crate::error::referenced("conditions.customer_ids", servdesk_persistence::directory::customers::get(conn, *id).await)?;
+    }
+    for id in &p.conditions.contract_ids {
+        crate::error::referenced("conditions.contract_ids", servdesk_persistence::billing::contracts::get(conn, *id).await)?;
+    }
+    Ok(())
+}
+
+pub async fn create_policy(desk: &Desk, p: Policy) -> Result<Policy> {
+    check(&desk.db, &p).await?;
+    Ok(store::create_policy(&desk.db, &p, now()).await?)
+}
+
+pub async fn replace_policy(desk: &Desk, id: Uuid, expected: Option<i64>, p: Policy) -> Result<Policy> {
+    store::policy(&desk.db, id).await?;
+    check(&desk.db, &p).await?;
+    Ok(store::replace_policy(&desk.db, id, expected, &p, now()).await?)
+}
