@@ -109,3 +109,100 @@ async fn calendars_and_policies_are_kept_checked_whole_and_read_by_every_staff_m
     assert_eq!(app.delete(&format!("/api/v1/sla/calendars/{}", id(&calendar)), &admin).await.status(), 204);
     expect_problem(app.get(&format!("/api/v1/sla/calendars/{}", id(&calendar)), &admin).await, 404, "not_found").await;
 }
+
+async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
+    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();
+    statuses["items"].as_array().unwrap().iter().find(|s| s["class"] == class).map(id).unwrap()
+}
+
+#[tokio::test]
+async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_while_pending_and_lists_filter_by_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, agent) = app.user("agent").await;
+    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
+    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
+                      "saturday": all_day, "sunday": all_day});
+    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    create(
+        &app,
+        &admin,
+        "/api/v1/sla/policies",
+        json!({"name": "Standard", "position": 10, "calendar_id": id(&always), "first_response_minutes": 60, "resolution_minutes": 240}),
+    )
+    .await;
+
+    // A new ticket: its clocks run from its report.
+    let ticket = create(&app, &agent, "/api/v1/tickets", json!({"title": "Boiler noisy"})).await;
+    assert_eq!(ticket["sla"]["state"], "ok", "{ticket}");
+    let reported = chrono::DateTime::parse_from_rfc3339(ticket["reported_at"].as_str().unwrap()).unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(ticket["sla"]["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due - reported, chrono::Duration::minutes(60), "the first response is due first");
+    let path = format!("/api/v1/tickets/{}/sla", id(&ticket));
+    let sla: Value = app.get(&path, &agent).await.json().await.unwrap();
+    assert_eq!(sla["policy_name"], "Standard");
+    let targets: Vec<&str> = sla["targets"].as_array().unwrap().iter().map(|t| t["target"].as_str().unwrap()).collect();
+    assert_eq!(targets, ["first_response", "resolution"]);
+
+    // An internal note answers nobody; a public reply by staff meets the first response.
+    app.post(&format!("/api/v1/tickets/{}/comments", id(&ticket)), &agent, json!({"visibility": "internal", "body": "Looking"})).await;
+    let sla: Value = app.get(&path, &agent).await.json().await.unwrap();
+    assert!(sla["targets"][0]["met_at"].is_null());
+    app.post(&format!("/api/v1/tickets/{}/comments", id(&ticket)), &agent, json!({"visibility": "public", "body": "We come today"})).await;
+    let sla: Value = app.get(&path, &agent).await.json().await.unwrap();
+    assert!(sla["targets"][0]["met_at"].is_string() && sla["targets"][0]["breached"] == false, "{sla}");
+    assert_eq!(sla["targets"][0]["remaining_minutes"], Value::Null);
+    let shown: Value = app.get(&format!("/api/v1/tickets/{}", id(&ticket)), &agent).await.json().await.unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(shown["sla"]["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due - reported, chrono::Duration::minutes(240), "now the resolution is what falls due");
+
+    // Pending holds the clocks: no due time while it waits, and it runs on after.
+    let pending = status_of_class(&app, &agent, "pending").await;
+    let open = status_of_class(&app, &agent, "open").await;
+    let held: Value =
+        app.post(&format!("/api/v1/tickets/{}/status", id(&ticket)), &agent, json!({"status_id": pending})).await.json().await.unwrap();
+    assert!(held["sla"]["due_at"].is_null() && held["sla"]["paused_since"].is_string(), "{held}");
+    let resumed: Value =
+        app.post(&format!("/api/v1/tickets/{}/status", id(&ticket)), &agent, json!({"status_id": open})).await.json().await.unwrap();
+    assert!(resumed["sla"]["due_at"].is_string() && resumed["sla"]["paused_since"].is_null(), "{resumed}");
+
+    // Reported three hours ago and not answered: the first response is missed.
+    let three_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
+    let late = create(&app, &agent, "/api/v1/tickets", json!({"title": "Leak since morning", "reported_at": three_hours_ago})).await;
+    assert_eq!(late["sla"]["state"], "breached", "{late}");
+    let listed = |query: &'static str| {
+        let (app, agent) = (&app, &agent);
+        async move {
+            let page: Value = app.get(&format!("/api/v1/tickets?{query}"), agent).await.json().await.unwrap();
+            page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("sla=breached").await, ["Leak since morning"]);
+    assert_eq!(listed("sla=ok").await, ["Boiler noisy"]);
+    assert!(listed("sla=at_risk").await.is_empty());
+
+    // A policy for urgent tickets, tried first: raising the priority moves the ticket to it,
+    // on the timeline.
+    let priorities: Value = app.get("/api/v1/dictionaries/priorities", &admin).await.json().await.unwrap();
+    let urgent = priorities["items"].as_array().unwrap().iter().find(|p| p["id"] != ticket["priority_id"]).map(id).unwrap();
+    create(
+        &app,
+        &admin,
+        "/api/v1/sla/policies",
+        json!({"name": "Urgent", "position": 1, "calendar_id": id(&always), "conditions": {"priority_ids": [urgent]}, "resolution_minutes": 600}),
+    )
+    .await;
+    let res = app
+        .request(Method::PATCH, &format!("/api/v1/tickets/{}", id(&ticket)), Some(&agent))
+        .json(&json!({"priority_id": urgent}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let sla: Value = app.get(&path, &agent).await.json().await.unwrap();
+    assert_eq!(sla["policy_name"], "Urgent");
+    let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&ticket)), &agent).await.json().await.unwrap();
+    let changed: Vec<&Value> = events["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "sla_policy_changed").collect();
+    assert_eq!(changed.len(), 2, "the first policy at creation, the second now: {events}");
+    assert_eq!(changed[1]["data"]["to_policy_name"], "Urgent");
+}

@@ -262,3 +262,18 @@ pub fn import_status() -> Object {
 pub fn import_format() -> Object {
     string_enum("The file's format (from its Content-Type).", servdesk_domain::imports::ImportFormat::ALL.iter().map(|s| s.as_str()))
 }
+
+pub fn sla_state() -> Object {
+    string_enum(
+        "`breached`: a target was missed; `at_risk`: a running target is past its warning; `ok`.",
+        servdesk_domain::sla::SlaState::ALL.iter().map(|s| s.as_str()),
+    )
+}
+
+pub fn sla_target() -> Object {
+    string_enum("An SLA target.", servdesk_domain::sla::Target::ALL.iter().map(|t| t.as_str()))
+}
+
+pub fn sla_state_or_null() -> Object {
+    or_null(sla_state())
+}

@@ -195,6 +195,35 @@ named_enum! {
     }
 }
 
+/// Where a ticket stands against its policy, as kept on the ticket (worked out at each
+/// change that may move its clocks): what lists filter and sort by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub policy_id: Option<Uuid>,
+    /// The earliest due time of its running clocks.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The earliest warning of its running clocks not yet missed.
+    pub warn_at: Option<DateTime<Utc>>,
+    /// A target was missed (met late, or found past due).
+    pub breached: bool,
+    /// Pending since: the clocks hold.
+    pub paused_since: Option<DateTime<Utc>>,
+}
+
+impl Standing {
+    /// The state at `now` (`None` without a policy).
+    pub fn state(&self, now: DateTime<Utc>) -> Option<SlaState> {
+        self.policy_id?;
+        Some(if self.breached || self.due_at.is_some_and(|d| now >= d) {
+            SlaState::Breached
+        } else if self.warn_at.is_some_and(|w| now >= w) {
+            SlaState::AtRisk
+        } else {
+            SlaState::Ok
+        })
+    }
+}
+
 /// Every measured target's clock of a ticket at `now`.
 pub fn clocks(policy: &Policy, calendar: &Calendar, h: &History, now: DateTime<Utc>) -> Vec<Clock> {
     let Some(started) = h.started_at else { return Vec::new() };

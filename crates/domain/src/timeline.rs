@@ -45,6 +45,7 @@ pub enum TicketEvent {
     TimeRemoved(TimeRemoved),
     MessageFailed(MessageFailed),
     RuleApplied(RuleApplied),
+    SlaPolicyChanged(SlaPolicyChanged),
 }
 
 impl TicketEvent {
@@ -75,6 +76,7 @@ impl TicketEvent {
             Self::TimeRemoved(_) => EventKind::TimeRemoved,
             Self::MessageFailed(_) => EventKind::MessageFailed,
             Self::RuleApplied(_) => EventKind::RuleApplied,
+            Self::SlaPolicyChanged(_) => EventKind::SlaPolicyChanged,
         }
     }
 
@@ -93,6 +95,17 @@ impl TicketEvent {
                 | Self::TimeChanged(_)
                 | Self::TimeRemoved(_)
         )
+    }
+
+    /// Whether the event may move the ticket's SLA clocks: its start, a change of what picks
+    /// its policy, a status move (pending holds the clocks, resolution stops them), a public
+    /// reply (by staff it answers, by the customer it waits for an answer).
+    pub fn affects_sla(&self) -> bool {
+        match self {
+            Self::Created(_) | Self::FieldsChanged(_) | Self::StatusChanged(_) | Self::Closed(_) | Self::Reopened(_) => true,
+            Self::CommentAdded(c) => c.visibility == "public",
+            _ => false,
+        }
     }
 
     /// The event's fields as stored in `data`.
@@ -203,6 +216,17 @@ pub struct RuleApplied {
     pub rule_name: String,
     pub call_id: Uuid,
     pub call_number: String,
+}
+
+/// The ticket's SLA policy changed (its priority, customer, category, channel or contract
+/// did); the clocks run on from the ticket's start under the new one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlaPolicyChanged {
+    pub from_policy_id: Option<Uuid>,
+    pub to_policy_id: Option<Uuid>,
+    /// The new policy's name then.
+    pub to_policy_name: Option<String>,
 }
 
 /// A ticket status as the timeline names it (the name as it was then).

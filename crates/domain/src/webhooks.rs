@@ -110,7 +110,8 @@ pub fn events_for(ticket_id: Uuid, event: &TicketEvent) -> Vec<Event> {
         | TicketEvent::ChecklistChanged(_)
         | TicketEvent::TaskCompleted(_)
         | TicketEvent::MessageFailed(_)
-        | TicketEvent::RuleApplied(_) => Vec::new(),
+        | TicketEvent::RuleApplied(_)
+        | TicketEvent::SlaPolicyChanged(_) => Vec::new(),
     }
 }
 

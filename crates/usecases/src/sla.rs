@@ -81,3 +81,31 @@ pub async fn replace_policy(desk: &Desk, id: Uuid, expected: Option<i64>, p: Pol
     check(&desk.db, &p).await?;
     Ok(store::replace_policy(&desk.db, id, expected, &p, now()).await?)
 }
+
+/// A ticket's SLA clocks now, each target's.
+pub struct TicketClocks {
+    pub policy: Policy,
+    pub clocks: Vec<servdesk_domain::sla::Clock>,
+    pub state: servdesk_domain::sla::SlaState,
+    pub paused_minutes: i64,
+    pub paused_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The clocks of a ticket the caller may see (`None` when no policy applies to it).
+pub async fn ticket_clocks(desk: &Desk, principal: &servdesk_domain::Principal, ticket_id: Uuid) -> Result<Option<TicketClocks>> {
+    let visibility = crate::access::visibility(&desk.db, principal).await?;
+    servdesk_persistence::tickets::get_visible(&desk.db, ticket_id, &visibility).await?;
+    let (policy_id, history) = servdesk_persistence::tickets::sla::history(&desk.db, ticket_id).await?;
+    let Some(policy_id) = policy_id else { return Ok(None) };
+    let policy = store::policy(&desk.db, policy_id).await?;
+    let calendar = store::calendar(&desk.db, policy.calendar_id).await?.calendar;
+    let at = now();
+    let clocks = servdesk_domain::sla::clocks(&policy, &calendar, &history, at);
+    Ok(Some(TicketClocks {
+        state: servdesk_domain::sla::state(&clocks, at),
+        paused_minutes: servdesk_domain::sla::paused_minutes(&calendar, &history, at),
+        paused_since: history.paused_since,
+        clocks,
+        policy,
+    }))
+}

@@ -24,6 +24,30 @@ pub struct StatusOut {
     pub class: Option<StatusClass>,
 }
 
+/// A ticket's standing against its SLA policy.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct SlaOut {
+    pub policy_id: Uuid,
+    /// `breached` (a target missed), `at_risk` (a running target past its warning) or `ok`.
+    #[schema(schema_with = wire::sla_state)]
+    pub state: servdesk_domain::sla::SlaState,
+    /// The earliest due time of its running targets; `null` while pending or when all are met.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Pending since then: the clocks hold.
+    pub paused_since: Option<DateTime<Utc>>,
+}
+
+impl SlaOut {
+    pub fn of(standing: &servdesk_domain::sla::Standing, now: DateTime<Utc>) -> Option<Self> {
+        Some(Self {
+            policy_id: standing.policy_id?,
+            state: standing.state(now)?,
+            due_at: standing.due_at,
+            paused_since: standing.paused_since,
+        })
+    }
+}
+
 /// How far the work on a ticket is.
 #[derive(Serialize, ToSchema, Clone, Copy, Default)]
 pub struct ProgressOut {
@@ -98,6 +122,9 @@ pub struct TicketOut {
     /// Custom field values by key (see `GET /api/v1/custom-fields`).
     #[schema(value_type = Object, additional_properties)]
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    /// Where it stands against its SLA policy; `null` when no policy applies
+    /// (`GET /tickets/{id}/sla` has each target's clock).
+    pub sla: Option<SlaOut>,
     /// The ERP's id for it.
     pub external_ref: Option<String>,
     pub version: i64,
@@ -153,6 +180,7 @@ impl TicketOut {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
+            sla: SlaOut::of(&t.sla, chrono::Utc::now()),
             custom_fields: t.custom_fields,
             external_ref: t.external_ref,
             version: t.version,

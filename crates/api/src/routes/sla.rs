@@ -502,7 +502,90 @@ pub async fn delete_policy(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// One target's clock.
+#[derive(Serialize, ToSchema)]
+pub struct ClockOut {
+    #[schema(schema_with = wire::sla_target)]
+    pub target: servdesk_domain::sla::Target,
+    pub target_minutes: i64,
+    /// When it falls due; `null` while the ticket is pending.
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it is at risk (the policy's warning share of its time run).
+    pub warn_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Met then (the clock stopped).
+    pub met_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Business minutes run, pending time left out.
+    pub elapsed_minutes: i64,
+    /// Business minutes left (negative once missed); `null` once met.
+    pub remaining_minutes: Option<i64>,
+    pub breached: bool,
+}
+
+/// A ticket's SLA: its policy and each target's clock now.
+#[derive(Serialize, ToSchema)]
+pub struct TicketSlaOut {
+    /// `null` when no policy applies to the ticket (then `targets` is empty).
+    pub policy_id: Option<Uuid>,
+    pub policy_name: Option<String>,
+    #[schema(schema_with = wire::sla_state_or_null)]
+    pub state: Option<servdesk_domain::sla::SlaState>,
+    /// Business minutes the ticket was pending (the clocks held).
+    pub paused_minutes: i64,
+    /// Pending now, since then.
+    pub paused_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub targets: Vec<ClockOut>,
+}
+
+/// The ticket's SLA clocks: for each target of its policy the due time, the business minutes
+/// run and left, and whether it was missed; how long it was pending.
+#[utoipa::path(
+    operation_id = "get_ticket_sla",
+    tag = tags::SLA,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TicketSlaOut), NotFound),
+    security(("bearer" = []), ("api_key" = []))
+)]
+#[get("/tickets/{id}/sla")]
+pub async fn ticket_sla(
+    auth: Authorized<can::TicketsRead>,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<TicketSlaOut>> {
+    let Some(t) = usecase::ticket_clocks(&state, auth.principal(), id.into_inner()).await? else {
+        return Ok(web::Json(TicketSlaOut {
+            policy_id: None,
+            policy_name: None,
+            state: None,
+            paused_minutes: 0,
+            paused_since: None,
+            targets: Vec::new(),
+        }));
+    };
+    Ok(web::Json(TicketSlaOut {
+        policy_id: Some(t.policy.id),
+        policy_name: Some(t.policy.name),
+        state: Some(t.state),
+        paused_minutes: t.paused_minutes,
+        paused_since: t.paused_since,
+        targets: t
+            .clocks
+            .iter()
+            .map(|c| ClockOut {
+                target: c.target,
+                target_minutes: c.target_minutes,
+                due_at: c.due_at,
+                warn_at: c.warn_at,
+                met_at: c.met_at,
+                elapsed_minutes: c.elapsed_minutes,
+                remaining_minutes: c.remaining_minutes(),
+                breached: c.breached,
+            })
+            .collect(),
+    }))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(ticket_sla);
     cfg.service(list_calendars)
         .service(create_calendar)
         .service(get_calendar)

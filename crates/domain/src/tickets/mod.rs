@@ -63,6 +63,7 @@ named_enum! {
         TimeRemoved = "time_removed",
         MessageFailed = "message_failed",
         RuleApplied = "rule_applied",
+        SlaPolicyChanged = "sla_policy_changed",
     }
 }
 
@@ -132,6 +133,8 @@ pub struct Ticket {
     pub external_ref: Option<String>,
     /// Custom field values by key (see `custom_fields`).
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    /// Where it stands against its SLA policy, as last worked out (see `sla`).
+    pub sla: crate::sla::Standing,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -275,6 +278,7 @@ pub(crate) mod tests {
         Ticket {
             external_ref: None,
             custom_fields: Default::default(),
+            sla: Default::default(),
             id: Uuid::now_v7(),
             number: "T-1".into(),
             title: title.into(),

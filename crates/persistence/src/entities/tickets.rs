@@ -47,6 +47,17 @@ pub struct Model {
     pub alarm_resolved_at: Option<DateTimeUtc>,
     pub has_work: bool,
     pub contract_id: Option<Uuid>,
+    /// Where it stands against its SLA policy (see `tickets::sla`).
+    pub sla_policy_id: Option<Uuid>,
+    pub sla_due_at: Option<DateTimeUtc>,
+    pub sla_warn_at: Option<DateTimeUtc>,
+    pub sla_breached: bool,
+    pub sla_paused_since: Option<DateTimeUtc>,
+    /// Closed pending spans: a JSON list of `[from, to]`.
+    pub sla_pauses: String,
+    pub sla_awaiting_since: Option<DateTimeUtc>,
+    /// The warnings and breaches told already: `target.warning`, `target.breached`, comma-separated.
+    pub sla_told: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -96,4 +107,12 @@ crate::positional::positional_model!(
     contract_id: ContractId,
     external_ref: ExternalRef,
     custom_fields: CustomFields,
+    sla_policy_id: SlaPolicyId,
+    sla_due_at: SlaDueAt,
+    sla_warn_at: SlaWarnAt,
+    sla_breached: SlaBreached,
+    sla_paused_since: SlaPausedSince,
+    sla_pauses: SlaPauses,
+    sla_awaiting_since: SlaAwaitingSince,
+    sla_told: SlaTold,
 );

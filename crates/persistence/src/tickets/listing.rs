@@ -41,6 +41,8 @@ pub struct TicketFilter {
     pub external_ref: Option<String>,
     /// Custom field values each record must have (`cf.<key>=<value>`).
     pub custom: Vec<crate::custom_fields::ValueFilter>,
+    /// Where the ticket stands against its SLA at the instant given.
+    pub sla: Option<(servdesk_domain::sla::SlaState, DateTime<Utc>)>,
 }
 
 impl TicketFilter {
@@ -67,6 +69,7 @@ impl TicketFilter {
             updated_to,
             external_ref,
             custom,
+            sla,
         } = self;
         status_ids.is_none()
             && [status_id, team_id, assignee_id, customer_id, contact_id, equipment_id, priority_id, category_id, type_id]
@@ -77,6 +80,7 @@ impl TicketFilter {
             && warranty.is_none()
             && external_ref.is_none()
             && custom.is_empty()
+            && sla.is_none()
             && [created_from, created_to, updated_from, updated_to].iter().all(|v| v.is_none())
     }
 }
@@ -204,6 +208,21 @@ pub async fn list(
     }
     if let Some(warranty) = filter.warranty {
         select = select.filter(row::Column::Warranty.eq(warranty));
+    }
+    if let Some((state, now)) = filter.sla {
+        use servdesk_domain::sla::SlaState;
+        let breached = Condition::any().add(row::Column::SlaBreached.eq(true)).add(row::Column::SlaDueAt.lte(now));
+        let at_risk = row::Column::SlaWarnAt.lte(now);
+        let with_policy = row::Column::SlaPolicyId.is_not_null();
+        select = select.filter(match state {
+            SlaState::Breached => Condition::all().add(with_policy).add(breached),
+            SlaState::AtRisk => Condition::all().add(with_policy).add(breached.not()).add(at_risk),
+            SlaState::Ok => Condition::all()
+                .add(with_policy)
+                .add(row::Column::SlaBreached.eq(false))
+                .add(Condition::any().add(row::Column::SlaDueAt.is_null()).add(row::Column::SlaDueAt.gt(now)))
+                .add(Condition::any().add(row::Column::SlaWarnAt.is_null()).add(row::Column::SlaWarnAt.gt(now))),
+        });
     }
     if let Some(from) = filter.created_from {
         select = select.filter(row::Column::CreatedAt.gte(from));

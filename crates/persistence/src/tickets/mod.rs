@@ -25,10 +25,12 @@ pub use servdesk_domain::{Actor, Visibility};
 
 mod alarms;
 mod listing;
+pub mod sla;
 mod timeline;
 
 pub use alarms::*;
 pub use listing::*;
+use sla::get_standing;
 pub use timeline::*;
 
 pub struct NewTicket {
@@ -120,6 +122,13 @@ fn to_ticket(m: row::Model) -> Result<Ticket, StoreError> {
         contract_id: m.contract_id,
         external_ref: m.external_ref,
         custom_fields: crate::json_object(&m.custom_fields),
+        sla: servdesk_domain::sla::Standing {
+            policy_id: m.sla_policy_id,
+            due_at: m.sla_due_at,
+            warn_at: m.sla_warn_at,
+            breached: m.sla_breached,
+            paused_since: m.sla_paused_since,
+        },
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -196,6 +205,14 @@ pub async fn create(
         alarm_resolved_at: Set(None),
         has_work: Set(false),
         contract_id: Set(new.contract_id),
+        sla_policy_id: Set(None),
+        sla_due_at: Set(None),
+        sla_warn_at: Set(None),
+        sla_breached: Set(false),
+        sla_paused_since: Set(None),
+        sla_pauses: Set("[]".to_owned()),
+        sla_awaiting_since: Set(None),
+        sla_told: Set(String::new()),
     };
     // Taking the number locks the year's counter row until the commit: every other create
     // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its
@@ -205,14 +222,20 @@ pub async fn create(
         // The statement wrote the `created` event itself, so it is told to webhooks here.
         let event = TicketEvent::Created(Created { number: number.clone() });
         crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
+        let standing = sla::refresh(conn, id, actor, &event, now).await?;
         created.number = Set(number);
-        return to_ticket(created.try_into_model()?);
+        let mut ticket = to_ticket(created.try_into_model()?)?;
+        if let Some(standing) = standing {
+            ticket.sla = standing;
+        }
+        return Ok(ticket);
     }
     let number = numbering::format(prefix, year, sequences::next(conn, "ticket", year).await?);
     created.number = Set(number.clone());
-    let ticket = to_ticket(created.clone().try_into_model()?)?;
+    let mut ticket = to_ticket(created.clone().try_into_model()?)?;
     row::Entity::insert(created).exec_without_returning(conn).await?;
     append_event(conn, id, actor, &TicketEvent::Created(Created { number: ticket.number.clone() }), now).await?;
+    ticket.sla = get_standing(conn, id).await?;
     crate::search::store(conn, id, crate::search::document(&ticket, std::iter::empty())).await?;
     Ok(ticket)
 }

@@ -26,7 +26,7 @@ pub async fn append_event(
     actor: Actor,
     event: &TicketEvent,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Option<servdesk_domain::sla::Standing>, StoreError> {
     ticket_events::Entity::insert(event_row(ticket_id, actor, event, now)).exec_without_returning(conn).await?;
     if event.touches_ticket() {
         touch(conn, ticket_id, now).await?;
@@ -36,10 +36,12 @@ pub async fn append_event(
     if !events.is_empty() {
         crate::webhooks::tell(conn, &events, now).await?;
     }
-    Ok(())
+    // So are its SLA clocks: what may move them, moves them here (the standing it answers is
+    // what a caller showing the ticket after the event shows).
+    super::sla::refresh(conn, ticket_id, actor, event, now).await
 }
 
-fn event_row(ticket_id: Uuid, actor: Actor, event: &TicketEvent, now: DateTime<Utc>) -> ticket_events::ActiveModel {
+pub(super) fn event_row(ticket_id: Uuid, actor: Actor, event: &TicketEvent, now: DateTime<Utc>) -> ticket_events::ActiveModel {
     ticket_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         ticket_id: Set(ticket_id),

@@ -62,9 +62,11 @@ impl Loaded {
     }
 
     /// Records the event and the notices, commits, returns the ticket to show.
-    async fn finish(self, ticket: Ticket, event: TicketEvent, principal: &Principal) -> Result<Shown> {
+    async fn finish(self, mut ticket: Ticket, event: TicketEvent, principal: &Principal) -> Result<Shown> {
         let at = now();
-        tickets::append_event(&self.txn, ticket.id, Actor::of(principal), &event, at).await?;
+        if let Some(standing) = tickets::append_event(&self.txn, ticket.id, Actor::of(principal), &event, at).await? {
+            ticket.sla = standing;
+        }
         notify::ticket_changed(&self.txn, &self.ticket, &ticket, &self.statuses, principal.user_id(), at).await?;
         let rollups = progress(&self.txn, [&ticket]).await?;
         crate::commit(self.txn).await?;

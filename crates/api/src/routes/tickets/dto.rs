@@ -181,6 +181,9 @@ pub struct TicketFilterParams {
     #[param(schema_with = wire::channel)]
     pub channel: Option<Channel>,
     pub warranty: Option<bool>,
+    /// Where the ticket stands against its SLA policy now (tickets without a policy match none).
+    #[param(schema_with = wire::sla_state)]
+    pub sla: Option<servdesk_domain::sla::SlaState>,
     /// Created at or after.
     pub created_from: Option<DateTime<Utc>>,
     /// Created before.

@@ -277,6 +277,8 @@ mirror!(MessageFailedOut from tl::MessageFailed {
 
 mirror!(RuleAppliedOut from tl::RuleApplied { rule_id: Uuid, rule_name: String, call_id: Uuid, call_number: String });
 
+mirror!(SlaPolicyChangedOut from tl::SlaPolicyChanged { from_policy_id: Option<Uuid>, to_policy_id: Option<Uuid>, to_policy_name: Option<String> });
+
 /// What happened: `kind` names it, `data` holds the fields of that kind.
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -308,6 +310,9 @@ pub enum TicketEventOut {
     MessageFailed(MessageFailedOut),
     /// A triage rule opened the ticket from a call.
     RuleApplied(RuleAppliedOut),
+    /// The ticket's SLA policy changed (a change of what picks it); its clocks run on from the
+    /// ticket's start under the new one.
+    SlaPolicyChanged(SlaPolicyChangedOut),
 }
 
 impl From<TicketEvent> for TicketEventOut {
@@ -338,6 +343,7 @@ impl From<TicketEvent> for TicketEventOut {
             TicketEvent::TimeRemoved(v) => Self::TimeRemoved(v.into()),
             TicketEvent::MessageFailed(v) => Self::MessageFailed(v.into()),
             TicketEvent::RuleApplied(v) => Self::RuleApplied(v.into()),
+            TicketEvent::SlaPolicyChanged(v) => Self::SlaPolicyChanged(v.into()),
         }
     }
 }

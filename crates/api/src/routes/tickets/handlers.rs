@@ -127,6 +127,7 @@ pub async fn list(
     .await?;
     let filter = TicketFilter {
         custom,
+        sla: f.sla.map(|state| (state, now())),
         external_ref: f.external_ref,
         q: f.q,
         status_ids,
@@ -274,10 +275,13 @@ async fn change(
     };
     let statuses = statuses(state, &txn, &[current.status_id]).await?;
     let progress = progress(&txn, [&current]).await?;
-    let ticket = tickets::update(&txn, current.id, expected, changes, now).await?;
+    let mut ticket = tickets::update(&txn, current.id, expected, changes, now).await?;
     let changed = current.changes_to(&ticket);
-    if !changed.is_empty() {
-        tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?;
+    if !changed.is_empty()
+        && let Some(standing) =
+            tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?
+    {
+        ticket.sla = standing;
     }
     servdesk_usecases::commit(txn).await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))

@@ -1,0 +1,147 @@
+//! A ticket's SLA standing, worked out again in the transaction of each event that may move
+//! its clocks (see `TicketEvent::affects_sla`): which policy is the ticket's (a change is
+//! kept on the timeline), when it paused and resumed, whether a customer's reply waits for
+//! an answer, and from the domain's clocks the earliest due time and warning and whether a
+//! target was missed — the columns lists filter and sort by.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use servdesk_domain::Actor;
+use servdesk_domain::business_time::Span;
+use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
+use servdesk_domain::sla::{self as rules, Facts, History, Standing};
+use servdesk_domain::tickets::Channel;
+use servdesk_domain::timeline::{SlaPolicyChanged, TicketEvent};
+use uuid::Uuid;
+
+use crate::entities::{sla_policies, ticket_events, tickets as row};
+use crate::error::StoreError;
+
+/// The pauses as kept: `[[from, to], …]`.
+fn pauses_of(text: &str) -> Vec<Span> {
+    serde_json::from_str::<Vec<(DateTime<Utc>, DateTime<Utc>)>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(from, to)| Span { from, to })
+        .collect()
+}
+
+fn pauses_text(pauses: &[Span]) -> String {
+    serde_json::to_string(&pauses.iter().map(|p| (p.from, p.to)).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The ticket's kept standing.
+pub async fn get_standing(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Standing, StoreError> {
+    let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(Standing {
+        policy_id: m.sla_policy_id,
+        due_at: m.sla_due_at,
+        warn_at: m.sla_warn_at,
+        breached: m.sla_breached,
+        paused_since: m.sla_paused_since,
+    })
+}
+
+/// The ticket's policy and what its clocks are computed from.
+pub async fn history(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<(Option<Uuid>, History), StoreError> {
+    let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok((m.sla_policy_id, history_of(&m)))
+}
+
+/// What the clocks of a ticket are computed from, as kept on it.
+pub fn history_of(m: &row::Model) -> History {
+    History {
+        started_at: Some(m.reported_at),
+        first_response_at: m.first_response_at,
+        awaiting_reply_since: m.sla_awaiting_since,
+        resolved_at: m.resolved_at,
+        pauses: pauses_of(&m.sla_pauses),
+        paused_since: m.sla_paused_since,
+    }
+}
+
+/// Works the ticket's standing out again after `event` (nothing for events that cannot move
+/// its clocks, nor while no policy exists and the ticket has none); answers it when it did.
+pub async fn refresh(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    actor: Actor,
+    event: &TicketEvent,
+    now: DateTime<Utc>,
+) -> Result<Option<Standing>, StoreError> {
+    if !event.affects_sla() {
+        return Ok(None);
+    }
+    let any_policy = sla_policies::Entity::find().select_only().column(sla_policies::Column::Id).into_tuple::<Uuid>().one(conn).await?;
+    let Some(m) = row::Entity::find_by_id(ticket_id).one(conn).await? else { return Ok(None) };
+    if any_policy.is_none() && m.sla_policy_id.is_none() {
+        return Ok(None);
+    }
+    let class = crate::dictionaries::get(conn, DictionaryKind::TicketStatus, m.status_id).await?.class;
+    // Pending holds the clocks: a pause opens on entering it and closes on leaving.
+    let mut pauses = pauses_of(&m.sla_pauses);
+    let mut paused_since = m.sla_paused_since;
+    match (class == Some(StatusClass::Pending), paused_since) {
+        (true, None) => paused_since = Some(now),
+        (false, Some(since)) => {
+            pauses.push(Span { from: since, to: now });
+            paused_since = None;
+        }
+        _ => {}
+    }
+    // A public reply by staff answers the customer; one by the customer (by email or the
+    // portal: no staff member acts) waits for an answer.
+    let mut awaiting = m.sla_awaiting_since;
+    if let TicketEvent::CommentAdded(c) = event
+        && c.visibility == "public"
+    {
+        if actor.user_id.is_some() {
+            awaiting = None;
+        } else if actor.api_key_id.is_none() {
+            awaiting = awaiting.or(Some(now));
+        }
+    }
+    let facts = Facts {
+        priority_id: m.priority_id,
+        customer_id: m.customer_id,
+        contract_id: m.contract_id,
+        category_id: m.category_id,
+        channel: Channel::parse(&m.channel).unwrap_or(Channel::Email),
+    };
+    let policies = crate::sla::policies(conn).await?;
+    let policy = rules::policy_for(&policies, &facts);
+    if policy.map(|p| p.id) != m.sla_policy_id {
+        let changed = TicketEvent::SlaPolicyChanged(SlaPolicyChanged {
+            from_policy_id: m.sla_policy_id,
+            to_policy_id: policy.map(|p| p.id),
+            to_policy_name: policy.map(|p| p.name.clone()),
+        });
+        // Straight into the timeline: the event itself moves no clock and tells no webhook.
+        ticket_events::Entity::insert(super::timeline::event_row(ticket_id, Actor::SYSTEM, &changed, now))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let history = History { pauses: pauses.clone(), paused_since, awaiting_reply_since: awaiting, ..history_of(&m) };
+    let standing = match policy {
+        Some(policy) => {
+            let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
+            let clocks = rules::clocks(policy, &calendar, &history, now);
+            let (due_at, warn_at) = rules::next_instants(&clocks);
+            Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since }
+        }
+        None => Standing { paused_since, ..Standing::default() },
+    };
+    row::Entity::update_many()
+        .col_expr(row::Column::SlaPolicyId, Expr::value(standing.policy_id))
+        .col_expr(row::Column::SlaDueAt, Expr::value(standing.due_at))
+        .col_expr(row::Column::SlaWarnAt, Expr::value(standing.warn_at))
+        .col_expr(row::Column::SlaBreached, Expr::value(standing.breached))
+        .col_expr(row::Column::SlaPausedSince, Expr::value(standing.paused_since))
+        .col_expr(row::Column::SlaPauses, Expr::value(pauses_text(&pauses)))
+        .col_expr(row::Column::SlaAwaitingSince, Expr::value(awaiting))
+        .filter(row::Column::Id.eq(ticket_id))
+        .exec(conn)
+        .await?;
+    Ok(Some(standing))
+}
