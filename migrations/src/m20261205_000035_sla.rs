@@ -1,7 +1,8 @@
 //! SLA policies on business calendars, and each ticket's SLA state: its policy, what its
 //! clocks were computed from (pauses, the customer's reply awaiting an answer) and what lists
 //! filter and sort by (the earliest due time and warning of its running clocks, whether a
-//! target was missed), with which warnings and breaches were told already.
+//! target was missed), with which warnings and breaches were told already and when the next
+//! may fall due (what the watcher looks for).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -51,6 +52,7 @@ enum Tickets {
     SlaPauses,
     SlaAwaitingSince,
     SlaTold,
+    SlaWatchAt,
 }
 
 #[async_trait::async_trait]
@@ -106,6 +108,7 @@ impl MigrationTrait for Migration {
             ColumnDef::new(T::SlaPauses).text().not_null().default("[]").to_owned(),
             ColumnDef::new(T::SlaAwaitingSince).timestamp_with_time_zone().null().to_owned(),
             ColumnDef::new(T::SlaTold).text().not_null().default("").to_owned(),
+            ColumnDef::new(T::SlaWatchAt).timestamp_with_time_zone().null().to_owned(),
         ];
         // One column per statement: SQLite adds one at a time.
         for mut column in columns {
@@ -114,11 +117,13 @@ impl MigrationTrait for Migration {
         // What the warning job and `sla=` lists look for.
         manager.create_index(Index::create().name("ix_tickets_sla_due").table(T::Table).col(T::SlaDueAt).to_owned()).await?;
         manager.create_index(Index::create().name("ix_tickets_sla_warn").table(T::Table).col(T::SlaWarnAt).to_owned()).await?;
+        manager.create_index(Index::create().name("ix_tickets_sla_watch").table(T::Table).col(T::SlaWatchAt).to_owned()).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Tickets as T;
+        manager.drop_index(Index::drop().name("ix_tickets_sla_watch").table(T::Table).to_owned()).await?;
         manager.drop_index(Index::drop().name("ix_tickets_sla_warn").table(T::Table).to_owned()).await?;
         manager.drop_index(Index::drop().name("ix_tickets_sla_due").table(T::Table).to_owned()).await?;
         for column in

@@ -281,6 +281,67 @@ pub fn next_instants(clocks: &[Clock]) -> (Option<DateTime<Utc>>, Option<DateTim
     (due, warn)
 }
 
+named_enum! {
+    /// What the desk is told about a target: it is at risk, or it was missed.
+    NoticeKind {
+        Warning = "warning",
+        Breached = "breached",
+    }
+}
+
+/// A notice to give: the target and what of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub target: Target,
+    pub kind: NoticeKind,
+    /// When the target falls (fell) due.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl Notice {
+    /// How it is kept among those told: `first_response.warning`.
+    pub fn mark(&self) -> String {
+        format!("{}.{}", self.target.as_str(), self.kind.as_str())
+    }
+}
+
+/// The notices due at `now` that were not given yet (`told` holds their marks): once per
+/// ticket, target and kind. A target missed before its warning was given gets only the breach.
+pub fn notices(clocks: &[Clock], told: &[String], now: DateTime<Utc>) -> Vec<Notice> {
+    let given = |n: &Notice| told.iter().any(|t| *t == n.mark());
+    let mut out = Vec::new();
+    for c in clocks.iter().filter(|c| c.running()) {
+        let breach = Notice { target: c.target, kind: NoticeKind::Breached, due_at: c.due_at };
+        let warning = Notice { kind: NoticeKind::Warning, ..breach };
+        if c.due_at.is_some_and(|d| now >= d) || c.breached {
+            if !given(&breach) {
+                out.push(breach);
+            }
+        } else if c.warn_at.is_some_and(|w| now >= w) && !given(&warning) {
+            out.push(warning);
+        }
+    }
+    out
+}
+
+/// The next instant a notice may fall due (none while every running clock is paused or told).
+pub fn watch_at(clocks: &[Clock], told: &[String]) -> Option<DateTime<Utc>> {
+    let given = |target: Target, kind: NoticeKind| told.iter().any(|t| *t == format!("{}.{}", target.as_str(), kind.as_str()));
+    clocks
+        .iter()
+        .filter(|c| c.running())
+        .filter_map(|c| {
+            if given(c.target, NoticeKind::Breached) {
+                None
+            } else if given(c.target, NoticeKind::Warning) {
+                c.due_at
+            } else {
+                c.warn_at.or(c.due_at)
+            }
+        })
+        .min()
+}
+
 /// Pause spans and the business minutes they took, for showing ("paused 3 h").
 pub fn paused_minutes(calendar: &Calendar, h: &History, now: DateTime<Utc>) -> i64 {
     let mut spans = h.pauses.clone();
@@ -423,6 +484,26 @@ mod tests {
         let late = History { first_response_at: Some(at("2027-01-13T09:30:00Z")), ..h };
         let c = clocks(&p, &office(), &late, at("2027-01-14T09:00:00Z"));
         assert!(c.iter().find(|c| c.target == Target::FirstResponse).unwrap().breached);
+    }
+
+    #[test]
+    fn a_warning_then_a_breach_are_each_told_once_per_target() {
+        let p = policy(Conditions::default(), 0);
+        let h = History { started_at: Some(at("2027-01-13T08:00:00Z")), ..Default::default() };
+        let at_risk = at("2027-01-13T08:50:00Z");
+        let c = clocks(&p, &office(), &h, at_risk);
+        let given = notices(&c, &[], at_risk);
+        assert_eq!(given.iter().map(|n| n.mark()).collect::<Vec<_>>(), ["first_response.warning"]);
+        let told = vec!["first_response.warning".to_owned()];
+        assert!(notices(&c, &told, at_risk).is_empty(), "told once");
+        assert_eq!(watch_at(&c, &told), Some(at("2027-01-13T09:00:00Z")), "next: the first response's due time");
+        let late = at("2027-01-13T09:05:00Z");
+        let c = clocks(&p, &office(), &h, late);
+        assert_eq!(notices(&c, &told, late).iter().map(|n| n.mark()).collect::<Vec<_>>(), ["first_response.breached"]);
+        // Missed before anyone was warned: only the breach.
+        assert_eq!(notices(&c, &[], late).iter().map(|n| n.mark()).collect::<Vec<_>>(), ["first_response.breached"]);
+        let all = vec!["first_response.warning".to_owned(), "first_response.breached".to_owned()];
+        assert_eq!(watch_at(&c, &all), Some(at("2027-01-13T14:24:00Z")), "then the resolution's warning (80 % of 8 h)");
     }
 
     #[test]

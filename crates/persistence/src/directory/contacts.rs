@@ -261,14 +261,24 @@ pub async fn update(
     // New phones are a change of the contact: its version moves with them (and only then
     // are they written again).
     let phones = changes.phones.map(unique).filter(|p| *p != current.phones);
-    if phones.is_some() {
-        u = u.col_expr(row::Column::UpdatedAt, Expr::value(now));
-    }
     let cols = Columns { id: row::Column::Id, version: row::Column::Version, updated_at: row::Column::UpdatedAt };
-    let changed = versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
+    let mut changed = versioned::apply(conn, u, cols, id, current.version, now, StoreError::from).await?;
     if let Some(phones) = phones {
         contact_phones::Entity::delete_many().filter(contact_phones::Column::ContactId.eq(id)).exec(conn).await?;
         insert_phones(conn, id, &phones).await?;
+        if !changed {
+            let bumped = row::Entity::update_many()
+                .col_expr(row::Column::Version, Expr::value(current.version + 1))
+                .col_expr(row::Column::UpdatedAt, Expr::value(now))
+                .filter(row::Column::Id.eq(id))
+                .filter(row::Column::Version.eq(current.version))
+                .exec(conn)
+                .await?;
+            if bumped.rows_affected == 0 {
+                return Err(StoreError::StaleVersion);
+            }
+            changed = true;
+        }
     }
     if changed { get(conn, id).await } else { Ok(current) }
 }

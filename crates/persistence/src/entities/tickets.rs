@@ -58,6 +58,8 @@ pub struct Model {
     pub sla_awaiting_since: Option<DateTimeUtc>,
     /// The warnings and breaches told already: `target.warning`, `target.breached`, comma-separated.
     pub sla_told: String,
+    /// When a warning or breach not told yet may fall due.
+    pub sla_watch_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -115,4 +117,5 @@ crate::positional::positional_model!(
     sla_pauses: SlaPauses,
     sla_awaiting_since: SlaAwaitingSince,
     sla_told: SlaTold,
+    sla_watch_at: SlaWatchAt,
 );

@@ -213,6 +213,7 @@ pub async fn create(
         sla_pauses: Set("[]".to_owned()),
         sla_awaiting_since: Set(None),
         sla_told: Set(String::new()),
+        sla_watch_at: Set(None),
     };
     // Taking the number locks the year's counter row until the commit: every other create
     // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its

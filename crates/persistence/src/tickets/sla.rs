@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use servdesk_domain::Actor;
 use servdesk_domain::business_time::Span;
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
@@ -123,14 +123,15 @@ pub async fn refresh(
             .await?;
     }
     let history = History { pauses: pauses.clone(), paused_since, awaiting_reply_since: awaiting, ..history_of(&m) };
-    let standing = match policy {
+    let (standing, watch_at) = match policy {
         Some(policy) => {
             let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
             let clocks = rules::clocks(policy, &calendar, &history, now);
             let (due_at, warn_at) = rules::next_instants(&clocks);
-            Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since }
+            let watch_at = rules::watch_at(&clocks, &told_of(&m.sla_told));
+            (Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since }, watch_at)
         }
-        None => Standing { paused_since, ..Standing::default() },
+        None => (Standing { paused_since, ..Standing::default() }, None),
     };
     row::Entity::update_many()
         .col_expr(row::Column::SlaPolicyId, Expr::value(standing.policy_id))
@@ -140,8 +141,62 @@ pub async fn refresh(
         .col_expr(row::Column::SlaPausedSince, Expr::value(standing.paused_since))
         .col_expr(row::Column::SlaPauses, Expr::value(pauses_text(&pauses)))
         .col_expr(row::Column::SlaAwaitingSince, Expr::value(awaiting))
+        .col_expr(row::Column::SlaWatchAt, Expr::value(watch_at))
         .filter(row::Column::Id.eq(ticket_id))
         .exec(conn)
         .await?;
     Ok(Some(standing))
+}
+
+/// The marks of the notices told (`first_response.warning`, …).
+fn told_of(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// Tickets with a notice that may be due at `now`, oldest first.
+pub async fn to_watch(conn: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>, StoreError> {
+    Ok(row::Entity::find()
+        .select_only()
+        .column(row::Column::Id)
+        .filter(row::Column::SlaWatchAt.lte(now))
+        .order_by_asc(row::Column::SlaWatchAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// What a notice is about, for telling it.
+#[derive(Debug, Clone)]
+pub struct Noticed {
+    pub notices: Vec<rules::Notice>,
+    pub number: String,
+    pub assignee_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+}
+
+/// Takes the notices of a ticket due at `now` and marks them told (a breach also marks the
+/// ticket breached), in the caller's transaction; moves its watch on to the next.
+pub async fn take_notices(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<Noticed, StoreError> {
+    let m = row::Entity::find_by_id(ticket_id).lock_exclusive().one(conn).await?.ok_or(StoreError::NotFound)?;
+    let mut told = told_of(&m.sla_told);
+    let (notices, watch_at, breached) = match m.sla_policy_id {
+        Some(policy_id) => {
+            let policy = crate::sla::policy(conn, policy_id).await?;
+            let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
+            let clocks = rules::clocks(&policy, &calendar, &history_of(&m), now);
+            let notices = rules::notices(&clocks, &told, now);
+            told.extend(notices.iter().map(rules::Notice::mark));
+            (notices, rules::watch_at(&clocks, &told), clocks.iter().any(|c| c.breached))
+        }
+        None => (Vec::new(), None, false),
+    };
+    row::Entity::update_many()
+        .col_expr(row::Column::SlaTold, Expr::value(told.join(",")))
+        .col_expr(row::Column::SlaWatchAt, Expr::value(watch_at))
+        .col_expr(row::Column::SlaBreached, Expr::value(m.sla_breached || breached))
+        .filter(row::Column::Id.eq(ticket_id))
+        .exec(conn)
+        .await?;
+    Ok(Noticed { notices, number: m.number, assignee_id: m.assignee_id, team_id: m.team_id })
 }
