@@ -117,9 +117,14 @@ async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
 
 #[tokio::test]
 async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_while_pending_and_lists_filter_by_them() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.webhooks.allow_private = true).await;
     let admin = app.admin_token().await;
     let (_, agent) = app.user("agent").await;
+    let (_, coordinator) = app.user("coordinator").await;
+    // Nothing listens there: the delivery log still shows what was sent.
+    let hook =
+        create(&app, &admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "event_types": ["sla.warning", "sla.breached"]}))
+            .await;
     let all_day = json!([{"from": "00:00", "to": "24:00"}]);
     let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
                       "saturday": all_day, "sunday": all_day});
@@ -180,6 +185,19 @@ async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_whi
     assert_eq!(listed("sla=breached").await, ["Leak since morning"]);
     assert_eq!(listed("sla=ok").await, ["Boiler noisy"]);
     assert!(listed("sla=at_risk").await.is_empty());
+
+    // The watcher tells of the miss once: no assignee nor team, so the coordinators hear, and
+    // a webhook event names the target.
+    app.run_jobs().await;
+    app.run_jobs().await;
+    let breaches: Vec<Value> = app.outbox().await.into_iter().filter(|m| m["event"] == "sla_breached").collect();
+    assert_eq!(breaches.len(), 1, "{breaches:?}");
+    assert!(breaches[0]["subject"].as_str().unwrap().contains(late["number"].as_str().unwrap()));
+    assert!(breaches[0]["body_text"].as_str().unwrap().contains("first_response"));
+    let _ = coordinator;
+    let log: Value = app.get(&format!("/api/v1/webhooks/{}/deliveries", id(&hook)), &admin).await.json().await.unwrap();
+    let types: Vec<&str> = log["items"].as_array().unwrap().iter().map(|d| d["event_type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["sla.breached"], "{log}");
 
     // A policy for urgent tickets, tried first: raising the priority moves the ticket to it,
     // on the timeline.

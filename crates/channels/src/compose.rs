@@ -139,6 +139,7 @@ impl Compose {
             })),
             "actor": {"name": f.actor_name.clone().unwrap_or_default()},
             "webhook": payload.get("webhook"),
+            "sla": payload.get("sla"),
         });
         // Every variable the event documents exists (empty when unknown), so a template
         // accepted when it was saved always renders.

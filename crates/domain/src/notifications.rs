@@ -30,6 +30,11 @@ named_enum! {
         CallReceived = "call_received",
         /// A webhook subscription kept failing and was switched off (to its owner).
         WebhookDisabled = "webhook_disabled",
+        /// An SLA target of a ticket is at risk (to its assignee, else its team, else the
+        /// coordinators).
+        SlaWarning = "sla_warning",
+        /// An SLA target of a ticket was missed (to the same).
+        SlaBreached = "sla_breached",
     }
 }
 
@@ -74,7 +79,13 @@ impl NotificationEvent {
 
     pub fn audience(self) -> Audience {
         match self {
-            Self::TicketAssigned | Self::Mention | Self::TaskAssigned | Self::CallReceived | Self::WebhookDisabled => Audience::Colleague,
+            Self::TicketAssigned
+            | Self::Mention
+            | Self::TaskAssigned
+            | Self::CallReceived
+            | Self::WebhookDisabled
+            | Self::SlaWarning
+            | Self::SlaBreached => Audience::Colleague,
             _ => Audience::Contact,
         }
     }
@@ -100,6 +111,7 @@ impl NotificationEvent {
             Self::Mention => vars.extend(ticket.iter().chain(&["comment.body", "comment.author"])),
             Self::PortalInvitation | Self::PortalLogin => vars.extend(["customer.name", "contact.name"]),
             Self::WebhookDisabled => vars.extend(["webhook.url", "webhook.reason"]),
+            Self::SlaWarning | Self::SlaBreached => vars.extend(ticket.iter().chain(&["sla.target", "sla.due_at"])),
             Self::TaskAssigned => vars.extend(ticket.iter().chain(&[
                 "task.number",
                 "task.title",
@@ -334,6 +346,16 @@ fn polish(event: NotificationEvent) -> TemplateText {
             "Cześć {{ recipient.name }},\n\ndostarczanie zdarzeń do {{ webhook.url }} nie udaje się od ponad doby, więc subskrypcja została wyłączona.\n\nOstatni błąd: {{ webhook.reason }}\n\nPo naprawie odbiorcy można ją włączyć ponownie i ponowić nieudane dostarczenia: {{ link }}",
             None,
         ),
+        E::SlaWarning => (
+            "SLA zagrożone: {{ ticket.number }} ({{ sla.target }})",
+            "Cześć {{ recipient.name }},\n\nw zgłoszeniu {{ ticket.number }} „{{ ticket.title }}” termin {{ sla.target }} mija {{ sla.due_at }}.\n\n{{ link }}",
+            None,
+        ),
+        E::SlaBreached => (
+            "SLA przekroczone: {{ ticket.number }} ({{ sla.target }})",
+            "Cześć {{ recipient.name }},\n\nw zgłoszeniu {{ ticket.number }} „{{ ticket.title }}” termin {{ sla.target }} minął {{ sla.due_at }}.\n\n{{ link }}",
+            None,
+        ),
         E::CallReceived => (
             "Nowe zgłoszenie {{ call.number }} czeka na przyjęcie",
             "Cześć {{ recipient.name }},\n\nzgłoszenie {{ call.number }} ({{ call.channel }}) czeka na przyjęcie: {{ call.subject }}\n\n{{ link }}",
@@ -403,6 +425,16 @@ pub fn default_template(event: NotificationEvent) -> TemplateText {
         E::WebhookDisabled => (
             "Webhook switched off: {{ webhook.url }}",
             "Hello {{ recipient.name }},\n\ndeliveries to {{ webhook.url }} have failed for more than a day, so the subscription was switched off.\n\nLast error: {{ webhook.reason }}\n\nOnce the receiver works again, switch it back on and redeliver what failed: {{ link }}",
+            None,
+        ),
+        E::SlaWarning => (
+            "SLA at risk: {{ ticket.number }} ({{ sla.target }})",
+            "Hello {{ recipient.name }},\n\nthe {{ sla.target }} target of ticket {{ ticket.number }} \"{{ ticket.title }}\" falls due at {{ sla.due_at }}.\n\n{{ link }}",
+            None,
+        ),
+        E::SlaBreached => (
+            "SLA missed: {{ ticket.number }} ({{ sla.target }})",
+            "Hello {{ recipient.name }},\n\nthe {{ sla.target }} target of ticket {{ ticket.number }} \"{{ ticket.title }}\" fell due at {{ sla.due_at }} and was missed.\n\n{{ link }}",
             None,
         ),
         E::CallReceived => (

@@ -35,6 +35,10 @@ named_enum! {
         DocumentUpdated = "document.updated",
         /// A billing run was finalized: one per statement, now numbered and final.
         StatementFinalized = "statement.finalized",
+        /// An SLA target of a ticket is at risk (`sla`: the target and its due time).
+        SlaWarning = "sla.warning",
+        /// An SLA target of a ticket was missed (`sla`: the target and its due time).
+        SlaBreached = "sla.breached",
         /// Sent on request (`POST /webhooks/{id}/ping`) to every subscription alike.
         Ping = "ping",
     }
@@ -50,6 +54,14 @@ pub struct Event {
     /// On updates, the changed fields' earlier values; on a deletion, the record's last
     /// known fields (it can no longer be rendered).
     pub previous: Option<Value>,
+}
+
+impl EventType {
+    /// An SLA notice: its payload names the target in `sla` (kept where updates keep their
+    /// earlier values).
+    pub fn is_sla(self) -> bool {
+        matches!(self, EventType::SlaWarning | EventType::SlaBreached)
+    }
 }
 
 impl Event {

@@ -51,7 +51,9 @@ impl Registry {
             .register(crate::webhooks::DELIVER_JOB, crate::webhooks::Deliveries::new(desk.clone()))
             // Each change wakes the deliveries at once; this catches what a worker that died
             // mid-run left locked (its lock runs out) without waiting for the next change.
-            .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60));
+            .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60))
+            .register(crate::sla::WATCH_JOB, crate::sla::Watch::new(desk.clone()))
+            .every(crate::sla::WATCH_JOB, std::time::Duration::from_secs(60));
         match crate::imports::writer_of(desk) {
             Some(writer) => registry.register(crate::imports::RUN_JOB, crate::imports::Run::new(desk.clone(), writer)),
             None => registry,

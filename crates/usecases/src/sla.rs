@@ -109,3 +109,92 @@ pub async fn ticket_clocks(desk: &Desk, principal: &servdesk_domain::Principal, 
         policy,
     }))
 }
+
+/// The job that tells the desk of SLA targets at risk and missed.
+pub use servdesk_persistence::tickets::sla::WATCH_JOB;
+
+/// Tickets looked at in one run (the rest in the next, a minute later).
+const WATCHED_PER_RUN: u64 = 500;
+
+/// Tells of the SLA notices that fell due: to the ticket's assignee, else its team's members,
+/// else the coordinators (each switchable like any notice), and as `sla.warning` /
+/// `sla.breached` webhook events — each once per ticket, target and kind, in one transaction
+/// with its mark.
+pub struct Watch {
+    desk: Desk,
+}
+
+impl Watch {
+    pub fn new(desk: Desk) -> Self {
+        Self { desk }
+    }
+
+    async fn run(&self) -> Result<usize> {
+        use servdesk_domain::notifications::NotificationEvent;
+        use servdesk_domain::sla::NoticeKind;
+        use servdesk_domain::webhooks::{Event, EventType};
+        use servdesk_persistence::TransactionTrait;
+        let at = now();
+        let mut told = 0;
+        for ticket_id in servdesk_persistence::tickets::sla::to_watch(&self.desk.db, at, WATCHED_PER_RUN).await? {
+            let txn = self.desk.db.begin().await?;
+            let noticed = servdesk_persistence::tickets::sla::take_notices(&txn, ticket_id, at).await?;
+            if !noticed.notices.is_empty() {
+                let recipients = recipients(&txn, noticed.assignee_id, noticed.team_id).await?;
+                let link = format!("{}/tickets/{ticket_id}", self.desk.config.frontend_url.trim_end_matches('/'));
+                let mut events = Vec::new();
+                for notice in &noticed.notices {
+                    let (event, kind) = match notice.kind {
+                        NoticeKind::Warning => (NotificationEvent::SlaWarning, EventType::SlaWarning),
+                        NoticeKind::Breached => (NotificationEvent::SlaBreached, EventType::SlaBreached),
+                    };
+                    let sla = serde_json::json!({"target": notice.target.as_str(), "due_at": notice.due_at});
+                    for user_id in &recipients {
+                        let payload = serde_json::json!({"ticket_id": ticket_id, "user_id": user_id, "sla": sla, "link": link});
+                        crate::notify::queue(&txn, event, payload, at).await?;
+                    }
+                    events.push(Event { previous: Some(sla), ..Event::new(kind, "ticket", ticket_id) });
+                    told += 1;
+                }
+                servdesk_persistence::webhooks::tell(&txn, &events, at).await?;
+                tracing::info!(ticket = %noticed.number, notices = noticed.notices.len(), "SLA notices told");
+            }
+            txn.commit().await?;
+        }
+        Ok(told)
+    }
+}
+
+/// Who hears of a ticket's SLA: its assignee, else its team's members, else the coordinators.
+async fn recipients(conn: &impl ConnectionTrait, assignee_id: Option<Uuid>, team_id: Option<Uuid>) -> Result<Vec<Uuid>> {
+    if let Some(user) = assignee_id {
+        return Ok(vec![user]);
+    }
+    if let Some(team) = team_id {
+        let members = servdesk_persistence::teams::members(conn, team).await?;
+        if !members.is_empty() {
+            return Ok(members);
+        }
+    }
+    let filter = servdesk_persistence::users::UserFilter {
+        role: Some(servdesk_domain::Role::Coordinator),
+        active: Some(true),
+        ..Default::default()
+    };
+    Ok(servdesk_persistence::users::list(conn, &filter, servdesk_persistence::PageRequest::first(200))
+        .await?
+        .items
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+impl crate::jobs::JobHandler for Watch {
+    fn run<'a>(
+        &'a self,
+        _job: &'a servdesk_persistence::jobs::Job,
+        _db: &'a servdesk_persistence::DatabaseConnection,
+    ) -> crate::jobs::JobFuture<'a> {
+        Box::pin(async move { Watch::run(self).await.map(|_| ()).map_err(|e| e.to_string()) })
+    }
+}

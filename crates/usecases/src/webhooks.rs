@@ -113,7 +113,7 @@ pub async fn redeliver(desk: &Desk, subscription_id: Uuid, delivery_id: Uuid) ->
 
 /// The body every delivery of `event` sends.
 fn payload(event: &StoredEvent, data: Option<Value>) -> String {
-    json!({
+    let mut body = json!({
         "id": event.id,
         "type": event.event_type.as_str(),
         "occurred_at": event.occurred_at,
@@ -121,8 +121,12 @@ fn payload(event: &StoredEvent, data: Option<Value>) -> String {
         "resource_id": event.resource_id,
         "data": data,
         "previous": event.previous,
-    })
-    .to_string()
+    });
+    // An SLA notice names its target and due time under `sla`, not as earlier values.
+    if event.event_type.is_sla() {
+        body["sla"] = body["previous"].take();
+    }
+    body.to_string()
 }
 
 /// How many deliveries go out at once, and how long one run of the worker keeps going.

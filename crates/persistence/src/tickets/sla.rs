@@ -122,13 +122,18 @@ pub async fn refresh(
             .exec_without_returning(conn)
             .await?;
     }
+    // A new wait for an answer is a new next-response clock: its notices may be told again.
+    let mut told = told_of(&m.sla_told);
+    if awaiting.is_some() && m.sla_awaiting_since.is_none() {
+        told.retain(|t| !t.starts_with("next_response."));
+    }
     let history = History { pauses: pauses.clone(), paused_since, awaiting_reply_since: awaiting, ..history_of(&m) };
     let (standing, watch_at) = match policy {
         Some(policy) => {
             let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
             let clocks = rules::clocks(policy, &calendar, &history, now);
             let (due_at, warn_at) = rules::next_instants(&clocks);
-            let watch_at = rules::watch_at(&clocks, &told_of(&m.sla_told));
+            let watch_at = rules::watch_at(&clocks, &told);
             (Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since }, watch_at)
         }
         None => (Standing { paused_since, ..Standing::default() }, None),
@@ -142,9 +147,13 @@ pub async fn refresh(
         .col_expr(row::Column::SlaPauses, Expr::value(pauses_text(&pauses)))
         .col_expr(row::Column::SlaAwaitingSince, Expr::value(awaiting))
         .col_expr(row::Column::SlaWatchAt, Expr::value(watch_at))
+        .col_expr(row::Column::SlaTold, Expr::value(told.join(",")))
         .filter(row::Column::Id.eq(ticket_id))
         .exec(conn)
         .await?;
+    if let Some(at) = watch_at {
+        wake_watcher(conn, at, now).await?;
+    }
     Ok(Some(standing))
 }
 
@@ -199,4 +208,20 @@ pub async fn take_notices(conn: &impl ConnectionTrait, ticket_id: Uuid, now: Dat
         .exec(conn)
         .await?;
     Ok(Noticed { notices, number: m.number, assignee_id: m.assignee_id, team_id: m.team_id })
+}
+
+/// The job that tells of SLA notices (see the use cases' `sla`).
+pub const WATCH_JOB: &str = "sla.watch";
+
+/// Queues a run of the watcher at the start of the minute after `at` (in the caller's
+/// transaction): one per minute however many tickets fall due in it, so a notice is told
+/// within a minute of its instant (the watcher also runs every minute regardless).
+pub async fn wake_watcher(conn: &impl ConnectionTrait, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let minute = at.timestamp().div_euclid(60) + 1;
+    let run_at = DateTime::<Utc>::from_timestamp(minute * 60, 0).unwrap_or(at).max(now);
+    let mut job = crate::jobs::NewJob::now(WATCH_JOB, serde_json::json!({}), run_at);
+    job.unique_key = Some(format!("{WATCH_JOB}@{minute}"));
+    job.max_attempts = 3;
+    crate::jobs::enqueue(conn, job, now).await?;
+    Ok(())
 }
