@@ -30,7 +30,6 @@ mod timeline;
 
 pub use alarms::*;
 pub use listing::*;
-use sla::get_standing;
 pub use timeline::*;
 
 pub struct NewTicket {
@@ -235,8 +234,9 @@ pub async fn create(
     created.number = Set(number.clone());
     let mut ticket = to_ticket(created.clone().try_into_model()?)?;
     row::Entity::insert(created).exec_without_returning(conn).await?;
-    append_event(conn, id, actor, &TicketEvent::Created(Created { number: ticket.number.clone() }), now).await?;
-    ticket.sla = get_standing(conn, id).await?;
+    if let Some(standing) = append_event(conn, id, actor, &TicketEvent::Created(Created { number: ticket.number.clone() }), now).await? {
+        ticket.sla = standing;
+    }
     crate::search::store(conn, id, crate::search::document(&ticket, std::iter::empty())).await?;
     Ok(ticket)
 }

@@ -15,7 +15,7 @@ use servdesk_domain::tickets::Channel;
 use servdesk_domain::timeline::{SlaPolicyChanged, TicketEvent};
 use uuid::Uuid;
 
-use crate::entities::{sla_policies, ticket_events, tickets as row};
+use crate::entities::{ticket_events, tickets as row};
 use crate::error::StoreError;
 
 /// The pauses as kept: `[[from, to], …]`.
@@ -29,18 +29,6 @@ fn pauses_of(text: &str) -> Vec<Span> {
 
 fn pauses_text(pauses: &[Span]) -> String {
     serde_json::to_string(&pauses.iter().map(|p| (p.from, p.to)).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// The ticket's kept standing.
-pub async fn get_standing(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Standing, StoreError> {
-    let m = row::Entity::find_by_id(ticket_id).one(conn).await?.ok_or(StoreError::NotFound)?;
-    Ok(Standing {
-        policy_id: m.sla_policy_id,
-        due_at: m.sla_due_at,
-        warn_at: m.sla_warn_at,
-        breached: m.sla_breached,
-        paused_since: m.sla_paused_since,
-    })
 }
 
 /// The ticket's policy and what its clocks are computed from.
@@ -73,9 +61,9 @@ pub async fn refresh(
     if !event.affects_sla() {
         return Ok(None);
     }
-    let any_policy = sla_policies::Entity::find().select_only().column(sla_policies::Column::Id).into_tuple::<Uuid>().one(conn).await?;
+    let policies = crate::sla::policies(conn).await?;
     let Some(m) = row::Entity::find_by_id(ticket_id).one(conn).await? else { return Ok(None) };
-    if any_policy.is_none() && m.sla_policy_id.is_none() {
+    if policies.is_empty() && m.sla_policy_id.is_none() {
         return Ok(None);
     }
     let class = crate::dictionaries::get(conn, DictionaryKind::TicketStatus, m.status_id).await?.class;
@@ -109,7 +97,6 @@ pub async fn refresh(
         category_id: m.category_id,
         channel: Channel::parse(&m.channel).unwrap_or(Channel::Email),
     };
-    let policies = crate::sla::policies(conn).await?;
     let policy = rules::policy_for(&policies, &facts);
     if policy.map(|p| p.id) != m.sla_policy_id {
         let changed = TicketEvent::SlaPolicyChanged(SlaPolicyChanged {
