@@ -37,6 +37,10 @@ token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-
 seed=${SERVDESK_FUZZ_SEED:-183398382395766184194066006683159616621}
 seed_option=(--seed "$seed")
 [ "$seed" = random ] && seed_option=()
+# One worker: with two, Hypothesis (under Schemathesis) describes its generators from their
+# source in both threads at once, and Python's AST constructor trips over the other thread's
+# recursion depth now and then ("AST constructor recursion depth mismatch") — a runtime error
+# of the tool, not a finding, that failed a run of the same seed that had passed before.
 # Left out: what ends the fuzzer's own session (logout, a new password of its own or set by
 # an admin — the fuzzer is that admin), raw inbound email, whose media type
 # (message/rfc822) Schemathesis cannot generate, and the live event stream, which by design
@@ -44,6 +48,6 @@ seed_option=(--seed "$seed")
 "$venv/bin/schemathesis" --config-file tests/fuzz/schemathesis.toml run openapi/openapi.json \
     --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
     --phases examples,coverage,fuzzing --max-examples "${SERVDESK_FUZZ_EXAMPLES:-10}" \
-    "${seed_option[@]}" --workers 2 --request-timeout 20 --generation-allow-x00 false --generation-with-security-parameters false --no-color \
+    "${seed_option[@]}" --workers 1 --request-timeout 20 --generation-allow-x00 false --generation-with-security-parameters false --no-color \
     --exclude-path-regex '^/api/v1/(auth/logout|me/password|users/\{id\}/password|inbound/email|stream)$' \
     || { echo "== the server's log"; tail -50 "$data/server.log"; exit 1; }
