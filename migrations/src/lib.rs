@@ -40,6 +40,7 @@ mod m20261205_000032_custom_fields;
 mod m20261205_000033_imports;
 mod m20261205_000034_changes_billing;
 mod m20261205_000035_sla;
+mod m20261205_000036_ticket_measures;
 
 mod keys;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000033_imports::Migration),
             Box::new(m20261205_000034_changes_billing::Migration),
             Box::new(m20261205_000035_sla::Migration),
+            Box::new(m20261205_000036_ticket_measures::Migration),
         ]
     }
 }

@@ -57,6 +57,8 @@ fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> 
         (_, p) if p.starts_with("/api/v1/timer") || p.starts_with("/api/v1/time-entries") => Some(FIELD),
         ("GET", "/api/v1/planner") => Some(DESK),
         ("GET", "/api/v1/reports/effective-time") => Some(BILLING_READERS),
+        // Managers and finance read the desk's reports.
+        ("GET", p) if p.starts_with("/api/v1/reports/") => Some(BILLING_READERS),
         ("GET", "/api/v1/users" | "/api/v1/users/{id}" | "/api/v1/teams" | "/api/v1/teams/{id}") => Some(STAFF),
         (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/teams") => Some(ADMIN),
         (_, p) if p.starts_with("/api/v1/api-keys") || p.starts_with("/api/v1/jobs") || p.starts_with("/api/v1/forms") => Some(ADMIN),
@@ -256,7 +258,9 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
 /// What each API key scope lets an integration do, by the permission a route needs.
 fn scopes_for(permission: &str) -> &'static [&'static str] {
     match permission {
-        "DictionariesRead" => &["tickets:read", "tickets:write", "calls:write", "billing:read", "billing:write", "sync:read"],
+        "DictionariesRead" => {
+            &["tickets:read", "tickets:write", "calls:write", "billing:read", "billing:write", "sync:read", "reports:read"]
+        }
         "BillingRead" => &["billing:read", "billing:write", "sync:read"],
         "BillingManage" => &["billing:write"],
         "TicketsRead" | "TasksRead" => &["tickets:read", "tickets:write", "sync:read"],
@@ -270,6 +274,7 @@ fn scopes_for(permission: &str) -> &'static [&'static str] {
         "TimeRead" | "TimeReadAll" => &["billing:read", "billing:write", "sync:read"],
         "UsersRead" | "TeamsRead" => &["users:read", "sync:read"],
         "InboundEmail" => &["inbound:write"],
+        "ReportsRead" => &["reports:read"],
         _ => &[],
     }
 }
@@ -319,6 +324,7 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
         }
         ("GET", "/planner") => "PlannerRead",
         ("GET", "/reports/effective-time") => "TimeReadAll",
+        ("GET", x) if x.starts_with("/reports/") => "ReportsRead",
         ("POST" | "DELETE", "/me/calendar-token") => "TasksRead",
         ("POST", "/tasks/{id}/completion" | "/tasks/{id}/checklist" | "/tasks/{id}/status")
         | ("PATCH" | "DELETE", "/checklist-items/{id}") => "TasksWork",
@@ -362,6 +368,7 @@ async fn every_route_answers_403_exactly_to_the_api_keys_whose_scopes_do_not_all
         "users:read",
         "directory:read",
         "directory:write",
+        "reports:read",
     ];
     let mut keys = Vec::new();
     for scope in scopes {
@@ -567,7 +574,7 @@ fn real(path: &str, ids: &std::collections::HashMap<&'static str, String>) -> St
         p if p.ends_with("/prepayment") => "?period=2026-01",
         "/api/v1/contacts/lookup" => "?email=ana@acme.example",
         "/api/v1/planner" => "?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z",
-        "/api/v1/reports/effective-time" => "?period=2026-01",
+        p if p.starts_with("/api/v1/reports/") => "?period=2026-01",
         _ => "",
     };
     out.join("/") + query

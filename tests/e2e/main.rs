@@ -35,6 +35,7 @@ mod jobs;
 mod openapi;
 mod planner;
 mod portal;
+mod reports;
 mod s3;
 mod sla;
 mod sms;

@@ -224,3 +224,35 @@ async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_whi
     assert_eq!(changed.len(), 2, "the first policy at creation, the second now: {events}");
     assert_eq!(changed[1]["data"]["to_policy_name"], "Urgent");
 }
+
+#[tokio::test]
+async fn lists_sort_by_the_nearest_due_time_with_tickets_due_nothing_last_page_after_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
+    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
+                      "saturday": all_day, "sunday": all_day});
+    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    create(&app, &admin, "/api/v1/sla/policies", json!({"name": "Standard", "calendar_id": id(&always), "first_response_minutes": 60}))
+        .await;
+    let ago = |minutes: i64| (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let answered = create(&app, &admin, "/api/v1/tickets", json!({"title": "Answered"})).await;
+    app.post(&format!("/api/v1/tickets/{}/comments", id(&answered)), &admin, json!({"visibility": "public", "body": "Done"})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Due in an hour"})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Due in half an hour", "reported_at": ago(30)})).await;
+    create(&app, &admin, "/api/v1/tickets", json!({"title": "Overdue", "reported_at": ago(90)})).await;
+
+    let mut titles = Vec::new();
+    let mut path = "/api/v1/tickets?sort=due&limit=1".to_owned();
+    loop {
+        let page: Value = app.get(&path, &admin).await.json().await.unwrap();
+        titles.extend(page["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/tickets?sort=due&limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(titles, ["Overdue", "Due in half an hour", "Due in an hour", "Answered"]);
+    // Other lists have no due time to order by.
+    expect_problem(app.get("/api/v1/calls?sort=due", &admin).await, 422, "validation_failed").await;
+}

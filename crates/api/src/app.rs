@@ -151,6 +151,8 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
         .wrap(from_fn(headers::middleware))
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
+        // Outermost: a stated time holds for everything the request does.
+        .wrap(from_fn(crate::conventions::clock::middleware))
     })
     .workers(workers)
     .shutdown_timeout(10)

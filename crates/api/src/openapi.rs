@@ -44,6 +44,7 @@ use crate::routes;
         (name = tags::SYNC, description = "The change feed integrators follow to stay in sync"),
         (name = tags::WEBHOOKS, description = "Signed deliveries of events to an integrator's URL, with retries, a delivery log and redelivery"),
         (name = tags::SLA, description = "Business calendars (time zone, working hours, holidays) and the SLA policies whose clocks run on them"),
+        (name = tags::REPORTS, description = "The figures a service manager runs the desk by: intake, ticket flow and backlog, response and close times, work per agent, SLA compliance; over any period, by day, week or month, as JSON or CSV"),
         (name = tags::IMPORTS, description = "Bulk imports of customers, contacts, locations, products and equipment from CSV or JSON, with a dry run and a report of the rows not taken"),
         (name = tags::FORMS, description = "Web forms that websites embed or post (admins define them; `public` serves them)"),
         (name = tags::PORTAL, description = "The customers' portal: a contact's own requests, replies, equipment and documents (a portal token)"),
@@ -206,6 +207,25 @@ impl IntoResponses for NotFound {
     }
 }
 
+/// The problems of a report's query (`/reports/...`): a period missing, malformed, backwards
+/// or too long; an unknown grouping, zone, channel or format.
+pub struct ReportProblems;
+
+impl IntoResponses for ReportProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        BTreeMap::from([
+            ("400".to_owned(), problem("`invalid_query`: neither a period nor both ends of one, or an unknown format")),
+            (
+                "422".to_owned(),
+                problem(
+                    "`validation_failed`: the period (`period`, `before_start`, `too_long`), the grouping or the channel \
+                     (`unknown`), the time zone (`time_zone`)",
+                ),
+            ),
+        ])
+    }
+}
+
 /// The 412 of a write with `If-Match`: the resource changed since that version was read.
 pub struct StaleVersion;
 
@@ -354,5 +374,6 @@ pub mod tags {
     pub const WEBHOOKS: &str = "webhooks";
     pub const IMPORTS: &str = "imports";
     pub const SLA: &str = "sla";
+    pub const REPORTS: &str = "reports";
     pub const PUBLIC: &str = "public";
 }

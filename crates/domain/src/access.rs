@@ -34,6 +34,8 @@ named_enum! {
         UsersRead = "users:read",
         DirectoryRead = "directory:read",
         DirectoryWrite = "directory:write",
+        /// Read the desk's reports (a BI tool, a wallboard).
+        ReportsRead = "reports:read",
     }
 }
 
@@ -117,6 +119,9 @@ pub enum Permission {
     /// Write them: contracts and their status, rates, billing runs (start, recompute,
     /// finalize), the invoice the ERP posts back, linked documents.
     BillingManage,
+    /// Read the desk's reports: intake, ticket flow, response times, work per agent, SLA
+    /// compliance (figures over every ticket, whoever may open it).
+    ReportsRead,
 }
 
 impl Role {
@@ -140,6 +145,7 @@ impl Role {
             TimeManage => matches!(self, Admin | Coordinator),
             CostsRead | BillingManage => matches!(self, Admin | Finance),
             BillingRead => matches!(self, Admin | Coordinator | Finance),
+            ReportsRead => matches!(self, Admin | Coordinator | Finance),
             UsersRead | TeamsRead | DirectoryRead | CallerLookup => !matches!(self, Partner),
             DirectoryWrite => matches!(self, Admin | Coordinator | Agent),
             DirectoryDelete => matches!(self, Admin | Coordinator),
@@ -184,6 +190,7 @@ impl Scope {
             }
             Scope::InboundWrite => permission == InboundEmail,
             Scope::WebhooksWrite => permission == WebhooksManage,
+            Scope::ReportsRead => matches!(permission, DictionariesRead | ReportsRead),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! falls on, and a holiday is a whole local day off.
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 
 /// Minutes of a day: `0..=1440` (1440 is the day's end, the next midnight).
 pub type DayMinute = u16;
@@ -99,6 +99,26 @@ pub fn check_week(week: &[Vec<Range>; 7]) -> Result<(), Vec<WeekProblem>> {
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
+/// The instant a local wall-clock time of `date` is in `zone` (minute 1440 is the next
+/// midnight). In the hour a DST change skips, the first instant after the gap; in the hour
+/// it repeats, the first of the two.
+pub fn local_instant(zone: Tz, date: NaiveDate, minute: DayMinute) -> DateTime<Utc> {
+    if minute >= DAY_END {
+        return local_instant(zone, date + Duration::days(1), 0);
+    }
+    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0).unwrap_or(NaiveTime::MIN);
+    let mut local = date.and_time(time);
+    // A gap is at most a few hours; walk forward a minute at a time out of it.
+    for _ in 0..(24 * 60) {
+        match zone.from_local_datetime(&local) {
+            LocalResult::Single(t) => return t.with_timezone(&Utc),
+            LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
+            LocalResult::None => local += Duration::minutes(1),
+        }
+    }
+    Utc.from_utc_datetime(&date.and_time(time))
+}
+
 /// A span of time `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -116,23 +136,8 @@ impl Calendar {
         self.holidays.iter().any(|h| h.falls_on(date))
     }
 
-    /// The instant a local wall-clock time of `date` is. In the hour a DST change skips, the
-    /// first instant after the gap; in the hour it repeats, the first of the two.
     fn instant(&self, date: NaiveDate, minute: DayMinute) -> DateTime<Utc> {
-        if minute >= DAY_END {
-            return self.instant(date + Duration::days(1), 0);
-        }
-        let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0).unwrap_or(NaiveTime::MIN);
-        let mut local = date.and_time(time);
-        // A gap is at most a few hours; walk forward a minute at a time out of it.
-        for _ in 0..(24 * 60) {
-            match self.time_zone.from_local_datetime(&local) {
-                LocalResult::Single(t) => return t.with_timezone(&Utc),
-                LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
-                LocalResult::None => local += Duration::minutes(1),
-            }
-        }
-        Utc.from_utc_datetime(&date.and_time(time))
+        local_instant(self.time_zone, date, minute)
     }
 
     /// The working spans of a local date, as instants (none on a holiday).

@@ -33,6 +33,7 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod portal;
+pub mod reports;
 pub mod sla;
 pub mod tasks;
 pub mod telephony;

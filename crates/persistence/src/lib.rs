@@ -31,6 +31,7 @@ pub mod page;
 mod pg_arrays;
 pub mod portal;
 mod positional;
+pub mod reports;
 pub mod rollups;
 pub mod search;
 pub mod sequences;

@@ -22,6 +22,8 @@ pub enum Cursor {
     IdDesc(Uuid),
     /// Before this `(updated_at, id)`, most recently changed first.
     UpdatedDesc(DateTime<Utc>, Uuid),
+    /// After this `(due time, id)`, nearest due first (`None`: among those with none).
+    Due(Option<DateTime<Utc>>, Uuid),
 }
 
 /// The order of a list.
@@ -36,6 +38,9 @@ pub enum Sort {
     Updated,
     /// Most recently changed first.
     UpdatedDesc,
+    /// The nearest due time first, those with none last (lists with a due time: see
+    /// [`fetch_by_due_as`]).
+    Due,
 }
 
 impl Sort {
@@ -55,6 +60,7 @@ impl Sort {
                 | (Sort::CreatedDesc, Cursor::IdDesc(_))
                 | (Sort::Updated, Cursor::Updated(..))
                 | (Sort::UpdatedDesc, Cursor::UpdatedDesc(..))
+                | (Sort::Due, Cursor::Due(..))
         )
     }
 }
@@ -177,21 +183,54 @@ where
         Some(Cursor::UpdatedDesc(at, id)) => select.filter(
             Condition::any().add(updated_col.lt(at)).add(Condition::all().add(updated_col.eq(at)).add(id_col.lt(id))).into_condition(),
         ),
-        None => select,
+        Some(Cursor::Due(..)) | None => select,
     };
     select = match sort {
         Sort::Created => select.order_by_asc(id_col),
         Sort::CreatedDesc => select.order_by_desc(id_col),
         Sort::Updated => select.order_by_asc(updated_col).order_by_asc(id_col),
         Sort::UpdatedDesc => select.order_by_desc(updated_col).order_by_desc(id_col),
+        Sort::Due => return Err(DbErr::Custom("this list has no due time to order by".to_owned())),
     };
     let items = all_limited_as::<E, M>(conn, select, req.limit + 1).await?;
     let (items, last) = split_page(items, req.limit, |m| key(m));
     let next = last.map(|(at, id)| match sort {
-        Sort::Created => Cursor::Id(id),
+        Sort::Created | Sort::Due => Cursor::Id(id),
         Sort::CreatedDesc => Cursor::IdDesc(id),
         Sort::Updated => Cursor::Updated(at, id),
         Sort::UpdatedDesc => Cursor::UpdatedDesc(at, id),
     });
     Ok(Page { items, next })
+}
+
+/// Runs `select` as one page in [`Sort::Due`] order: by `due_col` (nulls last), then id.
+/// `key` reads the `(due, id)` of a row to build the cursor.
+pub async fn fetch_by_due_as<E, M, C>(
+    conn: &impl ConnectionTrait,
+    select: Select<E>,
+    id_col: C,
+    due_col: C,
+    req: PageRequest,
+    key: impl Fn(&M) -> (Option<DateTime<Utc>>, Uuid),
+) -> Result<Page<M>, DbErr>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Sized + Send,
+    C: ColumnTrait,
+{
+    let select = match req.after.filter(|c| Sort::Due.continues(*c)) {
+        Some(Cursor::Due(Some(due), id)) => select.filter(
+            Condition::any()
+                .add(due_col.gt(due))
+                .add(Condition::all().add(due_col.eq(due)).add(id_col.gt(id)))
+                .add(due_col.is_null())
+                .into_condition(),
+        ),
+        Some(Cursor::Due(None, id)) => select.filter(due_col.is_null()).filter(id_col.gt(id)),
+        _ => select,
+    };
+    let select = select.order_by_with_nulls(due_col, sea_orm::Order::Asc, sea_orm::sea_query::NullOrdering::Last).order_by_asc(id_col);
+    let items = all_limited_as::<E, M>(conn, select, req.limit + 1).await?;
+    let (items, last) = split_page(items, req.limit, |m| key(m));
+    Ok(Page { items, next: last.map(|(due, id)| Cursor::Due(due, id)) })
 }

@@ -164,6 +164,14 @@ pub struct Config {
     pub import_max_bytes: usize,
     /// The mailbox the worker polls for inbound email, if any.
     pub imap: Option<ImapSettings>,
+    /// The desk's time zone: where report days, weeks and months begin (IANA name).
+    pub time_zone: servdesk_domain::business_time::Tz,
+    /// The longest period a report covers (422 `validation_failed` beyond).
+    pub report_max_days: i64,
+    /// Lets a request say when it happens (`X-Servdesk-Now`): only for `servdesk demo`,
+    /// which fills a past month through the API, and for tests that build a known one.
+    /// Never read from the environment, so no installation can turn it on.
+    pub clock_header: bool,
 }
 
 impl Config {
@@ -323,6 +331,9 @@ impl Config {
             inbound_max_bytes: 50 * 1024 * 1024,
             import_max_bytes: 64 * 1024 * 1024,
             imap: None,
+            time_zone: servdesk_domain::business_time::Tz::UTC,
+            report_max_days: servdesk_domain::reports::DEFAULT_MAX_DAYS,
+            clock_header: false,
         }
     }
 
@@ -482,6 +493,11 @@ impl Config {
         }
         c.inbound_max_bytes = parse("SERVDESK_INBOUND_MAX_BYTES", c.inbound_max_bytes)?;
         c.import_max_bytes = parse("SERVDESK_IMPORT_MAX_BYTES", c.import_max_bytes)?;
+        if let Some(zone) = var("SERVDESK_TIME_ZONE") {
+            c.time_zone = servdesk_domain::business_time::time_zone(&zone)
+                .ok_or_else(|| format!("SERVDESK_TIME_ZONE: not an IANA time zone name: {zone:?}"))?;
+        }
+        c.report_max_days = parse("SERVDESK_REPORT_MAX_DAYS", c.report_max_days)?;
         if let Some(host) = var("SERVDESK_IMAP_HOST") {
             let security = match var("SERVDESK_IMAP_SECURITY").as_deref().unwrap_or("tls") {
                 "tls" => ImapSecurity::Tls,

@@ -28,6 +28,7 @@ pub mod partners;
 pub mod portal;
 pub mod references;
 pub mod render;
+pub mod reports;
 pub mod secrets;
 pub mod sla;
 pub mod storage;
@@ -103,7 +104,20 @@ pub fn clean(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// The current time as the domain stores it (microseconds).
+tokio::task_local! {
+    /// The instant a request says it happens at (see [`at`]).
+    static STATED_NOW: DateTime<Utc>;
+}
+
+/// The current time as the domain stores it (microseconds): the instant the running request
+/// was given by [`at`], else the system clock.
 pub fn now() -> DateTime<Utc> {
-    servdesk_domain::clock::truncate(Utc::now())
+    STATED_NOW.try_with(|t| *t).unwrap_or_else(|_| servdesk_domain::clock::truncate(Utc::now()))
+}
+
+/// Runs `work` as if it happened at `instant`: every [`now`] inside answers it. What lets
+/// `servdesk demo` fill a past month through the real use cases (and tests build a known
+/// one); the API honours it only where `Config::clock_header` is on.
+pub async fn at<F: std::future::Future>(instant: DateTime<Utc>, work: F) -> F::Output {
+    STATED_NOW.scope(servdesk_domain::clock::truncate(instant), work).await
 }

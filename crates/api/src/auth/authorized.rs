@@ -97,5 +97,6 @@ pub mod can {
         WebhooksManage,
         BillingRead,
         BillingManage,
+        ReportsRead,
     );
 }

@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod characters;
+pub mod clock;
 pub mod download;
 pub mod etag;
 pub mod export;

@@ -28,8 +28,9 @@ pub struct PageParams {
     pub updated_since: Option<DateTime<Utc>>,
     /// `created` (oldest first, the default), `-created` (newest first), `updated` (least
     /// recently changed first) or `-updated` (most recently changed first). With
-    /// `updated_since` only `updated`.
-    #[param(pattern = "^-?(created|updated)$")]
+    /// `updated_since` only `updated`. Tickets also take `due`: the nearest SLA due time
+    /// first, those with no running target last.
+    #[param(pattern = "^(-?(created|updated)|due)$")]
     pub sort: Option<String>,
 }
 
@@ -45,6 +46,8 @@ enum Wire {
     IdDesc { id: Uuid },
     #[serde(rename = "-u")]
     UpdatedDesc { at: DateTime<Utc>, id: Uuid },
+    #[serde(rename = "d")]
+    Due { at: Option<DateTime<Utc>>, id: Uuid },
 }
 
 impl PageParams {
@@ -69,6 +72,15 @@ impl PageParams {
     }
 
     pub fn to_request(&self) -> Result<PageRequest, ApiError> {
+        self.request(false)
+    }
+
+    /// [`PageParams::to_request`] for a list that also orders by due time (`sort=due`).
+    pub fn to_request_with_due(&self) -> Result<PageRequest, ApiError> {
+        self.request(true)
+    }
+
+    fn request(&self, due: bool) -> Result<PageRequest, ApiError> {
         let limit = match self.limit {
             None => DEFAULT_LIMIT,
             Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as u64,
@@ -79,6 +91,7 @@ impl PageParams {
             (Some("-created"), false) => Sort::CreatedDesc,
             (None | Some("updated"), true) | (Some("updated"), false) => Sort::Updated,
             (Some("-updated"), false) => Sort::UpdatedDesc,
+            (Some("due"), false) if due => Sort::Due,
             (Some(_), true) => {
                 return Err(ApiError::invalid_field(
                     "sort",
@@ -107,6 +120,7 @@ fn decode(raw: &str) -> Result<Cursor, ApiError> {
         Wire::Updated { at, id } => Ok(Cursor::Updated(at, id)),
         Wire::IdDesc { id } => Ok(Cursor::IdDesc(id)),
         Wire::UpdatedDesc { at, id } => Ok(Cursor::UpdatedDesc(at, id)),
+        Wire::Due { at, id } => Ok(Cursor::Due(at, id)),
     }
 }
 
@@ -116,6 +130,7 @@ pub fn encode(cursor: Cursor) -> String {
         Cursor::Updated(at, id) => Wire::Updated { at, id },
         Cursor::IdDesc(id) => Wire::IdDesc { id },
         Cursor::UpdatedDesc(at, id) => Wire::UpdatedDesc { at, id },
+        Cursor::Due(at, id) => Wire::Due { at, id },
     };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&wire).unwrap_or_default())
 }

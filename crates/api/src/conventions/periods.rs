@@ -22,19 +22,20 @@ pub struct PeriodParams {
 
 impl PeriodParams {
     /// The days asked for: `period`, or `from` and `to` — one or the other, at most
-    /// `max_days` long.
+    /// `max_days` long (422 naming the field otherwise).
     pub fn span(&self, max_days: i64) -> ApiResult<Days> {
         let span = match (self.period.as_deref(), self.from, self.to) {
             (Some(period), None, None) => {
                 parse_period(period).map_err(|e| ApiError::invalid_field("period", field::PERIOD, e.to_string()))?
             }
             (None, Some(from), Some(to)) => {
-                Days::new(from, to).ok_or_else(|| ApiError::new(code::INVALID_RANGE, "`to` is before `from`"))?
+                Days::new(from, to).ok_or_else(|| ApiError::invalid_field("to", field::BEFORE_START, "`to` is before `from`"))?
             }
             _ => return Err(ApiError::new(code::INVALID_QUERY, "give either `period` or both `from` and `to`")),
         };
         if span.count() > max_days {
-            return Err(ApiError::new(code::INVALID_RANGE, format!("the span is longer than {max_days} days")));
+            let which = if self.period.is_some() { "period" } else { "to" };
+            return Err(ApiError::invalid_field(which, field::TOO_LONG, format!("at most {max_days} days")));
         }
         Ok(span)
     }

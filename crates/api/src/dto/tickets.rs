@@ -180,7 +180,7 @@ impl TicketOut {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
-            sla: SlaOut::of(&t.sla, chrono::Utc::now()),
+            sla: SlaOut::of(&t.sla, servdesk_usecases::now()),
             custom_fields: t.custom_fields,
             external_ref: t.external_ref,
             version: t.version,

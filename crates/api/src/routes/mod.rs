@@ -15,6 +15,7 @@ pub mod completion;
 pub mod custom_fields;
 pub mod dictionaries;
 pub mod directory;
+pub mod documents;
 pub mod forms;
 pub mod health;
 pub mod imports;
@@ -53,6 +54,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .configure(attachments::configure)
         .configure(tasks::configure)
         .configure(completion::configure)
+        .configure(documents::configure)
         .configure(reports::configure)
         .configure(checklists::configure)
         .configure(time::configure)

@@ -50,6 +50,7 @@ pub mod teams;
 pub mod templates;
 pub mod ticket_comments;
 pub mod ticket_events;
+pub mod ticket_measures;
 pub mod tickets;
 pub mod time_entries;
 pub mod timers;

@@ -145,6 +145,13 @@ pub async fn list(
         select = select.filter(crate::custom_fields::condition(conn.get_database_backend(), "tickets", f));
     }
     let fetch = |select: Select<row::Entity>| async move {
+        if req.sort == page::Sort::Due {
+            return page::fetch_by_due_as(conn, all_columns(select), row::Column::Id, row::Column::SlaDueAt, req, |r: &row::Positional| {
+                (r.0.sla_due_at, r.0.id)
+            })
+            .await?
+            .try_map(|r| to_ticket(r.0));
+        }
         page::fetch_as(conn, all_columns(select), row::Column::Id, row::Column::UpdatedAt, req, |r: &row::Positional| {
             (r.0.updated_at, r.0.id)
         })
@@ -162,6 +169,7 @@ pub async fn list(
             && matches!(visibility, Visibility::All)
             && filter.is_words_alone()
             && !req.sort.by_change()
+            && req.sort != page::Sort::Due
             && req.updated_since.is_none();
         if words_alone {
             let after = match req.after.filter(|c| req.sort.continues(*c)) {

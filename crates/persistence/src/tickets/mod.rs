@@ -25,6 +25,7 @@ pub use servdesk_domain::{Actor, Visibility};
 
 mod alarms;
 mod listing;
+pub mod measures;
 pub mod sla;
 mod timeline;
 

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use servdesk_domain::Actor;
-use servdesk_domain::business_time::Span;
+use servdesk_domain::business_time::{Calendar, Span};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
-use servdesk_domain::sla::{self as rules, Facts, History, Standing};
+use servdesk_domain::reports::Observed;
+use servdesk_domain::sla::{self as rules, Facts, History, Standing, Target};
 use servdesk_domain::tickets::Channel;
 use servdesk_domain::timeline::{SlaPolicyChanged, TicketEvent};
 use uuid::Uuid;
@@ -49,8 +50,9 @@ pub fn history_of(m: &row::Model) -> History {
     }
 }
 
-/// Works the ticket's standing out again after `event` (nothing for events that cannot move
-/// its clocks, nor while no policy exists and the ticket has none); answers it when it did.
+/// Works the ticket's standing and its measures for reports out again after `event`
+/// (nothing for events that cannot move them); answers the standing when the ticket has a
+/// policy or just lost one.
 pub async fn refresh(
     conn: &impl ConnectionTrait,
     ticket_id: Uuid,
@@ -63,10 +65,53 @@ pub async fn refresh(
     }
     let policies = crate::sla::policies(conn).await?;
     let Some(m) = row::Entity::find_by_id(ticket_id).one(conn).await? else { return Ok(None) };
-    if policies.is_empty() && m.sla_policy_id.is_none() {
-        return Ok(None);
-    }
     let class = crate::dictionaries::get(conn, DictionaryKind::TicketStatus, m.status_id).await?.class;
+    let mut measures = super::measures::get(conn, ticket_id).await?;
+    let worked_out = if policies.is_empty() && m.sla_policy_id.is_none() {
+        None
+    } else {
+        Some(work_out(conn, &policies, &m, class, actor, event, now).await?)
+    };
+    if let Some(class) = class {
+        let observed = Observed {
+            reported_at: m.reported_at,
+            class,
+            first_response_at: m.first_response_at,
+            closed_at: m.closed_at,
+            by: actor.user_id,
+            reopened: matches!(event, TicketEvent::Reopened(_)),
+            calendar: worked_out.as_ref().and_then(|w| w.calendar.as_ref()),
+            now,
+        };
+        measures.observe(&observed);
+    }
+    match &worked_out {
+        Some(w) if w.standing.policy_id.is_some() => measures.observe_clocks(&w.clocks, w.answered.as_ref()),
+        _ => measures.clear_clocks(),
+    }
+    super::measures::put(conn, ticket_id, &measures).await?;
+    Ok(worked_out.map(|w| w.standing))
+}
+
+/// The SLA side of a refresh: the standing kept on the ticket, and what its measures take.
+struct WorkedOut {
+    standing: Standing,
+    calendar: Option<Calendar>,
+    clocks: Vec<rules::Clock>,
+    /// The next-response clock of the customer's reply this event answered.
+    answered: Option<rules::Clock>,
+}
+
+async fn work_out(
+    conn: &impl ConnectionTrait,
+    policies: &[rules::Policy],
+    m: &row::Model,
+    class: Option<StatusClass>,
+    actor: Actor,
+    event: &TicketEvent,
+    now: DateTime<Utc>,
+) -> Result<WorkedOut, StoreError> {
+    let ticket_id = m.id;
     // Pending holds the clocks: a pause opens on entering it and closes on leaving.
     let mut pauses = pauses_of(&m.sla_pauses);
     let mut paused_since = m.sla_paused_since;
@@ -97,7 +142,7 @@ pub async fn refresh(
         category_id: m.category_id,
         channel: Channel::parse(&m.channel).unwrap_or(Channel::Email),
     };
-    let policy = rules::policy_for(&policies, &facts);
+    let policy = rules::policy_for(policies, &facts);
     if policy.map(|p| p.id) != m.sla_policy_id {
         let changed = TicketEvent::SlaPolicyChanged(SlaPolicyChanged {
             from_policy_id: m.sla_policy_id,
@@ -114,17 +159,25 @@ pub async fn refresh(
     if awaiting.is_some() && m.sla_awaiting_since.is_none() {
         told.retain(|t| !t.starts_with("next_response."));
     }
-    let history = History { pauses: pauses.clone(), paused_since, awaiting_reply_since: awaiting, ..history_of(&m) };
-    let (standing, watch_at) = match policy {
-        Some(policy) => {
-            let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
-            let clocks = rules::clocks(policy, &calendar, &history, now);
-            let (due_at, warn_at) = rules::next_instants(&clocks);
-            let watch_at = rules::watch_at(&clocks, &told);
-            (Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since }, watch_at)
+    let before = history_of(m);
+    let history = History { pauses: pauses.clone(), paused_since, awaiting_reply_since: awaiting, ..before.clone() };
+    let mut out =
+        WorkedOut { standing: Standing { paused_since, ..Standing::default() }, calendar: None, clocks: Vec::new(), answered: None };
+    let mut watch_at = None;
+    if let Some(policy) = policy {
+        let calendar = crate::sla::calendar(conn, policy.calendar_id).await?.calendar;
+        let clocks = rules::clocks(policy, &calendar, &history, now);
+        let (due_at, warn_at) = rules::next_instants(&clocks);
+        watch_at = rules::watch_at(&clocks, &told);
+        out.standing = Standing { policy_id: Some(policy.id), due_at, warn_at, breached: clocks.iter().any(|c| c.breached), paused_since };
+        if before.awaiting_reply_since.is_some() && awaiting.is_none() {
+            let waiting = History { pauses: pauses.clone(), paused_since, ..before };
+            out.answered = rules::clocks(policy, &calendar, &waiting, now).into_iter().find(|c| c.target == Target::NextResponse);
         }
-        None => (Standing { paused_since, ..Standing::default() }, None),
-    };
+        out.clocks = clocks;
+        out.calendar = Some(calendar);
+    }
+    let standing = &out.standing;
     row::Entity::update_many()
         .col_expr(row::Column::SlaPolicyId, Expr::value(standing.policy_id))
         .col_expr(row::Column::SlaDueAt, Expr::value(standing.due_at))
@@ -141,7 +194,7 @@ pub async fn refresh(
     if let Some(at) = watch_at {
         wake_watcher(conn, at, now).await?;
     }
-    Ok(Some(standing))
+    Ok(out)
 }
 
 /// The marks of the notices told (`first_response.warning`, …).

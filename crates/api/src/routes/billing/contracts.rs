@@ -447,8 +447,8 @@ pub async fn history(
     responses(
         (status = 200, body = PrepaymentOut),
         NotFound,
-        (status = 400, description = "`invalid_query`: neither `period` nor `from` and `to`; `invalid_range`: `to` before `from` or longer than three years", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `period` is not a period (`errors[].code` = `period`)", body = Problem, content_type = "application/problem+json")
+        (status = 400, description = "`invalid_query`: neither `period` nor `from` and `to`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `period` is not a period (`errors[].code` = `period`), `to` is before `from` (`before_start`) or the span is longer than three years (`too_long`)", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]

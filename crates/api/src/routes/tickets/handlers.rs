@@ -159,7 +159,7 @@ pub async fn list(
         let rows: Vec<TicketOut> = all.into_iter().map(|t| TicketOut::new(t, &statuses, &progress)).collect();
         return Ok(csv_download("tickets.csv", super::export::csv(&rows, &names, &fields, format)));
     }
-    let page = tickets::list(&state.db, &filter, &visibility, page.to_request()?).await?;
+    let page = tickets::list(&state.db, &filter, &visibility, page.to_request_with_due()?).await?;
     let needed: Vec<Uuid> = page.items.iter().map(|t| t.status_id).collect();
     let statuses = statuses(&state, &state.db, &needed).await?;
     let progress = progress(&state.db, &page.items).await?;

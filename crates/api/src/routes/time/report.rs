@@ -111,7 +111,8 @@ fn hours(minutes: i64, mark: char) -> String {
             (EffectiveTimeReport = "application/json"),
             (String = "text/csv")
         )),
-        (status = 422, description = "`validation_failed`: `period` is not a period", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 400, description = "`invalid_query`: neither a period nor both ends of one, or an unknown grouping", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `period` is not a period, `to` is before `from` (`before_start`) or the span is longer than three years (`too_long`)", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
