@@ -256,3 +256,55 @@ async fn lists_sort_by_the_nearest_due_time_with_tickets_due_nothing_last_page_a
     // Other lists have no due time to order by.
     expect_problem(app.get("/api/v1/calls?sort=due", &admin).await, 422, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn a_change_of_the_policies_or_a_calendar_is_applied_to_the_open_tickets() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
+    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
+                      "saturday": all_day, "sunday": all_day});
+    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    let open = create(&app, &admin, "/api/v1/tickets", json!({"title": "Open before any policy"})).await;
+    let closed = create(&app, &admin, "/api/v1/tickets", json!({"title": "Closed before any policy"})).await;
+    app.post(&format!("/api/v1/tickets/{}/close", id(&closed)), &admin, json!({})).await;
+    assert_eq!(open["sla"]["policy_id"], Value::Null);
+
+    // A new policy: the open ticket falls under it once the worker has run; the closed one not.
+    let policy =
+        create(&app, &admin, "/api/v1/sla/policies", json!({"name": "Standard", "calendar_id": id(&always), "resolution_minutes": 600}))
+            .await;
+    app.run_jobs().await;
+    let shown = |ticket: &Value| {
+        let (app, admin, path) = (&app, &admin, format!("/api/v1/tickets/{}", id(ticket)));
+        async move { app.get(&path, admin).await.json::<Value>().await.unwrap() }
+    };
+    let now_open = shown(&open).await;
+    assert_eq!(now_open["sla"]["policy_id"], policy["id"], "{now_open}");
+    assert_eq!(shown(&closed).await["sla"]["policy_id"], Value::Null);
+    let reported = chrono::DateTime::parse_from_rfc3339(now_open["reported_at"].as_str().unwrap()).unwrap();
+    let due = |t: &Value| chrono::DateTime::parse_from_rfc3339(t["sla"]["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due(&now_open) - reported, chrono::Duration::minutes(600));
+
+    // The calendar works an hour a day now: ten business hours take days, not hours.
+    let half = json!([{"from": "00:00", "to": "01:00"}]);
+    let res = app
+        .request(Method::PUT, &format!("/api/v1/sla/calendars/{}", id(&always)), Some(&admin))
+        .header("If-Match", "\"1\"")
+        .json(&json!({"name": "Mornings", "time_zone": "UTC", "week": {"monday": half, "tuesday": half, "wednesday": half,
+                      "thursday": half, "friday": half, "saturday": half, "sunday": half}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.run_jobs().await;
+    assert!(due(&shown(&open).await) - reported > chrono::Duration::days(8), "the due time moved with the calendar");
+
+    // Without the policy the ticket has none again, on its timeline.
+    assert_eq!(app.delete(&format!("/api/v1/sla/policies/{}", id(&policy)), &admin).await.status(), 204);
+    app.run_jobs().await;
+    assert_eq!(shown(&open).await["sla"]["policy_id"], Value::Null);
+    let events: Value = app.get(&format!("/api/v1/tickets/{}/events", id(&open)), &admin).await.json().await.unwrap();
+    let changes = events["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "sla_policy_changed").count();
+    assert_eq!(changes, 2, "{events}");
+}

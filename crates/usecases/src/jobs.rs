@@ -53,6 +53,7 @@ impl Registry {
             // mid-run left locked (its lock runs out) without waiting for the next change.
             .every(crate::webhooks::DELIVER_JOB, std::time::Duration::from_secs(60))
             .register(crate::sla::WATCH_JOB, crate::sla::Watch::new(desk.clone()))
+            .register(crate::sla::REAPPLY_JOB, crate::sla::Reapply::new(desk.clone()))
             .every(crate::sla::WATCH_JOB, std::time::Duration::from_secs(60));
         match crate::imports::writer_of(desk) {
             Some(writer) => registry.register(crate::imports::RUN_JOB, crate::imports::Run::new(desk.clone(), writer)),

@@ -6,7 +6,9 @@ use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::errors::{code, field};
 use servdesk_domain::sla::{BusinessCalendar, Policy, check_policy};
 use servdesk_persistence::ConnectionTrait;
+use servdesk_persistence::TransactionTrait;
 use servdesk_persistence::sla as store;
+use servdesk_persistence::tickets::sla as tickets_sla;
 use uuid::Uuid;
 
 use crate::{Desk, Error, FieldError, Result, now, references};
@@ -36,9 +38,15 @@ pub async fn create_calendar(desk: &Desk, c: BusinessCalendar) -> Result<Busines
     Ok(store::create_calendar(&desk.db, &c, now()).await?)
 }
 
+/// Replaces a calendar; the open tickets' due times move with it (see [`Reapply`]).
 pub async fn replace_calendar(desk: &Desk, id: Uuid, expected: Option<i64>, c: BusinessCalendar) -> Result<BusinessCalendar> {
     check_calendar(&c)?;
-    Ok(store::replace_calendar(&desk.db, id, expected, &c, now()).await?)
+    let txn = desk.db.begin().await?;
+    let at = now();
+    let replaced = store::replace_calendar(&txn, id, expected, &c, at).await?;
+    tickets_sla::queue_reapply(&txn, at).await?;
+    crate::commit(txn).await?;
+    Ok(replaced)
 }
 
 pub async fn delete_calendar(desk: &Desk, id: Uuid) -> Result<()> {
@@ -71,15 +79,35 @@ async fn check(conn: &impl ConnectionTrait, p: &Policy) -> Result<()> {
     Ok(())
 }
 
+/// Adds a policy; the open tickets are matched against the policies again (see [`Reapply`]),
+/// as after any change of them.
 pub async fn create_policy(desk: &Desk, p: Policy) -> Result<Policy> {
     check(&desk.db, &p).await?;
-    Ok(store::create_policy(&desk.db, &p, now()).await?)
+    let txn = desk.db.begin().await?;
+    let at = now();
+    let created = store::create_policy(&txn, &p, at).await?;
+    tickets_sla::queue_reapply(&txn, at).await?;
+    crate::commit(txn).await?;
+    Ok(created)
 }
 
 pub async fn replace_policy(desk: &Desk, id: Uuid, expected: Option<i64>, p: Policy) -> Result<Policy> {
     store::policy(&desk.db, id).await?;
     check(&desk.db, &p).await?;
-    Ok(store::replace_policy(&desk.db, id, expected, &p, now()).await?)
+    let txn = desk.db.begin().await?;
+    let at = now();
+    let replaced = store::replace_policy(&txn, id, expected, &p, at).await?;
+    tickets_sla::queue_reapply(&txn, at).await?;
+    crate::commit(txn).await?;
+    Ok(replaced)
+}
+
+pub async fn delete_policy(desk: &Desk, id: Uuid) -> Result<()> {
+    let txn = desk.db.begin().await?;
+    store::delete_policy(&txn, id).await?;
+    tickets_sla::queue_reapply(&txn, now()).await?;
+    crate::commit(txn).await?;
+    Ok(())
 }
 
 /// A ticket's SLA clocks now, each target's.
@@ -108,6 +136,57 @@ pub async fn ticket_clocks(desk: &Desk, principal: &servdesk_domain::Principal, 
         clocks,
         policy,
     }))
+}
+
+/// The job that applies a change of the policies or a calendar to the open tickets.
+pub use servdesk_persistence::tickets::sla::REAPPLY_JOB;
+
+/// Open tickets reconsidered per transaction.
+const REAPPLIED_PER_BATCH: u64 = 200;
+
+/// Applies a change of the policies or of a calendar to every open ticket: the policy it
+/// falls under (a change goes on its timeline), its due times and notices — a batch of
+/// tickets per transaction, so the desk works on meanwhile. Running it again changes
+/// nothing, so a run cut short is simply run again.
+pub struct Reapply {
+    desk: Desk,
+}
+
+impl Reapply {
+    pub fn new(desk: Desk) -> Self {
+        Self { desk }
+    }
+
+    async fn run(&self) -> Result<usize> {
+        let mut after = None;
+        let mut done = 0;
+        loop {
+            let batch = tickets_sla::open_after(&self.desk.db, after, REAPPLIED_PER_BATCH).await?;
+            let Some(last) = batch.last().copied() else { return Ok(done) };
+            let txn = self.desk.db.begin().await?;
+            let at = now();
+            for ticket_id in &batch {
+                tickets_sla::reconsider(&txn, *ticket_id, at).await?;
+            }
+            crate::commit(txn).await?;
+            done += batch.len();
+            after = Some(last);
+        }
+    }
+}
+
+impl crate::jobs::JobHandler for Reapply {
+    fn run<'a>(
+        &'a self,
+        _job: &'a servdesk_persistence::jobs::Job,
+        _db: &'a servdesk_persistence::DatabaseConnection,
+    ) -> crate::jobs::JobFuture<'a> {
+        Box::pin(async move {
+            let done = Reapply::run(self).await.map_err(|e| e.to_string())?;
+            tracing::info!(tickets = done, "SLA policies applied to the open tickets");
+            Ok(())
+        })
+    }
 }
 
 /// The job that tells the desk of SLA targets at risk and missed.

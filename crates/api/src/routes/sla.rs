@@ -498,7 +498,7 @@ pub async fn delete_policy(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    store::delete_policy(&state.db, id.into_inner()).await?;
+    usecase::delete_policy(&state, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -63,6 +63,22 @@ pub async fn refresh(
     if !event.affects_sla() {
         return Ok(None);
     }
+    restate(conn, ticket_id, actor, Some(event), now).await
+}
+
+/// Works the ticket's standing out again without an event of its own: after the policies or
+/// a calendar changed (the policy it falls under, and its due times, may be others now).
+pub async fn reconsider(conn: &impl ConnectionTrait, ticket_id: Uuid, now: DateTime<Utc>) -> Result<Option<Standing>, StoreError> {
+    restate(conn, ticket_id, Actor::SYSTEM, None, now).await
+}
+
+async fn restate(
+    conn: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    actor: Actor,
+    event: Option<&TicketEvent>,
+    now: DateTime<Utc>,
+) -> Result<Option<Standing>, StoreError> {
     let policies = crate::sla::policies(conn).await?;
     let Some(m) = row::Entity::find_by_id(ticket_id).one(conn).await? else { return Ok(None) };
     let class = crate::dictionaries::get(conn, DictionaryKind::TicketStatus, m.status_id).await?.class;
@@ -79,7 +95,7 @@ pub async fn refresh(
             first_response_at: m.first_response_at,
             closed_at: m.closed_at,
             by: actor.user_id,
-            reopened: matches!(event, TicketEvent::Reopened(_)),
+            reopened: matches!(event, Some(TicketEvent::Reopened(_))),
             calendar: worked_out.as_ref().and_then(|w| w.calendar.as_ref()),
             now,
         };
@@ -108,7 +124,7 @@ async fn work_out(
     m: &row::Model,
     class: Option<StatusClass>,
     actor: Actor,
-    event: &TicketEvent,
+    event: Option<&TicketEvent>,
     now: DateTime<Utc>,
 ) -> Result<WorkedOut, StoreError> {
     let ticket_id = m.id;
@@ -126,7 +142,7 @@ async fn work_out(
     // A public reply by staff answers the customer; one by the customer (by email or the
     // portal: no staff member acts) waits for an answer.
     let mut awaiting = m.sla_awaiting_since;
-    if let TicketEvent::CommentAdded(c) = event
+    if let Some(TicketEvent::CommentAdded(c)) = event
         && c.visibility == "public"
     {
         if actor.user_id.is_some() {
@@ -248,6 +264,26 @@ pub async fn take_notices(conn: &impl ConnectionTrait, ticket_id: Uuid, now: Dat
         .exec(conn)
         .await?;
     Ok(Noticed { notices, number: m.number, assignee_id: m.assignee_id, team_id: m.team_id })
+}
+
+/// Open tickets (not closed nor cancelled) after `after` in id order: what a change of the
+/// policies or calendars is applied to, a batch at a time.
+pub async fn open_after(conn: &impl ConnectionTrait, after: Option<Uuid>, limit: u64) -> Result<Vec<Uuid>, StoreError> {
+    let mut select = row::Entity::find().select_only().column(row::Column::Id).filter(row::Column::ClosedAt.is_null());
+    if let Some(after) = after {
+        select = select.filter(row::Column::Id.gt(after));
+    }
+    Ok(select.order_by_asc(row::Column::Id).limit(limit).into_tuple().all(conn).await?)
+}
+
+/// The job that applies a change of the policies or a calendar to the open tickets.
+pub const REAPPLY_JOB: &str = "sla.reapply";
+
+/// Queues a run of [`REAPPLY_JOB`] in the caller's transaction (the change it applies
+/// commits with it).
+pub async fn queue_reapply(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), StoreError> {
+    crate::jobs::enqueue(conn, crate::jobs::NewJob::now(REAPPLY_JOB, serde_json::json!({}), now), now).await?;
+    Ok(())
 }
 
 /// The job that tells of SLA notices (see the use cases' `sla`).
