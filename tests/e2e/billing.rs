@@ -386,3 +386,28 @@ async fn a_warranty_task_on_a_billable_ticket_is_billed_at_zero_with_its_time_an
     let s = |k: &str, b: &str, m: i64, a: i64| (k.to_owned(), b.to_owned(), m, 0, a, false);
     assert_eq!(summary(&statement), [s("work", "warranty", 60, 0), s("work", "billable", 30, 3_000), s("material", "warranty", 0, 0)]);
 }
+
+#[tokio::test]
+async fn effective_time_shows_what_the_statements_charged_for_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (_, finance) = app.user("finance").await;
+    let day = Utc::now().date_naive().with_day(1).unwrap() - Months::new(1);
+    let acme = id(&create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await);
+    create(&app, &finance, "/api/v1/billing-rates", json!({"scope": "installation", "rate_minor": 6_000, "valid_from": "2020-01-01"}))
+        .await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Pump", "customer_id": acme})).await;
+    log(&app, &admin, &ticket, None, day, 90).await;
+    let path = format!("/api/v1/reports/effective-time?from={day}&to={day}");
+    let before: Value = app.get(&path, &finance).await.json().await.unwrap();
+    assert_eq!((&before["rows"][0]["billed"], &before["billed"]), (&json!([]), &json!([])), "nothing billed yet");
+
+    let month = run(&app, &finance, &month_of(day)).await;
+    app.post(&format!("/api/v1/billing-runs/{}/finalize", id(&month)), &finance, json!({})).await;
+    let after: Value = app.get(&path, &finance).await.json().await.unwrap();
+    let charged = json!([{"currency": "EUR", "amount_minor": 9_000}]);
+    assert_eq!((&after["rows"][0]["billed"], &after["billed"], &after["billed_minutes"]), (&charged, &charged, &json!(90)), "{after}");
+    let csv = app.request(Method::GET, &format!("{path}&format=csv"), Some(&finance)).send().await.unwrap();
+    let rows = parse_csv(&csv.text().await.unwrap(), ',');
+    assert_eq!(rows[1].last().map(String::as_str), Some("EUR 90.00"));
+}

@@ -31,6 +31,8 @@ pub struct EffectiveTime {
     /// On finalized statements.
     pub billed_minutes: i64,
     pub cost_minor: i64,
+    /// What the statements charged for that time, per currency (ISO code, minor units).
+    pub billed: Vec<(String, i64)>,
 }
 
 /// The groups of `span`, by customer name (then user and category names).
@@ -87,17 +89,37 @@ pub async fn report(
     if let Some(customer) = customer_id {
         values.push(customer.into());
     }
+    // The prices of the billed time: the statement lines of the entries, by the same groups
+    // and the currency.
+    let ids: Vec<&str> = group.iter().filter(|g| !g.ends_with("name")).copied().collect();
+    let id_cols = [
+        "e.customer_id",
+        if grouping.user { "e.user_id" } else { "CAST(NULL AS TEXT)" },
+        if grouping.category { "d.id" } else { "CAST(NULL AS TEXT)" },
+    ];
+    let prices = format!(
+        "SELECT {}, l.currency, CAST(SUM(l.amount_minor) AS BIGINT) \
+           FROM time_entries e JOIN statement_lines l ON l.statement_id = e.billed_statement_id AND l.time_entry_id = e.id \
+                {user_join} {category_join} \
+          WHERE e.work_date >= {} AND e.work_date <= {}{customer_filter} \
+          GROUP BY {}, l.currency ORDER BY l.currency",
+        id_cols.join(", "),
+        p(1),
+        p(2),
+        ids.join(", ")
+    );
+    let mut billed: std::collections::HashMap<[Option<Uuid>; 3], Vec<(String, i64)>> = std::collections::HashMap::new();
+    for r in conn.query_all_raw(Statement::from_sql_and_values(backend, prices, values.clone())).await? {
+        let key = [uuid_at(&r, 0)?, uuid_at(&r, 1)?, uuid_at(&r, 2)?];
+        billed.entry(key).or_default().push((r.try_get_by_index(3)?, r.try_get_by_index(4)?));
+    }
     let rows = conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     rows.into_iter()
         .map(|r| {
-            let uuid_at = |i: usize| -> Result<Option<Uuid>, StoreError> {
-                // The grouped-away columns are NULL text; the real ones uuids.
-                match r.try_get_by_index::<Option<Uuid>>(i) {
-                    Ok(v) => Ok(v),
-                    Err(_) => Ok(r.try_get_by_index::<Option<String>>(i)?.and_then(|s| Uuid::parse_str(&s).ok())),
-                }
-            };
+            let uuid_at = |i: usize| uuid_at(&r, i);
+            let key = [uuid_at(0)?, uuid_at(2)?, uuid_at(4)?];
             Ok(EffectiveTime {
+                billed: billed.remove(&key).unwrap_or_default(),
                 customer_id: uuid_at(0)?,
                 customer_name: r.try_get_by_index(1)?,
                 user_id: uuid_at(2)?,
@@ -112,4 +134,12 @@ pub async fn report(
             })
         })
         .collect()
+}
+
+/// A uuid column of a grouped row: the grouped-away columns are NULL text, the real ones uuids.
+fn uuid_at(r: &sea_orm::QueryResult, i: usize) -> Result<Option<Uuid>, StoreError> {
+    match r.try_get_by_index::<Option<Uuid>>(i) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(r.try_get_by_index::<Option<String>>(i)?.and_then(|s| Uuid::parse_str(&s).ok())),
+    }
 }

@@ -51,6 +51,29 @@ pub struct EffectiveTimeRow {
     pub billed_minutes: i64,
     /// Labour cost (pay data: `null` unless the caller sees costs).
     pub cost_minor: Option<i64>,
+    /// What the statements charged for the billed time, per currency.
+    pub billed: Vec<BilledAmount>,
+}
+
+/// An amount charged, in one currency.
+#[derive(Serialize, ToSchema, Clone, PartialEq, Eq)]
+pub struct BilledAmount {
+    /// ISO 4217.
+    pub currency: String,
+    pub amount_minor: i64,
+}
+
+fn amounts(billed: &[(String, i64)]) -> Vec<BilledAmount> {
+    billed.iter().map(|(currency, amount_minor)| BilledAmount { currency: currency.clone(), amount_minor: *amount_minor }).collect()
+}
+
+/// The sums of amounts per currency, in currency order.
+fn summed<'a>(all: impl Iterator<Item = &'a (String, i64)>) -> Vec<BilledAmount> {
+    let mut sums: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (currency, amount) in all {
+        *sums.entry(currency).or_default() += amount;
+    }
+    sums.into_iter().map(|(currency, amount_minor)| BilledAmount { currency: currency.to_owned(), amount_minor }).collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -63,6 +86,8 @@ pub struct EffectiveTimeReport {
     pub billable_minutes: i64,
     pub billed_minutes: i64,
     pub cost_minor: Option<i64>,
+    /// What the statements charged for the billed time, per currency.
+    pub billed: Vec<BilledAmount>,
 }
 
 fn grouping(text: Option<&str>) -> ApiResult<Grouping> {
@@ -81,6 +106,7 @@ fn grouping(text: Option<&str>) -> ApiResult<Grouping> {
 fn row(t: EffectiveTime) -> EffectiveTimeRow {
     EffectiveTimeRow {
         cost_minor: pay::shown(None, t.cost_minor),
+        billed: amounts(&t.billed),
         customer_id: t.customer_id,
         customer_name: t.customer_name,
         user_id: t.user_id,
@@ -147,6 +173,7 @@ pub async fn effective_time(
                 "minutes",
                 "billable_minutes",
                 "billed_minutes",
+                "billed",
             ]);
             for r in &rows {
                 csv.row(&[
@@ -160,6 +187,11 @@ pub async fn effective_time(
                     r.minutes.to_string(),
                     r.billable_minutes.to_string(),
                     r.billed_minutes.to_string(),
+                    r.billed
+                        .iter()
+                        .map(|(currency, minor)| format!("{currency} {}", decimal(*minor, currency, mark)))
+                        .collect::<Vec<_>>()
+                        .join("|"),
                 ]);
             }
             HttpResponse::Ok()
@@ -170,12 +202,13 @@ pub async fn effective_time(
         _ => HttpResponse::Ok().json(EffectiveTimeReport {
             from: span.first,
             to: span.last,
-            rows: rows.into_iter().map(row).collect(),
             entries,
             minutes,
             billable_minutes: billable,
             billed_minutes: billed,
             cost_minor: pay::shown(None, cost),
+            billed: summed(rows.iter().flat_map(|r| r.billed.iter())),
+            rows: rows.into_iter().map(row).collect(),
         }),
     })
 }
