@@ -288,3 +288,32 @@ async fn a_report_refuses_a_period_too_long_an_unknown_grouping_or_zone_and_is_f
     assert_eq!((shown["rows"].as_array().unwrap().len(), &shown["period"]["time_zone"]), (28, &json!("UTC")));
     assert_eq!(shown["total"]["first_response"], json!({"count": 0, "median_minutes": NONE, "p90_minutes": NONE}));
 }
+
+#[tokio::test]
+async fn the_demo_fills_an_empty_installation_with_a_month_every_report_shows_and_refuses_a_second_time() {
+    let app = TestApp::spawn().await;
+    let filled = servdesk_api::demo::fill(app.state.config.as_ref().clone()).await.unwrap();
+    assert!(filled.calls > 50 && filled.tickets > 40 && filled.tasks > 10, "{filled:?}");
+    let manager = app.login(&filled.manager_email, &filled.password).await["access_token"].as_str().unwrap().to_owned();
+    let month = filled.first_day.format("%Y-%m");
+    let total = |report: Value| report["total"].clone();
+    let calls = total(app.get(&format!("/api/v1/reports/calls?period={month}"), &manager).await.json().await.unwrap());
+    assert!(calls["received"].as_i64().unwrap() >= filled.calls as i64 - 5, "{calls}");
+    assert!(calls["dismissed"].as_i64().unwrap() > 0 && calls["tickets_with_tasks"].as_i64().unwrap() > 0, "{calls}");
+    let flow = total(app.get(&format!("/api/v1/reports/tickets?period={month}"), &manager).await.json().await.unwrap());
+    assert!(flow["closed"].as_i64().unwrap() > 0 && flow["backlog"].as_i64().unwrap() > 0, "{flow}");
+    let times = total(app.get(&format!("/api/v1/reports/response-times?period={month}"), &manager).await.json().await.unwrap());
+    assert!(times["first_response_business"]["median_minutes"].is_number(), "{times}");
+    let agents: Value = app.get(&format!("/api/v1/reports/agents?period={month}"), &manager).await.json().await.unwrap();
+    assert!(agents["total"].as_array().unwrap().len() >= 4, "agents and technicians worked: {agents}");
+    let sla: Value = app.get(&format!("/api/v1/reports/sla?period={month}"), &manager).await.json().await.unwrap();
+    let missed: i64 = sla["total"].as_array().unwrap().iter().map(|r| r["missed"].as_i64().unwrap()).sum();
+    assert!(missed > 0, "breaches included: {sla}");
+    // Tickets in every status class.
+    for class in ["new", "open", "pending", "resolved", "closed", "cancelled"] {
+        let page: Value = app.get(&format!("/api/v1/tickets?status_class={class}&limit=1"), &manager).await.json().await.unwrap();
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "a ticket of class {class}");
+    }
+    let again = servdesk_api::demo::fill(app.state.config.as_ref().clone()).await.unwrap_err();
+    assert!(again.contains("already holds tickets"), "{again}");
+}

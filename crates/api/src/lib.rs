@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod conventions;
+pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod observability;

@@ -1,4 +1,4 @@
-//! The `servdesk` binary: `serve` (default), `worker`, `migrate`, `openapi`, `user create`.
+//! The `servdesk` binary: `serve` (default), `worker`, `migrate`, `openapi`, `demo`, `user create`.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -37,6 +37,9 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill an empty installation with a realistic month (customers, calls from every
+    /// channel, tickets in every state, tasks, time, SLA breaches) to look at.
+    Demo,
     /// Manage users from the command line.
     User {
         #[command(subcommand)]
@@ -104,6 +107,7 @@ async fn main() -> ExitCode {
         Command::User { action: UserAction::Create { email, role, name, password } } => {
             create_user(config, email, role, name, password).await
         }
+        Command::Demo => demo(config).await,
         Command::Openapi => Ok(()),
     };
     match result {
@@ -145,6 +149,20 @@ async fn serve(config: Config, with_worker: bool) -> Result<(), String> {
         let _ = worker.await;
     }
     result
+}
+
+async fn demo(config: Config) -> Result<(), String> {
+    let filled = servdesk_api::demo::fill(config).await?;
+    println!(
+        "The demo filled {} to {}: {} calls, {} tickets, {} tasks.",
+        filled.first_day, filled.last_day, filled.calls, filled.tickets, filled.tasks
+    );
+    println!("Log in as {} (an admin) — every demo user's password is {}", filled.manager_email, filled.password);
+    println!(
+        "The staff: maja@ (coordinator), ana@ and luka@ (agents), marko@ and tina@ (technicians), petra@ (finance), all @demo.example.com."
+    );
+    println!("Start it with `servdesk`, then open the reports, e.g. /api/v1/reports/tickets?period={}", filled.first_day.format("%Y-%m"));
+    Ok(())
 }
 
 async fn run_worker(config: Config) -> Result<(), String> {

@@ -409,6 +409,11 @@ pub async fn update(
     get(conn, id).await
 }
 
+/// How many tickets there are (closed ones too).
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(sea_orm::PaginatorTrait::count(row::Entity::find(), conn).await?)
+}
+
 /// Notes that the ticket now has tasks, checklist lines or time (see [`Ticket::has_work`]).
 pub async fn mark_has_work(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), StoreError> {
     row::Entity::update_many()
