@@ -132,30 +132,44 @@ impl<T> Breakdown<T> {
 
 /// Calls received and what triage made of them; tickets opened and how many got tasks.
 pub async fn intake(desk: &Desk, request: &Request) -> Result<Report<store::calls::Intake>> {
-    let figures = store::calls::intake(&desk.db, &request.with_whole(), &request.filter).await?;
-    Ok(Report::of(request.buckets(), figures))
+    let txn = store::snapshot(&desk.db).await?;
+    let figures = store::calls::intake(&txn, &request.buckets(), &request.filter).await?;
+    crate::commit(txn).await?;
+    let mut total = store::calls::Intake::default();
+    figures.iter().for_each(|f| total.add(f));
+    Ok(Report { rows: request.buckets().into_iter().zip(figures).collect(), total })
 }
 
 /// Tickets opened, closed, cancelled, reopened, and the backlog at each bucket's end.
 pub async fn flow(desk: &Desk, request: &Request) -> Result<Report<store::flow::Flow>> {
-    let (rows, total) = store::flow::flow(&desk.db, &request.buckets(), request.whole(), &request.filter).await?;
+    let txn = store::snapshot(&desk.db).await?;
+    let (rows, total) = store::flow::flow(&txn, &request.buckets(), &request.filter).await?;
+    crate::commit(txn).await?;
     Ok(Report { rows: request.buckets().into_iter().zip(rows).collect(), total })
 }
 
 /// Time to first response and to close, and time in each status class.
 pub async fn times(desk: &Desk, request: &Request) -> Result<Report<store::times::Times>> {
-    let figures = store::times::times(&desk.db, &request.with_whole(), &request.filter).await?;
+    let txn = store::snapshot(&desk.db).await?;
+    let figures = store::times::times(&txn, &request.with_whole(), &request.filter).await?;
+    crate::commit(txn).await?;
     Ok(Report::of(request.buckets(), figures))
 }
 
 /// Each staff member's work.
 pub async fn agents(desk: &Desk, request: &Request) -> Result<Breakdown<store::agents::AgentWork>> {
-    let figures = store::agents::work(&desk.db, &request.with_whole(), &request.filter).await?;
+    let txn = store::snapshot(&desk.db).await?;
+    let figures = store::agents::work(&txn, &request.with_whole(), &request.filter).await?;
+    crate::commit(txn).await?;
     Ok(Breakdown::of(request.buckets(), figures.into_iter().map(|w| (w.bucket, w)).collect()))
 }
 
 /// SLA compliance per policy and target, as of now.
 pub async fn sla(desk: &Desk, request: &Request) -> Result<Breakdown<store::sla::Compliance>> {
-    let figures = store::sla::compliance(&desk.db, &request.with_whole(), &request.filter, now()).await?;
-    Ok(Breakdown::of(request.buckets(), figures.into_iter().map(|c| (c.bucket, c)).collect()))
+    let buckets = request.buckets();
+    let txn = store::snapshot(&desk.db).await?;
+    let mut figures = store::sla::compliance(&txn, &buckets, &request.filter, now()).await?;
+    crate::commit(txn).await?;
+    figures.extend(store::sla::over_all(&figures, buckets.len()));
+    Ok(Breakdown::of(buckets, figures.into_iter().map(|c| (c.bucket, c)).collect()))
 }

@@ -24,6 +24,22 @@ pub struct Intake {
     pub tickets_with_tasks: i64,
 }
 
+impl Intake {
+    /// Adds `other`'s figures (the buckets of a period add up to it).
+    pub fn add(&mut self, other: &Intake) {
+        self.received += other.received;
+        self.untriaged += other.untriaged;
+        self.converted += other.converted;
+        self.merged += other.merged;
+        self.dismissed += other.dismissed;
+        for (reason, n) in &other.dismissed_by_reason {
+            *self.dismissed_by_reason.entry(reason.clone()).or_default() += n;
+        }
+        self.tickets_opened += other.tickets_opened;
+        self.tickets_with_tasks += other.tickets_with_tasks;
+    }
+}
+
 /// The intake of each of `buckets`. Calls have no team, agent nor category: those filters
 /// narrow the tickets only.
 pub async fn intake(conn: &impl ConnectionTrait, buckets: &[Bucket], filter: &Filter) -> Result<Vec<Intake>, StoreError> {

@@ -19,17 +19,10 @@ pub struct Flow {
     pub backlog: i64,
 }
 
-/// The flow of each of `buckets` (in order and back to back), and of `whole` (the period).
-pub async fn flow(
-    conn: &impl ConnectionTrait,
-    buckets: &[Bucket],
-    whole: Bucket,
-    filter: &Filter,
-) -> Result<(Vec<Flow>, Flow), StoreError> {
-    let mut all = buckets.to_vec();
-    all.push(whole);
+/// The flow of each of `buckets` (in order and back to back), and of the period they make up.
+pub async fn flow(conn: &impl ConnectionTrait, buckets: &[Bucket], filter: &Filter) -> Result<(Vec<Flow>, Flow), StoreError> {
     let mut sql = Sql::new(conn.get_database_backend());
-    let with = sql.buckets(&all);
+    let with = sql.buckets(buckets);
     let f = sql.tickets(filter);
     let text = format!(
         "{with} \
@@ -42,7 +35,7 @@ pub async fn flow(
          SELECT b.i, 'reopened', CAST(COUNT(*) AS BIGINT) FROM b JOIN ticket_events e ON e.kind = 'reopened' AND e.at >= b.lo AND e.at < b.hi \
                 JOIN tickets t ON t.id = e.ticket_id WHERE 1 = 1{f} GROUP BY b.i"
     );
-    let mut flows = vec![Flow::default(); all.len()];
+    let mut flows = vec![Flow::default(); buckets.len()];
     for row in conn.query_all_raw(sql.statement(text)).await? {
         let Some(flow) = flows.get_mut(bucket_of(&row)?) else { continue };
         let what: Option<String> = row.try_get_by_index(1)?;
@@ -57,7 +50,7 @@ pub async fn flow(
     }
     // The backlog at an instant: opened before it less closed before it (a ticket is closed
     // after it is opened). From the count at the period's start, each bucket adds its own.
-    let start = buckets.first().map_or(whole.from, |b| b.from);
+    let Some(start) = buckets.first().map(|b| b.from) else { return Ok((flows, Flow::default())) };
     let mut sql = Sql::new(conn.get_database_backend());
     let (before, f1) = (sql.bind(start), sql.tickets(filter));
     let (before_again, f2) = (sql.bind(start), sql.tickets(filter));
@@ -71,10 +64,14 @@ pub async fn flow(
         let closing: i32 = row.try_get_by_index(1)?;
         backlog += if closing == 1 { -n } else { n };
     }
-    let mut total = flows.pop().unwrap_or_default();
+    let mut total = Flow::default();
     for flow in &mut flows {
         backlog += flow.opened - flow.closed - flow.cancelled;
         flow.backlog = backlog;
+        total.opened += flow.opened;
+        total.closed += flow.closed;
+        total.cancelled += flow.cancelled;
+        total.reopened += flow.reopened;
     }
     total.backlog = backlog;
     Ok((flows, total))

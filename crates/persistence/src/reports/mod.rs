@@ -16,13 +16,27 @@ pub mod times;
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, QueryResult, Statement, TransactionTrait, Value};
 use servdesk_domain::reports::{Bucket, Spread};
 use servdesk_domain::tickets::Channel;
 use uuid::Uuid;
 
 use crate::db::placeholder;
 use crate::error::StoreError;
+
+/// A read-only transaction for a report's statements: one snapshot, so its figures agree with
+/// one another, and on PostgreSQL the memory to sort and hash a year of rows (`work_mem`)
+/// rather than spilling them to disk, and no JIT compilation (a report's statement is
+/// planned afresh each time, and compiling it took seconds of the year-long agents report).
+pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, StoreError> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET TRANSACTION READ ONLY").await?;
+        txn.execute_unprepared("SET LOCAL work_mem = '64MB'").await?;
+        txn.execute_unprepared("SET LOCAL jit = off").await?;
+    }
+    Ok(txn)
+}
 
 /// What a report counts: the tickets of a team, on an agent's desk, of a customer, that came
 /// by a channel or are of a category (all of those given).

@@ -30,6 +30,38 @@ pub struct Compliance {
     pub targets: Vec<(Target, Tally)>,
 }
 
+/// The compliance over a whole period of `figures` (its buckets'), per policy, in the order
+/// first seen; tagged with `bucket`.
+pub fn over_all(figures: &[Compliance], bucket: usize) -> Vec<Compliance> {
+    let mut out: Vec<Compliance> = Vec::new();
+    for c in figures {
+        let i = match out.iter().position(|t| t.policy_id == c.policy_id) {
+            Some(i) => i,
+            None => {
+                out.push(Compliance { bucket, tickets: 0, targets: Vec::new(), ..c.clone() });
+                out.len() - 1
+            }
+        };
+        let total = &mut out[i];
+        total.tickets += c.tickets;
+        for (target, tally) in &c.targets {
+            match total.targets.iter_mut().find(|(t, _)| t == target) {
+                Some((_, sum)) => {
+                    sum.met += tally.met;
+                    sum.missed += tally.missed;
+                    sum.running += tally.running;
+                }
+                None => total.targets.push((*target, *tally)),
+            }
+        }
+    }
+    for total in &mut out {
+        total.targets.sort_by_key(|(t, _)| *t);
+    }
+    out.sort_by(|a, b| (&a.policy_name, a.policy_id).cmp(&(&b.policy_name, b.policy_id)));
+    out
+}
+
 /// The `met`, `missed` and `running` sums of a target kept as `<prefix>_state` and
 /// `<prefix>_due_at` on the measures.
 fn tally(sql: &mut Sql, prefix: &str, now: DateTime<Utc>) -> String {
