@@ -278,6 +278,9 @@ async fn a_report_refuses_a_period_too_long_an_unknown_grouping_or_zone_and_is_f
         expect_problem(app.get("/api/v1/reports/calls?from=2027-02-01&to=2027-01-01", &admin).await, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "before_start");
     expect_problem(app.get("/api/v1/reports/calls?from=2027-02-01", &admin).await, 400, "invalid_query").await;
+    let problem =
+        expect_problem(app.get("/api/v1/reports/calls?from=1066-10-14&to=1066-10-14", &admin).await, 422, "validation_failed").await;
+    assert_eq!((&problem["errors"][0]["field"], &problem["errors"][0]["code"]), (&json!("from"), &json!("range")));
 
     // Managers and finance read reports; agents do not. The default grouping is by day, in
     // the installation's zone.

@@ -218,8 +218,8 @@ impl IntoResponses for ReportProblems {
             (
                 "422".to_owned(),
                 problem(
-                    "`validation_failed`: the period (`period`, `before_start`, `too_long`), the grouping or the channel \
-                     (`unknown`), the time zone (`time_zone`)",
+                    "`validation_failed`: the period (`period`, `before_start`, `too_long`, `range`), the grouping or the \
+                     channel (`unknown`), the time zone (`time_zone`)",
                 ),
             ),
         ])

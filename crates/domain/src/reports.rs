@@ -5,12 +5,12 @@
 //! time in each status class, the outcome of its SLA targets — kept up to date as the ticket
 //! changes, so a report reads them instead of replaying timelines.
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
 use crate::billing::periods::Days;
-use crate::business_time::{Calendar, local_instant};
+use crate::business_time::{Calendar, DAY_END, local_instant};
 use crate::dictionaries::StatusClass;
 use crate::sla::{Clock, Target};
 
@@ -39,7 +39,12 @@ pub struct Bucket {
 
 impl Bucket {
     fn of(first_day: NaiveDate, last_day: NaiveDate, zone: Tz) -> Self {
-        Self { first_day, last_day, from: local_instant(zone, first_day, 0), until: local_instant(zone, last_day + Duration::days(1), 0) }
+        // The end of the calendar's last day is its last instant (`succ_opt` has no next day).
+        let until = match last_day.succ_opt() {
+            Some(next) => local_instant(zone, next, 0),
+            None => local_instant(zone, last_day, DAY_END - 1),
+        };
+        Self { first_day, last_day, from: local_instant(zone, first_day, 0), until }
     }
 
     pub fn contains(&self, at: DateTime<Utc>) -> bool {
@@ -51,16 +56,17 @@ impl Bucket {
 fn bucket_start(day: NaiveDate, grouping: Grouping) -> NaiveDate {
     match grouping {
         Grouping::Day => day,
-        Grouping::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+        Grouping::Week => day.checked_sub_days(chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))).unwrap_or(day),
         Grouping::Month => day.with_day(1).unwrap_or(day),
     }
 }
 
-fn next_bucket_start(start: NaiveDate, grouping: Grouping) -> NaiveDate {
+/// The first day of the next bucket (`None` past the calendar's end).
+fn next_bucket_start(start: NaiveDate, grouping: Grouping) -> Option<NaiveDate> {
     match grouping {
-        Grouping::Day => start + Duration::days(1),
-        Grouping::Week => start + Duration::days(7),
-        Grouping::Month => start.checked_add_months(Months::new(1)).unwrap_or(start + Duration::days(31)),
+        Grouping::Day => start.succ_opt(),
+        Grouping::Week => start.checked_add_days(chrono::Days::new(7)),
+        Grouping::Month => start.checked_add_months(Months::new(1)),
     }
 }
 
@@ -71,9 +77,12 @@ pub fn buckets(period: Days, grouping: Grouping, zone: Tz) -> Vec<Bucket> {
     let mut start = period.first;
     while start <= period.last {
         let next = next_bucket_start(bucket_start(start, grouping), grouping);
-        let last = (next - Duration::days(1)).min(period.last);
+        let last = next.and_then(|n| n.pred_opt()).map_or(period.last, |l| l.min(period.last));
         out.push(Bucket::of(start, last, zone));
-        start = next;
+        match next {
+            Some(next) => start = next,
+            None => break,
+        }
     }
     out
 }
@@ -290,6 +299,7 @@ impl Measures {
 mod tests {
     use super::*;
     use crate::business_time::Range;
+    use chrono::Duration;
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -333,6 +343,18 @@ mod tests {
         let all = whole(period, chrono_tz::Europe::Rome);
         assert_eq!((all.from, all.until), (at("2026-12-31T23:00:00Z"), at("2027-01-31T23:00:00Z")));
         assert!(all.contains(at("2027-01-31T22:59:59Z")) && !all.contains(at("2027-01-31T23:00:00Z")));
+    }
+
+    #[test]
+    fn a_period_at_the_ends_of_the_calendar_is_bucketed_without_overflowing() {
+        let last = Days::new(NaiveDate::MAX - Duration::days(40), NaiveDate::MAX).unwrap();
+        for grouping in Grouping::ALL {
+            let all = buckets(last, *grouping, chrono_tz::UTC);
+            assert_eq!(all.last().map(|b| b.last_day), Some(NaiveDate::MAX), "{grouping}");
+            assert!(all.iter().all(|b| b.from < b.until));
+        }
+        let first = Days::new(NaiveDate::MIN, NaiveDate::MIN + Duration::days(3)).unwrap();
+        assert_eq!(buckets(first, Grouping::Week, chrono_tz::UTC)[0].first_day, NaiveDate::MIN);
     }
 
     #[test]

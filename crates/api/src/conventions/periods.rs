@@ -33,9 +33,16 @@ impl PeriodParams {
             }
             _ => return Err(ApiError::new(code::INVALID_QUERY, "give either `period` or both `from` and `to`")),
         };
+        let which = |end: &'static str| if self.period.is_some() { "period" } else { end };
+        // Days both databases store and every time zone can name (PostgreSQL's timestamps end
+        // in the year 294276; a report of year 200000 is a typo, not a request).
+        for (end, day) in [("from", span.first), ("to", span.last)] {
+            if !(1900..=9999).contains(&chrono::Datelike::year(&day)) {
+                return Err(ApiError::invalid_field(which(end), field::RANGE, "a day from 1900-01-01 to 9999-12-31"));
+            }
+        }
         if span.count() > max_days {
-            let which = if self.period.is_some() { "period" } else { "to" };
-            return Err(ApiError::invalid_field(which, field::TOO_LONG, format!("at most {max_days} days")));
+            return Err(ApiError::invalid_field(which("to"), field::TOO_LONG, format!("at most {max_days} days")));
         }
         Ok(span)
     }

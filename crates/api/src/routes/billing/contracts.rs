@@ -448,7 +448,7 @@ pub async fn history(
         (status = 200, body = PrepaymentOut),
         NotFound,
         (status = 400, description = "`invalid_query`: neither `period` nor `from` and `to`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `period` is not a period (`errors[].code` = `period`), `to` is before `from` (`before_start`) or the span is longer than three years (`too_long`)", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`validation_failed`: `period` is not a period (`errors[].code` = `period`), `to` is before `from` (`before_start`), the span is longer than three years (`too_long`) or outside 1900–9999 (`range`)", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]

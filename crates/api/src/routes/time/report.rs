@@ -138,7 +138,7 @@ fn hours(minutes: i64, mark: char) -> String {
             (String = "text/csv")
         )),
         (status = 400, description = "`invalid_query`: neither a period nor both ends of one, or an unknown grouping", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `period` is not a period, `to` is before `from` (`before_start`) or the span is longer than three years (`too_long`)", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 422, description = "`validation_failed`: `period` is not a period, `to` is before `from` (`before_start`), the span is longer than three years (`too_long`) or outside 1900–9999 (`range`)", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []), ("api_key" = []))
 )]
