@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, expect_problem, id};
+use crate::support::{TestApp, expect_problem, id, status_of_class};
 
 /// Sends `body` to `path` as if at `when`; answers the body of the 2xx it must get.
 async fn at(app: &TestApp, when: &str, method: Method, path: &str, token: &str, body: Value) -> Value {
@@ -25,11 +25,6 @@ async fn report(app: &TestApp, token: &str, name: &str, query: &str) -> Value {
     let res = app.request(Method::GET, &path, Some(token)).header("X-Servdesk-Now", "2027-02-01T00:00:00Z").send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.unwrap()
-}
-
-async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
-    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();
-    statuses["items"].as_array().unwrap().iter().find(|s| s["class"] == class).map(id).unwrap()
 }
 
 /// A column of every row: `rows[*][key]`.

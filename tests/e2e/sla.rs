@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, create, expect_problem, id};
+use crate::support::{TestApp, create, expect_problem, id, status_of_class};
 
 fn office() -> Value {
     json!({
@@ -15,6 +15,18 @@ fn office() -> Value {
         },
         "holidays": [{"date": "2027-12-25", "yearly": true, "name": "Christmas"}]
     })
+}
+
+/// A week with the same working `ranges` every day.
+fn every_day(ranges: Value) -> Value {
+    let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    Value::Object(days.iter().map(|d| ((*d).to_owned(), ranges.clone())).collect())
+}
+
+/// A 24/7 calendar in UTC.
+async fn always(app: &TestApp, admin: &str) -> Value {
+    let week = every_day(json!([{"from": "00:00", "to": "24:00"}]));
+    create(app, admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await
 }
 
 #[tokio::test]
@@ -110,11 +122,6 @@ async fn calendars_and_policies_are_kept_checked_whole_and_read_by_every_staff_m
     expect_problem(app.get(&format!("/api/v1/sla/calendars/{}", id(&calendar)), &admin).await, 404, "not_found").await;
 }
 
-async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
-    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();
-    statuses["items"].as_array().unwrap().iter().find(|s| s["class"] == class).map(id).unwrap()
-}
-
 #[tokio::test]
 async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_while_pending_and_lists_filter_by_them() {
     let app = TestApp::spawn_with(|c| c.webhooks.allow_private = true).await;
@@ -125,10 +132,7 @@ async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_whi
     let hook =
         create(&app, &admin, "/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "event_types": ["sla.warning", "sla.breached"]}))
             .await;
-    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
-    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
-                      "saturday": all_day, "sunday": all_day});
-    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    let always = always(&app, &admin).await;
     create(
         &app,
         &admin,
@@ -229,10 +233,7 @@ async fn a_tickets_clocks_start_at_its_report_are_met_by_a_public_reply_hold_whi
 async fn lists_sort_by_the_nearest_due_time_with_tickets_due_nothing_last_page_after_page() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
-    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
-                      "saturday": all_day, "sunday": all_day});
-    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    let always = always(&app, &admin).await;
     create(&app, &admin, "/api/v1/sla/policies", json!({"name": "Standard", "calendar_id": id(&always), "first_response_minutes": 60}))
         .await;
     let ago = |minutes: i64| (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
@@ -261,10 +262,7 @@ async fn lists_sort_by_the_nearest_due_time_with_tickets_due_nothing_last_page_a
 async fn a_change_of_the_policies_or_a_calendar_is_applied_to_the_open_tickets() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let all_day = json!([{"from": "00:00", "to": "24:00"}]);
-    let week = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
-                      "saturday": all_day, "sunday": all_day});
-    let always = create(&app, &admin, "/api/v1/sla/calendars", json!({"name": "24/7", "time_zone": "UTC", "week": week})).await;
+    let always = always(&app, &admin).await;
     let open = create(&app, &admin, "/api/v1/tickets", json!({"title": "Open before any policy"})).await;
     let closed = create(&app, &admin, "/api/v1/tickets", json!({"title": "Closed before any policy"})).await;
     app.post(&format!("/api/v1/tickets/{}/close", id(&closed)), &admin, json!({})).await;
@@ -287,12 +285,11 @@ async fn a_change_of_the_policies_or_a_calendar_is_applied_to_the_open_tickets()
     assert_eq!(due(&now_open) - reported, chrono::Duration::minutes(600));
 
     // The calendar works an hour a day now: ten business hours take days, not hours.
-    let half = json!([{"from": "00:00", "to": "01:00"}]);
+    let an_hour = every_day(json!([{"from": "00:00", "to": "01:00"}]));
     let res = app
         .request(Method::PUT, &format!("/api/v1/sla/calendars/{}", id(&always)), Some(&admin))
         .header("If-Match", "\"1\"")
-        .json(&json!({"name": "Mornings", "time_zone": "UTC", "week": {"monday": half, "tuesday": half, "wednesday": half,
-                      "thursday": half, "friday": half, "saturday": half, "sunday": half}}))
+        .json(&json!({"name": "An hour a day", "time_zone": "UTC", "week": an_hour}))
         .send()
         .await
         .unwrap();

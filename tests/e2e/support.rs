@@ -195,6 +195,13 @@ pub async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Valu
     body
 }
 
+/// The id of the ticket status of `class` (the default one of the class, or the first).
+pub async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
+    let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();
+    let of_class: Vec<&Value> = statuses["items"].as_array().unwrap().iter().filter(|s| s["class"] == class).collect();
+    of_class.iter().find(|s| s["is_default"] == true).or(of_class.first()).map(|s| id(s)).unwrap()
+}
+
 /// The `id` of a resource.
 pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()

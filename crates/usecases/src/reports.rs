@@ -1,7 +1,9 @@
 //! The reports a service manager runs the desk by. A request is checked whole — its
 //! grouping, its time zone, the channel it filters by (the period's own length is checked
 //! where it is read) — and each report is one set of the store's figures over the period's
-//! buckets, with totals over the whole period (medians are not sums of medians).
+//! buckets, read in one snapshot. A total is the sum of its buckets where the figure adds up
+//! (counts: the buckets make up the period exactly) and is worked out over the whole period
+//! where it does not (medians, the distinct tickets a person handled).
 
 use servdesk_domain::billing::periods::Days;
 use servdesk_domain::business_time::{Tz, time_zone};

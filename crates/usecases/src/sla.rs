@@ -42,11 +42,16 @@ pub async fn create_calendar(desk: &Desk, c: BusinessCalendar) -> Result<Busines
 pub async fn replace_calendar(desk: &Desk, id: Uuid, expected: Option<i64>, c: BusinessCalendar) -> Result<BusinessCalendar> {
     check_calendar(&c)?;
     let txn = desk.db.begin().await?;
-    let at = now();
-    let replaced = store::replace_calendar(&txn, id, expected, &c, at).await?;
-    tickets_sla::queue_reapply(&txn, at).await?;
+    let replaced = store::replace_calendar(&txn, id, expected, &c, now()).await?;
+    applied(txn, replaced).await
+}
+
+/// Commits a change of the policies or of a calendar with the job that applies it to the open
+/// tickets, and answers what changed.
+async fn applied<T>(txn: servdesk_persistence::DatabaseTransaction, changed: T) -> Result<T> {
+    tickets_sla::queue_reapply(&txn, now()).await?;
     crate::commit(txn).await?;
-    Ok(replaced)
+    Ok(changed)
 }
 
 pub async fn delete_calendar(desk: &Desk, id: Uuid) -> Result<()> {
@@ -84,30 +89,22 @@ async fn check(conn: &impl ConnectionTrait, p: &Policy) -> Result<()> {
 pub async fn create_policy(desk: &Desk, p: Policy) -> Result<Policy> {
     check(&desk.db, &p).await?;
     let txn = desk.db.begin().await?;
-    let at = now();
-    let created = store::create_policy(&txn, &p, at).await?;
-    tickets_sla::queue_reapply(&txn, at).await?;
-    crate::commit(txn).await?;
-    Ok(created)
+    let created = store::create_policy(&txn, &p, now()).await?;
+    applied(txn, created).await
 }
 
 pub async fn replace_policy(desk: &Desk, id: Uuid, expected: Option<i64>, p: Policy) -> Result<Policy> {
     store::policy(&desk.db, id).await?;
     check(&desk.db, &p).await?;
     let txn = desk.db.begin().await?;
-    let at = now();
-    let replaced = store::replace_policy(&txn, id, expected, &p, at).await?;
-    tickets_sla::queue_reapply(&txn, at).await?;
-    crate::commit(txn).await?;
-    Ok(replaced)
+    let replaced = store::replace_policy(&txn, id, expected, &p, now()).await?;
+    applied(txn, replaced).await
 }
 
 pub async fn delete_policy(desk: &Desk, id: Uuid) -> Result<()> {
     let txn = desk.db.begin().await?;
     store::delete_policy(&txn, id).await?;
-    tickets_sla::queue_reapply(&txn, now()).await?;
-    crate::commit(txn).await?;
-    Ok(())
+    applied(txn, ()).await
 }
 
 /// A ticket's SLA clocks now, each target's.
