@@ -5,27 +5,15 @@
 # over the whole year by month, over the year by week, and over the last month by day,
 # five times in a row; prints the fastest and the median of the five, in seconds.
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/reports.sh [N]
-# BENCH_REUSE=1 keeps the data set of the previous run. Needs psql and curl.
+# BENCH_REUSE=1 keeps the data set of the previous run; BENCH_BIN runs a binary built earlier.
+# Needs psql and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
-admin_url=${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL admin URL}
 port=${BENCH_PORT:-18091}
-db=servdesk_reports_bench
-url="${admin_url%/*}/$db"
 base="http://127.0.0.1:$port"
-
-# BENCH_BIN runs a binary built earlier (the previous code, side by side with this one).
-bin=${BENCH_BIN:-target/release/servdesk}
-[ -n "${BENCH_BIN:-}" ] || cargo build --release -q -p servdesk-api
-if [ "${BENCH_REUSE:-0}" = 1 ]; then
-  SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
-else
-  psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-  SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin migrate
-  echo "seeding $n tickets…"
-  time psql "$url" -q -v n="$n" -f bench/reports_seed.sql
-fi
+source bench/database.sh
+prepare_database servdesk_reports_bench bench/reports_seed.sql
 # The seed's agents are users already, so the first start makes no admin: make one.
 SERVDESK_DATABASE_URL=$url SERVDESK_LOG=warn $bin user create --email admin@servdesk.local --role admin \
   --password bench-admin-password >/dev/null 2>&1 || true

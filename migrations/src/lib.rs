@@ -41,6 +41,7 @@ mod m20261205_000033_imports;
 mod m20261205_000034_changes_billing;
 mod m20261205_000035_sla;
 mod m20261205_000036_ticket_measures;
+mod m20261205_000037_number_sequences;
 
 mod keys;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000034_changes_billing::Migration),
             Box::new(m20261205_000035_sla::Migration),
             Box::new(m20261205_000036_ticket_measures::Migration),
+            Box::new(m20261205_000037_number_sequences::Migration),
         ]
     }
 }

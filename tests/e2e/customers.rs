@@ -1,7 +1,9 @@
 //! The directory: customers, locations, contacts and the caller lookup, partners, products,
 //! equipment with serial numbers and warranty; and the gapless number sequences.
 
+use sea_orm::DbBackend;
 use serde_json::{Value, json};
+use servdesk_domain::numbering::Scheme;
 use servdesk_persistence::{TransactionTrait, sequences};
 
 use crate::support::{TestApp, create, expect_problem, id};
@@ -292,4 +294,59 @@ async fn sequences_issue_consecutive_numbers_under_concurrency_and_rollbacks_lea
     txn.commit().await.unwrap();
     assert_eq!(sequences::next(db, "ticket", 2027).await.unwrap(), 1, "each year starts at 1");
     assert_eq!(sequences::next(db, "call", 2026).await.unwrap(), 1, "each sequence counts on its own");
+}
+
+#[tokio::test]
+async fn increasing_numbers_are_drawn_side_by_side_and_a_failed_draw_leaves_a_gap_only_on_postgres() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let draws = (0..40).map(|_| async move {
+        let txn = db.begin().await.unwrap();
+        let n = sequences::draw(&txn, Scheme::Increasing, "ticket", 2026).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        txn.commit().await.unwrap();
+        n
+    });
+    let mut numbers: Vec<i64> = futures_util::future::join_all(draws).await;
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>(), "each number once, none skipped while nothing fails");
+
+    let held = db.begin().await.unwrap();
+    assert_eq!(sequences::draw(&held, Scheme::Increasing, "ticket", 2026).await.unwrap(), 41);
+    if postgres {
+        // Another create neither waits for the open transaction nor takes its number.
+        let other = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            let txn = db.begin().await.unwrap();
+            let n = sequences::draw(&txn, Scheme::Increasing, "ticket", 2026).await.unwrap();
+            txn.commit().await.unwrap();
+            n
+        })
+        .await
+        .expect("a draw does not wait for another transaction's commit");
+        assert_eq!(other, 42);
+        held.rollback().await.unwrap();
+        assert_eq!(sequences::draw(db, Scheme::Increasing, "ticket", 2026).await.unwrap(), 43, "41 stays unused");
+    } else {
+        held.rollback().await.unwrap();
+        assert_eq!(sequences::draw(db, Scheme::Increasing, "ticket", 2026).await.unwrap(), 41, "SQLite counts without gaps");
+    }
+    assert_eq!(sequences::draw(db, Scheme::Increasing, "ticket", 2027).await.unwrap(), 1, "each year starts at 1");
+}
+
+#[tokio::test]
+async fn switching_the_numbering_scheme_in_the_middle_of_a_year_never_repeats_a_number() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    for _ in 0..5 {
+        sequences::draw(db, Scheme::Gapless, "call", 2026).await.unwrap();
+    }
+    assert_eq!(sequences::draw(db, Scheme::Increasing, "call", 2026).await.unwrap(), 6, "the sequence starts after the counter");
+    sequences::draw(db, Scheme::Increasing, "call", 2026).await.unwrap();
+    // Back to gapless: the processes restart, and the start levels the two.
+    sequences::level(db).await.unwrap();
+    assert_eq!(sequences::draw(db, Scheme::Gapless, "call", 2026).await.unwrap(), 8);
+    assert_eq!(sequences::draw(db, Scheme::Gapless, "call", 2026).await.unwrap(), 9);
+    sequences::level(db).await.unwrap();
+    assert_eq!(sequences::draw(db, Scheme::Increasing, "call", 2026).await.unwrap(), 10, "and forth again");
 }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::Datelike;
 use reqwest::Method;
 use serde_json::{Value, json};
+use servdesk_domain::numbering::Scheme;
 
 use crate::support::{TestApp, create, expect_problem, id};
 
@@ -13,9 +14,10 @@ fn field_errors(problem: &Value) -> Vec<String> {
     problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
 }
 
-#[tokio::test]
-async fn two_hundred_concurrent_creates_get_two_hundred_consecutive_numbers() {
-    let app = TestApp::spawn().await;
+/// Two hundred creates at once, under either numbering scheme: each gets its own number and,
+/// as none fails, together they are 1 to 200.
+async fn two_hundred_concurrent_creates(scheme: Scheme) {
+    let app = TestApp::spawn_with(|c| c.numbering = scheme).await;
     let (_, agent) = app.user("agent").await;
     let creates = (0..200).map(|i| app.post("/api/v1/tickets", &agent, json!({"title": format!("Ticket {i}")})));
     let responses = futures_util::future::join_all(creates).await;
@@ -27,6 +29,16 @@ async fn two_hundred_concurrent_creates_get_two_hundred_consecutive_numbers() {
     let year = chrono::Utc::now().year();
     let expected: HashSet<String> = (1..=200).map(|n| format!("T-{year}-{n:06}")).collect();
     assert_eq!(numbers.iter().cloned().collect::<HashSet<_>>(), expected, "distinct, consecutive, none skipped");
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_creates_get_two_hundred_consecutive_gapless_numbers() {
+    two_hundred_concurrent_creates(Scheme::Gapless).await;
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_creates_get_two_hundred_distinct_increasing_numbers() {
+    two_hundred_concurrent_creates(Scheme::Increasing).await;
 }
 
 #[tokio::test]

@@ -46,6 +46,7 @@ pub async fn prepare(config: Config) -> Result<AppState, String> {
     let db = open_database(&config).await?;
     let secret = bootstrap::jwt_secret(&db, &config).await?;
     bootstrap::first_admin(&db, &config).await?;
+    bootstrap::level_numbers(&db).await?;
     let storage = Storage::from_config(&config)?;
     tracing::info!(storage = storage.description(), "attachments storage");
     Ok(AppState {

@@ -1,8 +1,9 @@
-//! First-start duties: the JWT signing secret and the first admin.
+//! Start duties: the JWT signing secret, the first admin, and numbers that survive a change
+//! of numbering scheme.
 
 use servdesk_domain::{Email, Role, password};
 use servdesk_persistence::users::NewUser;
-use servdesk_persistence::{DatabaseConnection, settings, users};
+use servdesk_persistence::{DatabaseConnection, sequences, settings, users};
 use servdesk_usecases::config::Config;
 
 use crate::auth::passwords;
@@ -19,6 +20,13 @@ pub async fn jwt_secret(db: &DatabaseConnection, config: &Config) -> Result<Stri
     }
     let candidate = random_token(48).map_err(|e| e.to_string())?;
     settings::get_or_insert(db, JWT_SECRET_KEY, candidate, now()).await.map_err(|e| e.to_string())
+}
+
+/// Levels the gapless counters and the sequences of the increasing scheme, so that an
+/// installation switching `SERVDESK_NUMBERING` (all its processes restarted) never issues a
+/// number twice.
+pub async fn level_numbers(db: &DatabaseConnection) -> Result<(), String> {
+    sequences::level(db).await.map_err(|e| format!("levelling the number sequences: {e}"))
 }
 
 /// With no users at all, creates the admin from `SERVDESK_ADMIN_EMAIL`/`_PASSWORD`, or with a

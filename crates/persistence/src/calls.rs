@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 use servdesk_domain::Actor;
 use servdesk_domain::calls::{AlarmAction, CallState, DismissReason};
-use servdesk_domain::numbering;
+use servdesk_domain::numbering::{self, Scheme};
 use servdesk_domain::tickets::Channel;
 use servdesk_domain::webhooks::{Event, EventType};
 use uuid::Uuid;
@@ -74,9 +74,15 @@ fn to_call(m: row::Model) -> Result<Call, StoreError> {
     })
 }
 
-pub async fn create(conn: &impl ConnectionTrait, new: NewCall, prefix: &str, now: DateTime<Utc>) -> Result<Call, StoreError> {
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewCall,
+    prefix: &str,
+    scheme: Scheme,
+    now: DateTime<Utc>,
+) -> Result<Call, StoreError> {
     let year = now.year();
-    let number = numbering::format(prefix, year, sequences::next(conn, "call", year).await?);
+    let number = numbering::format(prefix, year, sequences::draw(conn, scheme, "call", year).await?);
     let call = to_call(
         row::ActiveModel {
             id: Set(Uuid::now_v7()),

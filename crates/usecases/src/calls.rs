@@ -197,7 +197,7 @@ async fn register_from(
         acknowledged: acknowledge,
         created_by,
     };
-    let mut call: Call = calls::create(txn, new, &desk.config.call_prefix, now).await?;
+    let mut call: Call = calls::create(txn, new, &desk.config.call_prefix, desk.config.numbering, now).await?;
     // A call its channel converts at once is not the rules' to triage.
     if !body.auto_convert {
         crate::triage::apply(txn, desk, &call).await?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::numbering::Scheme;
 use servdesk_domain::phone::Region;
 use servdesk_domain::policy::{self, Policy};
 use servdesk_domain::tickets::Channel;
@@ -112,6 +113,8 @@ pub struct Config {
     pub ticket_prefix: String,
     /// Prefix of call numbers (`C-2026-000017`).
     pub call_prefix: String,
+    /// How ticket and call numbers are drawn on PostgreSQL (see `numbering::Scheme`).
+    pub numbering: Scheme,
     /// Channels whose senders get an acknowledgement of a new call.
     pub acknowledge_channels: Vec<Channel>,
     /// Phone numbers written without a country code are read in this region.
@@ -304,6 +307,7 @@ impl Config {
             http_workers: 0,
             ticket_prefix: "T".to_owned(),
             call_prefix: "C".to_owned(),
+            numbering: Scheme::default(),
             acknowledge_channels: vec![Channel::Email, Channel::WebForm, Channel::Portal, Channel::Sms],
             reopen_window: Duration::from_secs(30 * 24 * 3600),
             default_phone_region: Region::POLAND,
@@ -400,6 +404,10 @@ impl Config {
                 return Err("SERVDESK_CALL_PREFIX must be 1–8 letters or digits".to_owned());
             }
             c.call_prefix = prefix;
+        }
+        if let Some(scheme) = var("SERVDESK_NUMBERING") {
+            c.numbering =
+                Scheme::parse(&scheme).ok_or_else(|| format!("SERVDESK_NUMBERING must be increasing or gapless, not {scheme:?}"))?;
         }
         if let Some(list) = var("SERVDESK_ACKNOWLEDGE_CHANNELS") {
             c.acknowledge_channels = list

@@ -33,7 +33,9 @@ async fn check(conn: &impl ConnectionTrait, d: &FieldDefinition) -> Result<()> {
 
 pub async fn define(desk: &Desk, d: FieldDefinition) -> Result<FieldDefinition> {
     check(&desk.db, &d).await?;
-    Ok(store::create(&desk.db, &d, now()).await?)
+    let defined = store::create(&desk.db, &d, now()).await?;
+    desk.field_definitions.invalidate();
+    Ok(defined)
 }
 
 pub async fn replace(desk: &Desk, id: Uuid, expected: Option<i64>, mut d: FieldDefinition) -> Result<FieldDefinition> {
@@ -42,20 +44,33 @@ pub async fn replace(desk: &Desk, id: Uuid, expected: Option<i64>, mut d: FieldD
     d.entity = current.entity;
     d.key = current.key;
     check(&desk.db, &d).await?;
-    Ok(store::replace(&desk.db, id, expected, &d, now()).await?)
+    let replaced = store::replace(&desk.db, id, expected, &d, now()).await?;
+    desk.field_definitions.invalidate();
+    Ok(replaced)
+}
+
+/// The definitions for records of `entity`, from the process's snapshot (read through `conn`
+/// when stale: inside a transaction, that transaction).
+async fn definitions(desk: &Desk, conn: &impl ConnectionTrait, entity: FieldEntity) -> Result<Vec<FieldDefinition>> {
+    let all = match desk.field_definitions.fresh(|_| true) {
+        Some(all) => all,
+        None => desk.field_definitions.store(store::list(conn, None).await?),
+    };
+    Ok(all.iter().filter(|d| d.entity == entity).cloned().collect())
 }
 
 /// A record's values after `patch`, checked against the definitions of its kind that apply
 /// to `category`. `patch` is `None` where the record comes from what arrived by itself (a
 /// call, an email): then the required fields are not asked for (see the domain's `apply`).
 pub async fn values(
+    desk: &Desk,
     conn: &impl ConnectionTrait,
     entity: FieldEntity,
     category: Option<Uuid>,
     current: &Map<String, Value>,
     patch: Option<&Map<String, Value>>,
 ) -> Result<Map<String, Value>> {
-    let definitions = store::list(conn, Some(entity)).await?;
+    let definitions = definitions(desk, conn, entity).await?;
     let empty = Map::new();
     rules::apply(&definitions, category, current, patch.unwrap_or(&empty), patch.is_some())
         .map_err(|errors| Error::validation(errors.into_iter().map(|e| FieldError::new(e.field, code_of(e.code), e.message)).collect()))
@@ -65,6 +80,7 @@ pub async fn values(
 /// Required fields are asked for when the values or the category change (a new category can
 /// ask for fields the old did not) — not when someone only moves a date.
 pub async fn edited(
+    desk: &Desk,
     conn: &impl ConnectionTrait,
     entity: FieldEntity,
     category: Option<Uuid>,
@@ -74,7 +90,7 @@ pub async fn edited(
 ) -> Result<Map<String, Value>> {
     let empty = Map::new();
     let asked = (patch.is_some() || category_changed).then(|| patch.unwrap_or(&empty));
-    values(conn, entity, category, current, asked).await
+    values(desk, conn, entity, category, current, asked).await
 }
 
 /// The list filters `cf.<key>=<value>` of a query, each checked against its field: an

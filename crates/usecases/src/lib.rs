@@ -67,6 +67,8 @@ pub struct Desk {
     pub statuses: Arc<Snapshot<Vec<Entry>>>,
     /// The priorities, whose default every new ticket without one takes.
     pub priorities: Arc<Snapshot<Vec<Entry>>>,
+    /// The custom field definitions, against which every new ticket and task is checked.
+    pub field_definitions: Arc<Snapshot<Vec<servdesk_domain::custom_fields::FieldDefinition>>>,
     /// Signs what Servdesk hands out and must recognise later (a web form's issue time).
     pub signing_key: Arc<Vec<u8>>,
     /// Records as the API shows them (see `render`); the HTTP layer sets its own.
@@ -86,6 +88,7 @@ impl Desk {
             storage,
             statuses: Arc::default(),
             priorities: Arc::default(),
+            field_definitions: Arc::default(),
             signing_key: Arc::default(),
             renderer: Arc::new(render::IdOnly),
             rows: None,

@@ -129,6 +129,7 @@ pub async fn add(desk: &Desk, principal: &Principal, ticket_id: Uuid, body: AddT
     };
     let status = if body.planned_start.is_some() { TaskStatus::Scheduled } else { TaskStatus::New };
     let custom_fields = crate::custom_fields::values(
+        desk,
         &txn,
         servdesk_domain::custom_fields::FieldEntity::Task,
         body.category_id,
@@ -270,6 +271,7 @@ pub async fn edit(desk: &Desk, principal: &Principal, task_id: Uuid, expected_ve
     };
     let status = rules::status_after_planning(current.status, planned_start);
     let custom_fields = crate::custom_fields::edited(
+        desk,
         &txn,
         servdesk_domain::custom_fields::FieldEntity::Task,
         category_id,

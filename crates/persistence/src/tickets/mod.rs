@@ -10,7 +10,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Select,
     SelectModel, Selector, TryIntoModel,
 };
-use servdesk_domain::numbering;
+use servdesk_domain::dictionaries::StatusClass;
+use servdesk_domain::numbering::{self, Scheme};
 use servdesk_domain::tickets::{Channel, EventKind, Ticket, Warranty};
 use servdesk_domain::timeline::{Created, TicketEvent};
 use uuid::Uuid;
@@ -48,6 +49,8 @@ pub struct NewTicket {
     pub type_id: Option<Uuid>,
     pub priority_id: Uuid,
     pub status_id: Uuid,
+    /// The class of `status_id` (a ticket opens in a status of class `new`).
+    pub status_class: StatusClass,
     pub team_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub expected_close_on: Option<NaiveDate>,
@@ -159,11 +162,13 @@ pub async fn create(
     conn: &impl ConnectionTrait,
     new: NewTicket,
     prefix: &str,
+    scheme: Scheme,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Ticket, StoreError> {
     let year = now.year();
     let id = Uuid::now_v7();
+    let class = new.status_class;
     let mut created = row::ActiveModel {
         id: Set(id),
         number: Set(String::new()),
@@ -215,23 +220,25 @@ pub async fn create(
         sla_told: Set(String::new()),
         sla_watch_at: Set(None),
     };
-    // Taking the number locks the year's counter row until the commit: every other create
-    // waits. On PostgreSQL the number is taken by the one statement that writes the ticket, its
-    // event and its search document, so the lock is held for that statement and the commit.
+    // On PostgreSQL the number is drawn by the one statement that writes the ticket, its event
+    // and its search document: under the gapless scheme the year's counter row stays locked
+    // from that statement to the commit (every other create waits), under the increasing one
+    // nothing is held (see `sequences`).
     if conn.get_database_backend() == DbBackend::Postgres {
-        let number = numbered_insert(conn, &created, actor, prefix, year, now).await?;
+        let number = numbered_insert(conn, &created, actor, prefix, scheme, year, now).await?;
         // The statement wrote the `created` event itself, so it is told to webhooks here.
         let event = TicketEvent::Created(Created { number: number.clone() });
         crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
-        let standing = sla::refresh(conn, id, actor, &event, now).await?;
         created.number = Set(number);
-        let mut ticket = to_ticket(created.try_into_model()?)?;
+        let model = created.try_into_model()?;
+        let standing = sla::opened(conn, &model, class, actor, &event, now).await?;
+        let mut ticket = to_ticket(model)?;
         if let Some(standing) = standing {
             ticket.sla = standing;
         }
         return Ok(ticket);
     }
-    let number = numbering::format(prefix, year, sequences::next(conn, "ticket", year).await?);
+    let number = numbering::format(prefix, year, sequences::draw(conn, scheme, "ticket", year).await?);
     created.number = Set(number.clone());
     let mut ticket = to_ticket(created.clone().try_into_model()?)?;
     row::Entity::insert(created).exec_without_returning(conn).await?;
@@ -250,6 +257,7 @@ async fn numbered_insert(
     ticket: &row::ActiveModel,
     actor: Actor,
     prefix: &str,
+    scheme: Scheme,
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
@@ -311,7 +319,7 @@ async fn numbered_insert(
         CommonTableExpression::new().query(query).table_name(name.clone()).to_owned()
     };
     let statement = WithClause::new()
-        .cte(cte(&s, sequences::increment("ticket", year).into()))
+        .cte(cte(&s, sequences::drawn(DbBackend::Postgres, scheme, "ticket", year)))
         .cte(cte(&n, numbered.into()))
         .cte(cte(&t, insert_ticket.into()))
         .cte(cte(&Alias::new("e"), insert_event.into()))
@@ -327,7 +335,7 @@ async fn numbered_insert(
             }
             return Ok(number);
         }
-        // No counter row for the year yet: nothing was written; create it and go again.
+        // No counter row for the year yet (gapless): nothing was written; create it and go again.
         sequences::ensure(conn, "ticket", year).await?;
     }
     Err(sequences::missing("ticket", year))

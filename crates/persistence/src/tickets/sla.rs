@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use servdesk_domain::Actor;
 use servdesk_domain::business_time::{Calendar, Span};
 use servdesk_domain::dictionaries::{DictionaryKind, StatusClass};
-use servdesk_domain::reports::Observed;
+use servdesk_domain::reports::{Measures, Observed};
 use servdesk_domain::sla::{self as rules, Facts, History, Standing, Target};
 use servdesk_domain::tickets::Channel;
 use servdesk_domain::timeline::{SlaPolicyChanged, TicketEvent};
@@ -79,14 +79,39 @@ async fn restate(
     event: Option<&TicketEvent>,
     now: DateTime<Utc>,
 ) -> Result<Option<Standing>, StoreError> {
-    let policies = crate::sla::policies(conn).await?;
     let Some(m) = row::Entity::find_by_id(ticket_id).one(conn).await? else { return Ok(None) };
     let class = crate::dictionaries::get(conn, DictionaryKind::TicketStatus, m.status_id).await?.class;
-    let mut measures = super::measures::get(conn, ticket_id).await?;
+    let measures = super::measures::get(conn, ticket_id).await?;
+    restate_from(conn, &m, class, measures, actor, event, now).await
+}
+
+/// `refresh` for a ticket `create` has just written: its row and its status's class are
+/// known and it has no measures yet, so nothing is read back.
+pub async fn opened(
+    conn: &impl ConnectionTrait,
+    m: &row::Model,
+    class: StatusClass,
+    actor: Actor,
+    event: &TicketEvent,
+    now: DateTime<Utc>,
+) -> Result<Option<Standing>, StoreError> {
+    restate_from(conn, m, Some(class), Measures::default(), actor, Some(event), now).await
+}
+
+async fn restate_from(
+    conn: &impl ConnectionTrait,
+    m: &row::Model,
+    class: Option<StatusClass>,
+    mut measures: Measures,
+    actor: Actor,
+    event: Option<&TicketEvent>,
+    now: DateTime<Utc>,
+) -> Result<Option<Standing>, StoreError> {
+    let policies = crate::sla::policies(conn).await?;
     let worked_out = if policies.is_empty() && m.sla_policy_id.is_none() {
         None
     } else {
-        Some(work_out(conn, &policies, &m, class, actor, event, now).await?)
+        Some(work_out(conn, &policies, m, class, actor, event, now).await?)
     };
     if let Some(class) = class {
         let observed = Observed {
@@ -105,7 +130,7 @@ async fn restate(
         Some(w) if w.standing.policy_id.is_some() => measures.observe_clocks(&w.clocks, w.answered.as_ref()),
         _ => measures.clear_clocks(),
     }
-    super::measures::put(conn, ticket_id, &measures).await?;
+    super::measures::put(conn, m.id, &measures).await?;
     Ok(worked_out.map(|w| w.standing))
 }
 

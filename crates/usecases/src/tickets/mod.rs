@@ -140,6 +140,7 @@ pub async fn open(
         Principal::User { .. } | Principal::System => Channel::Phone,
     });
     let custom_fields = crate::custom_fields::values(
+        desk,
         txn,
         servdesk_domain::custom_fields::FieldEntity::Ticket,
         body.category_id,
@@ -164,6 +165,8 @@ pub async fn open(
         type_id: body.type_id,
         priority_id,
         status_id,
+        // `ticket_defaults` gives the default status of class new.
+        status_class: StatusClass::New,
         team_id: body.team_id,
         assignee_id: body.assignee_id,
         expected_close_on: body.expected_close_on,
@@ -176,7 +179,7 @@ pub async fn open(
         contract_id,
     };
     let monitoring = new.alarm_key.is_some();
-    let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, Actor::of(principal), now).await?;
+    let ticket = tickets::create(txn, new, &desk.config.ticket_prefix, desk.config.numbering, Actor::of(principal), now).await?;
     // An alarm's contact hears about it from their monitoring, not from us.
     if !monitoring {
         notify::ticket_created(txn, &ticket, now).await?;

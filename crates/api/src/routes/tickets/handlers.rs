@@ -247,6 +247,7 @@ async fn change(
     )
     .await?;
     let custom_fields = servdesk_usecases::custom_fields::edited(
+        state,
         &txn,
         servdesk_domain::custom_fields::FieldEntity::Ticket,
         body.category_id.unwrap_or(current.category_id),
