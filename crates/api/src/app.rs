@@ -102,6 +102,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
     // parsed copy per worker would hold tens of megabytes each.
     let doc_json = web::Bytes::from(serde_json::to_vec(&doc).map_err(std::io::Error::other)?);
     drop(doc);
+    crate::memory::give_back();
     let workers = match state.config.http_workers {
         0 if state.config.is_sqlite() => 2,
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -133,27 +134,30 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<actix_w
             .service(scope::scope("/api/v1").configure(routes::api_v1))
             .configure(routes::operational)
             .split_for_parts();
-        app.route(
-            "/docs",
-            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
-        )
-        .default_service(web::to(move |req: HttpRequest| {
-            let method_index = method_index.clone();
-            async move { method_index.respond(&req) }
-        }))
-        .wrap(from_fn(characters::middleware))
-        .wrap(from_fn(idempotency::middleware))
-        .wrap(from_fn(rate_limit::middleware))
-        .wrap(from_fn(authenticate))
-        .wrap(cors(&state.config.cors_origins))
-        // Outside the staff CORS layer: web forms answer their own origins (and preflights).
-        .wrap(from_fn(routes::forms::cors::middleware))
-        .wrap(from_fn(problems::normalize))
-        .wrap(from_fn(headers::middleware))
-        .wrap(from_fn(metrics::middleware))
-        .wrap(from_fn(request_id::middleware))
-        // Outermost: a stated time holds for everything the request does.
-        .wrap(from_fn(crate::conventions::clock::middleware))
+        let app = app
+            .route(
+                "/docs",
+                web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+            )
+            .default_service(web::to(move |req: HttpRequest| {
+                let method_index = method_index.clone();
+                async move { method_index.respond(&req) }
+            }))
+            .wrap(from_fn(characters::middleware))
+            .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(rate_limit::middleware))
+            .wrap(from_fn(authenticate))
+            .wrap(cors(&state.config.cors_origins))
+            // Outside the staff CORS layer: web forms answer their own origins (and preflights).
+            .wrap(from_fn(routes::forms::cors::middleware))
+            .wrap(from_fn(problems::normalize))
+            .wrap(from_fn(headers::middleware))
+            .wrap(from_fn(metrics::middleware))
+            .wrap(from_fn(request_id::middleware))
+            // Outermost: a stated time holds for everything the request does.
+            .wrap(from_fn(crate::conventions::clock::middleware));
+        crate::memory::give_back();
+        app
     })
     .workers(workers)
     .shutdown_timeout(10)

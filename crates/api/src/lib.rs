@@ -8,6 +8,7 @@ pub mod conventions;
 pub mod demo;
 pub mod dto;
 pub mod error;
+pub mod memory;
 pub mod observability;
 pub mod openapi;
 pub mod routes;
