@@ -9,9 +9,11 @@ use servdesk_domain::Actor;
 use servdesk_domain::dictionaries::{DictionaryKind, Entry, StatusClass};
 use servdesk_domain::tickets::Assignment;
 use servdesk_domain::tickets::{self as rules, Channel, Ticket};
+use servdesk_domain::timeline::TicketEvent;
 use servdesk_domain::{Permission, Principal};
-use servdesk_persistence::tickets::{self, NewTicket};
-use servdesk_persistence::{ConnectionTrait, dictionaries, teams};
+use servdesk_persistence::directory::equipment;
+use servdesk_persistence::tickets::{self, NewTicket, TicketChanges};
+use servdesk_persistence::{ConnectionTrait, TransactionTrait, dictionaries, teams};
 use uuid::Uuid;
 
 use crate::{Desk, Error, Result, clean, notify, now, references};
@@ -189,6 +191,129 @@ pub async fn open(
         notify::ticket_changed(txn, &unassigned, &ticket, &[], principal.user_id(), now).await?;
     }
     Ok(ticket)
+}
+
+/// What a PATCH of a ticket changes: `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct EditTicket {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub details: Option<Option<String>>,
+    pub customer_id: Option<Option<Uuid>>,
+    pub location_id: Option<Option<Uuid>>,
+    pub contact_id: Option<Option<Uuid>>,
+    pub category_id: Option<Option<Uuid>>,
+    pub type_id: Option<Option<Uuid>>,
+    pub priority_id: Option<Uuid>,
+    pub expected_close_on: Option<Option<NaiveDate>>,
+    /// Sets the warranty flag; a value other than the default needs `warranty_reason`.
+    pub warranty: Option<bool>,
+    pub warranty_reason: Option<String>,
+    pub paid: Option<bool>,
+    pub tags: Option<Vec<String>>,
+    pub external_ref: Option<Option<String>>,
+    /// Custom field values to set (`null` removes one).
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A ticket as an edit left it, with what showing it takes.
+pub struct Edited {
+    pub ticket: Ticket,
+    pub statuses: Arc<Vec<Entry>>,
+    pub progress: HashMap<Uuid, Rollup>,
+}
+
+/// Changes a ticket the caller can see (the PATCH and the upsert by external reference):
+/// checks the references, the warranty override and the custom fields, re-resolves the
+/// covering contract, and writes the change with its `fields_changed` event (none when
+/// nothing changed) in one transaction.
+pub async fn edit(desk: &Desk, principal: &Principal, id: Uuid, expected: Option<i64>, body: EditTicket) -> Result<Edited> {
+    let now = now();
+    let txn = desk.db.begin().await?;
+    let visibility = crate::access::visibility(&txn, principal).await?;
+    let current = tickets::get_visible(&txn, id, &visibility).await?;
+    if let Some(category) = body.category_id {
+        references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, category).await?;
+    }
+    if let Some(kind) = body.type_id {
+        references::dictionary(&txn, "type_id", DictionaryKind::TicketType, kind).await?;
+    }
+    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
+    let (customer_id, location_id, contact_id) = (
+        body.customer_id.unwrap_or(current.customer_id),
+        body.location_id.unwrap_or(current.location_id),
+        body.contact_id.unwrap_or(current.contact_id),
+    );
+    let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
+    let customer = if touches_party { Some(references::party(&txn, customer_id, location_id, contact_id).await?) } else { None };
+    let warranty = match body.warranty {
+        Some(flag) => {
+            let unit = match current.equipment_id {
+                Some(id) => Some(equipment::get(&txn, id).await?),
+                None => None,
+            };
+            Some(
+                rules::warranty(
+                    unit.as_ref(),
+                    current.reported_at.date_naive(),
+                    Some(flag),
+                    body.warranty_reason.as_deref(),
+                    principal.can(Permission::TicketsCoordinate),
+                )
+                .map_err(|e| Error::domain(&e))?,
+            )
+        }
+        None => None,
+    };
+    let contract_id = crate::billing::contracts::covering_ticket(
+        &txn,
+        customer.unwrap_or(current.customer_id),
+        location_id,
+        current.equipment_id,
+        body.category_id.unwrap_or(current.category_id),
+        current.reported_at.date_naive(),
+    )
+    .await?;
+    let custom_fields = crate::custom_fields::edited(
+        desk,
+        &txn,
+        servdesk_domain::custom_fields::FieldEntity::Ticket,
+        body.category_id.unwrap_or(current.category_id),
+        body.category_id.is_some(),
+        &current.custom_fields,
+        body.custom_fields.as_ref(),
+    )
+    .await?;
+    let changes = TicketChanges {
+        custom_fields: Some(custom_fields),
+        external_ref: body.external_ref.map(clean),
+        contract_id: Some(contract_id),
+        title: body.title.map(|t| t.trim().to_owned()),
+        description: body.description.map(clean),
+        details: body.details.map(clean),
+        customer_id: customer,
+        location_id: body.location_id,
+        contact_id: body.contact_id,
+        category_id: body.category_id,
+        type_id: body.type_id,
+        priority_id: body.priority_id,
+        expected_close_on: body.expected_close_on,
+        warranty,
+        paid: body.paid,
+        tags: body.tags.map(clean_tags),
+    };
+    let statuses = statuses(desk, &txn, &[current.status_id]).await?;
+    let progress = progress(&txn, [&current]).await?;
+    let mut ticket = tickets::update(&txn, current.id, expected, changes, now).await?;
+    let changed = current.changes_to(&ticket);
+    if !changed.is_empty()
+        && let Some(standing) =
+            tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?
+    {
+        ticket.sla = standing;
+    }
+    crate::commit(txn).await?;
+    Ok(Edited { ticket, statuses, progress })
 }
 
 /// The rollups of each of `tickets`: progress from their tasks' statuses and all their

@@ -159,6 +159,29 @@ pub struct UpdateTicket {
     pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+impl From<UpdateTicket> for servdesk_usecases::tickets::EditTicket {
+    fn from(b: UpdateTicket) -> Self {
+        Self {
+            title: b.title,
+            description: b.description,
+            details: b.details,
+            customer_id: b.customer_id,
+            location_id: b.location_id,
+            contact_id: b.contact_id,
+            category_id: b.category_id,
+            type_id: b.type_id,
+            priority_id: b.priority_id,
+            expected_close_on: b.expected_close_on,
+            warranty: b.warranty,
+            warranty_reason: b.warranty_reason,
+            paid: b.paid,
+            tags: b.tags,
+            external_ref: b.external_ref,
+            custom_fields: b.custom_fields,
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TicketFilterParams {

@@ -1,20 +1,15 @@
-//! Ticket handlers: authorise, check references, call the store in one transaction with the
-//! timeline event, answer.
+//! Ticket handlers: authorise, read or call the use case (which writes in one transaction with
+//! its timeline event), answer.
 
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, patch, post, put, web};
 use servdesk_domain::dictionaries::DictionaryKind;
 use servdesk_domain::tickets::{self as rules};
-use servdesk_domain::timeline::TicketEvent;
-use servdesk_domain::{Actor, Permission};
-use servdesk_persistence::directory::equipment;
-use servdesk_persistence::tickets::{self, TicketChanges, TicketFilter};
+use servdesk_persistence::tickets::{self, TicketFilter};
 use servdesk_persistence::{Cursor, TransactionTrait};
-use servdesk_usecases::Error;
 use servdesk_usecases::access::visibility;
-use servdesk_usecases::references;
-use servdesk_usecases::tickets::{clean_tags, open, progress, statuses};
+use servdesk_usecases::tickets::{Edited, edit, open, progress, statuses};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
@@ -26,7 +21,6 @@ use crate::conventions::etag::{IfMatch, created, versioned};
 use crate::conventions::export::{ExportParams, Representation, csv_download, every_page, representation};
 use crate::conventions::external_ref::{self, Upsert};
 use crate::conventions::pagination::{PageParams, Paged, encode};
-use crate::conventions::validation::clean;
 use crate::dto::TicketOut;
 use crate::dto::names::Names;
 use crate::error::{ApiResult, Problem};
@@ -200,91 +194,7 @@ async fn change(
     body: UpdateTicket,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
-    let now = now();
-    let txn = state.db.begin().await?;
-    let visibility = visibility(&txn, principal).await?;
-    let current = tickets::get_visible(&txn, id, &visibility).await?;
-    if let Some(category) = body.category_id {
-        references::dictionary(&txn, "category_id", DictionaryKind::TicketCategory, category).await?;
-    }
-    if let Some(kind) = body.type_id {
-        references::dictionary(&txn, "type_id", DictionaryKind::TicketType, kind).await?;
-    }
-    references::dictionary(&txn, "priority_id", DictionaryKind::Priority, body.priority_id).await?;
-    let (customer_id, location_id, contact_id) = (
-        body.customer_id.unwrap_or(current.customer_id),
-        body.location_id.unwrap_or(current.location_id),
-        body.contact_id.unwrap_or(current.contact_id),
-    );
-    let touches_party = body.customer_id.is_some() || body.location_id.is_some() || body.contact_id.is_some();
-    let customer = if touches_party { Some(references::party(&txn, customer_id, location_id, contact_id).await?) } else { None };
-    let warranty = match body.warranty {
-        Some(flag) => {
-            let unit = match current.equipment_id {
-                Some(id) => Some(equipment::get(&txn, id).await?),
-                None => None,
-            };
-            Some(
-                rules::warranty(
-                    unit.as_ref(),
-                    current.reported_at.date_naive(),
-                    Some(flag),
-                    body.warranty_reason.as_deref(),
-                    principal.can(Permission::TicketsCoordinate),
-                )
-                .map_err(|e| Error::domain(&e))?,
-            )
-        }
-        None => None,
-    };
-    let contract_id = servdesk_usecases::billing::contracts::covering_ticket(
-        &txn,
-        customer.unwrap_or(current.customer_id),
-        location_id,
-        current.equipment_id,
-        body.category_id.unwrap_or(current.category_id),
-        current.reported_at.date_naive(),
-    )
-    .await?;
-    let custom_fields = servdesk_usecases::custom_fields::edited(
-        state,
-        &txn,
-        servdesk_domain::custom_fields::FieldEntity::Ticket,
-        body.category_id.unwrap_or(current.category_id),
-        body.category_id.is_some(),
-        &current.custom_fields,
-        body.custom_fields.as_ref(),
-    )
-    .await?;
-    let changes = TicketChanges {
-        custom_fields: Some(custom_fields),
-        external_ref: crate::conventions::validation::clean_patch(body.external_ref.clone()),
-        contract_id: Some(contract_id),
-        title: body.title.map(|t| t.trim().to_owned()),
-        description: body.description.map(clean),
-        details: body.details.map(clean),
-        customer_id: customer,
-        location_id: body.location_id,
-        contact_id: body.contact_id,
-        category_id: body.category_id,
-        type_id: body.type_id,
-        priority_id: body.priority_id,
-        expected_close_on: body.expected_close_on,
-        warranty,
-        paid: body.paid,
-        tags: body.tags.map(clean_tags),
-    };
-    let statuses = statuses(state, &txn, &[current.status_id]).await?;
-    let progress = progress(&txn, [&current]).await?;
-    let mut ticket = tickets::update(&txn, current.id, expected, changes, now).await?;
-    let changed = current.changes_to(&ticket);
-    if !changed.is_empty()
-        && let Some(standing) =
-            tickets::append_event(&txn, ticket.id, Actor::of(principal), &TicketEvent::FieldsChanged(changed), now).await?
-    {
-        ticket.sla = standing;
-    }
-    servdesk_usecases::commit(txn).await?;
+    let Edited { ticket, statuses, progress } = edit(state, principal, id, expected, body.into()).await?;
     Ok(versioned(HttpResponse::Ok(), ticket.version, &TicketOut::new(ticket, &statuses, &progress)))
 }
 
