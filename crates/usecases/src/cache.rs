@@ -2,6 +2,7 @@
 //! rarely (the ticket status dictionary). A write through this process drops the snapshot at
 //! once; other processes see the change within [`SNAPSHOT_TTL`].
 
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,15 @@ impl<T> Snapshot<T> {
     pub fn fresh(&self, usable: impl Fn(&T) -> bool) -> Option<Arc<T>> {
         let slot = self.slot.read().ok()?;
         slot.as_ref().filter(|(at, v)| at.elapsed() < self.ttl && usable(v)).map(|(_, v)| Arc::clone(v))
+    }
+
+    /// The current value if it is fresh and `usable` accepts it; else what `read` answers,
+    /// kept as the new snapshot. `read` is only awaited when it is needed.
+    pub async fn or_read<E>(&self, usable: impl Fn(&T) -> bool, read: impl Future<Output = Result<T, E>>) -> Result<Arc<T>, E> {
+        match self.fresh(usable) {
+            Some(value) => Ok(value),
+            None => Ok(self.store(read.await?)),
+        }
     }
 
     pub fn store(&self, value: T) -> Arc<T> {
@@ -59,6 +69,18 @@ mod tests {
         let snap = Snapshot::default();
         snap.store(vec![1, 2]);
         assert!(snap.fresh(|v: &Vec<u8>| v.contains(&3)).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_unusable_value_is_read_and_kept_and_a_fresh_one_is_not_read_again() {
+        let snap = Snapshot::default();
+        let read = snap.or_read(|_: &Vec<u8>| true, async { Ok::<_, ()>(vec![1]) }).await;
+        assert_eq!(read.as_deref(), Ok(&vec![1]));
+        let kept = snap.or_read(|_| true, async { Err::<Vec<u8>, _>("must not be read") }).await;
+        assert_eq!(kept.as_deref(), Ok(&vec![1]));
+        let unusable = snap.or_read(|v| v.contains(&2), async { Ok::<_, ()>(vec![1, 2]) }).await;
+        assert_eq!(unusable.as_deref(), Ok(&vec![1, 2]));
+        assert_eq!(snap.fresh(|_| true).as_deref(), Some(&vec![1, 2]), "the value read is the new snapshot");
     }
 
     #[test]

@@ -52,10 +52,7 @@ pub async fn replace(desk: &Desk, id: Uuid, expected: Option<i64>, mut d: FieldD
 /// The definitions for records of `entity`, from the process's snapshot (read through `conn`
 /// when stale: inside a transaction, that transaction).
 async fn definitions(desk: &Desk, conn: &impl ConnectionTrait, entity: FieldEntity) -> Result<Vec<FieldDefinition>> {
-    let all = match desk.field_definitions.fresh(|_| true) {
-        Some(all) => all,
-        None => desk.field_definitions.store(store::list(conn, None).await?),
-    };
+    let all = desk.field_definitions.or_read(|_| true, store::list(conn, None)).await?;
     Ok(all.iter().filter(|d| d.entity == entity).cloned().collect())
 }
 

@@ -220,32 +220,33 @@ pub async fn create(
         sla_told: Set(String::new()),
         sla_watch_at: Set(None),
     };
-    // On PostgreSQL the number is drawn by the one statement that writes the ticket, its event
-    // and its search document: under the gapless scheme the year's counter row stays locked
-    // from that statement to the commit (every other create waits), under the increasing one
-    // nothing is held (see `sequences`).
-    if conn.get_database_backend() == DbBackend::Postgres {
-        let number = numbered_insert(conn, &created, actor, prefix, scheme, year, now).await?;
-        // The statement wrote the `created` event itself, so it is told to webhooks here.
+    // The number, the ticket, its `created` event and its search document. On PostgreSQL one
+    // statement draws the number and writes all three: under the gapless scheme the year's
+    // counter row stays locked from that statement to the commit (every other create waits),
+    // under the increasing one nothing is held (see `sequences`).
+    let number = if conn.get_database_backend() == DbBackend::Postgres {
+        numbered_insert(conn, &created, actor, prefix, scheme, year, now).await?
+    } else {
+        let number = numbering::format(prefix, year, sequences::draw(conn, scheme, "ticket", year).await?);
+        created.number = Set(number.clone());
+        let draft = to_ticket(created.clone().try_into_model()?)?;
+        row::Entity::insert(created.clone()).exec_without_returning(conn).await?;
         let event = TicketEvent::Created(Created { number: number.clone() });
-        crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
-        created.number = Set(number);
-        let model = created.try_into_model()?;
-        let standing = sla::opened(conn, &model, class, actor, &event, now).await?;
-        let mut ticket = to_ticket(model)?;
-        if let Some(standing) = standing {
-            ticket.sla = standing;
-        }
-        return Ok(ticket);
-    }
-    let number = numbering::format(prefix, year, sequences::draw(conn, scheme, "ticket", year).await?);
-    created.number = Set(number.clone());
-    let mut ticket = to_ticket(created.clone().try_into_model()?)?;
-    row::Entity::insert(created).exec_without_returning(conn).await?;
-    if let Some(standing) = append_event(conn, id, actor, &TicketEvent::Created(Created { number: ticket.number.clone() }), now).await? {
+        ticket_events::Entity::insert(timeline::event_row(id, actor, &event, now)).exec_without_returning(conn).await?;
+        crate::search::store(conn, id, crate::search::document(&draft, std::iter::empty())).await?;
+        number
+    };
+    // The event was written without `append_event`: it is told to webhooks and moves the SLA
+    // clocks here, from the row as written (nothing is read back).
+    let event = TicketEvent::Created(Created { number: number.clone() });
+    crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
+    created.number = Set(number);
+    let model = created.try_into_model()?;
+    let standing = sla::opened(conn, &model, class, actor, &event, now).await?;
+    let mut ticket = to_ticket(model)?;
+    if let Some(standing) = standing {
         ticket.sla = standing;
     }
-    crate::search::store(conn, id, crate::search::document(&ticket, std::iter::empty())).await?;
     Ok(ticket)
 }
 

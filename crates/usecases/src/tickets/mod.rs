@@ -65,25 +65,16 @@ pub fn clean_tags(tags: Vec<String>) -> Vec<String> {
 /// transaction must be that transaction (SQLite has one connection).
 pub async fn statuses(desk: &Desk, conn: &impl ConnectionTrait, needed: &[Uuid]) -> Result<Arc<Vec<Entry>>> {
     let covers = |all: &Vec<Entry>| needed.iter().all(|id| all.iter().any(|s| s.id == *id));
-    if let Some(snapshot) = desk.statuses.fresh(covers) {
-        return Ok(snapshot);
-    }
-    Ok(desk.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?))
+    Ok(desk.statuses.or_read(covers, dictionaries::list(conn, DictionaryKind::TicketStatus, None, None)).await?)
 }
 
 /// The defaults a new ticket takes, from the snapshots (read when stale): the default
 /// priority and the default status of class `new`.
 async fn ticket_defaults(desk: &Desk, conn: &impl ConnectionTrait) -> Result<(Uuid, Uuid)> {
     let has_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default);
-    let priorities = match desk.priorities.fresh(has_default) {
-        Some(p) => p,
-        None => desk.priorities.store(dictionaries::list(conn, DictionaryKind::Priority, None, None).await?),
-    };
+    let priorities = desk.priorities.or_read(has_default, dictionaries::list(conn, DictionaryKind::Priority, None, None)).await?;
     let new_default = |all: &Vec<Entry>| all.iter().any(|e| e.is_default && e.class == Some(StatusClass::New));
-    let statuses = match desk.statuses.fresh(new_default) {
-        Some(s) => s,
-        None => desk.statuses.store(dictionaries::list(conn, DictionaryKind::TicketStatus, None, None).await?),
-    };
+    let statuses = desk.statuses.or_read(new_default, dictionaries::list(conn, DictionaryKind::TicketStatus, None, None)).await?;
     let priority = priorities.iter().find(|e| e.is_default).map(|e| e.id);
     let status = statuses.iter().find(|e| e.is_default && e.class == Some(StatusClass::New)).map(|e| e.id);
     match (priority, status) {
