@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use reqwest::multipart::{Form, Part};
 
 use crate::attachments::PNG;
-use crate::support::{TestApp, concrete, create, id};
+use crate::support::{TestApp, attach, concrete, create, id};
 
 const ALL: &[&str] = &["admin", "coordinator", "agent", "technician", "finance", "partner"];
 const STAFF: &[&str] = &["admin", "coordinator", "agent", "technician", "finance"];
@@ -42,7 +42,7 @@ const PORTAL_PUBLIC: [&str; 4] = [
 const NOBODY: &[&str] = &[];
 
 /// Who may call each route (`None`: public, no authentication).
-fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> {
+pub(crate) fn allowed(method: &str, path: &str) -> Option<Option<&'static [&'static str]>> {
     Some(match (method, path) {
         ("GET", "/health" | "/ready" | "/metrics") => None,
         ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => None,
@@ -182,16 +182,7 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
     let partner_task =
         create(&app, &coordinator, &format!("/api/v1/tickets/{h}/tasks"), json!({"title": "Dig", "partner_id": id(&partner_a)})).await;
     let form = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("plate.png").mime_str("image/png").unwrap());
-    let uploaded: Value = app
-        .request(Method::POST, &format!("/api/v1/tickets/{h}/attachments"), Some(&coordinator))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let file = uploaded["items"][0]["id"].as_str().or(uploaded[0]["id"].as_str()).unwrap().to_owned();
+    let file = attach(&app, &coordinator, &h, form).await;
     create(&app, &coordinator, &format!("/api/v1/tickets/{h}/comments"), json!({"visibility": "internal", "body": "Keep quiet"})).await;
     let entry = create(
         &app,
@@ -256,7 +247,7 @@ async fn what_a_caller_may_not_see_is_not_found_through_any_route_while_its_owne
 }
 
 /// What each API key scope lets an integration do, by the permission a route needs.
-fn scopes_for(permission: &str) -> &'static [&'static str] {
+pub(crate) fn scopes_for(permission: &str) -> &'static [&'static str] {
     match permission {
         "DictionariesRead" => {
             &["tickets:read", "tickets:write", "calls:write", "billing:read", "billing:write", "sync:read", "reports:read"]
@@ -281,7 +272,7 @@ fn scopes_for(permission: &str) -> &'static [&'static str] {
 
 /// The permission each route needs (the handler's `Authorized<can::…>`), `None` for the
 /// public ones and those only a person can call.
-fn permission_of(method: &str, path: &str) -> Option<&'static str> {
+pub(crate) fn permission_of(method: &str, path: &str) -> Option<&'static str> {
     let p = path.trim_start_matches("/api/v1");
     Some(match (method, p) {
         ("GET", "/health" | "/ready" | "/metrics" | "/users/{id}/calendar.ics")
@@ -346,9 +337,13 @@ fn permission_of(method: &str, path: &str) -> Option<&'static str> {
 }
 
 /// Routes that need a person even when a scope grants their permission: they act as the
-/// caller (their calendar link, taking a ticket from their team's queue).
-fn person_only(method: &str, path: &str) -> bool {
-    matches!((method, path.trim_start_matches("/api/v1")), ("POST" | "DELETE", "/me/calendar-token") | ("POST", "/tickets/{id}/claim"))
+/// caller (their calendar link, taking a ticket from their team's queue, handing their ticket
+/// to a colleague).
+pub(crate) fn person_only(method: &str, path: &str) -> bool {
+    matches!(
+        (method, path.trim_start_matches("/api/v1")),
+        ("POST" | "DELETE", "/me/calendar-token") | ("POST", "/tickets/{id}/claim" | "/tickets/{id}/handover")
+    )
 }
 
 #[tokio::test]
@@ -440,16 +435,7 @@ async fn one_of_everything(app: &TestApp, admin: &str) -> std::collections::Hash
     )
     .await;
     let file = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("photo.png").mime_str("image/png").unwrap());
-    let uploaded: Value = app
-        .request(Method::POST, &format!("/api/v1/tickets/{}/attachments", id(&ticket)), Some(admin))
-        .multipart(file)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let attachment = uploaded["items"][0]["id"].as_str().unwrap().to_owned();
+    let attachment = attach(app, admin, &id(&ticket), file).await;
     let reply = json!({"visibility": "public", "body": "On our way.", "attachment_ids": [attachment]});
     create(app, admin, &format!("/api/v1/tickets/{}/comments", id(&ticket)), reply).await;
     let today = chrono::Utc::now().date_naive();

@@ -7,6 +7,7 @@
 mod support;
 
 mod access;
+mod access_writes;
 mod architecture;
 mod attachments;
 mod auth;

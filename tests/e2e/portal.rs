@@ -6,7 +6,7 @@ use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, create, expect_problem, id};
+use crate::support::{TestApp, attach, create, expect_problem, id};
 
 /// The token in the last outbox message of `event` to `to`.
 async fn emailed_token(app: &TestApp, event: &str, to: &str) -> String {
@@ -305,16 +305,7 @@ async fn no_portal_route_shows_anything_of_another_customer_or_a_colleagues_requ
     )
     .await;
     let upload = Form::new().part("file", Part::bytes(crate::attachments::PNG.to_vec()).file_name("p.png").mime_str("image/png").unwrap());
-    let uploaded: Value = app
-        .request(Method::POST, &format!("/api/v1/tickets/{}/attachments", w.brunos_ticket), Some(&w.admin))
-        .multipart(upload)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let file = uploaded["items"][0]["id"].as_str().unwrap().to_owned();
+    let file = attach(&app, &w.admin, &w.brunos_ticket, upload).await;
     let reply = json!({"visibility": "public", "body": "See the photo.", "attachment_ids": [file]});
     assert_eq!(app.post(&format!("/api/v1/tickets/{}/comments", w.brunos_ticket), &w.admin, reply).await.status(), 201);
     let doc: Value = serde_json::to_value(servdesk_api::openapi::document()).unwrap();

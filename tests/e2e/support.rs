@@ -195,6 +195,16 @@ pub async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Valu
     body
 }
 
+/// Uploads `form` to the ticket as `token`; the first stored file's id.
+pub async fn attach(app: &TestApp, token: &str, ticket: &str, form: reqwest::multipart::Form) -> String {
+    let res =
+        app.request(Method::POST, &format!("/api/v1/tickets/{ticket}/attachments"), Some(token)).multipart(form).send().await.unwrap();
+    let status = res.status();
+    let uploaded: Value = res.json().await.unwrap_or_default();
+    assert_eq!(status, 201, "upload to {ticket}: {uploaded}");
+    uploaded["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 /// The id of the ticket status of `class` (the default one of the class, or the first).
 pub async fn status_of_class(app: &TestApp, token: &str, class: &str) -> String {
     let statuses: Value = app.get("/api/v1/dictionaries/ticket-statuses", token).await.json().await.unwrap();

@@ -275,6 +275,30 @@ pub fn span(
     }
 }
 
+impl Span {
+    /// The span a correction asks for: the fields it gives, completed from this span in the
+    /// same form, so a new end keeps the start and new minutes keep the day. Fields of the
+    /// other form replace the span's form (minutes on a measured entry make it declared);
+    /// both forms at once are refused, as on a new entry.
+    pub fn corrected(
+        &self,
+        started_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+        work_date: Option<NaiveDate>,
+        minutes: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Result<Span, SpanRefused> {
+        let measured = started_at.is_some() || ended_at.is_some();
+        let declared = work_date.is_some() || minutes.is_some();
+        match (measured, declared) {
+            (true, false) => span(started_at.or(self.started_at), ended_at.or(self.ended_at), None, None, now),
+            (false, true) => span(None, None, work_date.or(Some(self.work_date)), minutes.or(Some(self.minutes)), now),
+            (false, false) => Ok(*self),
+            (true, true) => span(started_at, ended_at, work_date, minutes, now),
+        }
+    }
+}
+
 /// Totals of a set of entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
@@ -407,6 +431,29 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 11, 19, 23, 30, 0).single().unwrap_or_default();
         let s = span(Some(start), Some(at(0, 45, 0)), None, None, at(12, 0, 0));
         assert_eq!(s.map(|s| (s.minutes, s.work_date)), Ok((75, start.date_naive())));
+    }
+
+    #[test]
+    fn a_correction_keeps_what_it_does_not_change_in_the_entry_s_form() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(3000);
+        let start = now - Duration::hours(3);
+        let measured = span(Some(start), Some(start + Duration::hours(1)), None, None, now).unwrap();
+        let later = measured.corrected(None, Some(start + Duration::minutes(90)), None, None, now).unwrap();
+        assert_eq!((later.started_at, later.minutes), (Some(start), 90));
+        let declared = measured.corrected(None, None, None, Some(45), now).unwrap();
+        assert_eq!((declared.started_at, declared.work_date, declared.minutes), (None, start.date_naive(), 45));
+        let moved = declared.corrected(None, None, Some(start.date_naive() - Duration::days(1)), None, now).unwrap();
+        assert_eq!(moved.minutes, 45);
+        assert_eq!(declared.corrected(None, None, None, None, now), Ok(declared));
+    }
+
+    #[test]
+    fn a_correction_giving_both_forms_or_half_a_span_on_a_declared_entry_is_refused() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + Duration::days(3000);
+        let declared = span(None, None, Some(now.date_naive()), Some(30), now).unwrap();
+        assert_eq!(declared.corrected(None, Some(now), None, None, now), Err(SpanRefused::Incomplete));
+        assert_eq!(declared.corrected(Some(now - Duration::hours(1)), Some(now), None, Some(5), now), Err(SpanRefused::Incomplete));
+        assert_eq!(declared.corrected(None, None, None, Some(0), now), Err(SpanRefused::MinutesOutOfRange));
     }
 
     #[test]

@@ -249,11 +249,9 @@ pub async fn change(desk: &Desk, principal: &Principal, id: Uuid, expected_versi
     let (entry, ticket) = changeable_entry(&txn, principal, id).await?;
     entry.check_changeable().map_err(|e| Error::domain(&e))?;
     let respan = body.started_at.is_some() || body.ended_at.is_some() || body.work_date.is_some() || body.minutes.is_some();
-    let span = if respan {
-        rules::span(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| Error::domain(&e))?
-    } else {
-        rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes }
-    };
+    let current =
+        rules::Span { started_at: entry.started_at, ended_at: entry.ended_at, work_date: entry.work_date, minutes: entry.minutes };
+    let span = current.corrected(body.started_at, body.ended_at, body.work_date, body.minutes, now).map_err(|e| Error::domain(&e))?;
     let billable = match body.billable {
         Some(marked) => rules::is_billable(marked, ticket.warranty.flag),
         None => entry.billable,

@@ -43,6 +43,35 @@ impl<P: Required> FromRequest for Authorized<P> {
     }
 }
 
+/// A staff member in person holding `P`: for routes that act as the caller (their queue, their
+/// ticket, their calendar link), which an integration's key is refused whatever its scopes,
+/// before the body is read like any other refusal.
+pub struct InPerson<P: Required> {
+    pub authorized: Authorized<P>,
+    pub user_id: uuid::Uuid,
+}
+
+impl<P: Required> std::ops::Deref for InPerson<P> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.authorized.caller
+    }
+}
+
+impl<P: Required> FromRequest for InPerson<P> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = Authorized::<P>::from_request(req, payload).into_inner().and_then(|authorized| {
+            let user_id = authorized.principal().user_id().ok_or_else(ApiError::forbidden)?;
+            Ok(InPerson { authorized, user_id })
+        });
+        std::future::ready(checked)
+    }
+}
+
 /// One marker type per [`Permission`].
 pub mod can {
     use super::{Permission, Required};

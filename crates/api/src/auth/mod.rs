@@ -10,6 +10,6 @@ pub mod passwords;
 pub mod throttle;
 pub mod tokens;
 
-pub use authorized::{Authorized, can};
+pub use authorized::{Authorized, InPerson, can};
 pub use caller::{Caller, authenticate};
 pub use customer::Customer;

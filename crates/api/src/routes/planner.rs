@@ -20,7 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};
-use crate::auth::{Authorized, can};
+use crate::auth::{Authorized, InPerson, can};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::openapi::NotFound;
@@ -160,8 +160,8 @@ pub struct FeedToken {
     security(("bearer" = []))
 )]
 #[post("/me/calendar-token")]
-pub async fn issue_feed_token(auth: Authorized<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let user_id = auth.principal().user_id().ok_or_else(ApiError::forbidden)?;
+pub async fn issue_feed_token(person: InPerson<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let user_id = person.user_id;
     let token = random_token(32).map_err(ApiError::internal)?;
     // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
     let txn = state.db.begin().await?;
@@ -178,8 +178,8 @@ pub async fn issue_feed_token(auth: Authorized<can::TasksRead>, state: web::Data
     security(("bearer" = []))
 )]
 #[delete("/me/calendar-token")]
-pub async fn revoke_own_feed_token(auth: Authorized<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let user_id = auth.principal().user_id().ok_or_else(ApiError::forbidden)?;
+pub async fn revoke_own_feed_token(person: InPerson<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let user_id = person.user_id;
     users::set_calendar_token(&state.db, user_id, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }

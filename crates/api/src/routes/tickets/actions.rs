@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Authorized, can};
+use crate::auth::{Authorized, InPerson, can};
 use crate::conventions::etag::{IfMatch, versioned};
 use crate::conventions::patch::double_option;
 use crate::conventions::validation;
@@ -147,7 +147,7 @@ pub async fn assign(
     security(("bearer" = []))
 )]
 #[post("/tickets/{id}/claim")]
-pub async fn claim(auth: Authorized<can::TicketsWrite>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn claim(auth: InPerson<can::TicketsWrite>, state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(respond(actions::claim(&state, auth.principal(), id.into_inner()).await?))
 }
 
@@ -165,7 +165,7 @@ pub async fn claim(auth: Authorized<can::TicketsWrite>, state: web::Data<AppStat
 )]
 #[post("/tickets/{id}/handover")]
 pub async fn handover(
-    auth: Authorized<can::TicketsWrite>,
+    auth: InPerson<can::TicketsWrite>,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,

@@ -95,7 +95,9 @@ pub struct CreateEntry {
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"minutes": 30, "work_date": "2026-11-20", "billable": false}))]
 pub struct UpdateEntry {
-    /// Give `started_at` and `ended_at`, or `work_date` and `minutes`, to change the span.
+    /// To change the span, give fields of one form: `started_at`/`ended_at` (a measured span)
+    /// or `work_date`/`minutes` (a declared one). What is left out is kept from the entry when
+    /// it has the same form (a new `ended_at` keeps the start; new `minutes` keep the day).
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub work_date: Option<NaiveDate>,
