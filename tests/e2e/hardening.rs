@@ -2,6 +2,7 @@
 //! new user or an attacker would try it.
 
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -151,6 +152,32 @@ async fn a_database_outage_answers_503_at_once_and_service_comes_back_on_its_own
         assert!(std::time::Instant::now() < deadline, "service did not come back");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test]
+async fn sessions_the_database_server_ended_answer_503_and_are_replaced_never_500() {
+    if std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()).is_none() {
+        return; // SQLite runs in the process: no server can end its connection.
+    }
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    // Several pooled connections, all in recent use (so none is pinged before its next use).
+    let busy = futures_util::future::join_all((0..10).map(|_| app.get("/api/v1/tickets", &admin))).await;
+    assert!(busy.iter().all(|r| r.status() == 200));
+    // The server ends every session of the database, as a restart or an operator does;
+    // the statement's own session goes too, so its error is expected.
+    let _ =
+        app.state.db.execute_unprepared("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()").await;
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let status = app.get("/api/v1/tickets", &admin).await.status().as_u16();
+        statuses.push(status);
+        if statuses.iter().rev().take(5).filter(|s| **s == 200).count() == 5 {
+            break;
+        }
+    }
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+    assert!(statuses.ends_with(&[200; 5]), "the pool did not replace the ended sessions: {statuses:?}");
 }
 
 #[tokio::test]

@@ -21,6 +21,9 @@ impl Backend {
     }
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+
 /// Connects and checks the connection.
 ///
 /// SQLite gets a single pooled connection: writers serialise anyway, and one connection
@@ -42,8 +45,15 @@ pub async fn connect(url: &str, pool_size: u32, acquire_timeout: Duration) -> Re
                     .busy_timeout(Duration::from_secs(30))
             },
         );
+        // The one connection lives in this process: there is nothing to ping.
+        options.test_before_acquire(false);
     } else {
-        options.max_connections(pool_size.max(2)).min_connections(1);
+        // A ping on every checkout would double the round trips of a read. A connection in
+        // use is known to be alive; one idle for a while may have been dropped by the server,
+        // a proxy or a firewall, so only that one is pinged (and replaced if dead). A hot
+        // connection a server restart ends fails its statement, which answers 503 (nothing
+        // is written) and leaves the pool for a new one.
+        options.max_connections(pool_size.max(2)).min_connections(1).test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR);
     }
     let db = Database::connect(options).await?;
     db.execute_unprepared("SELECT 1").await?;

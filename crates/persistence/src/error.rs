@@ -29,16 +29,21 @@ impl StoreError {
 }
 
 /// True when the database did not answer (no connection within the acquire timeout, a
-/// connection refused or broken mid-query) rather than refused the statement: a retry later
+/// connection refused, broken mid-query or ended by a server restart) rather than refused
+/// the statement: a retry later
 /// may succeed, so the caller gets 503, not 500.
 pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(**e, Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Tls(_))
-        }
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Tls(_) => true,
+            // PostgreSQL ending the session: a restart or shutdown (class 57, "operator
+            // intervention") or a connection failure it reports itself (class 08).
+            Sqlx::Database(db) => db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+            _ => false,
+        },
         _ => false,
     }
 }

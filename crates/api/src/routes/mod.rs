@@ -40,24 +40,27 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Everything under `/api/v1`: each area registers its own routes.
 pub fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.configure(auth::configure)
+    // actix tries routes in registration order, and each pattern with a parameter is a regular
+    // expression run against the path: the busiest areas (tickets, tasks, time, calls) come
+    // first, so their requests do not first fail to match some sixty others.
+    cfg.configure(tickets::configure)
+        .configure(tasks::configure)
+        .configure(time::configure)
+        .configure(calls::configure)
+        .configure(attachments::configure)
+        .configure(checklists::configure)
+        .configure(completion::configure)
         .configure(me::configure)
+        .configure(auth::configure)
         .configure(users::configure)
         .configure(teams::configure)
         .configure(api_keys::configure)
         .configure(jobs::configure)
         .configure(directory::configure)
         .configure(dictionaries::configure)
-        .configure(tickets::configure)
-        .configure(calls::configure)
         .configure(canned_responses::configure)
-        .configure(attachments::configure)
-        .configure(tasks::configure)
-        .configure(completion::configure)
         .configure(documents::configure)
         .configure(reports::configure)
-        .configure(checklists::configure)
-        .configure(time::configure)
         .configure(planner::configure)
         .configure(billing::configure)
         .configure(notifications::configure)
