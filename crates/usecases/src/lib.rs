@@ -9,6 +9,7 @@ pub mod access;
 pub mod attachments;
 pub mod billing;
 pub mod cache;
+pub mod calendar_feed;
 pub mod calls;
 pub mod changes;
 pub mod checklists;

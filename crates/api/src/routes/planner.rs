@@ -11,15 +11,13 @@ use servdesk_domain::calendar::{self, Event};
 use servdesk_domain::directory::Location;
 use servdesk_domain::errors::code;
 use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
-use servdesk_persistence::TransactionTrait;
-use servdesk_persistence::directory::locations;
 use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
 use servdesk_persistence::{teams, time, users};
+use servdesk_usecases::calendar_feed;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::tokens::{constant_time_eq, random_token, sha256_hex};
 use crate::auth::{Authorized, InPerson, can};
 use crate::dto::TaskOut;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -162,11 +160,7 @@ pub struct FeedToken {
 #[post("/me/calendar-token")]
 pub async fn issue_feed_token(person: InPerson<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let user_id = person.user_id;
-    let token = random_token(32).map_err(ApiError::internal)?;
-    // A transaction of its own, so an Idempotency-Key is marked carried out with the write.
-    let txn = state.db.begin().await?;
-    users::set_calendar_token(&txn, user_id, Some(sha256_hex(&token))).await?;
-    servdesk_usecases::commit(txn).await?;
+    let token = calendar_feed::issue(&state, user_id).await?;
     let url = format!("/api/v1/users/{user_id}/calendar.ics?token={token}");
     Ok(HttpResponse::Created().json(FeedToken { token, url }))
 }
@@ -179,8 +173,7 @@ pub async fn issue_feed_token(person: InPerson<can::TasksRead>, state: web::Data
 )]
 #[delete("/me/calendar-token")]
 pub async fn revoke_own_feed_token(person: InPerson<can::TasksRead>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let user_id = person.user_id;
-    users::set_calendar_token(&state.db, user_id, None).await?;
+    calendar_feed::revoke(&state, person.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -197,7 +190,7 @@ pub async fn revoke_feed_token(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    users::set_calendar_token(&state.db, id.into_inner(), None).await?;
+    calendar_feed::revoke(&state, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -207,10 +200,6 @@ pub struct FeedParams {
     /// The feed token issued by `POST /users/{id}/calendar-token`.
     pub token: String,
 }
-
-/// How far back and ahead the feed reaches.
-const FEED_PAST_DAYS: i64 = 30;
-const FEED_FUTURE_DAYS: i64 = 365;
 
 /// The person's planned tasks as an iCalendar feed (RFC 5545), from 30 days back to a year
 /// ahead. Authenticated by the token in the URL; a wrong or revoked token, or a deactivated
@@ -230,27 +219,10 @@ pub async fn feed(
     id: web::Path<Uuid>,
     params: web::Query<FeedParams>,
 ) -> ApiResult<HttpResponse> {
-    let refused = || ApiError::new(code::INVALID_FEED_TOKEN, "this calendar link is not valid (revoked or replaced?)");
-    let (user, hash) = users::with_calendar_token(&state.db, id.into_inner()).await.map_err(|_| refused())?;
-    let valid = hash.is_some_and(|h| constant_time_eq(&h, &sha256_hex(&params.token)));
-    if !valid || !user.active {
-        return Err(refused());
-    }
     let now = now();
-    let filter = PlannerFilter {
-        from: now - Duration::days(FEED_PAST_DAYS),
-        to: now + Duration::days(FEED_FUTURE_DAYS),
-        assignees: Some(vec![user.id]),
-        partner_id: None,
-    };
-    let mut events = Vec::new();
-    for task in tasks::planned(&state.db, &filter).await? {
-        let site = match task.location_id {
-            Some(id) => Some(locations::get(&state.db, id).await?),
-            None => None,
-        };
-        events.extend(event(task, site));
-    }
+    let feed = calendar_feed::open(&state, id.into_inner(), &params.token, now).await?;
+    let user = feed.owner;
+    let events: Vec<Event> = feed.tasks.into_iter().filter_map(|(task, site)| event(task, site)).collect();
     let host = req.connection_info().host().split(':').next().unwrap_or("servdesk").to_owned();
     let body = calendar::feed(&format!("Servdesk: {}", user.name), &host, &events, now);
     Ok(HttpResponse::Ok()
