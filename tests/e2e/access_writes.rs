@@ -1,6 +1,7 @@
 //! The write half of the authorisation matrix: every documented write route, for every role,
 //! called with a real body on a fresh resource that role may act on (its own ticket, the task
-//! given to it or to its partner), and by an integration's key of each scope that allows it.
+//! given to it or to its partner), by an integration's key of each scope that allows it, and
+//! (the portal's routes) by a customer's contact.
 //! Where the matrix allows the caller it must answer 2xx; where not, 403. A write route without a case here fails the test, so each new route states how it
 //! is used.
 
@@ -43,6 +44,8 @@ struct Given<'a> {
     admin: String,
     acme: String,
     colleague: String,
+    /// The contact behind the portal caller (a manager of Acme).
+    portal_contact: String,
 }
 
 fn unique() -> String {
@@ -364,6 +367,12 @@ impl Given<'_> {
             ("POST", "/tasks/{id}/status") => {
                 (format!("/tasks/{}/status", self.task_for(actor).await), Json(json!({"status": "in_progress"})))
             }
+            ("POST", "/portal/requests") => ("/portal/requests".into(), Json(json!({"subject": "Radiator cold", "body": "Since Monday."}))),
+            ("POST", "/portal/tickets/{id}/replies") => {
+                let body = json!({"title": "Boiler noisy", "customer_id": self.acme, "contact_id": self.portal_contact});
+                (format!("/portal/tickets/{}/replies", self.make("/api/v1/tickets", body).await), Json(json!({"body": "Thank you."})))
+            }
+            ("POST", "/portal/auth/logout") => ("/portal/auth/logout".into(), Empty),
             ("POST", "/teams") => ("/teams".into(), Json(json!({"name": format!("Field {u}")}))),
             ("PATCH" | "DELETE", "/teams/{id}") | ("POST", "/teams/{id}/members") | ("DELETE", "/teams/{id}/members/{user_id}") => {
                 let team = self.make("/api/v1/teams", json!({"name": format!("Field {u}")})).await;
@@ -516,7 +525,11 @@ async fn every_write_route_answers_2xx_to_the_roles_it_allows_and_403_to_the_oth
     let admin = app.admin_token().await;
     let acme = id(&create(&app, &admin, "/api/v1/customers", json!({"name": "Acme"})).await);
     let colleague = app.user("agent").await.0;
-    let given = Given { app: &app, admin: admin.clone(), acme, colleague };
+    let contact = create(&app, &admin, "/api/v1/contacts", json!({"name": "Ana", "customer_id": acme, "email": "ana@acme.example"})).await;
+    create(&app, &admin, &format!("/api/v1/contacts/{}/portal-invitation", id(&contact)), json!({"role": "manager"})).await;
+    let portal_token = crate::portal::accept_invitation(&app, "ana@acme.example").await;
+    let portal = Actor { role: "portal", id: id(&contact), token: portal_token, partner_id: None };
+    let given = Given { app: &app, admin: admin.clone(), acme, colleague, portal_contact: id(&contact) };
     let mut actors = vec![Actor { role: "admin", id: String::new(), token: admin.clone(), partner_id: None }];
     for role in ["coordinator", "agent", "technician", "finance"] {
         let (id, token) = app.user(role).await;
@@ -544,8 +557,8 @@ async fn every_write_route_answers_2xx_to_the_roles_it_allows_and_403_to_the_oth
             routes.push((method.to_uppercase(), path.clone()));
         }
     }
-    // A password change ends the caller's other sessions: it goes last.
-    routes.sort_by_key(|(_, path)| path == "/api/v1/me/password");
+    // A password change ends the caller's other sessions, a logout the portal caller's: last.
+    routes.sort_by_key(|(_, path)| path == "/api/v1/me/password" || path == "/api/v1/portal/auth/logout");
     let mut succeeded = 0;
     let mut failures = Vec::new();
     for (method, path) in &routes {
@@ -553,18 +566,17 @@ async fn every_write_route_answers_2xx_to_the_roles_it_allows_and_403_to_the_oth
             continue;
         }
         let rule = allowed(method, path).unwrap_or_else(|| panic!("{method} {path} is not in the access matrix"));
-        // Public and portal routes are driven by their own tests (auth, portal, forms).
+        // Public routes are driven by their own tests (auth, portal, forms).
         let Some(roles) = rule else { continue };
-        if path.starts_with("/api/v1/portal/") {
-            continue;
-        }
+        // The portal's are for a customer's contact: staff get 403, the contact 2xx.
+        let portal_route = path.starts_with("/api/v1/portal/");
         let scoped = match permission_of(method, path) {
             Some(permission) if !person_only(method, path) => scopes_for(permission),
             _ => &[],
         };
         let integrations = scoped.iter().filter_map(|scope| keys.get(scope));
-        for actor in actors.iter().chain(integrations) {
-            let may = actor.role == "integration" || roles.contains(&actor.role);
+        for actor in actors.iter().chain(integrations).chain(portal_route.then_some(&portal)) {
+            let may = matches!(actor.role, "integration" | "portal") || roles.contains(&actor.role);
             let Some((concrete, body)) = given.case(actor, may, method, path).await else {
                 panic!("{method} {path} has no case in the write matrix");
             };
