@@ -126,6 +126,8 @@ async fn a_database_outage_answers_503_at_once_and_service_comes_back_on_its_own
         app.state.db.clone().close().await.unwrap();
         expect_unavailable(&app, "/api/v1/tickets", Some(&admin)).await;
         expect_unavailable(&app, "/ready", None).await;
+        // A calendar app polling its feed is told to come back, not that its link is bad.
+        expect_unavailable(&app, &format!("/api/v1/users/{}/calendar.ics?token=x", uuid::Uuid::now_v7()), None).await;
         return;
     };
     let server = admin_url.rsplit_once('@').map_or(admin_url.as_str(), |(_, s)| s).split('/').next().unwrap().to_owned();
@@ -141,6 +143,7 @@ async fn a_database_outage_answers_503_at_once_and_service_comes_back_on_its_own
     expect_unavailable(&app, "/api/v1/tickets", Some(&admin)).await;
     expect_unavailable(&app, "/api/v1/tickets", Some(&admin)).await;
     expect_unavailable(&app, "/ready", None).await;
+    expect_unavailable(&app, &format!("/api/v1/users/{}/calendar.ics?token=x", uuid::Uuid::now_v7()), None).await;
     proxy.resume().await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {

@@ -8,6 +8,7 @@ use servdesk_domain::errors::code;
 use servdesk_domain::tasks::Task;
 use servdesk_domain::users::User;
 use servdesk_persistence::directory::locations;
+use servdesk_persistence::error::StoreError;
 use servdesk_persistence::tasks::{self, PlannerFilter};
 use servdesk_persistence::{TransactionTrait, users};
 use uuid::Uuid;
@@ -47,7 +48,12 @@ pub struct Feed {
 /// and a deactivated account are all refused alike, so the link tells nothing.
 pub async fn open(desk: &Desk, user_id: Uuid, token: &str, now: DateTime<Utc>) -> Result<Feed> {
     let refused = || Error::new(code::INVALID_FEED_TOKEN, "this calendar link is not valid (revoked or replaced?)");
-    let (owner, hash) = users::with_calendar_token(&desk.db, user_id).await.map_err(|_| refused())?;
+    let (owner, hash) = match users::with_calendar_token(&desk.db, user_id).await {
+        Ok(found) => found,
+        Err(StoreError::NotFound) => return Err(refused()),
+        // An outage is not a bad link: the app retries after Retry-After.
+        Err(e) => return Err(e.into()),
+    };
     let valid = hash.is_some_and(|h| constant_time_eq(&h, &sha256_hex(token)));
     if !valid || !owner.active {
         return Err(refused());

@@ -65,7 +65,7 @@ impl<P: Required> FromRequest for InPerson<P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let checked = Authorized::<P>::from_request(req, payload).into_inner().and_then(|authorized| {
-            let user_id = authorized.principal().user_id().ok_or_else(ApiError::forbidden)?;
+            let user_id = authorized.user_id()?;
             Ok(InPerson { authorized, user_id })
         });
         std::future::ready(checked)
