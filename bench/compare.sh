@@ -6,7 +6,9 @@
 #   get      GET /tickets/{id}       vs bench/pgbench/get.sql    (the statements of one request)
 #   list     GET /tickets            vs bench/pgbench/list.sql
 #   search   GET /tickets?q=boiler   vs bench/pgbench/search.sql
-#   create   POST /tickets           vs bench/pgbench/create_minimal.sql (ticket + event only)
+#   create   POST /tickets           vs bench/pgbench/create_minimal.sql (ticket + event only:
+#                                        the goal's anchor) and bench/pgbench/create.sql (the
+#                                        statements of one create, as "pgbench-own")
 #   health   GET /health, no database: what HTTP, wrk and the server cost without one
 #
 # and prints requests (transactions) per second, p50/p99, the CPU milliseconds per request of
@@ -110,6 +112,7 @@ for round in $(seq "$rounds"); do
     script=$scenario.sql
     [ "$scenario" = create ] && script=create_minimal.sql
     [ "$scenario" = health ] || measure "$scenario" pgbench "$round" pgbench_run "$script"
+    [ "$scenario" = create ] && measure "$scenario" pgbench-own "$round" pgbench_run create.sql
     measure "$scenario" servdesk "$round" wrk_run "${target[@]}"
   done
 done
@@ -121,4 +124,7 @@ echo "Servdesk ÷ pgbench, per round (goals: reads ≥ 0.5, create ≥ 0.6 of th
 grep -v '^health ' "$results" | awk '{ rate[$1 " " $2 " " $3] = $4; if (!seen[$1]++) order[++k] = $1; if ($3 > r) r = $3 }
   END { for (i = 1; i <= k; i++) { s = order[i]; line = sprintf("%-8s", s)
           for (j = 1; j <= r; j++) line = line sprintf(" %6.2f", rate[s " servdesk " j] / rate[s " pgbench " j])
+          print line }
+        if (("create pgbench-own 1") in rate) { line = sprintf("%-8s", "create ÷ its own statements")
+          for (j = 1; j <= r; j++) line = line sprintf(" %6.2f", rate["create servdesk " j] / rate["create pgbench-own " j])
           print line } }'

@@ -184,6 +184,53 @@ async fn sessions_the_database_server_ended_answer_503_and_are_replaced_never_50
 }
 
 #[tokio::test]
+async fn a_transaction_a_refused_request_began_is_rolled_back_before_its_connection_serves_again() {
+    // One pooled connection, so a request that left its transaction open would leave it open
+    // for the next: the ROLLBACK a dropped transaction queues must reach the server before the
+    // connection is handed out again (a guard for any change to how connections are returned).
+    let app = TestApp::spawn_with(|c| c.database_pool_size = 1).await;
+    let Some(url) = app.postgres_url() else {
+        return; // SQLite runs in the process: there is no server-side session to look at.
+    };
+    let admin = app.admin_token().await;
+    let ticket = create(&app, &admin, "/api/v1/tickets", json!({"title": "Boiler"})).await;
+    let path = format!("/api/v1/tickets/{}", id(&ticket));
+    for _ in 0..3 {
+        // Refused after the edit's transaction began and read the ticket.
+        let res = app.patch(&path, &admin, json!({"category_id": uuid::Uuid::now_v7()})).await;
+        expect_problem(res, 422, "validation_failed").await;
+        let stale =
+            app.request(Method::PATCH, &path, Some(&admin)).header("if-match", "\"7\"").json(&json!({"title": "x"})).send().await.unwrap();
+        expect_problem(stale, 412, "stale_version").await;
+    }
+    let observer = sea_orm::Database::connect(&url).await.unwrap();
+    let open_transactions = || async {
+        let row = observer
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    // The connection goes back to the pool just after the response is sent.
+    let mut open = open_transactions().await;
+    for _ in 0..50 {
+        if open == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        open = open_transactions().await;
+    }
+    assert_eq!(open, 0, "a refused request's transaction stayed open on its pooled connection");
+    let res = app.patch(&path, &admin, json!({"title": "Boiler, noisy"})).await;
+    assert_eq!(res.status(), 200);
+    observer.close().await.ok();
+}
+
+#[tokio::test]
 async fn colleagues_costs_are_shown_only_to_admins_finance_and_billing_keys() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;

@@ -71,6 +71,17 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The test database's URL on PostgreSQL, for a connection of the test's own beside the
+    /// server's pool (`None` on SQLite).
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.db {
+            TestDb::Postgres { admin_url, name } => {
+                Some(format!("{}/{name}", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b)))
+            }
+            TestDb::Sqlite => None,
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         let req = self.client.request(method, self.url(path));
         match token {

@@ -7,7 +7,7 @@
 //! earlier one for the same record is still pending.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -231,35 +231,46 @@ pub async fn record(conn: &impl ConnectionTrait, events: &[Event], now: DateTime
     }
     let mut written = 0;
     for e in events {
-        let mut any_active = Query::select();
-        any_active.expr(Expr::val(1)).from(sub::Entity).and_where(Expr::col((sub::Entity, sub::Column::Active)).eq(true));
-        let mut values = Query::select();
-        values
-            .exprs([
-                Expr::val(Uuid::now_v7()),
-                Expr::val(e.event_type.as_str()),
-                Expr::val(e.resource),
-                Expr::val(e.resource_id),
-                Expr::val(e.previous.as_ref().map(|p| p.to_string())),
-                Expr::val(now),
-            ])
-            .and_where(Expr::exists(any_active));
-        let mut insert = Query::insert();
-        insert
-            .into_table(event::Entity)
-            .columns([
-                event::Column::Id,
-                event::Column::EventType,
-                event::Column::Resource,
-                event::Column::ResourceId,
-                event::Column::Previous,
-                event::Column::OccurredAt,
-            ])
-            .select_from(values)
-            .map_err(|e| StoreError::corrupt("webhook_events", e))?;
-        written += conn.execute(&insert).await?.rows_affected();
+        written += conn.execute(&insert_when_subscribed(when_subscribed(e, now))?).await?.rows_affected();
     }
     Ok(written)
+}
+
+/// The values of `e`'s row, selected only while a subscription is active. A caller writing
+/// it beside other rows in one statement adds the `FROM` that ties it to them.
+pub(crate) fn when_subscribed(e: &Event, now: DateTime<Utc>) -> SelectStatement {
+    let mut any_active = Query::select();
+    any_active.expr(Expr::val(1)).from(sub::Entity).and_where(Expr::col((sub::Entity, sub::Column::Active)).eq(true));
+    let mut values = Query::select();
+    values
+        .exprs([
+            Expr::val(Uuid::now_v7()),
+            Expr::val(e.event_type.as_str()),
+            Expr::val(e.resource),
+            Expr::val(e.resource_id),
+            Expr::val(e.previous.as_ref().map(|p| p.to_string())),
+            Expr::val(now),
+        ])
+        .and_where(Expr::exists(any_active));
+    values
+}
+
+/// `INSERT INTO webhook_events … SELECT` the row [`when_subscribed`] selects.
+pub(crate) fn insert_when_subscribed(values: SelectStatement) -> Result<InsertStatement, StoreError> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(event::Entity)
+        .columns([
+            event::Column::Id,
+            event::Column::EventType,
+            event::Column::Resource,
+            event::Column::ResourceId,
+            event::Column::Previous,
+            event::Column::OccurredAt,
+        ])
+        .select_from(values)
+        .map_err(|e| StoreError::corrupt("webhook_events", e))?;
+    Ok(insert)
 }
 
 async fn record_many(conn: &impl ConnectionTrait, events: &[Event], now: DateTime<Utc>) -> Result<u64, StoreError> {

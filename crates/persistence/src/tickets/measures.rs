@@ -1,8 +1,8 @@
 //! Each ticket's measures for reports, read and written beside its SLA standing (see
 //! `sla::refresh`): one row per ticket, written whole.
 
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query, SelectStatement};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::reports::{ClassSeconds, Measures, Outcome, TargetState};
 use uuid::Uuid;
@@ -41,10 +41,9 @@ pub async fn get(conn: &impl ConnectionTrait, ticket_id: Uuid) -> Result<Measure
     Ok(row::Entity::find_by_id(ticket_id).one(conn).await?.map(measures_of).unwrap_or_default())
 }
 
-/// Writes the ticket's measures.
-pub async fn put(conn: &impl ConnectionTrait, ticket_id: Uuid, m: &Measures) -> Result<(), StoreError> {
+fn model(ticket_id: Uuid, m: &Measures) -> row::ActiveModel {
     let state = |o: &Outcome| o.state.map(|s| s.as_str().to_owned());
-    let model = row::ActiveModel {
+    row::ActiveModel {
         ticket_id: Set(ticket_id),
         class: Set(m.class.map(|c| c.as_str().to_owned())),
         class_since: Set(m.class_since),
@@ -69,11 +68,35 @@ pub async fn put(conn: &impl ConnectionTrait, ticket_id: Uuid, m: &Measures) -> 
         next_response_due_at: Set(m.next_response.due_at),
         next_responses_met: Set(m.next_responses_met),
         next_responses_missed: Set(m.next_responses_missed),
-    };
+    }
+}
+
+/// Writes the ticket's measures.
+pub async fn put(conn: &impl ConnectionTrait, ticket_id: Uuid, m: &Measures) -> Result<(), StoreError> {
+    let model = model(ticket_id, m);
     let every_other = row::Column::iter().filter(|c| !matches!(c, row::Column::TicketId));
     row::Entity::insert(model)
         .on_conflict(OnConflict::column(row::Column::TicketId).update_columns(every_other).to_owned())
         .exec_without_returning(conn)
         .await?;
     Ok(())
+}
+
+/// A new ticket's first measures as `INSERT INTO ticket_measures … SELECT` of `values`'s
+/// rows, for writing them in the statement that writes the ticket: `values` is handed the
+/// row's values in column order and adds what ties it to the ticket's row.
+pub(crate) fn insert_first(
+    ticket_id: Uuid,
+    m: &Measures,
+    values: impl FnOnce(Vec<Expr>) -> SelectStatement,
+) -> Result<InsertStatement, StoreError> {
+    let model = model(ticket_id, m);
+    let exprs = row::Column::iter().map(|c| Expr::val(model.get(c).into_value().unwrap_or(sea_orm::Value::String(None)))).collect();
+    let mut insert = Query::insert();
+    insert
+        .into_table(row::Entity)
+        .columns(row::Column::iter())
+        .select_from(values(exprs))
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    Ok(insert)
 }

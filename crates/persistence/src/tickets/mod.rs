@@ -235,11 +235,12 @@ pub async fn create(
         sla_watch_at: Set(None),
     };
     // The number, the ticket, its `created` event and its search document. On PostgreSQL one
-    // statement draws the number and writes all three: under the gapless scheme the year's
-    // counter row stays locked from that statement to the commit (every other create waits),
-    // under the increasing one nothing is held (see `sequences`).
-    let number = if conn.get_database_backend() == DbBackend::Postgres {
-        numbered_insert(conn, &created, actor, prefix, scheme, year, now).await?
+    // statement draws the number and writes all three (and, see `numbered_insert`, its webhook
+    // event and first measures): under the gapless scheme the year's counter row stays locked
+    // from that statement to the commit (every other create waits), under the increasing one
+    // nothing is held (see `sequences`).
+    let (number, folded) = if conn.get_database_backend() == DbBackend::Postgres {
+        numbered_insert(conn, &created, class, actor, prefix, scheme, year, now).await?
     } else {
         let number = numbering::format(prefix, year, sequences::draw(conn, scheme, "ticket", year).await?);
         created.number = Set(number.clone());
@@ -248,15 +249,19 @@ pub async fn create(
         let event = TicketEvent::Created(Created { number: number.clone() });
         ticket_events::Entity::insert(timeline::event_row(id, actor, &event, now)).exec_without_returning(conn).await?;
         crate::search::store(conn, id, crate::search::document(&draft, std::iter::empty())).await?;
-        number
+        (number, Folded::default())
     };
     // The event was written without `append_event`: it is told to webhooks and moves the SLA
     // clocks here, from the row as written (nothing is read back).
     let event = TicketEvent::Created(Created { number: number.clone() });
-    crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?;
+    match folded.told {
+        Some(0) => {}
+        Some(_) => crate::webhooks::wake(conn, now).await?,
+        None => crate::webhooks::tell(conn, &servdesk_domain::webhooks::events_for(id, &event), now).await?,
+    }
     created.number = Set(number);
     let model = created.try_into_model()?;
-    let standing = sla::opened(conn, &model, class, actor, &event, now).await?;
+    let standing = if folded.measured { None } else { sla::opened(conn, &model, class, actor, &event, now).await? };
     let mut ticket = to_ticket(model)?;
     if let Some(standing) = standing {
         ticket.sla = standing;
@@ -264,18 +269,33 @@ pub async fn create(
     Ok(ticket)
 }
 
-/// PostgreSQL: increments the counter, inserts the ticket under the formatted number, its
-/// `created` event and its search document — one statement. The number is formatted in SQL
-/// as `numbering::format` does; the result is checked against it, so the two cannot drift.
+/// What the statement that wrote a new ticket also did.
+#[derive(Default)]
+struct Folded {
+    /// How many webhook events it wrote (`None`: it did not try).
+    told: Option<u64>,
+    /// It wrote the ticket's first measures: no SLA policy exists, so there is nothing else
+    /// for the SLA step to do.
+    measured: bool,
+}
+
+/// PostgreSQL: draws the number, inserts the ticket under the formatted number, its
+/// `created` event, its search document, its webhook events (while a subscription is
+/// active) and, while no SLA policy exists, its first measures — one statement, one round
+/// trip. The number is formatted in SQL as `numbering::format` does; the result is checked
+/// against it, so the two cannot drift. What the statement read about subscriptions and
+/// policies is what a separate statement would have read in the same transaction.
+#[allow(clippy::too_many_arguments)]
 async fn numbered_insert(
     conn: &impl ConnectionTrait,
     ticket: &row::ActiveModel,
+    class: StatusClass,
     actor: Actor,
     prefix: &str,
     scheme: Scheme,
     year: i32,
     now: DateTime<Utc>,
-) -> Result<String, StoreError> {
+) -> Result<(String, Folded), StoreError> {
     let (s, n, t) = (Alias::new("s"), Alias::new("n"), Alias::new("t"));
     let formatted = Expr::cust_with_values(
         "$1 || '-' || $2 || '-' || CASE WHEN last_value < 1000000 THEN lpad(last_value::text, 6, '0') ELSE last_value::text END",
@@ -321,7 +341,8 @@ async fn numbered_insert(
         )
         .map_err(custom)?;
     // The document is the number followed by the rest (see `search::document`).
-    let draft = to_ticket(ticket.clone().try_into_model()?)?;
+    let model = ticket.clone().try_into_model()?;
+    let draft = to_ticket(model.clone())?;
     let rest = crate::search::document(&draft, std::iter::empty());
     let insert_document = crate::search::insert_from(
         Query::select()
@@ -330,17 +351,48 @@ async fn numbered_insert(
             .from(t.clone())
             .to_owned(),
     )?;
-    let cte = |name: &Alias, query: sea_orm::sea_query::SubQueryStatement| {
-        CommonTableExpression::new().query(query).table_name(name.clone()).to_owned()
-    };
-    let statement = WithClause::new()
-        .cte(cte(&s, sequences::drawn(DbBackend::Postgres, scheme, "ticket", year)))
-        .cte(cte(&n, numbered.into()))
-        .cte(cte(&t, insert_ticket.into()))
-        .cte(cte(&Alias::new("e"), insert_event.into()))
-        .cte(cte(&Alias::new("d"), insert_document.into()))
-        .to_owned()
-        .query(Query::select().column(Alias::new("last_value")).column(Alias::new("number")).from(n).to_owned());
+    // Webhook events name the ticket, not its number: they are known before it is drawn.
+    let told = servdesk_domain::webhooks::events_for(draft.id, &TicketEvent::Created(Created { number: String::new() }));
+    let mut insert_told = Vec::new();
+    for e in &told {
+        let mut values = crate::webhooks::when_subscribed(e, now);
+        values.from(t.clone());
+        let mut insert = crate::webhooks::insert_when_subscribed(values)?;
+        insert.returning(Query::returning().column(Alias::new("id")));
+        insert_told.push(insert);
+    }
+    let mut no_policy = Query::select();
+    no_policy.expr(Expr::val(1)).from(crate::entities::sla_policies::Entity);
+    let measures = sla::opened_without_policies(&model, class, actor, now);
+    let mut insert_measures = measures::insert_first(draft.id, &measures, |exprs| {
+        Query::select().exprs(exprs).from(t.clone()).and_where(Expr::exists(no_policy).not()).to_owned()
+    })?;
+    insert_measures.returning(Query::returning().column(Alias::new("ticket_id")));
+
+    let cte =
+        |name: Alias, query: sea_orm::sea_query::SubQueryStatement| CommonTableExpression::new().query(query).table_name(name).to_owned();
+    let mut with = WithClause::new();
+    with.cte(cte(s, sequences::drawn(DbBackend::Postgres, scheme, "ticket", year)))
+        .cte(cte(n.clone(), numbered.into()))
+        .cte(cte(t.clone(), insert_ticket.into()))
+        .cte(cte(Alias::new("e"), insert_event.into()))
+        .cte(cte(Alias::new("d"), insert_document.into()))
+        .cte(cte(Alias::new("m"), insert_measures.into()));
+    let mut told_count = Vec::new();
+    for (i, insert) in insert_told.into_iter().enumerate() {
+        with.cte(cte(Alias::new(format!("w{i}")), insert.into()));
+        told_count.push(format!("(SELECT count(*) FROM w{i})"));
+    }
+    let told_count = if told_count.is_empty() { "0".to_owned() } else { told_count.join(" + ") };
+    let statement = with.query(
+        Query::select()
+            .column(Alias::new("last_value"))
+            .column(Alias::new("number"))
+            .expr_as(Expr::cust(format!("({told_count})::bigint")), Alias::new("told"))
+            .expr_as(Expr::cust("EXISTS (SELECT 1 FROM m)"), Alias::new("measured"))
+            .from(n)
+            .to_owned(),
+    );
     for _ in 0..2 {
         if let Some(row) = conn.query_one(&statement).await? {
             let last: i64 = row.try_get("", "last_value")?;
@@ -348,7 +400,9 @@ async fn numbered_insert(
             if number != numbering::format(prefix, year, last) {
                 return Err(custom(format!("ticket number {number} does not match the numbering rule for {last}")));
             }
-            return Ok(number);
+            let told: i64 = row.try_get("", "told")?;
+            let measured: bool = row.try_get("", "measured")?;
+            return Ok((number, Folded { told: Some(u64::try_from(told).unwrap_or(0)), measured }));
         }
         // No counter row for the year yet (gapless): nothing was written; create it and go again.
         sequences::ensure(conn, "ticket", year).await?;

@@ -102,7 +102,7 @@ async fn restate_from(
     conn: &impl ConnectionTrait,
     m: &row::Model,
     class: Option<StatusClass>,
-    mut measures: Measures,
+    measures: Measures,
     actor: Actor,
     event: Option<&TicketEvent>,
     now: DateTime<Utc>,
@@ -113,6 +113,29 @@ async fn restate_from(
     } else {
         Some(work_out(conn, &policies, m, class, actor, event, now).await?)
     };
+    let measures = measured(measures, m, class, actor, event, worked_out.as_ref(), now);
+    super::measures::put(conn, m.id, &measures).await?;
+    Ok(worked_out.map(|w| w.standing))
+}
+
+/// The measures `opened` writes for a new ticket while no SLA policy exists (nothing to
+/// read then): `create` writes them in the ticket's own statement, guarded by "no policy".
+pub(crate) fn opened_without_policies(m: &row::Model, class: StatusClass, actor: Actor, now: DateTime<Utc>) -> Measures {
+    // Its `created` event only differs from no event in not being a reopening.
+    measured(Measures::default(), m, Some(class), actor, None, None, now)
+}
+
+/// `measures` after this event: the class it moved to, and the clocks of the ticket's
+/// policy (cleared without one).
+fn measured(
+    mut measures: Measures,
+    m: &row::Model,
+    class: Option<StatusClass>,
+    actor: Actor,
+    event: Option<&TicketEvent>,
+    worked_out: Option<&WorkedOut>,
+    now: DateTime<Utc>,
+) -> Measures {
     if let Some(class) = class {
         let observed = Observed {
             reported_at: m.reported_at,
@@ -121,17 +144,16 @@ async fn restate_from(
             closed_at: m.closed_at,
             by: actor.user_id,
             reopened: matches!(event, Some(TicketEvent::Reopened(_))),
-            calendar: worked_out.as_ref().and_then(|w| w.calendar.as_ref()),
+            calendar: worked_out.and_then(|w| w.calendar.as_ref()),
             now,
         };
         measures.observe(&observed);
     }
-    match &worked_out {
+    match worked_out {
         Some(w) if w.standing.policy_id.is_some() => measures.observe_clocks(&w.clocks, w.answered.as_ref()),
         _ => measures.clear_clocks(),
     }
-    super::measures::put(conn, m.id, &measures).await?;
-    Ok(worked_out.map(|w| w.standing))
+    measures
 }
 
 /// The SLA side of a refresh: the standing kept on the ticket, and what its measures take.
