@@ -451,9 +451,10 @@ async fn an_idempotency_key_never_acts_twice_across_a_crash() {
     // Load from eight clients, then SIGKILL in the middle of it.
     let mut first = ChildServer::start(&url, &dir);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answers = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut clients = Vec::new();
     for c in 0..8 {
-        let (client, token, base, stop) = (client.clone(), token.clone(), first.base.clone(), stop.clone());
+        let (client, token, base, stop, answers) = (client.clone(), token.clone(), first.base.clone(), stop.clone(), answers.clone());
         clients.push(tokio::spawn(async move {
             let mut sent = Vec::new();
             for n in 0.. {
@@ -466,11 +467,17 @@ async fn an_idempotency_key_never_acts_twice_across_a_crash() {
                 if !answered {
                     break;
                 }
+                answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             sent
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Killed once the load is under way (a loaded machine may take a while to answer the
+    // first requests), while every client has a request in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while answers.load(std::sync::atomic::Ordering::Relaxed) < 40 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     first.kill();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut keys = Vec::new();
