@@ -75,13 +75,19 @@ impl Event {
     }
 }
 
+/// The webhook event a new ticket stands for. It names the ticket, not its number, so it is
+/// known before the number is drawn.
+pub fn ticket_created(ticket_id: Uuid) -> Event {
+    Event::new(EventType::TicketCreated, "ticket", ticket_id)
+}
+
 /// The webhook events a ticket's timeline event stands for (most stand for one; the events
 /// no subscriber is offered — checklist ticks, failed messages — for none).
 pub fn events_for(ticket_id: Uuid, event: &TicketEvent) -> Vec<Event> {
     use EventType as T;
     let ticket = |t: EventType| Event::new(t, "ticket", ticket_id);
     match event {
-        TicketEvent::Created(_) => vec![ticket(T::TicketCreated)],
+        TicketEvent::Created(_) => vec![ticket_created(ticket_id)],
         TicketEvent::FieldsChanged(changes) => {
             let previous: Map<String, Value> = changes.0.iter().map(|(k, c)| (k.clone(), c.before.clone())).collect();
             vec![ticket(T::TicketUpdated).with_previous(Value::Object(previous))]

@@ -22,6 +22,7 @@ pub mod error;
 pub mod external_refs;
 pub mod idempotency;
 pub mod imports;
+mod insert_select;
 pub mod jobs;
 pub mod locks;
 pub mod login_failures;

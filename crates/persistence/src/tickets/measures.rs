@@ -2,7 +2,7 @@
 //! `sla::refresh`): one row per ticket, written whole.
 
 use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query, SelectStatement};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::reports::{ClassSeconds, Measures, Outcome, TargetState};
 use uuid::Uuid;
@@ -91,7 +91,7 @@ pub(crate) fn insert_first(
     values: impl FnOnce(Vec<Expr>) -> SelectStatement,
 ) -> Result<InsertStatement, StoreError> {
     let model = model(ticket_id, m);
-    let exprs = row::Column::iter().map(|c| Expr::val(model.get(c).into_value().unwrap_or(sea_orm::Value::String(None)))).collect();
+    let exprs = row::Column::iter().map(|c| crate::insert_select::value(&model, c)).collect();
     let mut insert = Query::insert();
     insert
         .into_table(row::Entity)

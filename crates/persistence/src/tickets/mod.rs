@@ -7,8 +7,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Alias, CommonTableExpression, Expr, Query, WithClause};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    Select, SelectModel, Selector, Statement, TryIntoModel,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Select, SelectModel,
+    Selector, Statement, TryIntoModel,
 };
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::numbering::{self, Scheme};
@@ -308,7 +308,7 @@ async fn numbered_insert(
         columns.push(column);
         match column {
             row::Column::Number => values.column((n.clone(), Alias::new("number"))),
-            other => values.expr(Expr::val(ticket.get(other).into_value().unwrap_or(sea_orm::Value::String(None)))),
+            other => values.expr(crate::insert_select::value(ticket, other)),
         };
     }
     values.from(n.clone());
@@ -351,16 +351,10 @@ async fn numbered_insert(
             .from(t.clone())
             .to_owned(),
     )?;
-    // Webhook events name the ticket, not its number: they are known before it is drawn.
-    let told = servdesk_domain::webhooks::events_for(draft.id, &TicketEvent::Created(Created { number: String::new() }));
-    let mut insert_told = Vec::new();
-    for e in &told {
-        let mut values = crate::webhooks::when_subscribed(e, now);
-        values.from(t.clone());
-        let mut insert = crate::webhooks::insert_when_subscribed(values)?;
-        insert.returning(Query::returning().column(Alias::new("id")));
-        insert_told.push(insert);
-    }
+    let mut told = crate::webhooks::when_subscribed(&servdesk_domain::webhooks::ticket_created(draft.id), now);
+    told.from(t.clone());
+    let mut insert_told = crate::webhooks::insert_when_subscribed(told)?;
+    insert_told.returning(Query::returning().column(Alias::new("id")));
     let mut no_policy = Query::select();
     no_policy.expr(Expr::val(1)).from(crate::entities::sla_policies::Entity);
     let measures = sla::opened_without_policies(&model, class, actor, now);
@@ -377,18 +371,13 @@ async fn numbered_insert(
         .cte(cte(t.clone(), insert_ticket.into()))
         .cte(cte(Alias::new("e"), insert_event.into()))
         .cte(cte(Alias::new("d"), insert_document.into()))
-        .cte(cte(Alias::new("m"), insert_measures.into()));
-    let mut told_count = Vec::new();
-    for (i, insert) in insert_told.into_iter().enumerate() {
-        with.cte(cte(Alias::new(format!("w{i}")), insert.into()));
-        told_count.push(format!("(SELECT count(*) FROM w{i})"));
-    }
-    let told_count = if told_count.is_empty() { "0".to_owned() } else { told_count.join(" + ") };
+        .cte(cte(Alias::new("m"), insert_measures.into()))
+        .cte(cte(Alias::new("w"), insert_told.into()));
     let statement = with.query(
         Query::select()
             .column(Alias::new("last_value"))
             .column(Alias::new("number"))
-            .expr_as(Expr::cust(format!("({told_count})::bigint")), Alias::new("told"))
+            .expr_as(Expr::cust("(SELECT count(*) FROM w)"), Alias::new("told"))
             .expr_as(Expr::cust("EXISTS (SELECT 1 FROM m)"), Alias::new("measured"))
             .from(n)
             .to_owned(),
