@@ -74,11 +74,12 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
     let listed: Value = app.get("/api/v1/tickets", &admin).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "nothing half-saved: only the older ticket");
 
+    let customer = create(&app, &admin, "/api/v1/customers", json!({"name": "Toplarna Celje"})).await;
     let ticket = create(
         &app,
         &admin,
         "/api/v1/tickets",
-        json!({"title": "Boiler", "category_id": heating, "custom_fields": {"meter_reading": 1520, "access": ["escort", "key"], "urgent_site": true}}),
+        json!({"title": "Boiler", "category_id": heating, "customer_id": id(&customer), "custom_fields": {"meter_reading": 1520, "access": ["escort", "key"], "urgent_site": true}}),
     )
     .await;
     assert_eq!(ticket["custom_fields"], json!({"meter_reading": 1520, "access": ["key", "escort"], "urgent_site": true}));
@@ -104,6 +105,7 @@ async fn ticket_values_are_checked_against_their_fields_kept_and_filterable() {
     assert_eq!((cell("number"), cell("title")), (ticket["number"].as_str().unwrap(), "Boiler"));
     assert_eq!((cell("cf.meter_reading"), cell("cf.access"), cell("cf.urgent_site")), ("1520", "key|escort", "true"));
     assert_eq!(cell("category"), categories["items"][0]["name"].as_str().unwrap());
+    assert_eq!(cell("customer"), "Toplarna Celje", "the customer's name beside its id");
     expect_problem(app.get("/api/v1/tickets?cf.meter_reading=many", &admin).await, 422, "validation_failed").await;
 
     // A PATCH changes only the keys it names; null removes one that is not required.

@@ -52,6 +52,10 @@ async fn the_planner_groups_by_assignee_flags_overlaps_and_lists_the_unplanned()
         ana_lane["tasks"].as_array().unwrap().iter().map(|t| (t["title"].as_str().unwrap(), t["overlaps"].as_bool().unwrap())).collect();
     assert_eq!(flags, [("A1", true), ("A2", true), ("A3", false)], "A3 only touches A2");
     assert_eq!(ana_lane["overlaps"], 2);
+    let ana_user: Value = app.get(&format!("/api/v1/users/{ana}"), &admin).await.json().await.unwrap();
+    assert_eq!(ana_lane["name"], ana_user["name"], "a lane carries its person's name");
+    let names: Vec<&str> = lanes.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert!(names[0] <= names[1], "lanes come by name: {names:?}");
     let bor_lane = lanes.iter().find(|l| l["assignee_id"] == bor.as_str()).unwrap();
     assert_eq!(bor_lane["tasks"].as_array().unwrap().len(), 1, "B1 overlaps Ana's tasks, not Bor's own; Later is outside the range");
     assert_eq!(bor_lane["tasks"][0]["overlaps"], false);

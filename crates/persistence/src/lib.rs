@@ -26,6 +26,7 @@ mod insert_select;
 pub mod jobs;
 pub mod locks;
 pub mod login_failures;
+mod lookup;
 pub mod messages;
 pub mod notification_settings;
 pub mod page;

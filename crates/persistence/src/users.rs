@@ -91,6 +91,12 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User, StoreErr
     to_user(users::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
 }
 
+/// The names of users by id (for views that show people beside their ids); an id with no
+/// user is left out.
+pub async fn names(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
+    crate::lookup::column_by_id::<users::Entity, String>(conn, users::Column::Id, users::Column::Name, ids).await
+}
+
 /// The user with this email and their password hash, for a login.
 pub async fn credentials(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<(User, String)>, StoreError> {
     match users::Entity::find().filter(users::Column::Email.eq(email.as_str())).one(conn).await? {

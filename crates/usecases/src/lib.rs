@@ -26,6 +26,7 @@ pub mod inbound;
 pub mod jobs;
 pub mod notify;
 pub mod partners;
+pub mod planner;
 pub mod portal;
 pub mod references;
 pub mod render;

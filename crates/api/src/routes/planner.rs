@@ -2,31 +2,24 @@
 //! the unplanned pile beside them, and each person's iCalendar feed (a URL with a revocable
 //! token, because calendar apps cannot send an Authorization header).
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use servdesk_domain::calendar::{self, Event};
 use servdesk_domain::directory::Location;
-use servdesk_domain::errors::code;
-use servdesk_domain::tasks::{self as rules, Task, TaskStatus, Window};
-use servdesk_persistence::tasks::{self, PLANNER_LIMIT, PlannerFilter};
-use servdesk_persistence::{teams, time, users};
+use servdesk_domain::tasks::{Task, TaskStatus};
 use servdesk_usecases::calendar_feed;
+use servdesk_usecases::planner::BoardQuery;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, InPerson, can};
 use crate::dto::TaskOut;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::openapi::NotFound;
 use crate::openapi::tags;
 use crate::state::{AppState, now};
-
-/// The widest range one planner request covers.
-const MAX_RANGE_DAYS: i64 = 92;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -85,61 +78,33 @@ pub struct Planner {
 )]
 #[get("/planner")]
 pub async fn planner(
-    auth: Authorized<can::PlannerRead>,
+    _auth: Authorized<can::PlannerRead>,
     state: web::Data<AppState>,
     params: web::Query<PlannerParams>,
 ) -> ApiResult<web::Json<Planner>> {
-    let _ = auth;
     let p = params.into_inner();
-    if p.to <= p.from || p.to - p.from > Duration::days(MAX_RANGE_DAYS) {
-        return Err(ApiError::new(code::INVALID_RANGE, format!("`to` must be after `from`, at most {MAX_RANGE_DAYS} days")));
-    }
-    let mut assignees = p.assignee_id.map(|a| vec![a]);
-    if let Some(team) = p.team_id {
-        let members = teams::members(&state.db, team).await?;
-        assignees = Some(match assignees {
-            Some(one) => one.into_iter().filter(|a| members.contains(a)).collect(),
-            None => members,
-        });
-    }
-    let filter = PlannerFilter { from: p.from, to: p.to, assignees, partner_id: p.partner_id };
-    let planned = tasks::planned(&state.db, &filter).await?;
-    let unplanned = tasks::unplanned(&state.db, &filter).await?;
-    let truncated = planned.len() as u64 >= PLANNER_LIMIT || unplanned.len() as u64 >= PLANNER_LIMIT;
-    let ids: Vec<Uuid> = planned.iter().chain(&unplanned).map(|t| t.id).collect();
-    let time = time::totals_by_task(&state.db, &ids).await?;
-
-    let mut lanes: BTreeMap<Option<Uuid>, Vec<Task>> = BTreeMap::new();
-    for task in planned {
-        lanes.entry(task.assignee_id).or_default().push(task);
-    }
-    let mut out = Vec::with_capacity(lanes.len());
-    for (assignee_id, tasks) in lanes {
-        // Unassigned tasks are not one person's day: they cannot collide.
-        let overlapping = match assignee_id {
-            Some(_) => rules::overlapping(&tasks.iter().filter_map(window).collect::<Vec<_>>()),
-            None => Default::default(),
-        };
-        let name = match assignee_id {
-            Some(id) => Some(users::get(&state.db, id).await?.name),
-            None => None,
-        };
-        let tasks: Vec<PlannedTask> =
-            tasks.into_iter().map(|t| PlannedTask { overlaps: overlapping.contains(&t.id), task: TaskOut::new(t, &time) }).collect();
-        out.push(AssigneeLane { assignee_id, name, overlaps: tasks.iter().filter(|t| t.overlaps).count(), tasks });
-    }
-    out.sort_by(|a, b| (a.assignee_id.is_none(), &a.name).cmp(&(b.assignee_id.is_none(), &b.name)));
+    let query = BoardQuery { from: p.from, to: p.to, assignee_id: p.assignee_id, team_id: p.team_id, partner_id: p.partner_id };
+    let board = servdesk_usecases::planner::board(&state.db, query).await?;
+    let time = &board.time;
+    let assignees = board
+        .lanes
+        .into_iter()
+        .map(|lane| {
+            let tasks: Vec<PlannedTask> = lane
+                .tasks
+                .into_iter()
+                .map(|t| PlannedTask { overlaps: lane.overlapping.contains(&t.id), task: TaskOut::new(t, time) })
+                .collect();
+            AssigneeLane { assignee_id: lane.assignee_id, name: lane.name, overlaps: lane.overlapping.len(), tasks }
+        })
+        .collect();
     Ok(web::Json(Planner {
         from: p.from,
         to: p.to,
-        assignees: out,
-        unplanned: unplanned.into_iter().map(|t| TaskOut::new(t, &time)).collect(),
-        truncated,
+        assignees,
+        unplanned: board.unplanned.into_iter().map(|t| TaskOut::new(t, time)).collect(),
+        truncated: board.truncated,
     }))
-}
-
-fn window(t: &Task) -> Option<Window> {
-    Some(Window { task_id: t.id, start: t.planned_start?, end: t.planned_end })
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use servdesk_domain::Email;
 use servdesk_domain::directory::{Customer, CustomerKind};
 use servdesk_domain::errors::code;
@@ -114,22 +114,9 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Customer, Stor
     to_customer(row::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?)
 }
 
-/// The names of customers by id (for exports that show them beside their ids), read in
-/// chunks of a thousand ids.
+/// The names of customers by id (for exports that show them beside their ids).
 pub async fn names(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
-    let mut names = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
-        let found: Vec<(Uuid, String)> = row::Entity::find()
-            .select_only()
-            .column(row::Column::Id)
-            .column(row::Column::Name)
-            .filter(row::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        names.extend(found);
-    }
-    Ok(names)
+    crate::lookup::column_by_id::<row::Entity, String>(conn, row::Column::Id, row::Column::Name, ids).await
 }
 
 pub async fn list(conn: &impl ConnectionTrait, filter: &CustomerFilter, req: PageRequest) -> Result<Page<Customer>, StoreError> {
