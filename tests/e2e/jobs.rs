@@ -178,18 +178,22 @@ async fn a_long_job_keeps_its_lock_while_it_runs() {
     impl JobHandler for Slow {
         fn run<'a>(&'a self, _job: &'a Job, _db: &'a DatabaseConnection) -> JobFuture<'a> {
             Box::pin(async {
-                tokio::time::sleep(Duration::from_millis(2500)).await;
+                tokio::time::sleep(Duration::from_millis(4000)).await;
                 Ok(())
             })
         }
     }
     let id = jobs::enqueue(&app.state.db, NewJob::now("test.slow", json!({}), now()), now()).await.unwrap().unwrap();
-    let lock = Duration::from_millis(1000);
+    // The heartbeat renews the lock every third of it, so only a stall of two thirds of the
+    // lock (1.3 s here) lets another worker in: wide enough for a loaded CI machine, where a
+    // 1 s lock was once lost.
+    let lock = Duration::from_millis(2000);
     let a = Worker::new(app.state.db.clone(), Registry::default().register("test.slow", Slow), fast(lock));
     let b = Worker::new(app.state.db.clone(), Registry::default().register("test.slow", Slow), fast(lock));
     let running = tokio::spawn(async move { a.run_once().await.unwrap() });
-    // Well past the original lock, the heartbeat has kept it: nobody else may take the job.
-    for _ in 0..10 {
+    // Well past the original lock (3 s against 2 s), the heartbeat has kept it: nobody else
+    // may take the job.
+    for _ in 0..15 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(b.run_once().await.unwrap(), 0);
     }
