@@ -257,20 +257,15 @@ pub(crate) fn when_subscribed(e: &Event, now: DateTime<Utc>) -> SelectStatement 
 
 /// `INSERT INTO webhook_events … SELECT` the row [`when_subscribed`] selects.
 pub(crate) fn insert_when_subscribed(values: SelectStatement) -> Result<InsertStatement, StoreError> {
-    let mut insert = Query::insert();
-    insert
-        .into_table(event::Entity)
-        .columns([
-            event::Column::Id,
-            event::Column::EventType,
-            event::Column::Resource,
-            event::Column::ResourceId,
-            event::Column::Previous,
-            event::Column::OccurredAt,
-        ])
-        .select_from(values)
-        .map_err(|e| StoreError::corrupt("webhook_events", e))?;
-    Ok(insert)
+    let columns = [
+        event::Column::Id,
+        event::Column::EventType,
+        event::Column::Resource,
+        event::Column::ResourceId,
+        event::Column::Previous,
+        event::Column::OccurredAt,
+    ];
+    crate::insert_select::insert(event::Entity, columns, values)
 }
 
 async fn record_many(conn: &impl ConnectionTrait, events: &[Event], now: DateTime<Utc>) -> Result<u64, StoreError> {

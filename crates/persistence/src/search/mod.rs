@@ -3,7 +3,7 @@
 //! of letters and digits (PostgreSQL's `simple` configuration, SQLite's `unicode61`), and
 //! queried as "all these terms".
 
-use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use servdesk_domain::tickets::Ticket;
 use uuid::Uuid;
@@ -42,13 +42,7 @@ pub fn document<'a>(ticket: &'a Ticket, comments: impl Iterator<Item = &'a str>)
 /// The insert of a new ticket's document from `select` (ticket id, document): PostgreSQL
 /// makes it part of the ticket's creating statement.
 pub fn insert_from(select: SelectStatement) -> Result<InsertStatement, StoreError> {
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new("ticket_search"))
-        .columns([Alias::new("ticket_id"), Alias::new("document")])
-        .select_from(select)
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-    Ok(insert)
+    crate::insert_select::insert(Alias::new("ticket_search"), [Alias::new("ticket_id"), Alias::new("document")], select)
 }
 
 /// Writes the ticket's search document (a new ticket's needs no re-reading: it has no comments).

@@ -1,7 +1,7 @@
 //! Each ticket's measures for reports, read and written beside its SLA standing (see
 //! `sla::refresh`): one row per ticket, written whole.
 
-use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, SelectStatement};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
 use servdesk_domain::dictionaries::StatusClass;
 use servdesk_domain::reports::{ClassSeconds, Measures, Outcome, TargetState};
@@ -92,11 +92,5 @@ pub(crate) fn insert_first(
 ) -> Result<InsertStatement, StoreError> {
     let model = model(ticket_id, m);
     let exprs = row::Column::iter().map(|c| crate::insert_select::value(&model, c)).collect();
-    let mut insert = Query::insert();
-    insert
-        .into_table(row::Entity)
-        .columns(row::Column::iter())
-        .select_from(values(exprs))
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-    Ok(insert)
+    crate::insert_select::insert(row::Entity, row::Column::iter(), values(exprs))
 }

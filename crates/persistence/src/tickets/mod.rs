@@ -312,13 +312,11 @@ async fn numbered_insert(
         };
     }
     values.from(n.clone());
-    let mut insert_ticket = Query::insert();
-    insert_ticket.into_table(row::Entity).columns(columns).select_from(values).map_err(custom)?;
+    let mut insert_ticket = crate::insert_select::insert(row::Entity, columns, values)?;
     insert_ticket.returning(Query::returning().columns([row::Column::Id, row::Column::Number]));
-    let mut insert_event = Query::insert();
-    insert_event
-        .into_table(ticket_events::Entity)
-        .columns([
+    let insert_event = crate::insert_select::insert(
+        ticket_events::Entity,
+        [
             ticket_events::Column::Id,
             ticket_events::Column::TicketId,
             ticket_events::Column::Kind,
@@ -326,20 +324,18 @@ async fn numbered_insert(
             ticket_events::Column::ActorApiKeyId,
             ticket_events::Column::At,
             ticket_events::Column::Data,
-        ])
-        .select_from(
-            Query::select()
-                .expr(Expr::val(Uuid::now_v7()))
-                .column((t.clone(), row::Column::Id))
-                .expr(Expr::val(EventKind::Created.as_str()))
-                .expr(Expr::val(actor.user_id))
-                .expr(Expr::val(actor.api_key_id))
-                .expr(Expr::val(now))
-                .expr(Expr::cust("json_build_object('number', t.number)::text"))
-                .from(t.clone())
-                .to_owned(),
-        )
-        .map_err(custom)?;
+        ],
+        Query::select()
+            .expr(Expr::val(Uuid::now_v7()))
+            .column((t.clone(), row::Column::Id))
+            .expr(Expr::val(EventKind::Created.as_str()))
+            .expr(Expr::val(actor.user_id))
+            .expr(Expr::val(actor.api_key_id))
+            .expr(Expr::val(now))
+            .expr(Expr::cust("json_build_object('number', t.number)::text"))
+            .from(t.clone())
+            .to_owned(),
+    )?;
     // The document is the number followed by the rest (see `search::document`).
     let model = ticket.clone().try_into_model()?;
     let draft = to_ticket(model.clone())?;
